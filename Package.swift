@@ -1,0 +1,161 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// Each service is a library (its domain, operations, repositories, migrations) plus a thin executable
+/// whose `@main` only reads configuration and runs; tests import the library.
+let services = ["Gateway", "Customers", "Deals", "Approvals", "Notifications", "Reporting"]
+
+let package = Package(
+    name: "SalesDesk",
+    platforms: [.macOS(.v15)],
+    products: services.map { .executable(name: $0.lowercased(), targets: ["\($0)Main"]) }
+        + [.executable(name: "salesdesk-rpc-bench", targets: ["RPCBench"])],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: Shared libraries
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Shared/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(
+            name: "AMQP",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/AMQP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Contracts",
+            dependencies: [],
+            path: "Shared/Contracts",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "Contracts",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Persistence",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "AMQP", "Contracts", "Persistence",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceRuntime",
+            swiftSettings: swiftSettings
+        ),
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "RPCBench",
+            dependencies: ["AMQP", .product(name: "Logging", package: "swift-log")],
+            path: "benchmarks/RPCBench",
+            swiftSettings: swiftSettings
+        ),
+        // MARK: Test support
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "AMQP", "Contracts", "Persistence", "ServiceRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+    ]
+        // MARK: Services
+        + services.flatMap { name in
+            [
+                Target.target(
+                    name: name,
+                    dependencies: [
+                        "AMQP", "Contracts", "Persistence", "ServiceRuntime",
+                        .product(name: "Hummingbird", package: "hummingbird"),
+                        .product(name: "PostgresNIO", package: "postgres-nio"),
+                        .product(name: "Logging", package: "swift-log"),
+                        .product(name: "Metrics", package: "swift-metrics"),
+                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                        .product(name: "NIOCore", package: "swift-nio"),
+                        .product(name: "HTTPTypes", package: "swift-http-types"),
+                    ] + (name == "Notifications" ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : []),
+                    path: "Services/\(name)",
+                    exclude: ["Main"],
+                    resources: [.copy("Migrations")],
+                    swiftSettings: swiftSettings
+                ),
+                Target.executableTarget(
+                    name: "\(name)Main",
+                    dependencies: [.byName(name: name), "ServiceRuntime"],
+                    path: "Services/\(name)/Main",
+                    swiftSettings: swiftSettings
+                ),
+            ]
+        }
+        // MARK: Tests
+        + [
+            .testTarget(
+                name: "AMQPTests",
+                dependencies: ["AMQP", "TestSupport"],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "PersistenceTests",
+                dependencies: [
+                    "Persistence", "ServiceRuntime", "AMQP", "Contracts", "TestSupport",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "CustomersTests",
+                dependencies: ["Customers", "Contracts", "TestSupport", "ServiceRuntime", "AMQP"],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "EndToEndTests",
+                dependencies: [
+                    "Contracts", "TestSupport",
+                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+        ]
+)

@@ -1,0 +1,14 @@
+import Approvals
+import ServiceRuntime
+
+@main
+struct ApprovalsMain {
+    static func main() async {
+        await ServiceApp.main(
+            name: ApprovalsService.name,
+            defaultHTTPPort: ApprovalsService.defaultHTTPPort,
+            migrationsDirectory: ApprovalsService.migrationsDirectory,
+            parts: ApprovalsService.parts
+        )
+    }
+}

@@ -1,0 +1,175 @@
+public import Contracts
+public import Foundation
+
+/// A customer (客户): a company we sell to, with at least one way to reach someone there.
+public struct Customer: Sendable, Equatable, Codable {
+    public var id: UUID
+    public var name: String
+    /// Region code, e.g. `east-china`.
+    public var region: String
+    public var industry: String
+    public var address: String?
+    public var notes: String?
+    /// The rep who owns the relationship.
+    public var ownerID: String?
+    public var contacts: [CustomerContact]
+    /// Incremented by every change; the `sequence` of the customer's events.
+    public var version: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, region, industry, address, notes, contacts, version, createdAt, updatedAt
+        case ownerID = "ownerId"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(UUID.self, forKey: .id)
+        name = try container.decode(String.self, forKey: .name)
+        region = try container.decode(String.self, forKey: .region)
+        industry = try container.decode(String.self, forKey: .industry)
+        address = try container.decodeIfPresent(String.self, forKey: .address)
+        notes = try container.decodeIfPresent(String.self, forKey: .notes)
+        ownerID = try container.decodeIfPresent(String.self, forKey: .ownerID)
+        contacts = try container.decode([CustomerContact].self, forKey: .contacts)
+        version = try container.decode(Int64.self, forKey: .version)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+    }
+
+    init(
+        id: UUID,
+        name: String,
+        region: String,
+        industry: String,
+        address: String?,
+        notes: String?,
+        ownerID: String?,
+        contacts: [CustomerContact],
+        version: Int64,
+        createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.region = region
+        self.industry = industry
+        self.address = address
+        self.notes = notes
+        self.ownerID = ownerID
+        self.contacts = contacts
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(region, forKey: .region)
+        try container.encode(industry, forKey: .industry)
+        try container.encodeIfPresent(address, forKey: .address)
+        try container.encodeIfPresent(notes, forKey: .notes)
+        try container.encodeIfPresent(ownerID, forKey: .ownerID)
+        try container.encode(contacts, forKey: .contacts)
+        try container.encode(version, forKey: .version)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+
+    /// The state carried by customer events.
+    var snapshot: CustomerSnapshot {
+        CustomerSnapshot(
+            id: id.uuidString.lowercased(),
+            name: name,
+            region: region,
+            industry: industry,
+            ownerID: ownerID,
+            contacts: contacts,
+            version: version
+        )
+    }
+}
+
+/// The fields a client may set when creating a customer; optional so that a missing one is reported as a
+/// validation error with the others, not as the first decoding failure.
+public struct CustomerDraft: Sendable, Decodable, Equatable {
+    public var name: String?
+    public var region: String?
+    public var industry: String?
+    public var address: String?
+    public var notes: String?
+    public var ownerID: String?
+    public var contacts: [ContactDraft]?
+
+    enum CodingKeys: String, CodingKey {
+        case name, region, industry, address, notes, contacts
+        case ownerID = "ownerId"
+    }
+
+    public init(
+        name: String? = nil,
+        region: String? = nil,
+        industry: String? = nil,
+        address: String? = nil,
+        notes: String? = nil,
+        ownerID: String? = nil,
+        contacts: [ContactDraft]? = nil
+    ) {
+        self.name = name
+        self.region = region
+        self.industry = industry
+        self.address = address
+        self.notes = notes
+        self.ownerID = ownerID
+        self.contacts = contacts
+    }
+}
+
+/// A contact as a client sends it.
+public struct ContactDraft: Sendable, Decodable, Equatable {
+    public var name: String?
+    public var phone: String?
+    public var email: String?
+    public var title: String?
+
+    public init(name: String? = nil, phone: String? = nil, email: String? = nil, title: String? = nil) {
+        self.name = name
+        self.phone = phone
+        self.email = email
+        self.title = title
+    }
+}
+
+/// A partial update: only the members present change.
+public struct CustomerPatch: Sendable, Decodable, Equatable {
+    public var name: String?
+    public var region: String?
+    public var industry: String?
+    public var address: String?
+    public var notes: String?
+    public var contacts: [ContactDraft]?
+    /// When given, the update applies only if the customer is still at this version (optimistic locking).
+    public var version: Int64?
+
+    public init(
+        name: String? = nil,
+        region: String? = nil,
+        industry: String? = nil,
+        address: String? = nil,
+        notes: String? = nil,
+        contacts: [ContactDraft]? = nil,
+        version: Int64? = nil
+    ) {
+        self.name = name
+        self.region = region
+        self.industry = industry
+        self.address = address
+        self.notes = notes
+        self.contacts = contacts
+        self.version = version
+    }
+}

@@ -1,0 +1,143 @@
+public import Contracts
+import Foundation
+
+/// The rules a customer's master data must satisfy, without I/O.
+///
+/// "No contact, no save": a customer nobody can be reached at is worthless to the next rep who inherits it.
+public enum CustomerRules {
+    static let maxNameLength = 200
+    static let maxIndustryLength = 64
+    static let maxAddressLength = 500
+    static let maxNotesLength = 4000
+    static let maxContacts = 50
+
+    /// The validated fields of a customer.
+    public struct Fields: Sendable, Equatable {
+        public var name: String
+        public var region: String
+        public var industry: String
+        public var address: String?
+        public var notes: String?
+        public var contacts: [CustomerContact]
+    }
+
+    /// Validates a new customer; throws a 422 problem listing every invalid field.
+    public static func validate(_ draft: CustomerDraft) throws(Problem) -> Fields {
+        var errors: [Problem.FieldError] = []
+        let name = text(draft.name, field: "name", max: maxNameLength, required: true, into: &errors)
+        let region = regionCode(draft.region, field: "region", required: true, into: &errors)
+        let industry = text(draft.industry, field: "industry", max: maxIndustryLength, required: true, into: &errors)
+        let address = text(draft.address, field: "address", max: maxAddressLength, required: false, into: &errors)
+        let notes = text(draft.notes, field: "notes", max: maxNotesLength, required: false, into: &errors)
+        let contacts = validateContacts(draft.contacts, into: &errors)
+        guard errors.isEmpty, let name, let region, let industry else { throw Problem.validation(errors) }
+        return Fields(name: name, region: region, industry: industry, address: address, notes: notes, contacts: contacts)
+    }
+
+    /// Applies a patch to a customer's current fields and validates the result.
+    public static func apply(_ patch: CustomerPatch, to current: Fields) throws(Problem) -> (fields: Fields, changed: [String]) {
+        var draft = CustomerDraft(
+            name: patch.name ?? current.name,
+            region: patch.region ?? current.region,
+            industry: patch.industry ?? current.industry,
+            address: patch.address ?? current.address,
+            notes: patch.notes ?? current.notes
+        )
+        draft.contacts =
+            patch.contacts
+            ?? current.contacts.map { ContactDraft(name: $0.name, phone: $0.phone, email: $0.email, title: $0.title) }
+        let fields = try validate(draft)
+        var changed: [String] = []
+        if fields.name != current.name { changed.append("name") }
+        if fields.region != current.region { changed.append("region") }
+        if fields.industry != current.industry { changed.append("industry") }
+        if fields.address != current.address { changed.append("address") }
+        if fields.notes != current.notes { changed.append("notes") }
+        if fields.contacts != current.contacts { changed.append("contacts") }
+        return (fields, changed)
+    }
+
+    /// Region codes are lower-case slugs (`east-china`, `sh`): stable keys that scope data by region.
+    static func isRegionCode(_ value: String) -> Bool {
+        guard (2...32).contains(value.count), let first = value.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+        return value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            && !value.hasSuffix("-") && !value.contains("--")
+    }
+
+    /// Mainland mobile (`13812345678`, `+86 138 1234 5678`) or landline (`021-12345678`) numbers.
+    static func normalizedPhone(_ value: String) -> String? {
+        var digits = value.filter { !" -()".contains($0) }
+        if digits.hasPrefix("+86") { digits.removeFirst(3) } else if digits.hasPrefix("0086") { digits.removeFirst(4) }
+        guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        if digits.count == 11, digits.hasPrefix("1"), let second = digits.dropFirst().first, "3456789".contains(second) { return digits }
+        if digits.hasPrefix("0"), (10...12).contains(digits.count) { return value.trimmingCharacters(in: .whitespaces) }
+        return nil
+    }
+
+    static func isEmail(_ value: String) -> Bool {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            value.count <= 254, !value.contains(where: \.isWhitespace)
+        else { return false }
+        return true
+    }
+
+    private static func text(_ value: String?, field: String, max: Int, required: Bool, into errors: inout [Problem.FieldError]) -> String? {
+        let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let trimmed, !trimmed.isEmpty else {
+            if required { errors.append(.init(field: field, message: "is required")) }
+            return nil
+        }
+        if trimmed.count > max {
+            errors.append(.init(field: field, message: "is longer than \(max) characters"))
+            return nil
+        }
+        return trimmed
+    }
+
+    private static func regionCode(_ value: String?, field: String, required: Bool, into errors: inout [Problem.FieldError]) -> String? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            if required { errors.append(.init(field: field, message: "is required")) }
+            return nil
+        }
+        guard isRegionCode(value) else {
+            errors.append(.init(field: field, message: "must be a region code: 2–32 lower-case letters, digits and single hyphens, e.g. east-china"))
+            return nil
+        }
+        return value
+    }
+
+    private static func validateContacts(_ drafts: [ContactDraft]?, into errors: inout [Problem.FieldError]) -> [CustomerContact] {
+        guard let drafts, !drafts.isEmpty else {
+            errors.append(.init(field: "contacts", message: "at least one contact with a phone or an email is required"))
+            return []
+        }
+        if drafts.count > maxContacts {
+            errors.append(.init(field: "contacts", message: "at most \(maxContacts) contacts"))
+            return []
+        }
+        var contacts: [CustomerContact] = []
+        for (index, draft) in drafts.enumerated() {
+            let field = "contacts[\(index)]"
+            let name = text(draft.name, field: "\(field).name", max: 100, required: true, into: &errors)
+            let title = text(draft.title, field: "\(field).title", max: 100, required: false, into: &errors)
+            let phoneText = draft.phone?.trimmingCharacters(in: .whitespaces)
+            let emailText = draft.email?.trimmingCharacters(in: .whitespaces).lowercased()
+            var phone: String?
+            var email: String?
+            if let phoneText, !phoneText.isEmpty {
+                phone = normalizedPhone(phoneText)
+                if phone == nil { errors.append(.init(field: "\(field).phone", message: "is not a mainland China mobile or landline number")) }
+            }
+            if let emailText, !emailText.isEmpty {
+                email = isEmail(emailText) ? emailText : nil
+                if email == nil { errors.append(.init(field: "\(field).email", message: "is not an email address")) }
+            }
+            if (phoneText ?? "").isEmpty && (emailText ?? "").isEmpty {
+                errors.append(.init(field: field, message: "needs a phone or an email (no contact, no save)"))
+            }
+            if let name { contacts.append(CustomerContact(name: name, phone: phone, email: email, title: title)) }
+        }
+        return contacts
+    }
+}

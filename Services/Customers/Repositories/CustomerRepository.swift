@@ -1,0 +1,158 @@
+import Contracts
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Where customers are stored. Every write takes the transaction's connection, so the change and its outbox
+/// event commit together.
+public protocol CustomerRepository: Sendable {
+    func insert(_ customer: Customer, on connection: PostgresConnection) async throws
+    func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer?
+    func update(_ customer: Customer, on connection: PostgresConnection) async throws
+    func list(_ filter: CustomerFilter, after cursor: CustomerCursor?, limit: Int, on connection: PostgresConnection) async throws -> [Customer]
+}
+
+/// List filters; `nil` means "any".
+public struct CustomerFilter: Sendable, Equatable {
+    public var region: String?
+    public var industry: String?
+    public var ownerID: String?
+    /// Case-insensitive substring of the name.
+    public var nameContains: String?
+
+    public init(region: String? = nil, industry: String? = nil, ownerID: String? = nil, nameContains: String? = nil) {
+        self.region = region
+        self.industry = industry
+        self.ownerID = ownerID
+        self.nameContains = nameContains
+    }
+}
+
+/// A position in the newest-first customer list: the last item's creation time and id.
+public struct CustomerCursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var id: UUID
+
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The opaque token clients pass back: base64url of `<microseconds>:<uuid>`.
+    public var token: String {
+        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
+        return Data("\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Parses a token; `nil` if it is not one of ours.
+    public init?(token: String) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.init(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
+    }
+}
+
+/// The PostgreSQL implementation (tables in the service's own schema, found through `search_path`).
+public struct PostgresCustomerRepository: CustomerRepository {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func insert(_ customer: Customer, on connection: PostgresConnection) async throws {
+        let contacts = try Self.encodeContacts(customer.contacts)
+        try await connection.query(
+            """
+            INSERT INTO customers (id, name, region, industry, address, notes, owner_id, contacts, version, created_at, updated_at)
+            VALUES (\(customer.id), \(customer.name), \(customer.region), \(customer.industry), \(customer.address), \(customer.notes),
+                    \(customer.ownerID), \(contacts)::jsonb, \(customer.version), \(customer.createdAt), \(customer.updatedAt))
+            """,
+            logger: logger
+        )
+    }
+
+    public func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer? {
+        let rows =
+            forUpdate
+            ? try await connection.query("SELECT \(unescaped: Self.columns) FROM customers WHERE id = \(id) FOR UPDATE", logger: logger)
+            : try await connection.query("SELECT \(unescaped: Self.columns) FROM customers WHERE id = \(id)", logger: logger)
+        for try await row in rows {
+            return try Self.decode(row)
+        }
+        return nil
+    }
+
+    public func update(_ customer: Customer, on connection: PostgresConnection) async throws {
+        let contacts = try Self.encodeContacts(customer.contacts)
+        try await connection.query(
+            """
+            UPDATE customers SET name = \(customer.name), region = \(customer.region), industry = \(customer.industry),
+                address = \(customer.address), notes = \(customer.notes), owner_id = \(customer.ownerID),
+                contacts = \(contacts)::jsonb, version = \(customer.version), updated_at = \(customer.updatedAt)
+            WHERE id = \(customer.id)
+            """,
+            logger: logger
+        )
+    }
+
+    public func list(
+        _ filter: CustomerFilter,
+        after cursor: CustomerCursor?,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> [Customer] {
+        let pattern = filter.nameContains.map { "%" + Self.escapeLike($0) + "%" }
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM customers
+            WHERE (\(filter.region)::text IS NULL OR region = \(filter.region))
+              AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))
+              AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
+              AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
+              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var customers: [Customer] = []
+        for try await row in rows {
+            customers.append(try Self.decode(row))
+        }
+        return customers
+    }
+
+    private static let columns = "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at"
+
+    private static func decode(_ row: PostgresRow) throws -> Customer {
+        let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt) = try row.decode(
+            (UUID, String, String, String, String?, String?, String?, String, Int64, Date, Date).self
+        )
+        return Customer(
+            id: id,
+            name: name,
+            region: region,
+            industry: industry,
+            address: address,
+            notes: notes,
+            ownerID: ownerID,
+            contacts: try JSONCoding.decoder.decode([CustomerContact].self, from: Data(contacts.utf8)),
+            version: version,
+            createdAt: createdAt,
+            updatedAt: updatedAt
+        )
+    }
+
+    private static func encodeContacts(_ contacts: [CustomerContact]) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(contacts), as: UTF8.self)
+    }
+
+    private static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}

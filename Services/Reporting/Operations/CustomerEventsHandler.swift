@@ -1,0 +1,19 @@
+import Contracts
+import Logging
+import PostgresNIO
+
+/// `customer.created` and `customer.updated`: both carry the whole customer, so both upsert the projection;
+/// an older `sequence` than the one kept changes nothing.
+struct CustomerEventsHandler: Sendable {
+    let repository: ReportingRepository
+
+    func created(_ event: CustomerCreated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await repository.record(envelope, on: connection)
+        try await repository.upsertCustomer(event.customer, sequence: envelope.sequence, time: envelope.time, on: connection)
+    }
+
+    func updated(_ event: CustomerUpdated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await repository.record(envelope, on: connection)
+        try await repository.upsertCustomer(event.customer, sequence: envelope.sequence, time: envelope.time, on: connection)
+    }
+}

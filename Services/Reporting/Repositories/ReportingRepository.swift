@@ -1,0 +1,58 @@
+import Contracts
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Reporting's projections in its own schema.
+public struct ReportingRepository: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Keeps the envelope in the event log (for replay); a second copy of the same id is ignored.
+    func record(_ envelope: EventEnvelope, on connection: PostgresConnection) async throws {
+        let json = String(decoding: try envelope.encoded(), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO event_log (id, type, source, subject, sequence, time, envelope)
+            VALUES (\(envelope.id), \(envelope.type), \(envelope.source), \(envelope.subject), \(envelope.sequence), \(envelope.time), \(json)::jsonb)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    /// Upserts a customer's state unless a newer version is already known.
+    func upsertCustomer(_ customer: CustomerSnapshot, sequence: Int64, time: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO customer_projection (id, region, industry, owner_id, sequence, created_at, updated_at)
+            VALUES (\(customer.id), \(customer.region), \(customer.industry), \(customer.ownerID), \(sequence), \(time), \(time))
+            ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region, industry = EXCLUDED.industry, owner_id = EXCLUDED.owner_id,
+                sequence = EXCLUDED.sequence, updated_at = EXCLUDED.updated_at
+            WHERE customer_projection.sequence < EXCLUDED.sequence
+            """,
+            logger: logger
+        )
+    }
+
+    /// Customer counts: in all, by region and by industry.
+    func customerCounts(on connection: PostgresConnection) async throws -> (total: Int, byRegion: [String: Int], byIndustry: [String: Int]) {
+        var byRegion: [String: Int] = [:]
+        var byIndustry: [String: Int] = [:]
+        var total = 0
+        let rows = try await connection.query(
+            "SELECT region, industry, count(*)::bigint FROM customer_projection GROUP BY region, industry",
+            logger: logger
+        )
+        for try await (region, industry, count) in rows.decode((String, String, Int64).self) {
+            let count = Int(count)
+            total += count
+            byRegion[region, default: 0] += count
+            byIndustry[industry, default: 0] += count
+        }
+        return (total, byRegion, byIndustry)
+    }
+}

@@ -1,0 +1,38 @@
+/// Names shared by RPC callers (the gateway) and RPC servers (the services).
+public enum RPC {
+    /// AMQP header names on requests and replies besides the caller identity.
+    public enum Header {
+        /// Reply: the HTTP-like status, as a decimal string.
+        public static let status = "x-status"
+        /// Request: the client's `Idempotency-Key`.
+        public static let idempotencyKey = "x-idempotency-key"
+        /// Request: the URL query string without `?`.
+        public static let query = "x-query"
+        /// Request: the `{id}` path parameter of the route.
+        public static let pathID = "x-path-id"
+        /// Request and event: W3C trace context.
+        public static let traceparent = "traceparent"
+    }
+
+    /// The direct exchange RPC requests are published to.
+    public static let exchange = "sales.rpc"
+
+    /// The queue and routing key of a service's RPC server.
+    public static func queue(for service: String) -> String { "\(service).rpc" }
+}
+
+/// The operations each service answers over RPC, `<service>.<verb>`.
+public enum Operation {
+    public enum Customers {
+        public static let service = "customers"
+        public static let create = "customers.create"
+        public static let get = "customers.get"
+        public static let list = "customers.list"
+        public static let update = "customers.update"
+    }
+
+    public enum Reporting {
+        public static let service = "reporting"
+        public static let summary = "reporting.summary"
+    }
+}

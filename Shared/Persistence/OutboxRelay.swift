@@ -1,0 +1,262 @@
+import Contracts
+import Foundation
+public import Logging
+import Metrics
+public import PostgresNIO
+public import ServiceLifecycle
+
+/// Publishes the events in a schema's ``Outbox`` and marks them published.
+///
+/// Each pass locks a batch of unpublished rows with `FOR UPDATE SKIP LOCKED`, publishes it through an
+/// ``OutboxPublisher`` and, in the same transaction, marks the confirmed rows published and records the failures.
+/// Any number of relays (service instances) can run against one schema: a row locked by one is invisible to the
+/// others, so each event is published once in the normal case. If the process dies between the broker's confirm and
+/// the commit, the event is published again later: delivery is at least once and consumers dedupe with ``Inbox``.
+///
+/// A relay wakes on `NOTIFY <schema>_outbox` (sent by ``Outbox/append(_:on:logger:)`` at commit) and also polls every
+/// `pollInterval`, because notifications are lost while the listening connection is down. After a failure (broker
+/// down, database down) it backs off exponentially up to 30 seconds and keeps going. Published rows older than seven
+/// days are deleted about once an hour.
+public final class OutboxRelay: Service, Sendable {
+    private let client: PostgresClient
+    private let schema: String
+    private let publisher: any OutboxPublisher
+    private let batchSize: Int
+    private let pollInterval: Duration
+    private let logger: Logger
+    private let doorbell = Doorbell()
+    private let publishedCounter: Counter
+    private let failedCounter: Counter
+    private let lagGauge: Gauge
+
+    private static let maximumBackoff: Duration = .seconds(30)
+    private static let cleanupInterval: Duration = .seconds(3600)
+    private static let retention = "7 days"
+
+    /// Creates a relay.
+    /// - Parameters:
+    ///   - client: the service's client (it runs in the same `ServiceGroup`, before the relay).
+    ///   - schema: the schema whose outbox is relayed.
+    ///   - publisher: publishes batches to the broker.
+    ///   - batchSize: rows per pass and transaction.
+    ///   - pollInterval: the longest pause between passes when no notification arrives.
+    ///   - logger: the relay's logger.
+    public init(
+        client: PostgresClient,
+        schema: String,
+        publisher: any OutboxPublisher,
+        batchSize: Int = 200,
+        pollInterval: Duration = .seconds(2),
+        logger: Logger
+    ) {
+        precondition(batchSize > 0, "batchSize must be positive")
+        self.client = client
+        self.schema = schema
+        self.publisher = publisher
+        self.batchSize = batchSize
+        self.pollInterval = pollInterval
+        var logger = logger
+        logger[metadataKey: "outbox"] = "\(schema)"
+        self.logger = logger
+        let dimensions = [("schema", schema)]
+        self.publishedCounter = Counter(label: "salesdesk_outbox_published_total", dimensions: dimensions)
+        self.failedCounter = Counter(label: "salesdesk_outbox_publish_failures_total", dimensions: dimensions)
+        self.lagGauge = Gauge(label: "salesdesk_outbox_lag_seconds", dimensions: dimensions)
+    }
+
+    /// Relays until graceful shutdown or cancellation; on graceful shutdown the current pass finishes first.
+    public func run() async throws {
+        try PostgresSettings.validate(schema: schema)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listenForNotifications() }
+            await withGracefulShutdownHandler {
+                await self.relayLoop()
+            } onGracefulShutdown: {
+                self.doorbell.close()
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// What one call to ``publishPending()`` did.
+    public struct PassResult: Sendable, Equatable {
+        /// Events the broker confirmed and that are now marked published.
+        public var published: Int
+        /// Events whose publish failed; they stay in the outbox with `attempts` bumped.
+        public var failed: Int
+
+        /// Creates a result.
+        public init(published: Int, failed: Int) {
+            self.published = published
+            self.failed = failed
+        }
+    }
+
+    /// Publishes unpublished events batch by batch until a batch comes back short or has failures.
+    ///
+    /// ``run()`` calls this; tests and tools may call it directly.
+    /// - Throws: a database error; events published before it are marked (their transactions committed).
+    @discardableResult
+    public func publishPending() async throws -> PassResult {
+        var total = PassResult(published: 0, failed: 0)
+        while true {
+            let (result, fetched) = try await publishBatch()
+            total.published += result.published
+            total.failed += result.failed
+            if fetched < batchSize || result.failed > 0 || doorbell.isClosed { return total }
+        }
+    }
+
+    private func relayLoop() async {
+        var consecutiveFailures = 0
+        var lastCleanup: ContinuousClock.Instant?
+        while !doorbell.isClosed && !Task.isCancelled {
+            do {
+                let result = try await publishPending()
+                if result.failed > 0 {
+                    consecutiveFailures += 1
+                    let delay = backoff(consecutiveFailures)
+                    logger.warning(
+                        "broker did not confirm events, retrying later",
+                        metadata: ["failed": "\(result.failed)", "retryIn": "\(delay)"]
+                    )
+                    await doorbell.wait(upTo: delay, wakeOnRing: false)
+                    continue
+                }
+                consecutiveFailures = 0
+                if lastCleanup.map({ ContinuousClock.now - $0 >= Self.cleanupInterval }) ?? true {
+                    try await deletePublished()
+                    lastCleanup = .now
+                }
+                await doorbell.wait(upTo: pollInterval)
+            } catch {
+                consecutiveFailures += 1
+                let delay = backoff(consecutiveFailures)
+                logger.error("outbox pass failed", metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(delay)"])
+                await doorbell.wait(upTo: delay, wakeOnRing: false)
+            }
+        }
+    }
+
+    private func backoff(_ failures: Int) -> Duration {
+        let exponent = min(failures - 1, 10)
+        return min(.milliseconds(250) * (1 << exponent), Self.maximumBackoff)
+    }
+
+    private func publishBatch() async throws -> (PassResult, fetched: Int) {
+        let schema = self.schema
+        let batchSize = self.batchSize
+        let publisher = self.publisher
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, envelope::text, EXTRACT(EPOCH FROM now() - created_at)::float8
+                FROM \(unescaped: schema).outbox
+                WHERE published_at IS NULL
+                ORDER BY position
+                LIMIT \(batchSize)
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger
+            )
+            var envelopes: [EventEnvelope] = []
+            var undecodable: [UUID] = []
+            var oldestAge = 0.0
+            for try await (id, json, age) in rows.decode((UUID, String, Double).self) {
+                oldestAge = max(oldestAge, age)
+                do {
+                    envelopes.append(try EventEnvelope.decode(from: Array(json.utf8)))
+                } catch {
+                    logger.error("outbox row is not an event envelope", metadata: ["id": "\(id)", "error": "\(error)"])
+                    undecodable.append(id)
+                }
+            }
+            let fetched = envelopes.count + undecodable.count
+            guard fetched > 0 else { return (PassResult(published: 0, failed: 0), fetched: 0) }
+            self.lagGauge.record(oldestAge)
+
+            let confirmations = await publisher.publish(envelopes)
+            var confirmed: [UUID] = []
+            var failed: [UUID] = []
+            for (index, envelope) in envelopes.enumerated() {
+                if index < confirmations.count, confirmations[index] {
+                    confirmed.append(envelope.id)
+                } else {
+                    failed.append(envelope.id)
+                }
+            }
+            if !confirmed.isEmpty {
+                try await connection.query(
+                    "UPDATE \(unescaped: schema).outbox SET published_at = now(), last_error = NULL WHERE id = ANY(\(confirmed))",
+                    logger: logger
+                )
+            }
+            if !failed.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE \(unescaped: schema).outbox SET attempts = attempts + 1, last_error = 'broker did not confirm'
+                    WHERE id = ANY(\(failed))
+                    """,
+                    logger: logger
+                )
+            }
+            if !undecodable.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE \(unescaped: schema).outbox SET attempts = attempts + 1, last_error = 'not an event envelope'
+                    WHERE id = ANY(\(undecodable))
+                    """,
+                    logger: logger
+                )
+            }
+            self.publishedCounter.increment(by: confirmed.count)
+            self.failedCounter.increment(by: failed.count)
+            return (PassResult(published: confirmed.count, failed: failed.count), fetched: fetched)
+        }
+    }
+
+    private func deletePublished() async throws {
+        let deleted = try await client.query(
+            """
+            WITH deleted AS (
+                DELETE FROM \(unescaped: schema).outbox
+                WHERE published_at IS NOT NULL AND published_at < now() - \(Self.retention)::interval
+                RETURNING 1
+            )
+            SELECT count(*) FROM deleted
+            """,
+            logger: logger
+        )
+        for try await count in deleted.decode(Int.self) where count > 0 {
+            logger.info("deleted published outbox rows", metadata: ["count": "\(count)"])
+        }
+    }
+
+    /// Keeps a `LISTEN` open on a dedicated connection and rings the doorbell for every notification; reconnects
+    /// after a failure. Missed notifications are harmless: the poll picks the rows up.
+    private func listenForNotifications() async {
+        let channel = Outbox.channel(schema: schema)
+        var failures = 0
+        while !Task.isCancelled && !doorbell.isClosed {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        failures = 0
+                        // A notification that arrived while the connection was down may have been missed.
+                        self.doorbell.ring()
+                        for try await _ in notifications {
+                            self.doorbell.ring()
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                logger.debug("outbox listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if Task.isCancelled { return }
+            try? await Task.sleep(for: backoff(max(failures, 1)))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Contracts
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Makes a write safe to retry: the first reply to an `Idempotency-Key` is stored in the same transaction as the
+/// write, and a repeat of the same request gets that reply instead of a second write.
+///
+/// The table `idempotency_keys` lives in each service's schema (see its migrations). Reusing a key with a
+/// different body is a client error (422), as in the IETF Idempotency-Key draft.
+public enum IdempotentReplies {
+    /// Runs `write` once per `(caller, operation, key)`; without a key it just runs it.
+    /// - Parameters:
+    ///   - request: the RPC request; its `x-idempotency-key` header is the key.
+    ///   - connection: a connection inside the write's transaction.
+    ///   - write: the write; its reply is stored when it is a success (2xx).
+    public static func run(
+        _ request: RPCRequest,
+        on connection: PostgresConnection,
+        logger: Logger,
+        write: () async throws -> RPCResponse
+    ) async throws -> RPCResponse {
+        guard let key = request.idempotencyKey else { return try await write() }
+        guard (1...255).contains(key.count) else {
+            throw Problem.badRequest("Idempotency-Key must be 1–255 characters.")
+        }
+        let caller = request.identity?.userID ?? ""
+        let hash = String(StableHash.fnv1a64(request.body), radix: 16)
+        // The insert waits for a concurrent transaction holding the same key, so exactly one of two racing
+        // requests writes; the other sees its committed reply (or takes over if it rolled back).
+        let claimed = try await connection.query(
+            """
+            INSERT INTO idempotency_keys (caller, operation, key, request_hash, status, body)
+            VALUES (\(caller), \(request.operation), \(key), \(hash), 0, ''::bytea)
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+            """,
+            logger: logger
+        )
+        var isFirst = false
+        for try await _ in claimed { isFirst = true }
+        if !isFirst {
+            let rows = try await connection.query(
+                """
+                SELECT request_hash, status, body FROM idempotency_keys
+                WHERE caller = \(caller) AND operation = \(request.operation) AND key = \(key)
+                """,
+                logger: logger
+            )
+            for try await (storedHash, status, body) in rows.decode((String, Int, Data).self) {
+                guard storedHash == hash else {
+                    throw Problem.validation(
+                        [.init(field: "Idempotency-Key", message: "was already used with a different request body")]
+                    )
+                }
+                return RPCResponse(status: status, body: Array(body))
+            }
+        }
+        let response = try await write()
+        try await connection.query(
+            """
+            UPDATE idempotency_keys SET status = \(response.status), body = \(Data(response.body))
+            WHERE caller = \(caller) AND operation = \(request.operation) AND key = \(key)
+            """,
+            logger: logger
+        )
+        return response
+    }
+}
+
+/// A hash that is the same in every process and on every run (Swift's `Hasher` is seeded per process).
+public enum StableHash {
+    /// 64-bit FNV-1a of the bytes.
+    public static func fnv1a64(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,247 @@
+public import AMQP
+public import Contracts
+import Foundation
+public import Logging
+import Metrics
+public import Persistence
+public import PostgresNIO
+public import ServiceLifecycle
+
+/// The event handlers of a service, by event type; registered in one place and given to ``EventConsumerService``.
+///
+/// A handler runs inside the transaction that also records the event in the ``Persistence/Inbox``: whatever it
+/// writes through the connection commits together with that record, or not at all.
+public struct EventHandlerRegistry: Sendable {
+    /// Applies one event inside the consumer's transaction.
+    public typealias Handler = @Sendable (EventEnvelope, PostgresConnection, Logger) async throws -> Void
+
+    private var handlers: [String: Handler] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// Registers the handler for an event type, replacing any earlier one.
+    /// - Parameters:
+    ///   - type: the event type (routing key), e.g. `customer.created`.
+    ///   - handler: applies the event.
+    public mutating func register(_ type: String, handler: @escaping Handler) {
+        handlers[type] = handler
+    }
+
+    /// Registers a handler that receives the typed payload.
+    ///
+    /// A payload that does not decode can never succeed, so it is parked at once (``UnprocessableEvent``).
+    /// - Parameters:
+    ///   - event: the payload type; its ``Contracts/DomainEvent/eventType`` is the key.
+    ///   - handler: applies the event; it also gets the envelope (subject, sequence, time).
+    public mutating func register<Event: DomainEvent>(
+        _ event: Event.Type,
+        handler: @escaping @Sendable (Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
+    ) {
+        handlers[Event.eventType] = { envelope, connection, logger in
+            let payload: Event
+            do {
+                payload = try envelope.decodeData(as: Event.self)
+            } catch {
+                throw UnprocessableEvent(reason: "payload of \(Event.eventType) does not decode: \(error)")
+            }
+            try await handler(payload, envelope, connection, logger)
+        }
+    }
+
+    /// The registered event types, sorted: the routing keys the service's queue is bound to.
+    public var eventTypes: [String] { handlers.keys.sorted() }
+
+    /// The handler for an event type, if one is registered.
+    public func handler(for type: String) -> Handler? { handlers[type] }
+}
+
+extension EventConsumerService {
+    /// Whether `error` says the database could not be reached or dropped the connection, rather than that the
+    /// handler's work failed.
+    static func isDatabaseUnavailable(_ error: any Error) -> Bool {
+        if let transaction = error as? PostgresTransactionError {
+            if transaction.beginError != nil || transaction.commitError != nil { return true }
+            return transaction.closureError.map(isDatabaseUnavailable) ?? false
+        }
+        guard let error = error as? PSQLError else { return false }
+        let lostConnection: [PSQLError.Code] = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed]
+        if lostConnection.contains(error.code) { return true }
+        // SQLSTATE class 08 is "connection exception"; 57P01–57P03 are admin/crash shutdown and "cannot connect now".
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+    }
+}
+
+/// Thrown by a handler for an event that can never be applied (malformed payload, broken invariant): the consumer
+/// parks it in the dead-letter queue at once instead of retrying.
+public struct UnprocessableEvent: Error, CustomStringConvertible, Sendable {
+    /// Why the event cannot be applied.
+    public var reason: String
+
+    /// Creates the error.
+    public init(reason: String) { self.reason = reason }
+
+    /// The reason.
+    public var description: String { reason }
+}
+
+/// Consumes a service's event queue and applies each event exactly once.
+///
+/// For each delivery: an undecodable body is rejected without requeue (the queue dead-letters it to
+/// `<service>.events.dead`); an event type without a handler is acked; otherwise one transaction claims the event id
+/// in the ``Persistence/Inbox`` and, the first time, runs the handler, and the delivery is acked after the commit. A
+/// redelivery finds its claim and is acked without effect. A failing handler (or an unreachable database) is retried
+/// in process after `retryBaseDelay × 2ⁿ`; after `maxAttempts` the message is rejected and parked. Up to `prefetch`
+/// deliveries are processed at once, so a slow or failing message never holds up the rest of the queue.
+public final class EventConsumerService: Service, Sendable {
+    private let name: String
+    private let connection: AMQPConnection
+    private let queue: String
+    private let client: PostgresClient
+    private let registry: EventHandlerRegistry
+    private let prefetch: UInt16
+    private let maxAttempts: Int
+    private let retryBaseDelay: Duration
+    private let logger: Logger
+    private let handledCounter: Counter
+    private let duplicateCounter: Counter
+    private let failedCounter: Counter
+    private let deadLetteredCounter: Counter
+
+    /// Creates a consumer.
+    /// - Parameters:
+    ///   - name: the consumer's name, recorded in the inbox (the service name, e.g. `reporting`).
+    ///   - connection: the consuming AMQP connection (declared topology includes `queue`).
+    ///   - queue: the queue to consume, e.g. `reporting.events`.
+    ///   - client: the service's PostgreSQL client.
+    ///   - registry: the handlers.
+    ///   - prefetch: unacknowledged deliveries the broker hands out at once, and the processing concurrency.
+    ///   - maxAttempts: attempts per delivery before it is parked.
+    ///   - retryBaseDelay: the pause after the first failed attempt; it doubles with each further one.
+    ///   - logger: the consumer's logger.
+    public init(
+        name: String,
+        connection: AMQPConnection,
+        queue: String,
+        client: PostgresClient,
+        registry: EventHandlerRegistry,
+        prefetch: UInt16 = 32,
+        maxAttempts: Int = 5,
+        retryBaseDelay: Duration = .milliseconds(200),
+        logger: Logger
+    ) {
+        self.name = name
+        self.connection = connection
+        self.queue = queue
+        self.client = client
+        self.registry = registry
+        self.prefetch = max(prefetch, 1)
+        self.maxAttempts = max(maxAttempts, 1)
+        self.retryBaseDelay = retryBaseDelay
+        var logger = logger
+        logger[metadataKey: "queue"] = "\(queue)"
+        self.logger = logger
+        let dimensions = [("consumer", name)]
+        self.handledCounter = Counter(label: "salesdesk_events_handled_total", dimensions: dimensions)
+        self.duplicateCounter = Counter(label: "salesdesk_events_duplicates_total", dimensions: dimensions)
+        self.failedCounter = Counter(label: "salesdesk_events_failed_attempts_total", dimensions: dimensions)
+        self.deadLetteredCounter = Counter(label: "salesdesk_events_dead_lettered_total", dimensions: dimensions)
+    }
+
+    /// Consumes until graceful shutdown (then finishes the deliveries in hand) or cancellation.
+    public func run() async throws {
+        let deliveries = connection.consume(queue: queue, prefetch: prefetch)
+        let limit = Int(prefetch)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for try await delivery in deliveries.cancelOnGracefulShutdown() {
+                if inFlight >= limit {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                group.addTask { await self.process(delivery) }
+                inFlight += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func process(_ delivery: AMQPDelivery) async {
+        let envelope: EventEnvelope
+        do {
+            envelope = try EventEnvelope.decode(from: delivery.message.body)
+        } catch {
+            logger.error(
+                "undecodable event, parking it",
+                metadata: ["messageID": "\(delivery.message.messageID ?? "none")", "routingKey": "\(delivery.routingKey)", "error": "\(error)"]
+            )
+            deadLetteredCounter.increment()
+            await connection.reject(delivery, requeue: false)
+            return
+        }
+        var logger = self.logger
+        logger[metadataKey: "event"] = "\(envelope.id)"
+        logger[metadataKey: "eventType"] = "\(envelope.type)"
+        if let traceparent = envelope.traceparent { logger[metadataKey: "traceparent"] = "\(traceparent)" }
+        guard let handler = registry.handler(for: envelope.type) else {
+            logger.debug("no handler for event type, acking")
+            await connection.ack(delivery)
+            return
+        }
+
+        let consumer = name
+        var attempt = 1
+        var outageRetries = 0
+        while true {
+            do {
+                let applied = try await client.withTransaction(logger: logger) { connection in
+                    guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: consumer, on: connection, logger: logger)
+                    else { return false }
+                    try await handler(envelope, connection, logger)
+                    return true
+                }
+                (applied ? handledCounter : duplicateCounter).increment()
+                if !applied { logger.debug("event already applied, acking redelivery") }
+                await connection.ack(delivery)
+                return
+            } catch {
+                failedCounter.increment()
+                let cause = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.beginError ?? $0.commitError } ?? error
+                let delay: Duration
+                if Self.isDatabaseUnavailable(error) {
+                    // An outage is not the event's fault: parking every event in flight during a database restart
+                    // would need an operator to replay them all. Keep retrying (the prefetch bounds what is held)
+                    // until the database is back or the service shuts down.
+                    outageRetries += 1
+                    delay = min(retryBaseDelay * (1 << min(outageRetries - 1, 20)), .seconds(10))
+                    logger.warning("database unavailable, retrying event", metadata: ["retryIn": "\(delay)", "error": "\(String(reflecting: cause))"])
+                } else if cause is UnprocessableEvent || attempt >= maxAttempts {
+                    logger.error(
+                        "event handler failed, parking the event",
+                        metadata: ["attempts": "\(attempt)", "error": "\(String(reflecting: cause))"]
+                    )
+                    deadLetteredCounter.increment()
+                    await connection.reject(delivery, requeue: false)
+                    return
+                } else {
+                    delay = retryBaseDelay * (1 << min(attempt - 1, 20))
+                    attempt += 1
+                    logger.warning(
+                        "event handler failed, retrying",
+                        metadata: ["attempt": "\(attempt - 1)", "retryIn": "\(delay)", "error": "\(String(reflecting: cause))"]
+                    )
+                }
+                guard !Task.isShuttingDownGracefully else {
+                    // Leave the delivery unacknowledged: the broker hands it out again once this consumer is gone.
+                    return
+                }
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+}

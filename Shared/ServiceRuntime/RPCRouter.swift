@@ -1,0 +1,186 @@
+public import AMQP
+public import Contracts
+public import Foundation
+public import Logging
+import PostgresNIO
+
+/// An RPC request as a service's operation handler sees it.
+public struct RPCRequest: Sendable {
+    /// The operation, e.g. `customers.create`.
+    public let operation: String
+    /// The JSON body.
+    public let body: [UInt8]
+    /// The caller, when the gateway sent identity headers.
+    public let identity: CallerIdentity?
+    /// All AMQP headers of the request.
+    public let headers: [String: String]
+
+    /// Creates a request (the router does this from an AMQP delivery; tests call it directly).
+    public init(operation: String, body: [UInt8] = [], identity: CallerIdentity? = nil, headers: [String: String] = [:]) {
+        self.operation = operation
+        self.body = body
+        self.identity = identity
+        self.headers = headers
+    }
+
+    /// The client's `Idempotency-Key`, if any.
+    public var idempotencyKey: String? { headers[RPC.Header.idempotencyKey] }
+
+    /// The `{id}` path parameter of the route, if any.
+    public var pathID: String? { headers[RPC.Header.pathID] }
+
+    /// The URL query parameters (the last value wins for a repeated name).
+    public var query: [String: String] {
+        guard let text = headers[RPC.Header.query], !text.isEmpty else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            guard let name = parts.first else { continue }
+            result[name] = parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: " ") : ""
+        }
+        return result
+    }
+
+    /// The caller, or a 401 problem when the request carries no identity.
+    public func requireIdentity() throws(Problem) -> CallerIdentity {
+        guard let identity else { throw Problem.unauthorized("The request carries no caller identity.") }
+        return identity
+    }
+
+    /// Decodes the JSON body; malformed JSON or a wrong type is a 400 problem that names the field.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws(Problem) -> T {
+        do {
+            return try JSONCoding.decoder.decode(T.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw Problem.badRequest(Self.describe(error))
+        } catch {
+            throw Problem.badRequest("The body is not valid JSON.")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let names = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return names.isEmpty ? "the body" : names.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(describeType(type))."
+        case .valueNotFound(let type, let context): return "\(path(context)): expected \(describeType(type)), found null."
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return parent == "the body" ? "\(key.stringValue) is required." : "\(parent).\(key.stringValue) is required."
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "The body is not valid JSON." : "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "The body could not be read."
+        }
+    }
+
+    private static func describeType(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type, is Decimal.Type: "a number"
+        case is Bool.Type: "a boolean"
+        default: type is any Collection.Type ? "an array" : "an object"
+        }
+    }
+}
+
+/// The answer to an RPC request: an HTTP-like status and a JSON or problem body.
+public struct RPCResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+    public var contentType: String
+
+    /// Creates a response.
+    public init(status: Int, body: [UInt8], contentType: String = "application/json") {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+    }
+
+    /// A JSON response.
+    public static func json(_ value: some Encodable, status: Int = 200) throws -> RPCResponse {
+        RPCResponse(status: status, body: Array(try JSONCoding.encoder.encode(value)))
+    }
+
+    /// A problem response.
+    public static func problem(_ problem: Problem) -> RPCResponse {
+        let body = (try? JSONCoding.encoder.encode(problem)).map(Array.init) ?? Array("{\"title\":\"Internal error\",\"status\":500}".utf8)
+        return RPCResponse(status: problem.status, body: body, contentType: Problem.contentType)
+    }
+
+    /// Reads a reply message (the gateway side).
+    public init(reply: AMQPMessage) {
+        self.status = reply.headers[RPC.Header.status].flatMap(Int.init) ?? 500
+        self.body = reply.body
+        self.contentType = reply.contentType ?? "application/json"
+    }
+
+    /// The response as a reply message (the service side).
+    public var replyMessage: AMQPMessage {
+        AMQPMessage(body: body, contentType: contentType, headers: [RPC.Header.status: String(status)], persistent: false)
+    }
+}
+
+/// An operation handler.
+public typealias RPCHandler = @Sendable (RPCRequest) async throws -> RPCResponse
+
+/// Maps operation names to handlers and turns every outcome into a reply: a thrown ``Problem`` becomes its
+/// document, anything else a logged 500 that leaks no internals.
+public struct RPCRouter: Sendable {
+    private var handlers: [String: RPCHandler] = [:]
+
+    /// Creates an empty router.
+    public init() {}
+
+    /// Registers the handler of an operation.
+    public mutating func on(_ operation: String, _ handler: @escaping RPCHandler) {
+        handlers[operation] = handler
+    }
+
+    /// The registered operation names.
+    public var operations: [String] { handlers.keys.sorted() }
+
+    /// Runs the handler for a request.
+    public func handle(_ request: RPCRequest, logger: Logger) async -> RPCResponse {
+        guard let handler = handlers[request.operation] else {
+            return .problem(.notFound("Unknown operation \(request.operation)."))
+        }
+        do {
+            return try await handler(request)
+        } catch {
+            return .problem(Self.problem(for: error, operation: request.operation, logger: logger))
+        }
+    }
+
+    /// The problem document an error answers with: a ``Problem`` as it is (also when a transaction wrapped it),
+    /// a lost database connection as 503, anything else as a logged 500.
+    static func problem(for error: any Error, operation: String, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let transaction as PostgresTransactionError:
+            if let inner = transaction.closureError { return problem(for: inner, operation: operation, logger: logger) }
+        case let psql as PSQLError where psql.serverInfo == nil:
+            logger.warning("database unavailable", metadata: ["operation": "\(operation)", "error": "\(psql.code)"])
+            return .unavailable("The database is unavailable; retry shortly.")
+        default:
+            break
+        }
+        logger.error("operation failed", metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+        return .internalError()
+    }
+
+    /// Runs the handler for an AMQP delivery and returns the reply message.
+    public func handle(delivery: AMQPDelivery, logger: Logger) async -> AMQPMessage {
+        let message = delivery.message
+        let request = RPCRequest(
+            operation: message.type ?? "",
+            body: message.body,
+            identity: CallerIdentity(headers: message.headers),
+            headers: message.headers
+        )
+        return await handle(request, logger: logger).replyMessage
+    }
+}

@@ -1,0 +1,256 @@
+public import AMQP
+import Contracts
+public import Foundation
+public import Hummingbird
+public import Logging
+public import Persistence
+public import PostgresNIO
+public import ServiceLifecycle
+
+/// What a service is given to build its parts: configuration, logging and its connections.
+public struct ServiceContext: Sendable {
+    /// The service name (`customers`), also its schema by default and its AMQP queue prefix.
+    public let name: String
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    /// The service's own schema; every connection's `search_path` points at it.
+    public let schema: String
+    public let postgres: PostgresClient
+    /// The broker settings, for parts that open their own connection (the gateway's RPC client).
+    public let amqpConfiguration: AMQPConfiguration
+    /// Publisher-confirm connection (outbox relay).
+    public let publisher: AMQPConnection
+    /// Consuming connection (event consumer, RPC server).
+    public let consumer: AMQPConnection
+}
+
+/// The parts a service adds to the common runtime.
+public struct ServiceParts: Sendable {
+    /// RPC operations answered on `<service>.rpc`.
+    public var rpc: RPCRouter?
+    /// Event types bound to `<service>.events`, with their handlers.
+    public var events: EventHandlerRegistry?
+    /// Whether the service writes events to its outbox (starts the relay).
+    public var publishesEvents: Bool
+    /// More long-running parts, started after migrations.
+    public var services: [any Service]
+    /// More HTTP routes on the service's port (the gateway's API).
+    public var routes: (@Sendable (Router<BasicRequestContext>) -> Void)?
+    /// More `/ready` checks.
+    public var readiness: [ReadinessCheck]
+
+    /// Creates the parts.
+    public init(
+        rpc: RPCRouter? = nil,
+        events: EventHandlerRegistry? = nil,
+        publishesEvents: Bool = false,
+        services: [any Service] = [],
+        routes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil,
+        readiness: [ReadinessCheck] = []
+    ) {
+        self.rpc = rpc
+        self.events = events
+        self.publishesEvents = publishesEvents
+        self.services = services
+        self.routes = routes
+        self.readiness = readiness
+    }
+}
+
+/// Composes a SalesDesk service in one visible place: PostgreSQL, AMQP connections, migrations, outbox relay,
+/// event consumer, RPC server and the HTTP port with `/health`, `/ready` and `/metrics`, as one ServiceGroup
+/// with graceful shutdown on SIGTERM/SIGINT.
+public enum ServiceApp {
+    /// Reads configuration from the environment, builds the service and runs it until a signal arrives.
+    /// Bad configuration stops the process with a message that names the key.
+    public static func main(
+        name: String,
+        defaultHTTPPort: Int,
+        migrationsDirectory: URL?,
+        parts: @escaping @Sendable (ServiceContext) throws -> ServiceParts
+    ) async {
+        let configuration = ServiceConfiguration()
+        do {
+            let level = try configuration.choice(
+                "log.level",
+                default: "info",
+                allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            )
+            let format = try configuration.choice("log.format", default: "text", allowed: ["text", "json"])
+            LoggingSetup.bootstrap(format: format, level: Logger.Level(rawValue: level) ?? .info)
+            let app = try build(
+                name: name,
+                configuration: configuration,
+                defaultHTTPPort: defaultHTTPPort,
+                migrationsDirectory: migrationsDirectory,
+                parts: parts
+            )
+            try await app.runService()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        } catch {
+            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Builds the application without running it.
+    public static func build(
+        name: String,
+        configuration: ServiceConfiguration,
+        defaultHTTPPort: Int,
+        migrationsDirectory: URL?,
+        parts makeParts: @Sendable (ServiceContext) throws -> ServiceParts
+    ) throws -> some ApplicationProtocol {
+        // Metrics recorded before the registry exists would go to the no-op backend and never show up.
+        _ = PrometheusMetrics.registry
+        let logger = {
+            var logger = Logger(label: "salesdesk.\(name)")
+            logger[metadataKey: "service"] = "\(name)"
+            return logger
+        }()
+        let schema = configuration.string("postgres.schema", default: name)
+        let postgresURL = try configuration.required("postgres.url")
+        let amqpURL = try configuration.required("amqp.url")
+        let port = try configuration.int("http.port", default: defaultHTTPPort, in: 1...65535)
+        let host = configuration.string("http.host", default: "127.0.0.1")
+
+        let settings: PostgresSettings
+        do {
+            settings = try PostgresSettings(url: postgresURL, schema: schema, applicationName: name)
+        } catch {
+            throw ConfigurationError(key: "postgres.url", reason: "\(error)")
+        }
+        let amqp: AMQPConfiguration
+        do {
+            amqp = try AMQPConfiguration(url: amqpURL, connectionName: name)
+        } catch {
+            throw ConfigurationError(key: "amqp.url", reason: "\(error)")
+        }
+        let migrations = try migrationsDirectory.map { try Migrator.load(bundleDirectory: $0) } ?? []
+
+        let postgres = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        var publisherConfiguration = amqp
+        publisherConfiguration.connectionName = "\(name)-publisher"
+        var consumerConfiguration = amqp
+        consumerConfiguration.connectionName = "\(name)-consumer"
+        let publisher = AMQPConnection(configuration: publisherConfiguration, topology: SalesDeskTopology.exchanges, logger: logger)
+        let consumer = AMQPConnection(configuration: consumerConfiguration, topology: SalesDeskTopology.exchanges, logger: logger)
+        let context = ServiceContext(
+            name: name,
+            configuration: configuration,
+            logger: logger,
+            schema: schema,
+            postgres: postgres,
+            amqpConfiguration: amqp,
+            publisher: publisher,
+            consumer: consumer
+        )
+        let parts = try makeParts(context)
+
+        var consumerTopology = AMQPTopology()
+        var afterMigrations: [any Service] = []
+        if parts.publishesEvents {
+            afterMigrations.append(
+                OutboxRelay(client: postgres, schema: schema, publisher: AMQPOutboxPublisher(connection: publisher), logger: logger)
+            )
+        }
+        if let events = parts.events {
+            let queue = SalesDeskTopology.eventQueue(of: name)
+            consumerTopology = consumerTopology.merging(SalesDeskTopology.eventQueue(service: name, eventTypes: events.eventTypes))
+            afterMigrations.append(
+                EventConsumerService(name: name, connection: consumer, queue: queue, client: postgres, registry: events, logger: logger)
+            )
+        }
+        if let rpc = parts.rpc {
+            consumerTopology = consumerTopology.merging(SalesDeskTopology.rpcQueue(service: name))
+            afterMigrations.append(
+                AMQPRPCServer(connection: consumer, queue: RPC.queue(for: name), logger: logger) { delivery in
+                    await rpc.handle(delivery: delivery, logger: logger)
+                }
+            )
+        }
+        afterMigrations.append(contentsOf: parts.services)
+        let usesConsumer = parts.rpc != nil || parts.events != nil
+        let declaredTopology = consumerTopology
+
+        let migrated = StartupFlag()
+        let startup = StartupSequence(
+            name: name,
+            logger: logger,
+            steps: [
+                {
+                    if usesConsumer {
+                        try await consumer.waitUntilConnected(timeout: .seconds(60))
+                        try await consumer.declare(declaredTopology)
+                    }
+                },
+                {
+                    try await Migrator(client: postgres, schema: schema, migrations: migrations, logger: logger).migrate()
+                    migrated.raise()
+                },
+            ],
+            then: afterMigrations
+        )
+
+        var checks = [
+            ReadinessCheck(name: "postgres") {
+                await withDeadline(.seconds(2)) { try await postgres.query("SELECT 1", logger: logger) } != nil
+            },
+            ReadinessCheck(name: "amqp") { publisher.isConnected && (!usesConsumer || consumer.isConnected) },
+            ReadinessCheck(name: "migrations") { migrated.isRaised },
+        ]
+        checks.append(contentsOf: parts.readiness)
+
+        let router = Router()
+        router.add(middleware: MetricsMiddleware())
+        router.addHealthRoutes(service: name, checks: checks)
+        parts.routes?(router)
+
+        var services: [any Service] = [postgres, publisher]
+        if usesConsumer { services.append(consumer) }
+        services.append(startup)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "salesdesk-\(name)"),
+            services: services,
+            logger: logger
+        )
+    }
+}
+
+/// Runs startup steps in order, each retried with backoff for up to `deadline` (dependencies may come up after
+/// us in a container world), then runs the services that need them.
+struct StartupSequence: Service {
+    let name: String
+    let logger: Logger
+    let steps: [@Sendable () async throws -> Void]
+    let then: [any Service]
+    var deadline: Duration = .seconds(120)
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        for step in steps {
+            let giveUp = clock.now.advanced(by: deadline)
+            var delay = Duration.milliseconds(200)
+            while true {
+                do {
+                    try await step()
+                    break
+                } catch {
+                    guard clock.now < giveUp, !Task.isCancelled else { throw error }
+                    logger.warning("startup step failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                    try await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
+            }
+        }
+        logger.info("\(name) started")
+        guard !then.isEmpty else {
+            try await gracefulShutdown()
+            return
+        }
+        try await ServiceGroup(configuration: .init(services: then.map { .init(service: $0) }, logger: logger)).run()
+    }
+}

@@ -1,0 +1,96 @@
+import Contracts
+import Testing
+
+@testable import Customers
+
+@Suite("Customer rules")
+struct CustomerRulesTests {
+    let valid = CustomerDraft(
+        name: "  宁波精工紧固件有限公司 ",
+        region: "east-china",
+        industry: "fasteners",
+        contacts: [ContactDraft(name: "王经理", phone: "+86 138 0013 8000")]
+    )
+
+    @Test("a complete draft is accepted, trimmed, and the phone normalised")
+    func acceptsCompleteDraft() throws {
+        let fields = try CustomerRules.validate(valid)
+        #expect(fields.name == "宁波精工紧固件有限公司")
+        #expect(fields.contacts == [CustomerContact(name: "王经理", phone: "13800138000")])
+    }
+
+    @Test("no contact, no save: a contact with neither phone nor email is refused")
+    func refusesContactWithoutPhoneOrEmail() {
+        var draft = valid
+        draft.contacts = [ContactDraft(name: "李工")]
+        let problem = #expect(throws: Problem.self) { try CustomerRules.validate(draft) }
+        #expect(problem?.status == 422)
+        #expect(problem?.errors?.contains { $0.field == "contacts[0]" } == true)
+    }
+
+    @Test("a customer without contacts is refused")
+    func refusesNoContacts() {
+        var draft = valid
+        draft.contacts = []
+        let problem = #expect(throws: Problem.self) { try CustomerRules.validate(draft) }
+        #expect(problem?.errors?.map(\.field) == ["contacts"])
+    }
+
+    @Test("every missing required field is reported at once")
+    func reportsAllMissingFields() {
+        let problem = #expect(throws: Problem.self) { try CustomerRules.validate(CustomerDraft()) }
+        #expect(Set(problem?.errors?.map(\.field) ?? []) == ["name", "region", "industry", "contacts"])
+    }
+
+    @Test(
+        "region codes are lower-case slugs",
+        arguments: [
+            ("east-china", true), ("sh", true), ("south-2", true),
+            ("East China", false), ("华东", false), ("e", false), ("-east", false), ("east-", false), ("east--china", false),
+        ]
+    )
+    func regionFormat(code: String, accepted: Bool) {
+        #expect(CustomerRules.isRegionCode(code) == accepted)
+    }
+
+    @Test(
+        "phones: mainland mobiles and landlines pass, the rest is refused",
+        arguments: [
+            ("13800138000", "13800138000"), ("+86 138-0013-8000", "13800138000"), ("0086 13800138000", "13800138000"),
+            ("021-12345678", "021-12345678"), ("12345", nil), ("12800138000", nil), ("phone", nil),
+        ]
+    )
+    func phoneFormat(input: String, normalised: String?) {
+        #expect(CustomerRules.normalizedPhone(input) == normalised)
+    }
+
+    @Test("a bad email is named in the error")
+    func badEmail() {
+        var draft = valid
+        draft.contacts = [ContactDraft(name: "王经理", email: "wang@")]
+        let problem = #expect(throws: Problem.self) { try CustomerRules.validate(draft) }
+        #expect(problem?.errors?.map(\.field) == ["contacts[0].email"])
+    }
+
+    @Test("a patch reports exactly the fields it changed")
+    func patchChangedFields() throws {
+        let current = try CustomerRules.validate(valid)
+        let (fields, changed) = try CustomerRules.apply(CustomerPatch(name: current.name, industry: "bearings"), to: current)
+        #expect(changed == ["industry"])
+        #expect(fields.industry == "bearings")
+        #expect(fields.contacts == current.contacts)
+    }
+
+    @Test("a patch cannot remove the last way to reach the customer")
+    func patchCannotRemoveContacts() throws {
+        let current = try CustomerRules.validate(valid)
+        #expect(throws: Problem.self) { try CustomerRules.apply(CustomerPatch(contacts: []), to: current) }
+    }
+
+    @Test("cursor tokens round-trip and junk is rejected")
+    func cursorTokens() {
+        let cursor = CustomerCursor(createdAt: .init(timeIntervalSince1970: 1_790_000_000.123456), id: .init())
+        #expect(CustomerCursor(token: cursor.token) == cursor)
+        #expect(CustomerCursor(token: "not-a-cursor") == nil)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The real six executables, over real PostgreSQL and RabbitMQ, spoken to over HTTP on the gateway.
+@Suite("End to end: customers thread", .timeLimit(.minutes(5)))
+struct CustomerThreadTests {
+    static func customerJSON(_ name: String) -> [UInt8] {
+        Array(
+            """
+            {"name":"\(name)","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]}
+            """.utf8
+        )
+    }
+
+    @Test("customers created on the gateway are counted by reporting; errors are problem documents")
+    func customersReachReporting() async throws {
+        let system = try await SalesDeskSystem.start()
+        defer { system.stop() }
+        let base = system.gatewayURL
+
+        var ids: [String] = []
+        for index in 0..<5 {
+            let reply = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Self.customerJSON("客户\(index)"))
+            #expect(reply.status == 201, "\(reply.text)")
+            if let id = try reply.json()["id"] as? String { ids.append(id) }
+        }
+        #expect(ids.count == 5)
+
+        let fetched = try await HTTP.get(URL(string: "\(base)/api/v1/customers/\(ids[0])")!)
+        #expect(fetched.status == 200)
+        let patched = try await HTTP.send(
+            "PATCH",
+            URL(string: "\(base)/api/v1/customers/\(ids[0])")!,
+            body: Array(#"{"industry":"bearings"}"#.utf8)
+        )
+        #expect(patched.status == 200)
+        #expect(try patched.json()["industry"] as? String == "bearings")
+        let page = try await HTTP.get(URL(string: "\(base)/api/v1/customers?limit=2")!)
+        #expect(page.status == 200)
+        #expect((try page.json()["items"] as? [Any])?.count == 2)
+        #expect(try page.json()["nextCursor"] is String)
+
+        let counted = try await eventually(timeout: .seconds(30)) {
+            let summary = try await HTTP.get(URL(string: "\(base)/api/v1/reports/summary")!)
+            return summary.status == 200 && (try summary.json()["customers"] as? Int) == 5
+        }
+        #expect(counted, "reporting did not count 5 customers; its log: \(system.log(of: "reporting"))")
+
+        // Refusals: each a problem document, nothing written.
+        let noContact = try await HTTP.send(
+            "POST",
+            URL(string: "\(base)/api/v1/customers")!,
+            body: Array(#"{"name":"X","region":"east-china","industry":"x","contacts":[{"name":"a"}]}"#.utf8)
+        )
+        #expect(noContact.status == 422)
+        #expect(noContact.contentType == "application/problem+json")
+        let badJSON = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Array("{".utf8))
+        #expect(badJSON.status == 400)
+        #expect(badJSON.contentType == "application/problem+json")
+        let huge = try await HTTP.send(
+            "POST",
+            URL(string: "\(base)/api/v1/customers")!,
+            body: Array(repeating: UInt8(ascii: " "), count: 2 * 1024 * 1024)
+        )
+        #expect(huge.status == 413)
+        #expect(huge.contentType == "application/problem+json")
+        let unknown = try await HTTP.get(URL(string: "\(base)/api/v1/nothing-here")!)
+        #expect(unknown.status == 404)
+        #expect(unknown.contentType == "application/problem+json")
+        let list = try await HTTP.get(URL(string: "\(base)/api/v1/customers?limit=100")!)
+        #expect((try list.json()["items"] as? [Any])?.count == 5)
+
+        for service in SalesDeskSystem.services {
+            let metrics = try await HTTP.get(URL(string: "http://127.0.0.1:\(system.ports[service]!)/metrics")!)
+            #expect(metrics.status == 200, "\(service) /metrics")
+        }
+        let openapi = try await HTTP.get(URL(string: "\(base)/openapi.yaml")!)
+        #expect(openapi.status == 200 && openapi.text.contains("/api/v1/customers/{id}"))
+    }
+}

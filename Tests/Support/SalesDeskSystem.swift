@@ -1,0 +1,159 @@
+public import Foundation
+
+/// The six real executables running against a database and a vhost of their own, for end-to-end tests.
+///
+/// Each system gets a fresh PostgreSQL database (the per-service roles of the local setup are granted on it)
+/// and a fresh RabbitMQ vhost, and free ports, so several systems can run side by side with other tests.
+public final class SalesDeskSystem: @unchecked Sendable {
+    public static let services = ["customers", "deals", "approvals", "notifications", "reporting", "gateway"]
+
+    /// The gateway's base URL, e.g. `http://127.0.0.1:40123`.
+    public let gatewayURL: String
+    /// The health port of each service.
+    public let ports: [String: Int]
+    public let database: String
+    public let vhost: String
+    private var processes: [String: Process] = [:]
+    private let logDirectory: URL
+    private let environment: [String: [String: String]]
+
+    /// Creates the database and vhost and starts every service; returns once each answers `/ready`.
+    public static func start(extraEnvironment: [String: String] = [:]) async throws -> SalesDeskSystem {
+        let system = try SalesDeskSystem(extraEnvironment: extraEnvironment)
+        do {
+            for service in services { try system.launch(service) }
+            for service in services { try await system.waitUntilReady(service) }
+        } catch {
+            system.stop()
+            throw error
+        }
+        return system
+    }
+
+    private init(extraEnvironment: [String: String]) throws {
+        let suffix = TestEnvironment.uniqueSuffix()
+        database = "e2e_\(suffix)"
+        vhost = "e2e_\(suffix)"
+        let admin = try TestEnvironment.postgresURL()
+        guard let adminURL = URLComponents(string: admin), let host = adminURL.host, let pgPort = adminURL.port else {
+            throw MissingTestEnvironment(name: "SALESDESK_TEST_POSTGRES_URL (host and port)")
+        }
+        let roles = Self.services.joined(separator: ", ")
+        try TestEnvironment.shell(
+            "psql '\(admin)' -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE \(database)' -c 'GRANT CONNECT, CREATE ON DATABASE \(database) TO \(roles)'"
+        )
+        try TestEnvironment.rabbitmqctl("add_vhost", vhost)
+        guard let amqp = URLComponents(string: try TestEnvironment.amqpURL()), let amqpUser = amqp.user else {
+            throw MissingTestEnvironment(name: "SALESDESK_TEST_AMQP_URL (user)")
+        }
+        try TestEnvironment.rabbitmqctl("set_permissions", "-p", vhost, amqpUser, ".*", ".*", ".*")
+        var components = amqp
+        components.percentEncodedPath = "/" + vhost
+        let amqpURL = components.string ?? ""
+
+        var ports: [String: Int] = [:]
+        for service in Self.services { ports[service] = try freePort() }
+        self.ports = ports
+        gatewayURL = "http://127.0.0.1:\(ports["gateway"]!)"
+        logDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("salesdesk-\(database)")
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        var environment: [String: [String: String]] = [:]
+        for service in Self.services {
+            environment[service] = [
+                "AMQP_URL": amqpURL,
+                "POSTGRES_URL": "postgres://\(service):salesdesk-\(service)@\(host):\(pgPort)/\(database)",
+                "HTTP_PORT": String(ports[service]!),
+                "LOG_LEVEL": "info",
+                "RPC_TIMEOUT_MS": "3000",
+            ].merging(extraEnvironment) { $1 }
+        }
+        self.environment = environment
+    }
+
+    private func launch(_ service: String) throws {
+        let process = Process()
+        process.executableURL = try TestEnvironment.binDirectory().appendingPathComponent(service)
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment[service] ?? [:]) { $1 }
+        process.environment = env
+        let log = logDirectory.appendingPathComponent("\(service).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        processes[service] = process
+    }
+
+    /// Waits until the service answers 200 on `/ready`.
+    public func waitUntilReady(_ service: String, timeout: Duration = .seconds(60)) async throws {
+        let url = URL(string: "http://127.0.0.1:\(ports[service]!)/ready")!
+        let ready = await eventually(timeout: timeout, interval: .milliseconds(100)) {
+            guard processes[service]?.isRunning == true else { return false }
+            return (try? await HTTP.get(url).status) == 200
+        }
+        guard ready else { throw SystemFailure(service: service, reason: "not ready in \(timeout)", log: log(of: service)) }
+    }
+
+    /// Kills one service at once (SIGKILL), as a crash would.
+    public func kill(_ service: String) {
+        guard let process = processes[service], process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Starts a service again after ``kill(_:)``.
+    public func restart(_ service: String) async throws {
+        try launch(service)
+        try await waitUntilReady(service)
+    }
+
+    /// The tail of a service's log.
+    public func log(of service: String) -> String {
+        let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(service).log"), encoding: .utf8)) ?? ""
+        return String(text.suffix(4000))
+    }
+
+    /// Stops every service (SIGTERM, then SIGKILL after 10 s), drops the database and deletes the vhost.
+    public func stop() {
+        for process in processes.values where process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(10)
+        for process in processes.values {
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+        processes = [:]
+        if let admin = try? TestEnvironment.postgresURL() {
+            _ = try? TestEnvironment.shell("psql '\(admin)' -q -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'")
+        }
+        _ = try? TestEnvironment.rabbitmqctl("delete_vhost", vhost)
+    }
+}
+
+/// A service of an end-to-end system failed to start or crashed.
+public struct SystemFailure: Error, CustomStringConvertible {
+    public let service: String
+    public let reason: String
+    public let log: String
+    public var description: String { "\(service) \(reason); its log ends with:\n\(log)" }
+}
+
+/// A free TCP port on the loopback interface, found by binding to port 0.
+public func freePort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socketFD >= 0 else { throw POSIXError(.EMFILE) }
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

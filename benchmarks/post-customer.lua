@@ -1,0 +1,21 @@
+-- wrk script: POST a new, valid customer each request (unique name per thread and request).
+local counter = 0
+local thread_id = 0
+
+function setup(thread)
+    thread_id = thread_id + 1
+    thread:set("tid", thread_id)
+end
+
+function request()
+    counter = counter + 1
+    local body = string.format(
+        '{"name":"基准客户-%s-%d","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]}',
+        tostring(tid), counter)
+    return wrk.format("POST", "/api/v1/customers", { ["Content-Type"] = "application/json" }, body)
+end
+
+function done(summary, latency, requests)
+    local non2xx = summary.errors.status
+    io.write(string.format("wrk_non_2xx=%d\n", non2xx))
+end
