@@ -166,4 +166,10 @@ extension AMQPTest {
         let vhost = try AMQPConfiguration(url: url).vhost
         for name in names { _ = try? TestEnvironment.rabbitmqctl("delete_queue", "-p", vhost, name) }
     }
+
+    /// Makes the broker close every connection of the test vhost (without `--vhost` rabbitmqctl only looks at `/`).
+    static func closeAllConnections() throws {
+        let vhost = try AMQPConfiguration(url: try TestEnvironment.amqpURL()).vhost
+        try TestEnvironment.rabbitmqctl("close_all_connections", "--vhost", vhost, "test")
+    }
 }

@@ -20,7 +20,7 @@ struct AMQPDisruptiveTests {
                 #expect(await eventually(timeout: .seconds(10)) { received.count == 1 })
                 let stale = try #require(received.all.first)
 
-                try TestEnvironment.rabbitmqctl("close_all_connections", "test")
+                try AMQPTest.closeAllConnections()
                 #expect(await eventually(timeout: .seconds(10)) { !connection.isConnected })
                 try await connection.waitUntilConnected(timeout: .seconds(30))
 
@@ -53,7 +53,7 @@ struct AMQPDisruptiveTests {
             }
             try await Task.sleep(for: .milliseconds(300))
             start.withLock { $0 = .now }
-            try TestEnvironment.rabbitmqctl("close_all_connections", "test")
+            try AMQPTest.closeAllConnections()
             let result = await call.result
             let elapsed = ContinuousClock.now - start.withLock { $0! }
             guard case .failure(let error) = result, case .connectionLost(let reason)? = error as? AMQPError else {

@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 import Testing
 
 @testable import Customers

@@ -43,7 +43,8 @@ struct CustomerThreadTests {
 
         let counted = try await eventually(timeout: .seconds(30)) {
             let summary = try await HTTP.get(URL(string: "\(base)/api/v1/reports/summary")!)
-            return summary.status == 200 && (try summary.json()["customers"] as? Int) == 5
+            let customers = try summary.json()["customers"] as? Int
+            return summary.status == 200 && customers == 5
         }
         #expect(counted, "reporting did not count 5 customers; its log: \(system.log(of: "reporting"))")
 
