@@ -12,6 +12,15 @@ let swiftSettings: [SwiftSetting] = [
 /// whose `@main` only reads configuration and runs; tests import the library.
 let services = ["Gateway", "Customers", "Deals", "Approvals", "Notifications", "Reporting"]
 
+/// Dependencies only one service needs.
+let extraDependencies: [String: [Target.Dependency]] = [
+    "Gateway": [
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+    ],
+    "Notifications": [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+]
+
 let package = Package(
     name: "SalesDesk",
     platforms: [.macOS(.v15)],
@@ -27,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -115,7 +126,7 @@ let package = Package(
                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                         .product(name: "NIOCore", package: "swift-nio"),
                         .product(name: "HTTPTypes", package: "swift-http-types"),
-                    ] + (name == "Notifications" ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : []),
+                    ] + extraDependencies[name, default: []],
                     path: "Services/\(name)",
                     exclude: ["Main"],
                     resources: [.copy("Migrations")],
@@ -150,9 +161,21 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             .testTarget(
+                name: "GatewayTests",
+                dependencies: [
+                    "Gateway", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    .product(name: "JWTKit", package: "jwt-kit"),
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
                 name: "EndToEndTests",
                 dependencies: [
-                    "Contracts", "TestSupport",
+                    "AMQP", "Contracts", "Persistence", "TestSupport",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                    .product(name: "Logging", package: "swift-log"),
                     .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 ],
                 swiftSettings: swiftSettings

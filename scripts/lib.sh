@@ -281,7 +281,8 @@ sd_rmq_start() {
 sd_rmq_provision() {
     local perms
     perms="$(sd_rmqctl -q list_permissions -p salesdesk 2>/dev/null || true)"
-    if grep -Eq '^salesdesk[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]*$' <<<"$perms"; then
+    if grep -Eq '^salesdesk[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]*$' <<<"$perms" &&
+        grep -Eq '^reporting[[:space:]]' <<<"$perms"; then
         return 0
     fi
     sd_log "RabbitMQ: creating vhost salesdesk and user salesdesk"
@@ -297,6 +298,8 @@ sd_rmq_provision() {
         sd_rmqctl -q add_user salesdesk salesdesk-local >/dev/null
     fi
     sd_rmqctl -q set_permissions -p salesdesk salesdesk '.*' '.*' '.*' >/dev/null
+    sd_log "RabbitMQ: one user per service, permitted only its own queues"
+    RABBITMQCTL="$(sd_rmqctl_command_line)" "$SALESDESK_ROOT/deploy/rabbitmq/service-users" salesdesk --create-users
 }
 
 sd_rmq_stop() {
@@ -372,9 +375,14 @@ sd_postgres_url_for() {
     fi
 }
 
+# The broker URL a service connects with: its own user locally (least privilege), AMQP_URL when given.
 sd_amqp_url() {
     if sd_embedded_rabbitmq; then
-        echo "$SALESDESK_AMQP_LOCAL_URL"
+        if [[ -n ${1:-} ]]; then
+            echo "amqp://$1:salesdesk-$1@127.0.0.1:$SALESDESK_AMQP_PORT/salesdesk"
+        else
+            echo "$SALESDESK_AMQP_LOCAL_URL"
+        fi
     else
         echo "$AMQP_URL"
     fi

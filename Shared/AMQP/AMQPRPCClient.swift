@@ -87,28 +87,25 @@ public final class AMQPRPCClient: Service, Sendable {
         let connection = self.connection
         let pending = self.pending
         let deadline = ContinuousClock.now + timeout
-        let publishing = Mutex<Task<Void, Never>?>(nil)
-        // The publisher task also keeps the deadline; it is cancelled as soon as the call is answered either way.
-        defer { publishing.withLock { $0 }?.cancel() }
+        let tasks = Mutex<[Task<Void, Never>]>([])
+        // Both helper tasks end as soon as the call is answered either way.
+        defer { for task in tasks.withLock({ $0 }) { task.cancel() } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AMQPMessage, any Error>) in
                 pending.add(id, continuation)
-                let task = Task {
-                    let finish: @Sendable (any Error) -> Void = { error in pending.remove(id)?.resume(throwing: error) }
+                // The deadline runs from the call, independent of how long the publisher confirm takes.
+                let timer = Task {
+                    guard (try? await Task.sleep(until: deadline)) != nil else { return }
+                    pending.remove(id)?.resume(throwing: AMQPError.timeout)
+                }
+                let publisher = Task {
                     do {
                         try await connection.publish(outgoing, exchange: exchange, routingKey: routingKey, mandatory: true)
                     } catch {
-                        finish(error)
-                        return
-                    }
-                    do {
-                        try await Task.sleep(until: deadline)
-                        finish(AMQPError.timeout)
-                    } catch {
-                        // Cancelled: the reply (or a failure) arrived first.
+                        pending.remove(id)?.resume(throwing: error)
                     }
                 }
-                publishing.withLock { $0 = task }
+                tasks.withLock { $0 = [timer, publisher] }
             }
         } onCancel: {
             pending.remove(id)?.resume(throwing: CancellationError())

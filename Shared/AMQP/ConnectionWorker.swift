@@ -193,7 +193,11 @@ final class ConnectionWorker {
 
     private func serve() throws(AMQPError) {
         while true {
-            if stopRequested { return }
+            if stopRequested {
+                // Acks queued before the stop must reach the broker, or it redelivers messages already handled.
+                try processCommands()
+                return
+            }
             do throws(AMQPError) {
                 try processCommands()
                 try readFrames()
@@ -358,15 +362,16 @@ final class ConnectionWorker {
         let sequences = multiple ? unconfirmed.keys.filter { $0 <= tag }.sorted() : (unconfirmed[tag] == nil ? [] : [tag])
         // basic.return carries no sequence number; RabbitMQ sends it just before the ack of the message it returns,
         // so it belongs to the first matching mandatory message this ack covers.
+        // A return whose message this ack does not cover waits for a later ack.
         var unroutable: Set<UInt64> = []
-        for returnedMessage in returned {
+        returned.removeAll { returnedMessage in
             let match = sequences.first { sequence in
                 guard !unroutable.contains(sequence), let item = unconfirmed[sequence] else { return false }
                 return item.mandatory && item.exchange == returnedMessage.exchange && item.routingKey == returnedMessage.routingKey
             }
             if let match { unroutable.insert(match) }
+            return match != nil
         }
-        returned.removeAll()
         for sequence in sequences {
             guard let item = unconfirmed.removeValue(forKey: sequence) else { continue }
             let result: Result<Void, AMQPError> =
@@ -401,7 +406,7 @@ final class ConnectionWorker {
         failPending(with: failure)
         let handlers = connection.shared.withLock { Array($0.lossHandlers.values) }
         for handler in handlers { handler(failure) }
-        if wasConnected { logger.warning("amqp connection lost", metadata: ["reason": "\(failure)"]) }
+        if wasConnected && !stopRequested { logger.warning("amqp connection lost", metadata: ["reason": "\(failure)"]) }
     }
 
     /// Answers commands that cannot run while the channel is down.

@@ -1,5 +1,6 @@
-import AMQP
+@testable import AMQP
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -34,6 +35,28 @@ struct AMQPConnectionTests {
                 #expect(delivery.routingKey == queue)
                 #expect(!delivery.redelivered)
             }
+        }
+    }
+
+    @Test("an idle connection outlives three heartbeat intervals")
+    func idleHeartbeats() async throws {
+        var configuration = try AMQPTest.configuration(name: "amqp-heartbeat")
+        configuration.heartbeatSeconds = 1
+        let queue = AMQPTest.unique("idle")
+        let connection = AMQPConnection(
+            configuration: configuration, topology: AMQPTopology(queues: [.init(name: queue, durable: false, autoDelete: true)]), logger: AMQPTest.logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { group.cancelAll() }
+            group.addTask { try await connection.run() }
+            try await connection.waitUntilConnected(timeout: .seconds(30))
+            let lost = Mutex(false)
+            connection.onLoss { _ in lost.withLock { $0 = true } }
+            // The duration is the behaviour under test (the broker drops peers silent for 2 intervals), not a wait for an event.
+            try await Task.sleep(for: .seconds(4))
+            #expect(!lost.withLock { $0 })
+            #expect(connection.isConnected)
+            try await connection.publish(AMQPTest.message("still here"), exchange: "", routingKey: queue)
         }
     }
 

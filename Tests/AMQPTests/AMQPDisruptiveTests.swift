@@ -43,7 +43,7 @@ struct AMQPDisruptiveTests {
         let answering = Mutex(false)
         let handler: @Sendable (AMQPDelivery) async -> AMQPMessage = { delivery in
             // Until told otherwise the server sits on requests, so the first call is still pending at the loss.
-            while !answering.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(20)) }
+            while !answering.withLock({ $0 }), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
             return await RPCFixture.echo(delivery)
         }
         try await fixture.run(serve: handler) { client in
