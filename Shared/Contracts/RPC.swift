@@ -29,6 +29,8 @@ public enum Operation {
         public static let get = "customers.get"
         public static let list = "customers.list"
         public static let update = "customers.update"
+        public static let transfer = "customers.transfer"
+        public static let history = "customers.history"
     }
 
     public enum Reporting {

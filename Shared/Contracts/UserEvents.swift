@@ -1,0 +1,96 @@
+/// A user as the other services need to know them (org replica): role, region and reporting line.
+public struct UserSnapshot: Codable, Sendable, Equatable {
+    public var id: String
+    public var username: String
+    public var displayName: String
+    public var role: Role
+    /// Region code; `nil` for roles above regions (gm, admin, finance).
+    public var region: String?
+    /// The user's direct supervisor (reporting line).
+    public var supervisorID: String?
+    /// Mobile number, used to @-mention the user in WeCom group messages.
+    public var mobile: String?
+    /// WeCom user id, when known.
+    public var wecomUserID: String?
+    public var active: Bool
+    /// Incremented by every change; the `sequence` of the user's events.
+    public var version: Int64
+
+    public init(
+        id: String,
+        username: String,
+        displayName: String,
+        role: Role,
+        region: String?,
+        supervisorID: String?,
+        mobile: String?,
+        wecomUserID: String?,
+        active: Bool,
+        version: Int64
+    ) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.role = role
+        self.region = region
+        self.supervisorID = supervisorID
+        self.mobile = mobile
+        self.wecomUserID = wecomUserID
+        self.active = active
+        self.version = version
+    }
+}
+
+/// `user.created`: an admin added a user.
+public struct UserCreated: DomainEvent, Equatable {
+    public static let eventType = "user.created"
+    public var user: UserSnapshot
+    public init(user: UserSnapshot) { self.user = user }
+}
+
+/// `user.updated`: a user's role, region, reporting line or contact data changed.
+public struct UserUpdated: DomainEvent, Equatable {
+    public static let eventType = "user.updated"
+    public var user: UserSnapshot
+    public var changedFields: [String]
+    public init(user: UserSnapshot, changedFields: [String]) {
+        self.user = user
+        self.changedFields = changedFields
+    }
+}
+
+/// `user.deactivated`: the user left; their tokens stop working, their records stay.
+public struct UserDeactivated: DomainEvent, Equatable {
+    public static let eventType = "user.deactivated"
+    public var user: UserSnapshot
+    public init(user: UserSnapshot) { self.user = user }
+}
+
+/// `user.logged_in`: a successful login (reporting's daily-active ratio).
+public struct UserLoggedIn: DomainEvent, Equatable {
+    public static let eventType = "user.logged_in"
+    public var userID: String
+    public var role: Role
+    public var region: String?
+    public init(userID: String, role: Role, region: String?) {
+        self.userID = userID
+        self.role = role
+        self.region = region
+    }
+}
+
+/// `customer.transferred`: a customer moved from one owner to another.
+public struct CustomerTransferred: DomainEvent, Equatable {
+    public static let eventType = "customer.transferred"
+    public var customer: CustomerSnapshot
+    public var fromOwnerID: String?
+    public var toOwnerID: String
+    /// Who moved it.
+    public var byUserID: String
+    public init(customer: CustomerSnapshot, fromOwnerID: String?, toOwnerID: String, byUserID: String) {
+        self.customer = customer
+        self.fromOwnerID = fromOwnerID
+        self.toOwnerID = toOwnerID
+        self.byUserID = byUserID
+    }
+}
