@@ -161,6 +161,32 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             .testTarget(
+                name: "DealsTests",
+                dependencies: [
+                    "Deals", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ApprovalsTests",
+                dependencies: [
+                    "Approvals", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "NotificationsTests",
+                dependencies: [
+                    "Notifications", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
                 name: "GatewayTests",
                 dependencies: [
                     "Gateway", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",

@@ -1,18 +1,95 @@
+import Contracts
 public import Foundation
+public import Logging
+public import PostgresNIO
 public import ServiceRuntime
 
-/// The `approvals` service: multi-level approval workflows, SLA timers and escalation; the workflows arrive with issue 4. It already starts, migrates its schema, declares its event queue and
-/// answers health, so operators can deploy and scale it.
+/// The `approvals` service: contract approval workflows. It keeps an org replica from `user.*` events, starts an
+/// approval on `contract.submitted` under the current policy, and answers the approvers' decisions over RPC.
 public enum ApprovalsService {
     /// Service name, schema and queue prefix.
-    public static let name = "approvals"
+    public static let name = Operation.Approvals.service
     /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8083
     /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// What approvals adds to the common runtime: its event queue, with no bindings yet.
+    /// The service's operations, wired to its repositories.
+    public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+        let approvals = PostgresApprovalRepository(logger: logger)
+        let org = PostgresOrgReplicaRepository(logger: logger)
+        var router = RPCRouter()
+        router.on(Operation.Approvals.list, ListApprovalsHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
+        router.on(Operation.Approvals.get, GetApprovalHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
+        router.on(
+            Operation.Approvals.approve,
+            DecideApprovalHandler(outcome: .approved, postgres: postgres, approvals: approvals, org: org, logger: logger).callAsFunction
+        )
+        router.on(
+            Operation.Approvals.reject,
+            DecideApprovalHandler(outcome: .rejected, postgres: postgres, approvals: approvals, org: org, logger: logger).callAsFunction
+        )
+        router.on(Operation.Approvals.recall, RecallApprovalHandler(postgres: postgres, approvals: approvals, logger: logger).callAsFunction)
+        router.on(Operation.Approvals.getPolicies, GetPoliciesHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
+        router.on(Operation.Approvals.putPolicies, PutPoliciesHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
+        return router
+    }
+
+    /// The event handlers, by event type: the org replica and the start of an approval.
+    public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
+        let org = PostgresOrgReplicaRepository(logger: logger)
+        let users = OrgReplicaHandler(repository: org)
+        let submitted = ContractSubmittedHandler(approvals: PostgresApprovalRepository(logger: logger), org: org)
+        var registry = EventHandlerRegistry()
+        registry.register(UserCreated.self, handler: users.created)
+        registry.register(UserUpdated.self, handler: users.updated)
+        registry.register(UserDeactivated.self, handler: users.deactivated)
+        registry.register(ContractSubmitted.self, handler: submitted.callAsFunction)
+        return registry
+    }
+
+    /// What approvals adds to the common runtime.
     public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(events: EventHandlerRegistry())
+        ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
+            events: eventHandlers(logger: context.logger),
+            publishesEvents: true
+        )
+    }
+
+    /// The approval id of the route, or a 404 when it is not a UUID (no such approval can exist).
+    static func approvalID(_ request: RPCRequest) throws(Problem) -> UUID {
+        guard let text = request.pathID, let id = UUID(uuidString: text) else {
+            throw Problem.notFound("No approval \(request.pathID ?? "").")
+        }
+        return id
+    }
+
+    /// The approval if the caller may see it: their data scope covers the contract (owner, team, region, or gm/admin),
+    /// or they take part in it (submitter, owner, approver of a step, including one escalated to them). Otherwise
+    /// the same 404 as for a missing one, so nothing leaks.
+    static func visible(_ approval: Approval?, id: UUID, to caller: CallerIdentity) throws(Problem) -> Approval {
+        guard let approval, approval.involves(caller.userID) || DataScope(caller).contains(ownerID: approval.ownerID, region: approval.region)
+        else { throw Problem.notFound("No approval \(id.uuidString.lowercased()).") }
+        return approval
+    }
+
+    /// The decision comment of the body (`{comment}`); an empty body means none. Required → 422 when blank.
+    static func comment(in request: RPCRequest, required: Bool) throws(Problem) -> String? {
+        struct Body: Decodable { var comment: String? }
+        let isEmpty = request.body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let text = isEmpty ? nil : try request.decode(Body.self).comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let comment = text.flatMap { $0.isEmpty ? nil : $0 }
+        if required, comment == nil { throw Problem.validation([.init(field: "comment", message: "is required to reject")]) }
+        if let comment, comment.count > 2_000 { throw Problem.validation([.init(field: "comment", message: "must be at most 2000 characters")]) }
+        return comment
+    }
+
+    /// The caller, if an admin; a 403 otherwise (approval policy is the admin's, per ARCHITECTURE.md).
+    @discardableResult
+    static func requireAdmin(_ request: RPCRequest) throws(Problem) -> CallerIdentity {
+        let caller = try request.requireIdentity()
+        guard caller.role == .admin else { throw Problem.forbidden("Only an admin may read or change approval policies.") }
+        return caller
     }
 }

@@ -13,20 +13,59 @@ public enum CustomersService {
     /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// The service's operations, wired to its repository.
+    /// The service's operations, wired to its repositories.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
         let repository = PostgresCustomerRepository(logger: logger)
+        let users = PostgresUserReplicaRepository(logger: logger)
         var router = RPCRouter()
-        router.on(Operation.Customers.create, CreateCustomerHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
+        router.on(
+            Operation.Customers.create,
+            CreateCustomerHandler(postgres: postgres, repository: repository, users: users, logger: logger).callAsFunction
+        )
         router.on(Operation.Customers.get, GetCustomerHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
         router.on(Operation.Customers.list, ListCustomersHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
         router.on(Operation.Customers.update, UpdateCustomerHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
+        router.on(
+            Operation.Customers.transfer,
+            TransferCustomersHandler(postgres: postgres, repository: repository, users: users, logger: logger).callAsFunction
+        )
+        router.on(
+            Operation.Customers.history,
+            CustomerHistoryHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
+        )
         return router
+    }
+
+    /// The event handlers, by event type: the org replica that owner rules consult.
+    public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
+        let users = UserReplicaHandler(repository: PostgresUserReplicaRepository(logger: logger))
+        var registry = EventHandlerRegistry()
+        registry.register(UserCreated.self, handler: users.created)
+        registry.register(UserUpdated.self, handler: users.updated)
+        registry.register(UserDeactivated.self, handler: users.deactivated)
+        return registry
     }
 
     /// What the customers service adds to the common runtime.
     public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(rpc: rpcRouter(postgres: context.postgres, logger: context.logger), publishesEvents: true)
+        ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
+            events: eventHandlers(logger: context.logger),
+            publishesEvents: true
+        )
+    }
+
+    /// The caller's scope; a request without identity headers (one that bypassed the gateway) is a 401.
+    static func scope(_ request: RPCRequest) throws(Problem) -> DataScope {
+        DataScope(try request.requireIdentity())
+    }
+
+    /// The scope of a caller about to change data; a role that may not write at all (finance) is a 403. Knowing
+    /// that the role cannot write leaks nothing about any record, so this comes before any lookup.
+    static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
+        let scope = try scope(request)
+        guard scope.canWrite else { throw Problem.forbidden("The \(scope.caller.role.rawValue) role may read customers but not change them.") }
+        return scope
     }
 
     /// The customer id of the route, or a 404 when it is not a UUID (no such customer can exist).
@@ -35,5 +74,14 @@ public enum CustomersService {
             throw Problem.notFound("No customer \(request.pathID ?? "").")
         }
         return id
+    }
+
+    /// The customer if it exists and is in scope; otherwise the same 404, so the caller learns nothing about
+    /// records that are not theirs.
+    static func visible(_ customer: Customer?, id: UUID, in scope: DataScope) throws(Problem) -> Customer {
+        guard let customer, scope.contains(ownerID: customer.ownerID, region: customer.region) else {
+            throw Problem.notFound("No customer \(id.uuidString.lowercased()).")
+        }
+        return customer
     }
 }

@@ -3,9 +3,11 @@ import Contracts
 public import Foundation
 import Hummingbird
 import Logging
+import PostgresNIO
 public import ServiceRuntime
 
-/// The `gateway`: the HTTP API `/api/v1`, each call an AMQP RPC to the service that owns the data.
+/// The `gateway`: the HTTP API `/api/v1` with login and roles; each data call an AMQP RPC to the service that owns
+/// the data, carrying the caller's identity.
 public enum GatewayService {
     /// Service name and schema.
     public static let name = "gateway"
@@ -14,29 +16,119 @@ public enum GatewayService {
     /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// What the gateway adds to the common runtime: the RPC client and the API routes.
+    /// What the gateway adds to the common runtime: the RPC client, the first-admin bootstrap, the API routes and
+    /// the outbox relay for user events.
+    ///
+    /// Configuration: `jwt.secret` (`JWT_SECRET`, required, ≥ 32 characters), `salesdesk.admin.password`
+    /// (`SALESDESK_ADMIN_PASSWORD`, required on first start), `auth.bcrypt.cost` (default 10),
+    /// `auth.lockout.user.attempts` (5), `auth.lockout.address.attempts` (20), `auth.lockout.minutes` (15),
+    /// `rpc.timeout.ms` (5000).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("rpc.timeout.ms", default: 5000, in: 100...120_000)
+        let settings = try IdentitySettings(context.configuration)
         var rpcConfiguration = context.amqpConfiguration
         rpcConfiguration.connectionName = "gateway-rpc"
         let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
-        let forwarder = RPCForwarder(client: client, timeout: .milliseconds(timeoutMS), logger: context.logger)
-        return ServiceParts(
-            services: [client],
-            routes: { router in
-                router.add(middleware: ProblemMiddleware())
-                router.get("/openapi.yaml") { _, _ in
-                    Response(
-                        status: .ok,
-                        headers: [.contentType: "application/yaml"],
-                        body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml))
-                    )
-                }
-                let api = router.group("api/v1")
-                CustomerRoutes(forwarder: forwarder).add(to: api)
-                ReportRoutes(forwarder: forwarder).add(to: api)
-            },
-            readiness: [ReadinessCheck(name: "rpc") { client.isConnected }]
+        let api = API(
+            forwarder: RPCForwarder(client: client, timeout: .milliseconds(timeoutMS), logger: context.logger),
+            postgres: context.postgres,
+            settings: settings,
+            logger: context.logger
         )
+        let bootstrapped = StartupFlag()
+        var bootstrap = api.bootstrap
+        bootstrap.finished = bootstrapped
+        return ServiceParts(
+            publishesEvents: true,
+            services: [client, bootstrap],
+            routes: { router in api.add(to: router) },
+            readiness: [
+                ReadinessCheck(name: "rpc") { client.isConnected },
+                ReadinessCheck(name: "admin") { bootstrapped.isRaised },
+            ]
+        )
+    }
+
+    /// The gateway's own configuration, checked before anything starts.
+    struct IdentitySettings: Sendable {
+        var jwtSecret: String
+        var adminPassword: String?
+        var bcryptCost: UInt8
+        var lockout: LockoutPolicy
+
+        init(_ configuration: ServiceConfiguration) throws(ConfigurationError) {
+            jwtSecret = try configuration.required("jwt.secret")
+            guard jwtSecret.utf8.count >= TokenService.minimumSecretLength else {
+                throw ConfigurationError(
+                    key: "jwt.secret",
+                    reason: "must be at least \(TokenService.minimumSecretLength) characters (e.g. `openssl rand -hex 32`)"
+                )
+            }
+            adminPassword = configuration.optional("salesdesk.admin.password")
+            if let adminPassword, adminPassword.count < UserRules.minimumPasswordLength {
+                throw ConfigurationError(
+                    key: "salesdesk.admin.password",
+                    reason: "must be at least \(UserRules.minimumPasswordLength) characters"
+                )
+            }
+            bcryptCost = UInt8(try configuration.int("auth.bcrypt.cost", default: 10, in: 4...16))
+            lockout = LockoutPolicy(
+                userLimit: try configuration.int("auth.lockout.user.attempts", default: 5, in: 1...1000),
+                addressLimit: try configuration.int("auth.lockout.address.attempts", default: 20, in: 1...100_000),
+                window: TimeInterval(try configuration.int("auth.lockout.minutes", default: 15, in: 1...1440) * 60)
+            )
+        }
+    }
+
+    /// The HTTP API, composed in one place; tests build it on their own router to compare it with the document.
+    struct API: Sendable {
+        let forwarder: RPCForwarder
+        let postgres: PostgresClient
+        let repository: IdentityRepository
+        let tokens: TokenService
+        let hasher: PasswordHasher
+        let settings: IdentitySettings
+        let logger: Logger
+
+        init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, logger: Logger) {
+            self.forwarder = forwarder
+            self.postgres = postgres
+            self.settings = settings
+            self.logger = logger
+            repository = IdentityRepository(logger: logger)
+            tokens = TokenService(secret: settings.jwtSecret)
+            hasher = PasswordHasher(cost: settings.bcryptCost)
+        }
+
+        var bootstrap: AdminBootstrap {
+            AdminBootstrap(postgres: postgres, repository: repository, hasher: hasher, password: settings.adminPassword, logger: logger)
+        }
+
+        func add(to router: Router<ServiceRequestContext>) {
+            router.add(middleware: ProblemMiddleware())
+            router.get("/openapi.yaml") { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "application/yaml"],
+                    body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml))
+                )
+            }
+            let auth = AuthRoutes(
+                postgres: postgres,
+                repository: repository,
+                tokens: tokens,
+                hasher: hasher,
+                lockout: settings.lockout,
+                logger: logger
+            )
+            auth.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self))
+            // Every other /api/v1 route needs a bearer token; the middleware applies to routes added after it.
+            let api = router.group("api/v1", context: GatewayRequestContext.self)
+                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, repository: repository))
+            auth.addAuthenticated(to: api)
+            AdminRoutes(postgres: postgres, repository: repository, hasher: hasher, logger: logger).add(to: api)
+            CustomerRoutes(forwarder: forwarder).add(to: api)
+            ReportRoutes(forwarder: forwarder).add(to: api)
+        }
     }
 }

@@ -1,18 +1,81 @@
+import AsyncHTTPClient
+import Contracts
 public import Foundation
+public import Logging
+public import PostgresNIO
+public import ServiceLifecycle
 public import ServiceRuntime
 
-/// The `notifications` service: WeCom pushes, signed webhooks and the in-app inbox; the channels arrive with issue 4. It already starts, migrates its schema, declares its event queue and
-/// answers health, so operators can deploy and scale it.
+/// The `notifications` service: the in-app inbox and WeCom group-robot pushes for approval events.
+///
+/// Configuration: `wecom.webhook.base.url` / `wecom.webhook.key` (`WECOM_WEBHOOK_BASE_URL`, `WECOM_WEBHOOK_KEY`;
+/// both unset → pushes recorded as `skipped`), `wecom.webhook.timeout.ms` (5000),
+/// `notifications.delivery.max.attempts` (8), `notifications.delivery.retry.base.ms` (2000).
 public enum NotificationsService {
     /// Service name, schema and queue prefix.
-    public static let name = "notifications"
+    public static let name = Operation.Notifications.service
     /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8084
     /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// What notifications adds to the common runtime: its event queue, with no bindings yet.
-    public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(events: EventHandlerRegistry())
+    /// The service's operations.
+    public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+        var router = RPCRouter()
+        router.on(
+            Operation.Notifications.list,
+            ListNotificationsHandler(postgres: postgres, repository: NotificationRepository(logger: logger), logger: logger).callAsFunction
+        )
+        return router
+    }
+
+    /// The event handlers: contacts from `user.*`, notifications and pushes from `approval.*`.
+    /// - Parameter wecomConfigured: whether pushes can be sent; otherwise they are recorded as `skipped`.
+    public static func eventHandlers(wecomConfigured: Bool, logger: Logger) -> EventHandlerRegistry {
+        let repository = NotificationRepository(logger: logger)
+        let users = UserContactsHandler(repository: repository)
+        let approvals = ApprovalNotificationsHandler(repository: repository, wecomConfigured: wecomConfigured)
+        var registry = EventHandlerRegistry()
+        registry.register(UserCreated.self, handler: users.created)
+        registry.register(UserUpdated.self, handler: users.updated)
+        registry.register(UserDeactivated.self, handler: users.deactivated)
+        registry.register(ApprovalStepAssigned.self, handler: approvals.stepAssigned)
+        registry.register(ApprovalCompleted.self, handler: approvals.completed)
+        return registry
+    }
+
+    /// The webhook from configuration; `nil` when base URL or key is unset.
+    public static func webhook(_ configuration: ServiceConfiguration) throws(ConfigurationError) -> WeComWebhook? {
+        guard let base = configuration.optional("wecom.webhook.base.url"), let key = configuration.optional("wecom.webhook.key") else { return nil }
+        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ConfigurationError(key: "wecom.webhook.base.url", reason: "'\(base)' is not an http(s) URL")
+        }
+        let timeout = try configuration.int("wecom.webhook.timeout.ms", default: 5_000, in: 100...60_000)
+        return WeComWebhook(baseURL: base, key: key, timeout: .milliseconds(timeout))
+    }
+
+    /// What notifications adds to the common runtime: its RPC, its consumer and, with a webhook, the sender.
+    public static func parts(_ context: ServiceContext) throws -> ServiceParts {
+        let webhook = try webhook(context.configuration)
+        if webhook == nil { context.logger.notice("WECOM_WEBHOOK_BASE_URL / WECOM_WEBHOOK_KEY unset: WeCom pushes are recorded as skipped") }
+        var services: [any Service] = []
+        if let webhook {
+            services.append(
+                DeliveryService(
+                    client: context.postgres,
+                    webhook: webhook,
+                    maxAttempts: try context.configuration.int("notifications.delivery.max.attempts", default: 8, in: 1...50),
+                    retryBaseDelay: .milliseconds(
+                        try context.configuration.int("notifications.delivery.retry.base.ms", default: 2_000, in: 1...600_000)
+                    ),
+                    logger: context.logger
+                )
+            )
+        }
+        return ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
+            events: eventHandlers(wecomConfigured: webhook != nil, logger: context.logger),
+            services: services
+        )
     }
 }

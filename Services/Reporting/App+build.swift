@@ -20,6 +20,7 @@ public enum ReportingService {
         var registry = EventHandlerRegistry()
         registry.register(CustomerCreated.self, handler: customers.created)
         registry.register(CustomerUpdated.self, handler: customers.updated)
+        registry.register(CustomerTransferred.self, handler: customers.transferred)
         return registry
     }
 

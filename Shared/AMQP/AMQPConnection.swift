@@ -1,7 +1,7 @@
-public import Logging
-public import ServiceLifecycle
 import CRabbitMQ
 import Foundation
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)

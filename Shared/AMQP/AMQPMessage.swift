@@ -99,14 +99,24 @@ public struct AMQPDelivery: Sendable {
         deliveryCount: Int = 0
     ) {
         self.init(
-            message: message, exchange: exchange, routingKey: routingKey, redelivered: redelivered,
-            deliveryTag: deliveryTag, deliveryCount: deliveryCount, generation: 0
+            message: message,
+            exchange: exchange,
+            routingKey: routingKey,
+            redelivered: redelivered,
+            deliveryTag: deliveryTag,
+            deliveryCount: deliveryCount,
+            generation: 0
         )
     }
 
     init(
-        message: AMQPMessage, exchange: String, routingKey: String, redelivered: Bool,
-        deliveryTag: UInt64, deliveryCount: Int, generation: UInt64
+        message: AMQPMessage,
+        exchange: String,
+        routingKey: String,
+        redelivered: Bool,
+        deliveryTag: UInt64,
+        deliveryCount: Int,
+        generation: UInt64
     ) {
         self.message = message
         self.exchange = exchange

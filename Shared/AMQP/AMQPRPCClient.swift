@@ -1,6 +1,6 @@
+import Foundation
 public import Logging
 public import ServiceLifecycle
-import Foundation
 import Synchronization
 
 /// Calls remote operations over AMQP and waits for their replies (RabbitMQ direct reply-to).
@@ -38,7 +38,10 @@ public final class AMQPRPCClient: Service, Sendable {
             group.addTask {
                 for try await reply in self.replies {
                     guard let id = reply.message.correlationID, let continuation = self.pending.remove(id) else {
-                        self.logger.debug("rpc reply for no pending call (late or duplicate)", metadata: ["correlationID": "\(reply.message.correlationID ?? "none")"])
+                        self.logger.debug(
+                            "rpc reply for no pending call (late or duplicate)",
+                            metadata: ["correlationID": "\(reply.message.correlationID ?? "none")"]
+                        )
                         continue
                     }
                     continuation.resume(returning: reply.message)

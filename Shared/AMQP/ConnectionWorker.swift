@@ -100,8 +100,14 @@ final class ConnectionWorker {
         let arena = CArena()
         var properties = arena.table([("connection_name", arena.stringValue(configuration.connectionName))])
         let reply = salesdesk_amqp_login_with_properties(
-            state, configuration.vhost, 0, 131_072, Int32(configuration.heartbeatSeconds), &properties,
-            configuration.username, configuration.password
+            state,
+            configuration.vhost,
+            0,
+            131_072,
+            Int32(configuration.heartbeatSeconds),
+            &properties,
+            configuration.username,
+            configuration.password
         )
         arena.release()
         try check(reply, "login to vhost '\(configuration.vhost)' as '\(configuration.username)'")
@@ -139,21 +145,38 @@ final class ConnectionWorker {
         defer { arena.release() }
         for exchange in topology.exchanges {
             amqp_exchange_declare(
-                state, channel, arena.bytes(exchange.name), arena.bytes(exchange.kind.rawValue), 0, exchange.durable ? 1 : 0,
-                0, 0, arena.argumentTable(exchange.arguments)
+                state,
+                channel,
+                arena.bytes(exchange.name),
+                arena.bytes(exchange.kind.rawValue),
+                0,
+                exchange.durable ? 1 : 0,
+                0,
+                0,
+                arena.argumentTable(exchange.arguments)
             )
             try check(amqp_get_rpc_reply(state), "declare exchange '\(exchange.name)'")
         }
         for queue in topology.queues {
             amqp_queue_declare(
-                state, channel, arena.bytes(queue.name), 0, queue.durable ? 1 : 0, queue.exclusive ? 1 : 0,
-                queue.autoDelete ? 1 : 0, arena.argumentTable(queue.arguments)
+                state,
+                channel,
+                arena.bytes(queue.name),
+                0,
+                queue.durable ? 1 : 0,
+                queue.exclusive ? 1 : 0,
+                queue.autoDelete ? 1 : 0,
+                arena.argumentTable(queue.arguments)
             )
             try check(amqp_get_rpc_reply(state), "declare queue '\(queue.name)'")
         }
         for binding in topology.bindings {
             amqp_queue_bind(
-                state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange), arena.bytes(binding.routingKey),
+                state,
+                channel,
+                arena.bytes(binding.queue),
+                arena.bytes(binding.exchange),
+                arena.bytes(binding.routingKey),
                 amqp_empty_table
             )
             try check(amqp_get_rpc_reply(state), "bind queue '\(binding.queue)' to '\(binding.exchange)' with '\(binding.routingKey)'")
@@ -171,7 +194,14 @@ final class ConnectionWorker {
                 try check(amqp_get_rpc_reply(state), "basic.qos")
             }
             let ok = amqp_basic_consume(
-                state, channel, arena.bytes(registration.queue), amqp_empty_bytes, 0, registration.noAck ? 1 : 0, 0, amqp_empty_table
+                state,
+                channel,
+                arena.bytes(registration.queue),
+                amqp_empty_bytes,
+                0,
+                registration.noAck ? 1 : 0,
+                0,
+                amqp_empty_table
             )
             try check(amqp_get_rpc_reply(state), "consume queue '\(registration.queue)'")
             guard let tag = ok?.pointee.consumer_tag.stringCopy else { throw AMQPError.protocolError("basic.consume-ok without a tag") }
@@ -213,10 +243,12 @@ final class ConnectionWorker {
     }
 
     private func processCommands() throws(AMQPError) {
-        pending.append(contentsOf: connection.shared.withLock { state in
-            defer { state.commands.removeAll() }
-            return state.commands
-        })
+        pending.append(
+            contentsOf: connection.shared.withLock { state in
+                defer { state.commands.removeAll() }
+                return state.commands
+            }
+        )
         while !pending.isEmpty {
             let command = pending.removeFirst()
             try execute(command)
@@ -232,7 +264,11 @@ final class ConnectionWorker {
             // Registered before sending, so a failure halfway fails the unsent rest through the same path.
             for (index, outgoing) in messages.enumerated() {
                 unconfirmed[nextSequence] = Unconfirmed(
-                    batch: batch, index: index, exchange: outgoing.exchange, routingKey: outgoing.routingKey, mandatory: outgoing.mandatory
+                    batch: batch,
+                    index: index,
+                    exchange: outgoing.exchange,
+                    routingKey: outgoing.routingKey,
+                    mandatory: outgoing.mandatory
                 )
                 sequences.append(nextSequence)
                 nextSequence += 1
@@ -241,8 +277,14 @@ final class ConnectionWorker {
                 let arena = CArena()
                 var properties = outgoing.message.properties(in: arena)
                 let status = amqp_basic_publish(
-                    state, channel, arena.bytes(outgoing.exchange), arena.bytes(outgoing.routingKey), outgoing.mandatory ? 1 : 0, 0,
-                    &properties, arena.bytes(outgoing.message.body)
+                    state,
+                    channel,
+                    arena.bytes(outgoing.exchange),
+                    arena.bytes(outgoing.routingKey),
+                    outgoing.mandatory ? 1 : 0,
+                    0,
+                    &properties,
+                    arena.bytes(outgoing.message.body)
                 )
                 arena.release()
                 guard status == AMQP_STATUS_OK.rawValue else { throw .connectionLost("publish failed: \(Self.describe(status))") }
@@ -301,8 +343,12 @@ final class ConnectionWorker {
             let routingKey = deliver.routing_key.stringCopy
             let message = try readContent(channel: frame.channel)
             let delivery = AMQPDelivery(
-                message: message, exchange: exchange, routingKey: routingKey, redelivered: deliver.redelivered != 0,
-                deliveryTag: deliver.delivery_tag, deliveryCount: message.headers["x-delivery-count"].flatMap { Int($0) } ?? 0,
+                message: message,
+                exchange: exchange,
+                routingKey: routingKey,
+                redelivered: deliver.redelivered != 0,
+                deliveryTag: deliver.delivery_tag,
+                deliveryCount: message.headers["x-delivery-count"].flatMap { Int($0) } ?? 0,
                 generation: generation
             )
             dispatch(delivery, consumerTag: tag)
@@ -375,9 +421,9 @@ final class ConnectionWorker {
         for sequence in sequences {
             guard let item = unconfirmed.removeValue(forKey: sequence) else { continue }
             let result: Result<Void, AMQPError> =
-                if nacked { .failure(.nacked) }
-                else if unroutable.contains(sequence) { .failure(.unroutable(exchange: item.exchange, routingKey: item.routingKey)) }
-                else { .success(()) }
+                if nacked { .failure(.nacked) } else if unroutable.contains(sequence) {
+                    .failure(.unroutable(exchange: item.exchange, routingKey: item.routingKey))
+                } else { .success(()) }
             item.batch.complete(item.index, result)
         }
     }
@@ -411,10 +457,12 @@ final class ConnectionWorker {
 
     /// Answers commands that cannot run while the channel is down.
     private func failPending(with error: AMQPError) {
-        pending.append(contentsOf: connection.shared.withLock { state in
-            defer { state.commands.removeAll() }
-            return state.commands
-        })
+        pending.append(
+            contentsOf: connection.shared.withLock { state in
+                defer { state.commands.removeAll() }
+                return state.commands
+            }
+        )
         for command in pending {
             switch command {
             case .publish(let messages, let continuation):

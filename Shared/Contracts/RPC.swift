@@ -33,8 +33,46 @@ public enum Operation {
         public static let history = "customers.history"
     }
 
+    public enum Deals {
+        public static let service = "deals"
+        public static let createProduct = "deals.createProduct"
+        public static let listProducts = "deals.listProducts"
+        public static let createDeal = "deals.createDeal"
+        public static let listDeals = "deals.listDeals"
+        public static let getDeal = "deals.getDeal"
+        public static let changeStage = "deals.changeStage"
+        public static let createQuoteVersion = "deals.createQuoteVersion"
+        public static let listQuoteVersions = "deals.listQuoteVersions"
+        public static let getQuote = "deals.getQuote"
+        public static let createContract = "deals.createContract"
+        public static let getContract = "deals.getContract"
+        public static let listContracts = "deals.listContracts"
+        public static let submitContract = "deals.submitContract"
+        public static let signContract = "deals.signContract"
+    }
+
+    public enum Approvals {
+        public static let service = "approvals"
+        public static let list = "approvals.list"
+        public static let get = "approvals.get"
+        public static let approve = "approvals.approve"
+        public static let reject = "approvals.reject"
+        public static let recall = "approvals.recall"
+        public static let getPolicies = "approvals.getPolicies"
+        public static let putPolicies = "approvals.putPolicies"
+    }
+
+    public enum Notifications {
+        public static let service = "notifications"
+        public static let list = "notifications.list"
+    }
+
     public enum Reporting {
         public static let service = "reporting"
         public static let summary = "reporting.summary"
+        public static let topReps = "reporting.topReps"
+        public static let productLineMargins = "reporting.productLineMargins"
+        public static let funnel = "reporting.funnel"
+        public static let approvalTimes = "reporting.approvalTimes"
     }
 }

@@ -54,7 +54,8 @@ public enum SQLScript {
                 } while depth > 0 && index < scalars.count
             case "'":
                 hasCode = true
-                let escapes = index > 0 && (scalars[index - 1] == "E" || scalars[index - 1] == "e")
+                let escapes =
+                    index > 0 && (scalars[index - 1] == "E" || scalars[index - 1] == "e")
                     && (index < 2 || !isIdentifierPart(scalars[index - 2]))
                 take(1)
                 while index < scalars.count {

@@ -150,26 +150,8 @@ public struct RPCRouter: Sendable {
         do {
             return try await handler(request)
         } catch {
-            return .problem(Self.problem(for: error, operation: request.operation, logger: logger))
+            return .problem(Problem(error, operation: request.operation, logger: logger))
         }
-    }
-
-    /// The problem document an error answers with: a ``Problem`` as it is (also when a transaction wrapped it),
-    /// a lost database connection as 503, anything else as a logged 500.
-    static func problem(for error: any Error, operation: String, logger: Logger) -> Problem {
-        switch error {
-        case let problem as Problem:
-            return problem
-        case let transaction as PostgresTransactionError:
-            if let inner = transaction.closureError { return problem(for: inner, operation: operation, logger: logger) }
-        case let psql as PSQLError where psql.serverInfo == nil:
-            logger.warning("database unavailable", metadata: ["operation": "\(operation)", "error": "\(psql.code)"])
-            return .unavailable("The database is unavailable; retry shortly.")
-        default:
-            break
-        }
-        logger.error("operation failed", metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
-        return .internalError()
     }
 
     /// Runs the handler for an AMQP delivery and returns the reply message.
@@ -183,4 +165,30 @@ public struct RPCRouter: Sendable {
         )
         return await handle(request, logger: logger).replyMessage
     }
+}
+
+extension Problem {
+    /// The problem document an error answers with: a ``Contracts/Problem`` as it is (also when a transaction wrapped it),
+    /// a lost database connection as 503, anything else as a logged 500.
+    public init(_ error: any Error, operation: String, logger: Logger) {
+        switch error {
+        case let problem as Problem:
+            self = problem
+            return
+        case let transaction as PostgresTransactionError:
+            if let inner = transaction.closureError {
+                self.init(inner, operation: operation, logger: logger)
+                return
+            }
+        case let psql as PSQLError where psql.serverInfo == nil:
+            logger.warning("database unavailable", metadata: ["operation": "\(operation)", "error": "\(psql.code)"])
+            self = .unavailable("The database is unavailable; retry shortly.")
+            return
+        default:
+            break
+        }
+        logger.error("operation failed", metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+        self = .internalError()
+    }
+
 }

@@ -35,7 +35,7 @@ public struct ServiceParts: Sendable {
     /// More long-running parts, started after migrations.
     public var services: [any Service]
     /// More HTTP routes on the service's port (the gateway's API).
-    public var routes: (@Sendable (Router<BasicRequestContext>) -> Void)?
+    public var routes: (@Sendable (Router<ServiceRequestContext>) -> Void)?
     /// More `/ready` checks.
     public var readiness: [ReadinessCheck]
 
@@ -45,7 +45,7 @@ public struct ServiceParts: Sendable {
         events: EventHandlerRegistry? = nil,
         publishesEvents: Bool = false,
         services: [any Service] = [],
-        routes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil,
+        routes: (@Sendable (Router<ServiceRequestContext>) -> Void)? = nil,
         readiness: [ReadinessCheck] = []
     ) {
         self.rpc = rpc
@@ -203,7 +203,7 @@ public enum ServiceApp {
         ]
         checks.append(contentsOf: parts.readiness)
 
-        let router = Router()
+        let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.addHealthRoutes(service: name, checks: checks)
         parts.routes?(router)

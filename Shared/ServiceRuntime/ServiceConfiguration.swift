@@ -7,6 +7,15 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     /// What is wrong with it.
     public let reason: String
 
+    /// Creates the error for a key whose value is missing or unusable.
+    /// - Parameters:
+    ///   - key: the configuration key, e.g. `jwt.secret`.
+    ///   - reason: what is wrong, e.g. `is required but not set`.
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+
     public var description: String {
         "configuration \(key) (env \(ServiceConfiguration.environmentName(of: key))): \(reason)"
     }

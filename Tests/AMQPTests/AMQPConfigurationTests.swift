@@ -23,12 +23,15 @@ struct AMQPConfigurationTests {
         #expect(try AMQPConfiguration(url: "amqp://u:p@localhost/%2f").vhost == "/")
     }
 
-    @Test("a bad URL names what is wrong", arguments: [
-        ("http://u:p@host/v", "scheme"),
-        ("amqp:///vhost", "host"),
-        ("not a url at all", "scheme"),
-        ("amqps://u:p@host/v", "scheme"),
-    ])
+    @Test(
+        "a bad URL names what is wrong",
+        arguments: [
+            ("http://u:p@host/v", "scheme"),
+            ("amqp:///vhost", "host"),
+            ("not a url at all", "scheme"),
+            ("amqps://u:p@host/v", "scheme"),
+        ]
+    )
     func invalid(url: String, mentions: String) {
         #expect {
             try AMQPConfiguration(url: url)
@@ -65,7 +68,7 @@ struct AMQPConfigurationTests {
         await #expect(throws: AMQPError.notConnected) {
             try await connection.publish(AMQPTest.message("x"), exchange: "", routingKey: "nowhere")
         }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5))
         #expect(!connection.isConnected)
     }
 }

@@ -1,8 +1,9 @@
-@testable import AMQP
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import AMQP
 
 @Suite("AMQP connection")
 struct AMQPConnectionTests {
@@ -44,7 +45,9 @@ struct AMQPConnectionTests {
         configuration.heartbeatSeconds = 1
         let queue = AMQPTest.unique("idle")
         let connection = AMQPConnection(
-            configuration: configuration, topology: AMQPTopology(queues: [.init(name: queue, durable: false, autoDelete: true)]), logger: AMQPTest.logger
+            configuration: configuration,
+            topology: AMQPTopology(queues: [.init(name: queue, durable: false, autoDelete: true)]),
+            logger: AMQPTest.logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }

@@ -1,8 +1,8 @@
 import AMQP
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Tests that close every broker connection or restart the broker application; the test command runs them alone.
 @Suite("AMQP Disruptive", .serialized)
@@ -27,7 +27,11 @@ struct AMQPDisruptiveTests {
                 // Dropped silently: its tag belongs to the closed channel.
                 await connection.ack(stale)
                 try await connection.publish(AMQPTest.message("after", id: "after"), exchange: "", routingKey: queue)
-                #expect(await eventually(timeout: .seconds(15)) { Set(received.all.map { $0.message.messageID ?? "" }) == ["before", "after"] && received.count >= 3 })
+                #expect(
+                    await eventually(timeout: .seconds(15)) {
+                        Set(received.all.map { $0.message.messageID ?? "" }) == ["before", "after"] && received.count >= 3
+                    }
+                )
                 let redelivered = received.all.dropFirst().first { $0.message.messageID == "before" }
                 #expect(redelivered?.redelivered == true)
                 for delivery in received.all.dropFirst() { await connection.ack(delivery) }
@@ -49,7 +53,12 @@ struct AMQPDisruptiveTests {
         try await fixture.run(serve: handler) { client in
             let start = Mutex<ContinuousClock.Instant?>(nil)
             let call = Task {
-                try await client.call(AMQPMessage(body: Array("slow".utf8)), exchange: fixture.exchange, routingKey: fixture.queue, timeout: .seconds(60))
+                try await client.call(
+                    AMQPMessage(body: Array("slow".utf8)),
+                    exchange: fixture.exchange,
+                    routingKey: fixture.queue,
+                    timeout: .seconds(60)
+                )
             }
             try await Task.sleep(for: .milliseconds(300))
             start.withLock { $0 = .now }
@@ -65,10 +74,17 @@ struct AMQPDisruptiveTests {
 
             answering.withLock { $0 = true }
             try await client.waitUntilConnected(timeout: .seconds(30))
-            #expect(await eventually(timeout: .seconds(30)) {
-                (try? await client.call(AMQPMessage(body: Array("again".utf8)), exchange: fixture.exchange, routingKey: fixture.queue, timeout: .seconds(2)))
+            #expect(
+                await eventually(timeout: .seconds(30)) {
+                    (try? await client.call(
+                        AMQPMessage(body: Array("again".utf8)),
+                        exchange: fixture.exchange,
+                        routingKey: fixture.queue,
+                        timeout: .seconds(2)
+                    ))
                     .map { String(decoding: $0.body, as: UTF8.self) == "echo:again" } ?? false
-            })
+                }
+            )
         }
         try await AMQPTest.deleteQueues([fixture.queue])
     }

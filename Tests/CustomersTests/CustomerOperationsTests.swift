@@ -75,6 +75,13 @@ struct CustomerOperationsTests {
             var seen: [String] = []
             for try await (type, sequence) in events.decode((String, Int64).self) { seen.append("\(type)#\(sequence)") }
             #expect(seen == ["customer.created#1", "customer.updated#2"])
+
+            let history = try body(await router.handle(request(Operation.Customers.history, id: id), logger: logger))
+            guard case .array(let lines)? = history["items"] else {
+                Issue.record("no history items")
+                return
+            }
+            #expect(lines.compactMap { $0["action"]?.stringValue } == ["updated", "created"])
         }
     }
 

@@ -11,6 +11,8 @@ struct BrokerOutageDisruptiveTests {
         let system = try await SalesDeskSystem.start()
         defer { system.stop() }
         let base = system.gatewayURL
+        let token = try await system.login("admin", SalesDeskSystem.adminPassword)
+        let auth = ["Authorization": "Bearer \(token)"]
         let created = Mutex<[String]>([])
         let failures = Mutex<[(status: Int, seconds: Double, problem: Bool)]>([])
         let stop = Mutex(false)
@@ -23,7 +25,13 @@ struct BrokerOutageDisruptiveTests {
                 let body = Array(
                     #"{"name":"客户\#(index)","region":"east-china","industry":"fasteners","contacts":[{"name":"王","phone":"13800138000"}]}"#.utf8
                 )
-                if let reply = try? await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: body, timeout: .seconds(20)) {
+                if let reply = try? await HTTP.send(
+                    "POST",
+                    URL(string: "\(base)/api/v1/customers")!,
+                    body: body,
+                    headers: auth,
+                    timeout: .seconds(20)
+                ) {
                     let seconds =
                         Double((ContinuousClock.now - started).components.attoseconds) / 1e18
                         + Double((ContinuousClock.now - started).components.seconds)
@@ -63,14 +71,19 @@ struct BrokerOutageDisruptiveTests {
         var stored: [String] = []
         var cursor: String?
         repeat {
-            let page = try await HTTP.get(URL(string: "\(base)/api/v1/customers?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""))!)
+            let page = try await HTTP.send(
+                "GET",
+                URL(string: "\(base)/api/v1/customers?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""))!,
+                body: nil,
+                headers: auth
+            )
             let json = try page.json()
             stored += (json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             cursor = json["nextCursor"] as? String
         } while cursor != nil
         #expect(ids.isSubset(of: Set(stored)), "a customer answered 201 is missing")
         let counted = await eventually(timeout: .seconds(60)) {
-            let summary = try? await HTTP.get(URL(string: "\(base)/api/v1/reports/summary")!)
+            let summary = try? await HTTP.send("GET", URL(string: "\(base)/api/v1/reports/summary")!, body: nil, headers: auth)
             return (try? summary?.json()["customers"] as? Int) == stored.count
         }
         #expect(counted, "reporting's count differs from the \(stored.count) stored customers; log: \(system.log(of: "reporting"))")

@@ -18,31 +18,34 @@ struct CustomerThreadTests {
         let system = try await SalesDeskSystem.start()
         defer { system.stop() }
         let base = system.gatewayURL
+        let token = try await system.login("admin", SalesDeskSystem.adminPassword)
+        let auth = ["Authorization": "Bearer \(token)"]
 
         var ids: [String] = []
         for index in 0..<5 {
-            let reply = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Self.customerJSON("客户\(index)"))
+            let reply = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Self.customerJSON("客户\(index)"), headers: auth)
             #expect(reply.status == 201, "\(reply.text)")
             if let id = try reply.json()["id"] as? String { ids.append(id) }
         }
         #expect(ids.count == 5)
 
-        let fetched = try await HTTP.get(URL(string: "\(base)/api/v1/customers/\(ids[0])")!)
+        let fetched = try await HTTP.send("GET", URL(string: "\(base)/api/v1/customers/\(ids[0])")!, body: nil, headers: auth)
         #expect(fetched.status == 200)
         let patched = try await HTTP.send(
             "PATCH",
             URL(string: "\(base)/api/v1/customers/\(ids[0])")!,
-            body: Array(#"{"industry":"bearings"}"#.utf8)
+            body: Array(#"{"industry":"bearings"}"#.utf8),
+            headers: auth
         )
         #expect(patched.status == 200)
         #expect(try patched.json()["industry"] as? String == "bearings")
-        let page = try await HTTP.get(URL(string: "\(base)/api/v1/customers?limit=2")!)
+        let page = try await HTTP.send("GET", URL(string: "\(base)/api/v1/customers?limit=2")!, body: nil, headers: auth)
         #expect(page.status == 200)
         #expect((try page.json()["items"] as? [Any])?.count == 2)
         #expect(try page.json()["nextCursor"] is String)
 
         let counted = try await eventually(timeout: .seconds(30)) {
-            let summary = try await HTTP.get(URL(string: "\(base)/api/v1/reports/summary")!)
+            let summary = try await HTTP.send("GET", URL(string: "\(base)/api/v1/reports/summary")!, body: nil, headers: auth)
             let customers = try summary.json()["customers"] as? Int
             return summary.status == 200 && customers == 5
         }
@@ -52,24 +55,29 @@ struct CustomerThreadTests {
         let noContact = try await HTTP.send(
             "POST",
             URL(string: "\(base)/api/v1/customers")!,
-            body: Array(#"{"name":"X","region":"east-china","industry":"x","contacts":[{"name":"a"}]}"#.utf8)
+            body: Array(#"{"name":"X","region":"east-china","industry":"x","contacts":[{"name":"a"}]}"#.utf8),
+            headers: auth
         )
         #expect(noContact.status == 422)
         #expect(noContact.contentType == "application/problem+json")
-        let badJSON = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Array("{".utf8))
+        let badJSON = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Array("{".utf8), headers: auth)
         #expect(badJSON.status == 400)
         #expect(badJSON.contentType == "application/problem+json")
         let huge = try await HTTP.send(
             "POST",
             URL(string: "\(base)/api/v1/customers")!,
-            body: Array(repeating: UInt8(ascii: " "), count: 2 * 1024 * 1024)
+            body: Array(repeating: UInt8(ascii: " "), count: 2 * 1024 * 1024),
+            headers: auth
         )
         #expect(huge.status == 413)
         #expect(huge.contentType == "application/problem+json")
-        let unknown = try await HTTP.get(URL(string: "\(base)/api/v1/nothing-here")!)
+        let anonymous = try await HTTP.get(URL(string: "\(base)/api/v1/customers")!)
+        #expect(anonymous.status == 401)
+        #expect(anonymous.contentType == "application/problem+json")
+        let unknown = try await HTTP.send("GET", URL(string: "\(base)/api/v1/nothing-here")!, body: nil, headers: auth)
         #expect(unknown.status == 404)
         #expect(unknown.contentType == "application/problem+json")
-        let list = try await HTTP.get(URL(string: "\(base)/api/v1/customers?limit=100")!)
+        let list = try await HTTP.send("GET", URL(string: "\(base)/api/v1/customers?limit=100")!, body: nil, headers: auth)
         #expect((try list.json()["items"] as? [Any])?.count == 5)
 
         for service in SalesDeskSystem.services {

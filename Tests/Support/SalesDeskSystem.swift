@@ -47,9 +47,17 @@ public final class SalesDeskSystem: @unchecked Sendable {
             throw MissingTestEnvironment(name: "SALESDESK_TEST_AMQP_URL (user)")
         }
         try TestEnvironment.rabbitmqctl("set_permissions", "-p", vhost, amqpUser, ".*", ".*", ".*")
-        var components = amqp
-        components.percentEncodedPath = "/" + vhost
-        let amqpURL = components.string ?? ""
+        // Each service connects as its own broker user, with the permissions of a real deployment.
+        let rabbitmqctl = try TestEnvironment.require("SALESDESK_TEST_RABBITMQCTL")
+        try TestEnvironment.shell("RABBITMQCTL='\(rabbitmqctl)' '\(Self.repositoryRoot)/deploy/rabbitmq/service-users' '\(vhost)'")
+        var amqpURLs: [String: String] = [:]
+        for service in Self.services {
+            var components = amqp
+            components.user = service
+            components.password = "salesdesk-\(service)"
+            components.percentEncodedPath = "/" + vhost
+            amqpURLs[service] = components.string ?? ""
+        }
 
         var ports: [String: Int] = [:]
         for service in Self.services { ports[service] = try freePort() }
@@ -57,14 +65,18 @@ public final class SalesDeskSystem: @unchecked Sendable {
         gatewayURL = "http://127.0.0.1:\(ports["gateway"]!)"
         logDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("salesdesk-\(database)")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        // A fresh signing key per system: tokens of one system are worthless in another.
+        let jwtSecret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         var environment: [String: [String: String]] = [:]
         for service in Self.services {
             environment[service] = [
-                "AMQP_URL": amqpURL,
+                "AMQP_URL": amqpURLs[service] ?? "",
                 "POSTGRES_URL": "postgres://\(service):salesdesk-\(service)@\(host):\(pgPort)/\(database)",
                 "HTTP_PORT": String(ports[service]!),
                 "LOG_LEVEL": "info",
                 "RPC_TIMEOUT_MS": "3000",
+                "SALESDESK_ADMIN_PASSWORD": Self.adminPassword,
+                "JWT_SECRET": jwtSecret,
             ].merging(extraEnvironment) { $1 }
         }
         self.environment = environment
@@ -83,6 +95,48 @@ public final class SalesDeskSystem: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         processes[service] = process
+    }
+
+    /// The clone this test runs from (deploy scripts live there).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// The password of the first admin (`admin`), created by the gateway on its first start.
+    public static let adminPassword = "salesdesk-admin"
+
+    /// Logs in on the gateway and returns the access token.
+    /// - Throws: ``SystemFailure`` when the login is refused.
+    public func login(_ username: String, _ password: String) async throws -> String {
+        let body = try JSONSerialization.data(withJSONObject: ["username": username, "password": password])
+        let reply = try await HTTP.send("POST", URL(string: "\(gatewayURL)/api/v1/auth/login")!, body: Array(body))
+        guard reply.status == 200, let token = try reply.json()["accessToken"] as? String else {
+            throw SystemFailure(
+                service: "gateway",
+                reason: "refused the login of \(username): \(reply.status) \(reply.text)",
+                log: log(of: "gateway")
+            )
+        }
+        return token
+    }
+
+    /// Sends a request to the gateway, with a bearer token when given.
+    /// - Parameters:
+    ///   - method: `GET`, `POST`, …
+    ///   - path: the path and query, e.g. `/api/v1/customers?limit=2`.
+    ///   - token: an access token from ``login(_:_:)``.
+    ///   - json: a JSON-serializable body (dictionary or array).
+    ///   - headers: more headers, e.g. `Idempotency-Key`.
+    public func request(
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        json: Any? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> HTTP.Reply {
+        var headers = headers
+        if let token { headers["Authorization"] = "Bearer \(token)" }
+        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
+        return try await HTTP.send(method, URL(string: gatewayURL + path)!, body: body, headers: headers)
     }
 
     /// Waits until the service answers 200 on `/ready`.

@@ -154,6 +154,14 @@ public struct CustomerPatch: Sendable, Decodable, Equatable {
     public var contacts: [ContactDraft]?
     /// When given, the update applies only if the customer is still at this version (optimistic locking).
     public var version: Int64?
+    /// Read only to refuse an owner change here: ownership moves through `customers.transfer` alone, so every
+    /// change of owner publishes `customer.transferred` and is audited as a transfer.
+    public var ownerID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, region, industry, address, notes, contacts, version
+        case ownerID = "ownerId"
+    }
 
     public init(
         name: String? = nil,
@@ -162,7 +170,8 @@ public struct CustomerPatch: Sendable, Decodable, Equatable {
         address: String? = nil,
         notes: String? = nil,
         contacts: [ContactDraft]? = nil,
-        version: Int64? = nil
+        version: Int64? = nil,
+        ownerID: String? = nil
     ) {
         self.name = name
         self.region = region
@@ -171,5 +180,6 @@ public struct CustomerPatch: Sendable, Decodable, Equatable {
         self.notes = notes
         self.contacts = contacts
         self.version = version
+        self.ownerID = ownerID
     }
 }

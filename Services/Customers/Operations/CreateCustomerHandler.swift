@@ -5,16 +5,22 @@ import Persistence
 import PostgresNIO
 import ServiceRuntime
 
-/// `customers.create`: validates the draft, stores the customer and its `customer.created` event in one
-/// transaction. The owner is the caller (a rep creates their own customers) unless none is known.
+/// `customers.create`: validates the draft, stores the customer, its `customer.created` event and the first line
+/// of its audit trail in one transaction.
+///
+/// The owner is the caller unless `ownerId` names someone they may assign (``OwnerAssignment``); the new customer
+/// must lie in the caller's scope, so a regional manager registers customers of their own region only.
 struct CreateCustomerHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
+    let users: any UserReplicaRepository
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = try CustomersService.writeScope(request)
         let draft = try request.decode(CustomerDraft.self)
         let fields = try CustomerRules.validate(draft)
+        let ownerID = draft.ownerID.flatMap { $0.isEmpty ? nil : $0 } ?? scope.caller.userID
         let now = Date()
         let customer = Customer(
             id: UUID(),
@@ -23,7 +29,7 @@ struct CreateCustomerHandler: Sendable {
             industry: fields.industry,
             address: fields.address,
             notes: fields.notes,
-            ownerID: request.identity?.userID ?? draft.ownerID,
+            ownerID: ownerID,
             contacts: fields.contacts,
             version: 1,
             createdAt: now,
@@ -31,7 +37,19 @@ struct CreateCustomerHandler: Sendable {
         )
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
+                if ownerID != scope.caller.userID {
+                    let user = try await users.find(id: ownerID, on: connection)
+                    try OwnerAssignment.check(ownerID, user: user, scope: scope, field: "ownerId")
+                }
+                guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
+                    throw Problem.validation([.init(field: "region", message: "is outside your region")])
+                }
                 try await repository.insert(customer, on: connection)
+                try await repository.appendHistory(
+                    try CustomerHistoryEntry.created(customer, by: scope.caller.userID),
+                    customerID: customer.id,
+                    on: connection
+                )
                 let event = try EventEnvelope(
                     CustomerCreated(customer: customer.snapshot),
                     source: CustomersService.name,

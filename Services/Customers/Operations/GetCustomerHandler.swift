@@ -4,18 +4,18 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// `customers.get`: one customer by id.
+/// `customers.get`: one customer by id, if it is in the caller's scope (otherwise 404, as if it did not exist).
 struct GetCustomerHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = try CustomersService.scope(request)
         let id = try CustomersService.customerID(request)
         let customer = try await postgres.withConnection { connection in
             try await repository.find(id: id, on: connection, forUpdate: false)
         }
-        guard let customer else { throw Problem.notFound("No customer \(id.uuidString.lowercased()).") }
-        return try .json(customer)
+        return try .json(try CustomersService.visible(customer, id: id, in: scope))
     }
 }

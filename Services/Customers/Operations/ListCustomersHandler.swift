@@ -4,8 +4,9 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// `customers.list`: newest first, a page at a time (`limit`, `cursor`), filtered by `region`, `industry`,
-/// `owner` and `q` (part of the name).
+/// `customers.list`: the customers in the caller's scope, newest first, a page at a time (`limit`, `cursor`),
+/// filtered by `region`, `industry`, `owner` and `q` (part of the name). The filters narrow the scope and never
+/// widen it: `owner=<id>` lists a departed rep's customers to their supervisor and up, and nothing to anyone else.
 struct ListCustomersHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
@@ -20,6 +21,7 @@ struct ListCustomersHandler: Sendable {
     }
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = try CustomersService.scope(request)
         let query = request.query
         var limit = Self.defaultLimit
         if let text = query["limit"] {
@@ -43,7 +45,7 @@ struct ListCustomersHandler: Sendable {
         )
         // One extra row tells whether another page exists without a second query.
         let rows = try await postgres.withConnection { connection in
-            try await repository.list(filter, after: cursor, limit: limit + 1, on: connection)
+            try await repository.list(filter, scope: scope, after: cursor, limit: limit + 1, on: connection)
         }
         let items = Array(rows.prefix(limit))
         let next = rows.count > limit ? items.last.map { CustomerCursor(createdAt: $0.createdAt, id: $0.id).token } : nil

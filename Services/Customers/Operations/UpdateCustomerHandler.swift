@@ -6,19 +6,29 @@ import PostgresNIO
 import ServiceRuntime
 
 /// `customers.update`: applies a partial update; a change publishes `customer.updated` naming the changed
-/// fields, a no-op changes nothing and publishes nothing. With `version`, a stale update is a 409.
+/// fields and is written to the audit trail, a no-op changes nothing and publishes nothing. With `version`, a stale
+/// update is a 409. Only customers in the caller's scope can be found (404 otherwise); finance may not write (403);
+/// the owner changes only through `customers.transfer`.
 struct UpdateCustomerHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = try CustomersService.writeScope(request)
         let id = try CustomersService.customerID(request)
         let patch = try request.decode(CustomerPatch.self)
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                guard var customer = try await repository.find(id: id, on: connection, forUpdate: true) else {
-                    throw Problem.notFound("No customer \(id.uuidString.lowercased()).")
+                var customer = try CustomersService.visible(
+                    try await repository.find(id: id, on: connection, forUpdate: true),
+                    id: id,
+                    in: scope
+                )
+                if let ownerID = patch.ownerID, ownerID != customer.ownerID {
+                    throw Problem.validation(
+                        [.init(field: "ownerId", message: "cannot change here; move customers with POST /api/v1/customers/transfer")]
+                    )
                 }
                 if let expected = patch.version, expected != customer.version {
                     throw Problem.conflict("The customer is at version \(customer.version), not \(expected); reload and retry.")
@@ -33,6 +43,7 @@ struct UpdateCustomerHandler: Sendable {
                 )
                 let (fields, changed) = try CustomerRules.apply(patch, to: current)
                 guard !changed.isEmpty else { return try .json(customer) }
+                let before = customer
                 customer.name = fields.name
                 customer.region = fields.region
                 customer.industry = fields.industry
@@ -41,7 +52,21 @@ struct UpdateCustomerHandler: Sendable {
                 customer.contacts = fields.contacts
                 customer.version += 1
                 customer.updatedAt = Date()
+                // Moving a customer to a region the caller does not manage would hand it out of their own reach.
+                guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
+                    throw Problem.validation([.init(field: "region", message: "is outside your region")])
+                }
                 try await repository.update(customer, on: connection)
+                try await repository.appendHistory(
+                    CustomerHistoryEntry(
+                        at: customer.updatedAt,
+                        actorID: scope.caller.userID,
+                        action: .updated,
+                        changes: try CustomerHistoryEntry.differences(from: before, to: customer)
+                    ),
+                    customerID: customer.id,
+                    on: connection
+                )
                 let event = try EventEnvelope(
                     CustomerUpdated(customer: customer.snapshot, changedFields: changed),
                     source: CustomersService.name,

@@ -2,14 +2,34 @@ import Contracts
 public import Foundation
 public import Logging
 public import PostgresNIO
+public import ServiceRuntime
 
 /// Where customers are stored. Every write takes the transaction's connection, so the change and its outbox
 /// event commit together.
+///
+/// Reads of many customers take the caller's ``DataScope`` and filter in SQL; a single customer is found by id
+/// and the handler checks it against the scope, so that "out of scope" and "no such id" answer alike.
 public protocol CustomerRepository: Sendable {
     func insert(_ customer: Customer, on connection: PostgresConnection) async throws
     func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer?
     func update(_ customer: Customer, on connection: PostgresConnection) async throws
-    func list(_ filter: CustomerFilter, after cursor: CustomerCursor?, limit: Int, on connection: PostgresConnection) async throws -> [Customer]
+    /// The customers in `scope` that match `filter`, newest first.
+    func list(
+        _ filter: CustomerFilter,
+        scope: DataScope,
+        after cursor: CustomerCursor?,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> [Customer]
+    /// Locks the customers with these ids (those that exist) for update, in id order so that two transfers
+    /// over overlapping sets cannot deadlock.
+    func lock(ids: [UUID], on connection: PostgresConnection) async throws -> [Customer]
+    /// Locks every customer in `scope` owned by `ownerID` for update, in id order.
+    func lockOwned(by ownerID: String, scope: DataScope, on connection: PostgresConnection) async throws -> [Customer]
+    /// Appends a line to a customer's audit trail.
+    func appendHistory(_ entry: CustomerHistoryEntry, customerID: UUID, on connection: PostgresConnection) async throws
+    /// A customer's audit trail, newest first.
+    func history(customerID: UUID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry]
 }
 
 /// List filters; `nil` means "any".
@@ -102,6 +122,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func list(
         _ filter: CustomerFilter,
+        scope: DataScope,
         after cursor: CustomerCursor?,
         limit: Int,
         on connection: PostgresConnection
@@ -110,7 +131,9 @@ public struct PostgresCustomerRepository: CustomerRepository {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM customers
-            WHERE (\(filter.region)::text IS NULL OR region = \(filter.region))
+            WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+              AND (\(scope.region)::text IS NULL OR region = \(scope.region))
+              AND (\(filter.region)::text IS NULL OR region = \(filter.region))
               AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
@@ -125,6 +148,70 @@ public struct PostgresCustomerRepository: CustomerRepository {
             customers.append(try Self.decode(row))
         }
         return customers
+    }
+
+    public func lock(ids: [UUID], on connection: PostgresConnection) async throws -> [Customer] {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.columns) FROM customers WHERE id = ANY(\(ids)::uuid[]) ORDER BY id FOR UPDATE",
+            logger: logger
+        )
+        var customers: [Customer] = []
+        for try await row in rows { customers.append(try Self.decode(row)) }
+        return customers
+    }
+
+    public func lockOwned(by ownerID: String, scope: DataScope, on connection: PostgresConnection) async throws -> [Customer] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM customers
+            WHERE owner_id = \(ownerID)
+              AND (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+              AND (\(scope.region)::text IS NULL OR region = \(scope.region))
+            ORDER BY id
+            FOR UPDATE
+            """,
+            logger: logger
+        )
+        var customers: [Customer] = []
+        for try await row in rows { customers.append(try Self.decode(row)) }
+        return customers
+    }
+
+    public func appendHistory(_ entry: CustomerHistoryEntry, customerID: UUID, on connection: PostgresConnection) async throws {
+        let changes = String(decoding: try JSONCoding.encoder.encode(entry.changes), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO customer_history (customer_id, at, actor_id, action, changes)
+            VALUES (\(customerID), \(entry.at), \(entry.actorID), \(entry.action.rawValue), \(changes)::jsonb)
+            """,
+            logger: logger
+        )
+    }
+
+    public func history(customerID: UUID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry] {
+        let rows = try await connection.query(
+            """
+            SELECT at, actor_id, action, changes::text FROM customer_history
+            WHERE customer_id = \(customerID)
+            ORDER BY at DESC, id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var entries: [CustomerHistoryEntry] = []
+        for try await (at, actorID, action, changes) in rows.decode((Date, String, String, String).self) {
+            // The table's CHECK constraint admits only the known actions.
+            guard let action = CustomerHistoryEntry.Action(rawValue: action) else { throw Problem.internalError() }
+            entries.append(
+                CustomerHistoryEntry(
+                    at: at,
+                    actorID: actorID,
+                    action: action,
+                    changes: try JSONCoding.decoder.decode([String: JSONValue].self, from: Data(changes.utf8))
+                )
+            )
+        }
+        return entries
     }
 
     private static let columns = "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at"

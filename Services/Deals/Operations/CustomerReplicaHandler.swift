@@ -2,15 +2,27 @@ import Contracts
 import Logging
 import PostgresNIO
 
-/// `customer.created` / `customer.updated` → the customer replica.
+/// `customer.created` / `customer.updated` / `customer.transferred` → the customer replica (a transfer carries the
+/// whole customer with its new owner, so it upserts like the others). Open deals follow their customer's owner and
+/// region, so a transferred customer's pipeline moves with it; an out-of-order (older) event changes nothing.
 struct CustomerReplicaHandler: Sendable {
     let repository: CustomerReplicaRepository
+    let deals: DealRepository
 
     func created(_ event: CustomerCreated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        try await repository.upsert(event.customer, sequence: envelope.sequence, on: connection)
+        try await apply(event.customer, envelope, connection)
     }
 
     func updated(_ event: CustomerUpdated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        try await repository.upsert(event.customer, sequence: envelope.sequence, on: connection)
+        try await apply(event.customer, envelope, connection)
+    }
+
+    func transferred(_ event: CustomerTransferred, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await apply(event.customer, envelope, connection)
+    }
+
+    private func apply(_ customer: CustomerSnapshot, _ envelope: EventEnvelope, _ connection: PostgresConnection) async throws {
+        guard try await repository.upsert(customer, sequence: envelope.sequence, on: connection) else { return }
+        try await deals.follow(customerID: customer.id, ownerID: customer.ownerID, region: customer.region, on: connection)
     }
 }

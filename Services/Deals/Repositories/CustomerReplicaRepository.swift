@@ -2,6 +2,14 @@ import Contracts
 public import Logging
 public import PostgresNIO
 
+/// A customer as deals knows it.
+struct ReplicatedCustomer: Sendable, Equatable {
+    var id: String
+    var name: String
+    var region: String
+    var ownerID: String?
+}
+
 /// Deals' local copy of each customer's name, region and owner.
 public struct CustomerReplicaRepository: Sendable {
     let logger: Logger
@@ -11,16 +19,29 @@ public struct CustomerReplicaRepository: Sendable {
     }
 
     /// Stores the customer's state unless a newer version is already kept.
-    func upsert(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query(
+    /// - Returns: whether this state was stored (`false` for a stale, out-of-order event).
+    @discardableResult
+    func upsert(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
             """
             INSERT INTO customer_replica (id, name, region, owner_id, sequence)
             VALUES (\(customer.id), \(customer.name), \(customer.region), \(customer.ownerID), \(sequence))
             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region, owner_id = EXCLUDED.owner_id,
                 sequence = EXCLUDED.sequence, updated_at = now()
             WHERE customer_replica.sequence < EXCLUDED.sequence
+            RETURNING 1
             """,
             logger: logger
         )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    func find(id: String, on connection: PostgresConnection) async throws -> ReplicatedCustomer? {
+        let rows = try await connection.query("SELECT id, name, region, owner_id FROM customer_replica WHERE id = \(id)", logger: logger)
+        for try await (id, name, region, ownerID) in rows.decode((String, String, String, String?).self) {
+            return ReplicatedCustomer(id: id, name: name, region: region, ownerID: ownerID)
+        }
+        return nil
     }
 }

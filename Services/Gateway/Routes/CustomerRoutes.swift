@@ -5,13 +5,17 @@ import Hummingbird
 struct CustomerRoutes {
     let forwarder: RPCForwarder
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
         let service = Operation.Customers.service
         group.post("customers") { request, context in
             try await forwarder.forward(request, context: context, operation: Operation.Customers.create, service: service, readsBody: true)
         }
         group.get("customers") { request, context in
             try await forwarder.forward(request, context: context, operation: Operation.Customers.list, service: service)
+        }
+        // Registered before `customers/:id` so the constant path is never read as an id.
+        group.post("customers/transfer") { request, context in
+            try await forwarder.forward(request, context: context, operation: Operation.Customers.transfer, service: service, readsBody: true)
         }
         group.get("customers/:id") { request, context in
             try await forwarder.forward(
@@ -32,6 +36,15 @@ struct CustomerRoutes {
                 readsBody: true
             )
         }
+        group.get("customers/:id/history") { request, context in
+            try await forwarder.forward(
+                request,
+                context: context,
+                operation: Operation.Customers.history,
+                service: service,
+                pathID: context.parameters.get("id")
+            )
+        }
     }
 }
 
@@ -39,7 +52,7 @@ struct CustomerRoutes {
 struct ReportRoutes {
     let forwarder: RPCForwarder
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
         group.get("reports/summary") { request, context in
             try await forwarder.forward(request, context: context, operation: Operation.Reporting.summary, service: Operation.Reporting.service)
         }

@@ -42,7 +42,9 @@ struct RPCForwarder: Sendable {
                 return ProblemResponse.make(.payloadTooLarge(limit: Self.maxBodyBytes))
             }
         }
-        var headers: [String: String] = [:]
+        // Every service enforces data scope from these headers; a request without them gets nothing. The routes
+        // are generic over their context, so the caller is read from the gateway's context when that is what it is.
+        var headers = (context as? GatewayRequestContext)?.identity?.headers ?? [:]
         if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
         if let query = request.uri.query, !query.isEmpty { headers[RPC.Header.query] = query }
         if let pathID { headers[RPC.Header.pathID] = pathID }

@@ -2,7 +2,8 @@ import Contracts
 import Logging
 import PostgresNIO
 
-/// `customer.created` and `customer.updated`: both carry the whole customer, so both upsert the projection;
+/// `customer.created`, `customer.updated` and `customer.transferred`: all carry the whole customer, so all upsert
+/// the projection;
 /// an older `sequence` than the one kept changes nothing.
 struct CustomerEventsHandler: Sendable {
     let repository: ReportingRepository
@@ -13,6 +14,11 @@ struct CustomerEventsHandler: Sendable {
     }
 
     func updated(_ event: CustomerUpdated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await repository.record(envelope, on: connection)
+        try await repository.upsertCustomer(event.customer, sequence: envelope.sequence, time: envelope.time, on: connection)
+    }
+
+    func transferred(_ event: CustomerTransferred, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await repository.record(envelope, on: connection)
         try await repository.upsertCustomer(event.customer, sequence: envelope.sequence, time: envelope.time, on: connection)
     }

@@ -3,7 +3,7 @@ public import Contracts
 import Foundation
 public import Logging
 import Metrics
-public import Persistence
+import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 
@@ -215,7 +215,10 @@ public final class EventConsumerService: Service, Sendable {
                     // until the database is back or the service shuts down.
                     outageRetries += 1
                     delay = min(retryBaseDelay * (1 << min(outageRetries - 1, 20)), .seconds(10))
-                    logger.warning("database unavailable, retrying event", metadata: ["retryIn": "\(delay)", "error": "\(String(reflecting: cause))"])
+                    logger.warning(
+                        "database unavailable, retrying event",
+                        metadata: ["retryIn": "\(delay)", "error": "\(String(reflecting: cause))"]
+                    )
                 } else if cause is UnprocessableEvent || attempt >= maxAttempts {
                     logger.error(
                         "event handler failed, parking the event",

@@ -1,0 +1,109 @@
+public import Contracts
+public import Foundation
+
+/// Why a caller may not decide or recall an approval; the handlers map each to a status.
+public enum DecisionRefusal: Error, Equatable, Sendable {
+    /// The approval ended, or the caller's step was already decided (a racing or late request): 409.
+    case alreadyDecided
+    /// The caller can see the approval but it is not theirs to decide or recall: 403.
+    case notYours
+}
+
+/// The approval's state machine, without I/O: who may act, and what acting changes.
+extension Approval {
+    /// A new pending approval with every step waiting and version 0 (its first event makes it 1);
+    /// ``assign(_:at:)`` then hands step 0 to its approver.
+    public static func start(id: UUID, contract: ContractSubmitted, policy: ApprovalPolicy, at now: Date) -> Approval {
+        let roles = policy.steps(forAmount: contract.amountFen)
+        return Approval(
+            id: id,
+            contractID: contract.contractID,
+            contractNumber: contract.number,
+            customerName: contract.customerName,
+            amountFen: contract.amountFen,
+            ownerID: contract.ownerID,
+            region: contract.region,
+            submitterID: contract.submittedBy,
+            policyVersion: policy.version,
+            status: .pending,
+            currentStep: 0,
+            stepCount: roles.count,
+            version: 0,
+            requestedAt: now,
+            completedAt: nil,
+            comment: nil,
+            workingDays: nil,
+            steps: roles.enumerated().map { index, role in
+                ApprovalStep(
+                    step: index,
+                    role: role,
+                    status: .waiting,
+                    approverID: nil,
+                    approverName: nil,
+                    resolution: nil,
+                    assignedAt: nil,
+                    decidedAt: nil,
+                    comment: nil,
+                    workingDays: nil
+                )
+            }
+        )
+    }
+
+    /// Hands the current step to its approver.
+    public mutating func assign(_ approver: ResolvedApprover, at now: Date) {
+        steps[currentStep].status = .pending
+        steps[currentStep].approverID = approver.user.id
+        steps[currentStep].approverName = approver.user.displayName
+        steps[currentStep].resolution = approver.resolution
+        steps[currentStep].assignedAt = now
+    }
+
+    /// Checks that `userID` may decide the current step now.
+    public func checkDecider(_ userID: String) throws(DecisionRefusal) {
+        if let step = pendingStep, step.approverID == userID { return }
+        // Someone who already decided a step of this approval (or any request once it ended) lost a race or
+        // repeated themselves: that is a conflict with the current state, not a permission problem.
+        if status != .pending || steps.contains(where: { $0.approverID == userID && ($0.status == .approved || $0.status == .rejected) }) {
+            throw .alreadyDecided
+        }
+        throw .notYours
+    }
+
+    /// Records the current approver's decision. Approving moves to the next step (the caller assigns it) or
+    /// completes the approval at the last one; rejecting completes it as rejected.
+    /// - Returns: the decided step.
+    public mutating func decide(_ outcome: ApprovalOutcome, comment: String?, at now: Date, calendar: WorkingCalendar) -> ApprovalStep {
+        let index = currentStep
+        steps[index].status = outcome == .approved ? .approved : .rejected
+        steps[index].decidedAt = now
+        steps[index].comment = comment
+        steps[index].workingDays = calendar.workingDays(from: steps[index].assignedAt ?? requestedAt, to: now)
+        let decided = steps[index]
+        if outcome == .rejected {
+            complete(.rejected, comment: comment, at: now, calendar: calendar)
+        } else if index + 1 < stepCount {
+            currentStep = index + 1
+        } else {
+            complete(.approved, comment: comment, at: now, calendar: calendar)
+        }
+        return decided
+    }
+
+    /// Checks that `userID` may recall the approval now (the submitter, while it is pending).
+    public func checkRecaller(_ userID: String) throws(DecisionRefusal) {
+        guard submitterID == userID else { throw .notYours }
+        guard status == .pending else { throw .alreadyDecided }
+    }
+
+    /// Ends the approval; steps not yet decided are cancelled.
+    public mutating func complete(_ outcome: ApprovalOutcome, comment: String?, at now: Date, calendar: WorkingCalendar) {
+        status = ApprovalStatus(rawValue: outcome.rawValue) ?? .recalled
+        completedAt = now
+        self.comment = comment
+        workingDays = calendar.workingDays(from: requestedAt, to: now)
+        for index in steps.indices where steps[index].status == .waiting || steps[index].status == .pending {
+            steps[index].status = .cancelled
+        }
+    }
+}

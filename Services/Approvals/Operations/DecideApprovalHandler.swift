@@ -1,0 +1,69 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceRuntime
+
+/// `approvals.approve` / `approvals.reject` (`{comment}`, required to reject): the assigned approver of the current
+/// step decides it.
+///
+/// The instance row is locked (`SELECT … FOR UPDATE`) for the transaction, so of two decisions racing on one step
+/// the second waits, then finds the step decided and gets a 409. Someone who cannot see the approval gets a 404;
+/// someone who can (their team's contract, an earlier approver) but is not the current approver gets a 403.
+/// Approving hands the next step to its approver (`approval.step_decided` + `approval.step_assigned`) or, at the last
+/// step, completes it; rejecting completes it as rejected. A repeat with the same `Idempotency-Key` gets the first reply.
+struct DecideApprovalHandler: Sendable {
+    let outcome: ApprovalOutcome
+    let postgres: PostgresClient
+    let approvals: any ApprovalRepository
+    let org: any OrgReplicaRepository
+    let logger: Logger
+
+    func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let caller = try request.requireIdentity()
+        let id = try ApprovalsService.approvalID(request)
+        let comment = try ApprovalsService.comment(in: request, required: outcome == .rejected)
+        return try await postgres.withTransaction(logger: logger) { connection in
+            try await IdempotentReplies.run(request, on: connection, logger: logger) {
+                var approval = try ApprovalsService.visible(
+                    try await approvals.find(id: id, lock: true, on: connection),
+                    id: id,
+                    to: caller
+                )
+                do {
+                    try approval.checkDecider(caller.userID)
+                } catch DecisionRefusal.alreadyDecided {
+                    throw Problem.conflict("Approval \(approval.id.uuidString.lowercased()) has no pending step for you; it was decided already.")
+                } catch DecisionRefusal.notYours {
+                    throw Problem.forbidden("Only the assigned approver of the current step can decide it.")
+                }
+                let now = Date()
+                let calendar = try await approvals.calendar(on: connection)
+                let decided = approval.decide(outcome, comment: comment, at: now, calendar: calendar)
+                let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
+                let stepDecided = ApprovalStepDecided(
+                    approvalID: approval.id.uuidString.lowercased(),
+                    contractID: approval.contractID,
+                    step: decided.step,
+                    approverID: caller.userID,
+                    outcome: outcome,
+                    comment: comment,
+                    decidedAt: now,
+                    workingDays: decided.workingDays ?? 0
+                )
+                try await events.append(stepDecided, to: &approval, at: now)
+                if approval.status == .pending {
+                    do {
+                        try await events.assignCurrentStep(of: &approval, chart: try await org.chart(on: connection), at: now)
+                    } catch let error as NoApprover {
+                        throw Problem.conflict("Nobody can approve the next step: \(error). Ask an admin to fix the org chart.")
+                    }
+                } else {
+                    try await events.completed(&approval, at: now)
+                }
+                try await approvals.update(approval, on: connection)
+                return try .json(approval)
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceRuntime
+
+/// `approvals.recall` (`{comment}` optional): the submitter withdraws a pending approval; it completes as recalled.
+/// Others who can see it get a 403, others a 404; once it has ended, a 409.
+struct RecallApprovalHandler: Sendable {
+    let postgres: PostgresClient
+    let approvals: any ApprovalRepository
+    let logger: Logger
+
+    func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let caller = try request.requireIdentity()
+        let id = try ApprovalsService.approvalID(request)
+        let comment = try ApprovalsService.comment(in: request, required: false)
+        return try await postgres.withTransaction(logger: logger) { connection in
+            try await IdempotentReplies.run(request, on: connection, logger: logger) {
+                var approval = try ApprovalsService.visible(
+                    try await approvals.find(id: id, lock: true, on: connection),
+                    id: id,
+                    to: caller
+                )
+                do {
+                    try approval.checkRecaller(caller.userID)
+                } catch DecisionRefusal.alreadyDecided {
+                    throw Problem.conflict("Approval \(approval.id.uuidString.lowercased()) has ended; it can no longer be recalled.")
+                } catch DecisionRefusal.notYours {
+                    throw Problem.forbidden("Only the submitter can recall an approval.")
+                }
+                let now = Date()
+                approval.complete(.recalled, comment: comment, at: now, calendar: try await approvals.calendar(on: connection))
+                let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
+                try await events.completed(&approval, at: now)
+                try await approvals.update(approval, on: connection)
+                return try .json(approval)
+            }
+        }
+    }
+}

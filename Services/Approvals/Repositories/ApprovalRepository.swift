@@ -1,0 +1,251 @@
+import Contracts
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Approval instances and their steps, policies and the working-day calendar.
+public protocol ApprovalRepository: Sendable {
+    /// The newest policy version.
+    func currentPolicy(on connection: PostgresConnection) async throws -> ApprovalPolicy
+    /// Stores tiers as the next policy version and returns it.
+    func appendPolicy(tiers: [ApprovalPolicy.Tier], createdBy: String, on connection: PostgresConnection) async throws -> ApprovalPolicy
+    /// Holidays and make-up workdays.
+    func calendar(on connection: PostgresConnection) async throws -> WorkingCalendar
+    /// Stores a new instance and its steps; `false` when the contract already has a pending approval.
+    func insert(_ approval: Approval, on connection: PostgresConnection) async throws -> Bool
+    /// An instance with its steps; `lock` takes a row lock until the transaction ends, serialising decisions.
+    func find(id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Approval?
+    /// Writes back an instance's state and all its steps.
+    func update(_ approval: Approval, on connection: PostgresConnection) async throws
+    /// Pending approvals whose current step waits for `approverID`, oldest first.
+    func queue(of approverID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval]
+    /// Approvals `userID` submitted, owns or approves a step of, newest first.
+    func involving(_ userID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval]
+}
+
+/// The PostgreSQL implementation.
+public struct PostgresApprovalRepository: ApprovalRepository {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func currentPolicy(on connection: PostgresConnection) async throws -> ApprovalPolicy {
+        let rows = try await connection.query(
+            "SELECT version, tiers::text, created_by, created_at FROM policies ORDER BY version DESC LIMIT 1",
+            logger: logger
+        )
+        for try await (version, tiers, createdBy, createdAt) in rows.decode((Int64, String, String, Date).self) {
+            let decoded = try JSONCoding.decoder.decode([ApprovalPolicy.Tier].self, from: Data(tiers.utf8))
+            return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt)
+        }
+        // The migration seeds version 1 and versions are never deleted, so this is a broken schema.
+        throw PolicyMissing()
+    }
+
+    public func appendPolicy(tiers: [ApprovalPolicy.Tier], createdBy: String, on connection: PostgresConnection) async throws -> ApprovalPolicy {
+        let json = String(decoding: try JSONCoding.encoder.encode(tiers), as: UTF8.self)
+        // Concurrent puts both read the same max; the primary key makes the loser fail instead of overwriting.
+        let rows = try await connection.query(
+            """
+            INSERT INTO policies (version, tiers, created_by)
+            SELECT COALESCE(max(version), 0) + 1, \(json)::jsonb, \(createdBy) FROM policies
+            RETURNING version, created_at
+            """,
+            logger: logger
+        )
+        for try await (version, createdAt) in rows.decode((Int64, Date).self) {
+            return ApprovalPolicy(version: version, tiers: tiers, createdBy: createdBy, createdAt: createdAt)
+        }
+        throw PolicyMissing()
+    }
+
+    public func calendar(on connection: PostgresConnection) async throws -> WorkingCalendar {
+        var holidays: Set<CalendarDay> = []
+        var workdays: Set<CalendarDay> = []
+        let rows = try await connection.query(
+            "SELECT to_char(day, 'YYYY-MM-DD'), false FROM holidays UNION ALL SELECT to_char(day, 'YYYY-MM-DD'), true FROM workdays",
+            logger: logger
+        )
+        for try await (text, worked) in rows.decode((String, Bool).self) {
+            guard let day = CalendarDay(text) else { continue }
+            if worked { workdays.insert(day) } else { holidays.insert(day) }
+        }
+        return WorkingCalendar(holidays: holidays, workdays: workdays)
+    }
+
+    public func insert(_ approval: Approval, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            INSERT INTO approval_instances (id, contract_id, contract_number, customer_name, amount_fen, owner_id, region, submitter_id,
+                policy_version, status, current_step, step_count, version, requested_at)
+            VALUES (\(approval.id), \(approval.contractID), \(approval.contractNumber), \(approval.customerName), \(approval.amountFen),
+                \(approval.ownerID), \(approval.region), \(approval.submitterID), \(approval.policyVersion), \(approval.status.rawValue),
+                \(approval.currentStep), \(approval.stepCount), \(approval.version), \(approval.requestedAt))
+            ON CONFLICT (contract_id) WHERE status = 'pending' DO NOTHING
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var inserted = false
+        for try await _ in rows { inserted = true }
+        guard inserted else { return false }
+        for step in approval.steps {
+            try await connection.query(
+                """
+                INSERT INTO approval_steps (approval_id, step, role, status, approver_id, approver_name, resolution,
+                    assigned_at, decided_at, comment, working_days)
+                VALUES (\(approval.id), \(step.step), \(step.role.rawValue), \(step.status.rawValue), \(step.approverID), \(step.approverName),
+                    \(step.resolution), \(step.assignedAt), \(step.decidedAt), \(step.comment), \(step.workingDays))
+                """,
+                logger: logger
+            )
+        }
+        return true
+    }
+
+    public func update(_ approval: Approval, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE approval_instances SET status = \(approval.status.rawValue), current_step = \(approval.currentStep),
+                version = \(approval.version), completed_at = \(approval.completedAt), comment = \(approval.comment),
+                working_days = \(approval.workingDays)
+            WHERE id = \(approval.id)
+            """,
+            logger: logger
+        )
+        for step in approval.steps {
+            try await connection.query(
+                """
+                UPDATE approval_steps SET status = \(step.status.rawValue), approver_id = \(step.approverID),
+                    approver_name = \(step.approverName), resolution = \(step.resolution), assigned_at = \(step.assignedAt),
+                    decided_at = \(step.decidedAt), comment = \(step.comment), working_days = \(step.workingDays)
+                WHERE approval_id = \(approval.id) AND step = \(step.step)
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func find(id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Approval? {
+        let rows = try await connection.query(
+            lock
+                ? "SELECT \(unescaped: Self.columns) FROM approval_instances WHERE id = \(id) FOR UPDATE"
+                : "SELECT \(unescaped: Self.columns) FROM approval_instances WHERE id = \(id)",
+            logger: logger
+        )
+        return try await withSteps(try await decode(rows), on: connection).first
+    }
+
+    public func queue(of approverID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM approval_instances i
+            WHERE i.status = 'pending' AND EXISTS (
+                SELECT 1 FROM approval_steps s
+                WHERE s.approval_id = i.id AND s.step = i.current_step AND s.status = 'pending' AND s.approver_id = \(approverID))
+            ORDER BY i.requested_at, i.id
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        return try await withSteps(try await decode(rows), on: connection)
+    }
+
+    public func involving(_ userID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM approval_instances i
+            WHERE i.submitter_id = \(userID) OR i.owner_id = \(userID) OR EXISTS (
+                SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id AND s.approver_id = \(userID))
+            ORDER BY i.requested_at DESC, i.id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        return try await withSteps(try await decode(rows), on: connection)
+    }
+
+    private static let columns = """
+        id, contract_id, contract_number, customer_name, amount_fen, owner_id, region, submitter_id, policy_version, status,
+        current_step, step_count, version, requested_at, completed_at, comment, working_days
+        """
+
+    private func decode(_ rows: PostgresRowSequence) async throws -> [Approval] {
+        var approvals: [Approval] = []
+        for try await row in rows {
+            let (
+                id, contractID, number, customer, amount, owner, region, submitter, policy, status, current, count, version, requestedAt, completedAt,
+                comment, workingDays
+            ) = try row.decode(
+                (UUID, String, String, String, Int64, String, String, String, Int64, String, Int, Int, Int64, Date, Date?, String?, Double?)
+                    .self
+            )
+            approvals.append(
+                Approval(
+                    id: id,
+                    contractID: contractID,
+                    contractNumber: number,
+                    customerName: customer,
+                    amountFen: amount,
+                    ownerID: owner,
+                    region: region,
+                    submitterID: submitter,
+                    policyVersion: policy,
+                    status: ApprovalStatus(rawValue: status) ?? .pending,
+                    currentStep: current,
+                    stepCount: count,
+                    version: version,
+                    requestedAt: requestedAt,
+                    completedAt: completedAt,
+                    comment: comment,
+                    workingDays: workingDays,
+                    steps: []
+                )
+            )
+        }
+        return approvals
+    }
+
+    private func withSteps(_ approvals: [Approval], on connection: PostgresConnection) async throws -> [Approval] {
+        guard !approvals.isEmpty else { return [] }
+        let ids = approvals.map(\.id)
+        let rows = try await connection.query(
+            """
+            SELECT approval_id, step, role, status, approver_id, approver_name, resolution, assigned_at, decided_at, comment, working_days
+            FROM approval_steps WHERE approval_id = ANY(\(ids)) ORDER BY approval_id, step
+            """,
+            logger: logger
+        )
+        var steps: [UUID: [ApprovalStep]] = [:]
+        for try await (id, index, role, status, approverID, approverName, resolution, assignedAt, decidedAt, comment, workingDays) in rows.decode(
+            (UUID, Int, String, String, String?, String?, String?, Date?, Date?, String?, Double?).self
+        ) {
+            steps[id, default: []].append(
+                ApprovalStep(
+                    step: index,
+                    role: Role(rawValue: role) ?? .gm,
+                    status: ApprovalStepStatus(rawValue: status) ?? .waiting,
+                    approverID: approverID,
+                    approverName: approverName,
+                    resolution: resolution,
+                    assignedAt: assignedAt,
+                    decidedAt: decidedAt,
+                    comment: comment,
+                    workingDays: workingDays
+                )
+            )
+        }
+        return approvals.map { approval in
+            var approval = approval
+            approval.steps = steps[approval.id] ?? []
+            return approval
+        }
+    }
+}
+
+/// The policies table has no version: the schema is broken (the migration seeds version 1).
+struct PolicyMissing: Error, CustomStringConvertible {
+    var description: String { "the policies table has no version" }
+}

@@ -1,0 +1,33 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `approval.completed` → the contract's status: approved → approved, rejected → rejected, recalled → draft.
+///
+/// The consumer's inbox makes a redelivery a no-op; an outcome for a contract that is not pending (a late duplicate
+/// from an earlier round, or an unknown contract) is logged and ignored, so delivery order cannot corrupt a contract.
+struct ApprovalCompletedHandler: Sendable {
+    let store: DealsStore
+
+    func callAsFunction(_ event: ApprovalCompleted, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        guard let id = UUID(uuidString: event.contractID), var contract = try await store.contracts.find(id: id, on: connection, forUpdate: true)
+        else {
+            logger.warning("approval outcome for an unknown contract, ignoring it", metadata: ["contract": "\(event.contractID)"])
+            return
+        }
+        guard let status = ContractRules.status(after: event.outcome, from: contract.status) else {
+            logger.info(
+                "approval outcome for a contract that is not pending, ignoring it",
+                metadata: ["contract": "\(event.contractID)", "status": "\(contract.status.rawValue)", "outcome": "\(event.outcome.rawValue)"]
+            )
+            return
+        }
+        contract.status = status
+        contract.version += 1
+        contract.decidedAt = event.completedAt
+        contract.decisionComment = event.comment
+        contract.updatedAt = Date()
+        try await store.contracts.updateStatus(contract, on: connection)
+    }
+}

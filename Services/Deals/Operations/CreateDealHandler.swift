@@ -1,0 +1,53 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceRuntime
+
+/// `deals.createDeal`: a new deal in stage `lead` for a customer in the caller's scope. Owner and region come from
+/// the customer replica (the caller when the customer has no owner); an unknown customer, or one out of scope, is a
+/// 404. The first stage is recorded in the history and published as `deal.stage_changed` with `from: nil`.
+struct CreateDealHandler: Sendable {
+    let postgres: PostgresClient
+    let store: DealsStore
+    let logger: Logger
+
+    func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = try DealsService.writeScope(request)
+        let fields = try DealRules.validate(try request.decode(DealDraft.self))
+        return try await postgres.withTransaction(logger: logger) { connection in
+            try await IdempotentReplies.run(request, on: connection, logger: logger) {
+                guard let customer = try await store.customers.find(id: fields.customerID, on: connection),
+                    scope.contains(ownerID: customer.ownerID, region: customer.region)
+                else { throw Problem.notFound("No customer \(fields.customerID).") }
+                let now = Date()
+                let deal = Deal(
+                    id: UUID(),
+                    customerID: customer.id,
+                    customerName: customer.name,
+                    ownerID: customer.ownerID ?? scope.caller.userID,
+                    region: customer.region,
+                    title: fields.title,
+                    expectedAmountFen: fields.expectedAmountFen,
+                    expectedCloseDate: fields.expectedCloseDate,
+                    stage: .lead,
+                    lostReason: nil,
+                    lostFromStage: nil,
+                    version: 1,
+                    createdBy: scope.caller.userID,
+                    createdAt: now,
+                    updatedAt: now
+                )
+                try await store.deals.insert(deal, on: connection)
+                try await store.recordStage(
+                    deal,
+                    from: nil,
+                    by: scope.caller.userID,
+                    traceparent: request.headers[RPC.Header.traceparent],
+                    on: connection
+                )
+                return try .json(deal, status: 201)
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Contracts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import ServiceRuntime
+
+/// `deals.signContract` (path id = contract id): an approved contract becomes signed, `contract.signed` is published
+/// (revenue and margin count from here) and a deal still before the contract stage moves to it.
+struct SignContractHandler: Sendable {
+    let postgres: PostgresClient
+    let store: DealsStore
+    let logger: Logger
+
+    func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = try DealsService.writeScope(request)
+        let id = try DealsService.pathID(request, "contract")
+        return try await postgres.withTransaction(logger: logger) { connection in
+            try await IdempotentReplies.run(request, on: connection, logger: logger) {
+                var contract = try DealsService.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), id: id, in: scope)
+                guard ContractRules.canSign(contract.status) else {
+                    throw Problem.conflict("Contract \(contract.number) is \(contract.status.rawValue); only an approved contract can be signed.")
+                }
+                let deal = try await ContractChecks.lockedOpenDeal(of: contract, store: store, on: connection)
+                let now = Date()
+                contract.status = .signed
+                contract.version += 1
+                contract.signedAt = now
+                contract.updatedAt = now
+                try await store.contracts.updateStatus(contract, on: connection)
+                let traceparent = request.headers[RPC.Header.traceparent]
+                let event = ContractSigned(
+                    contractID: contract.id.uuidString.lowercased(),
+                    number: contract.number,
+                    dealID: contract.dealID.uuidString.lowercased(),
+                    ownerID: contract.ownerID,
+                    region: contract.region,
+                    amountFen: contract.amountFen,
+                    lines: contract.lines,
+                    signedAt: now
+                )
+                let envelope = try EventEnvelope(
+                    event,
+                    source: DealsService.name,
+                    subject: event.contractID,
+                    sequence: contract.version,
+                    time: now,
+                    traceparent: traceparent
+                )
+                try await Outbox.append(envelope, on: connection, logger: logger)
+                if let next = DealStageRules.afterSigning(deal.stage) {
+                    _ = try await store.moveDeal(
+                        deal,
+                        to: next,
+                        lostReason: nil,
+                        lostFromStage: nil,
+                        by: scope.caller.userID,
+                        at: now,
+                        traceparent: traceparent,
+                        on: connection
+                    )
+                }
+                return try .json(contract)
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+import Logging
+import PostgresNIO
+
+/// Requires a valid bearer token on every route after it, then loads the caller from the database.
+///
+/// The user is read on every request rather than trusted from the token, so a deactivated user's tokens stop
+/// working at once and a role, region or team change applies to the next request.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    let tokens: TokenService
+    let postgres: PostgresClient
+    let repository: IdentityRepository
+
+    func handle(
+        _ request: Request,
+        context: GatewayRequestContext,
+        next: (Request, GatewayRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard let authorization = request.headers[.authorization],
+            authorization.lowercased().hasPrefix("bearer "),
+            case let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces),
+            !token.isEmpty
+        else {
+            throw Problem.unauthorized("Send Authorization: Bearer <accessToken> (from POST /api/v1/auth/login).")
+        }
+        guard let claims = await tokens.verify(token), let userID = UUID(uuidString: claims.sub.value) else {
+            throw Problem.unauthorized("The access token is invalid or expired; log in again or refresh it.")
+        }
+        let found = try await postgres.withConnection { connection in
+            try await repository.userWithTeam(id: userID, on: connection)
+        }
+        guard let (user, team) = found, user.active else {
+            throw Problem.unauthorized("The account behind this token is no longer active.")
+        }
+        var context = context
+        context.identity = CallerIdentity(user: user, team: team)
+        context.logger[metadataKey: "user"] = "\(user.id.uuidString.lowercased())"
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,174 @@
+public import AsyncHTTPClient
+import Contracts
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+public import PostgresNIO
+public import ServiceLifecycle
+
+/// Where the WeCom group robot lives: `POST <baseURL>/cgi-bin/webhook/send?key=<key>`.
+public struct WeComWebhook: Sendable {
+    public var baseURL: String
+    public var key: String
+    /// How long one push may take before it counts as failed (and is retried).
+    public var timeout: Duration
+
+    public init(baseURL: String, key: String, timeout: Duration = .seconds(5)) {
+        self.baseURL = baseURL
+        self.key = key
+        self.timeout = timeout
+    }
+
+    var url: String {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let key = key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? key
+        return "\(base)/cgi-bin/webhook/send?key=\(key)"
+    }
+
+    /// What one push came to.
+    enum Outcome: Equatable {
+        case sent
+        /// HTTP 5xx, a timeout or connection error, or a non-zero `errcode`: worth another attempt.
+        case retry(String)
+        /// Any other HTTP status (4xx: a wrong URL or key) will not heal by itself.
+        case permanent(String)
+    }
+
+    private struct Reply: Decodable {
+        var errcode: Int
+        var errmsg: String?
+    }
+
+    func send(_ payload: String, client: HTTPClient) async -> Outcome {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: payload))
+        do {
+            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            let response = try await client.execute(request, timeout: .nanoseconds(nanoseconds))
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            let status = Int(response.status.code)
+            if status >= 500 { return .retry("HTTP \(status)") }
+            guard (200..<300).contains(status) else { return .permanent("HTTP \(status)") }
+            guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(body.readableBytesView)) else {
+                return .retry("HTTP \(status) with a body that is not a webhook reply")
+            }
+            return reply.errcode == 0 ? .sent : .retry("errcode \(reply.errcode): \(reply.errmsg ?? "")")
+        } catch {
+            return .retry("\(error)")
+        }
+    }
+}
+
+/// Sends due push deliveries, several instances side by side.
+///
+/// Each round claims up to `batchSize` due `pending` rows with `FOR UPDATE SKIP LOCKED`, so two instances never send
+/// the same row, and keeps the lock while sending so that a push is attempted once per claim; the webhook's timeout
+/// bounds how long a lock is held. A success marks the row `sent`; a retryable failure schedules the next attempt
+/// after `retryBaseDelay × 2^(attempts−1)` (capped at 10 minutes) until `maxAttempts`, then marks it `failed`.
+public struct DeliveryService: Service {
+    let client: PostgresClient
+    let webhook: WeComWebhook
+    let http: HTTPClient
+    let maxAttempts: Int
+    let retryBaseDelay: Duration
+    let pollInterval: Duration
+    let batchSize: Int
+    let logger: Logger
+
+    /// Creates the sender.
+    /// - Parameters:
+    ///   - client: the service's PostgreSQL client.
+    ///   - webhook: where pushes go.
+    ///   - http: the HTTP client (`HTTPClient.shared` in production).
+    ///   - maxAttempts: attempts before a delivery is `failed`.
+    ///   - retryBaseDelay: the pause after the first failure; it doubles with each further one.
+    ///   - pollInterval: how often to look for due deliveries when there were none.
+    public init(
+        client: PostgresClient,
+        webhook: WeComWebhook,
+        http: HTTPClient = .shared,
+        maxAttempts: Int = 8,
+        retryBaseDelay: Duration = .seconds(2),
+        pollInterval: Duration = .milliseconds(500),
+        batchSize: Int = 16,
+        logger: Logger
+    ) {
+        self.client = client
+        self.webhook = webhook
+        self.http = http
+        self.maxAttempts = max(maxAttempts, 1)
+        self.retryBaseDelay = retryBaseDelay
+        self.pollInterval = pollInterval
+        self.batchSize = max(batchSize, 1)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let handled: Int
+                do {
+                    handled = try await sendDue()
+                } catch {
+                    // The database may be restarting; the rows stay pending and the next round picks them up.
+                    logger.warning("delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
+                    handled = 0
+                }
+                if handled == 0 { try await Task.sleep(for: pollInterval) }
+            }
+        }
+    }
+
+    /// Sends one batch of due deliveries.
+    /// - Returns: how many were attempted.
+    @discardableResult
+    public func sendDue() async throws -> Int {
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, payload::text, attempts FROM deliveries
+                WHERE status = 'pending' AND next_attempt_at <= now()
+                ORDER BY next_attempt_at
+                LIMIT \(batchSize)
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger
+            )
+            var due: [(UUID, String, Int)] = []
+            for try await row in rows.decode((UUID, String, Int).self) { due.append(row) }
+            for (id, payload, previousAttempts) in due {
+                let attempts = previousAttempts + 1
+                let outcome = await webhook.send(payload, client: http)
+                switch outcome {
+                case .sent:
+                    try await connection.query(
+                        "UPDATE deliveries SET status = 'sent', attempts = \(attempts), sent_at = now(), last_error = NULL WHERE id = \(id)",
+                        logger: logger
+                    )
+                case .retry(let reason) where attempts < maxAttempts:
+                    let delay = min(retryBaseDelay * (1 << min(attempts - 1, 20)), .seconds(600))
+                    let milliseconds = delay.components.seconds * 1_000 + delay.components.attoseconds / 1_000_000_000_000_000
+                    logger.warning("push failed, will retry", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
+                    try await connection.query(
+                        """
+                        UPDATE deliveries SET attempts = \(attempts), last_error = \(reason),
+                            next_attempt_at = now() + make_interval(secs => \(Double(milliseconds) / 1_000))
+                        WHERE id = \(id)
+                        """,
+                        logger: logger
+                    )
+                case .retry(let reason), .permanent(let reason):
+                    logger.error("push failed, giving up", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
+                    try await connection.query(
+                        "UPDATE deliveries SET status = 'failed', attempts = \(attempts), last_error = \(reason) WHERE id = \(id)",
+                        logger: logger
+                    )
+                }
+            }
+            return due.count
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Contracts
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// An in-app notification.
+public struct InAppNotification: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var userID: String
+    public var kind: String
+    public var title: String
+    public var body: String
+    public var approvalID: String?
+    public var createdAt: Date
+    public var readAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, title, body, createdAt, readAt
+        case userID = "userId"
+        case approvalID = "approvalId"
+    }
+}
+
+/// The notifications schema: contacts, approval summaries, the in-app inbox and push deliveries.
+public struct NotificationRepository: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func upsertContact(_ user: UserSnapshot, active: Bool, sequence: Int64, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO contacts (id, display_name, mobile, active, sequence)
+            VALUES (\(user.id), \(user.displayName), \(user.mobile), \(active), \(sequence))
+            ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, mobile = EXCLUDED.mobile,
+                active = EXCLUDED.active, sequence = EXCLUDED.sequence
+            WHERE contacts.sequence < EXCLUDED.sequence
+            """,
+            logger: logger
+        )
+    }
+
+    func contact(id: String, on connection: PostgresConnection) async throws -> Contact? {
+        let rows = try await connection.query("SELECT id, display_name, mobile FROM contacts WHERE id = \(id)", logger: logger)
+        for try await (id, name, mobile) in rows.decode((String, String, String?).self) {
+            return Contact(id: id, displayName: name, mobile: mobile)
+        }
+        return nil
+    }
+
+    func rememberApproval(_ event: ApprovalStepAssigned, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO approval_summaries (approval_id, contract_number, customer_name, amount_fen)
+            VALUES (\(event.approvalID), \(event.contractNumber), \(event.customerName), \(event.amountFen))
+            ON CONFLICT (approval_id) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    func summary(approvalID: String, on connection: PostgresConnection) async throws -> ApprovalSummary? {
+        let rows = try await connection.query(
+            "SELECT contract_number, customer_name, amount_fen FROM approval_summaries WHERE approval_id = \(approvalID)",
+            logger: logger
+        )
+        for try await (number, customer, amount) in rows.decode((String, String, Int64).self) {
+            return ApprovalSummary(contractNumber: number, customerName: customer, amountFen: amount)
+        }
+        return nil
+    }
+
+    func addNotification(
+        userID: String,
+        eventID: UUID,
+        kind: String,
+        title: String,
+        body: String,
+        approvalID: String?,
+        at time: Date,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO notifications (id, user_id, event_id, kind, title, body, approval_id, created_at)
+            VALUES (\(UUID()), \(userID), \(eventID), \(kind), \(title), \(body), \(approvalID), \(time))
+            ON CONFLICT (event_id, user_id) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    func notifications(of userID: String, limit: Int, on connection: PostgresConnection) async throws -> [InAppNotification] {
+        let rows = try await connection.query(
+            """
+            SELECT id, user_id, kind, title, body, approval_id, created_at, read_at FROM notifications
+            WHERE user_id = \(userID) ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var items: [InAppNotification] = []
+        for try await (id, user, kind, title, body, approval, createdAt, readAt) in rows.decode(
+            (UUID, String, String, String, String, String?, Date, Date?).self
+        ) {
+            items.append(
+                InAppNotification(
+                    id: id,
+                    userID: user,
+                    kind: kind,
+                    title: title,
+                    body: body,
+                    approvalID: approval,
+                    createdAt: createdAt,
+                    readAt: readAt
+                )
+            )
+        }
+        return items
+    }
+
+    /// Records a push; the unique (event, channel, recipient) makes a second record of the same push a no-op.
+    func addDelivery(
+        eventID: UUID,
+        channel: String,
+        recipient: String,
+        message: WeComMessage,
+        skipped: Bool,
+        on connection: PostgresConnection
+    ) async throws {
+        let payload = String(decoding: try JSONCoding.encoder.encode(message), as: UTF8.self)
+        let status = skipped ? "skipped" : "pending"
+        try await connection.query(
+            """
+            INSERT INTO deliveries (id, event_id, channel, recipient, payload, status)
+            VALUES (\(UUID()), \(eventID), \(channel), \(recipient), \(payload)::jsonb, \(status))
+            ON CONFLICT (event_id, channel, recipient) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,295 @@
+public import Foundation
+
+/// Money is exact: integer fen (分), CNY. 50,000.00 CNY is 5_000_000 fen.
+public typealias Fen = Int64
+
+/// A deal's stage in the pipeline (商机阶段).
+public enum DealStage: String, Codable, Sendable, CaseIterable {
+    case lead, qualified, quoted, contract, delivered, paid, lost
+}
+
+/// One line of a quote version or contract, with everything reporting needs for margins.
+public struct PricedLine: Codable, Sendable, Equatable {
+    public var productID: String
+    public var productName: String
+    public var productLine: String
+    public var quantity: Int64
+    /// List or offered unit price before discount.
+    public var unitPriceFen: Fen
+    /// Discount in basis points (1/100 of a percent): 1_000 = 10 %.
+    public var discountBasisPoints: Int64
+    /// quantity × unit price × (1 − discount), rounded half-up to the fen.
+    public var amountFen: Fen
+    /// quantity × unit cost.
+    public var costFen: Fen
+
+    public init(
+        productID: String,
+        productName: String,
+        productLine: String,
+        quantity: Int64,
+        unitPriceFen: Fen,
+        discountBasisPoints: Int64,
+        amountFen: Fen,
+        costFen: Fen
+    ) {
+        self.productID = productID
+        self.productName = productName
+        self.productLine = productLine
+        self.quantity = quantity
+        self.unitPriceFen = unitPriceFen
+        self.discountBasisPoints = discountBasisPoints
+        self.amountFen = amountFen
+        self.costFen = costFen
+    }
+}
+
+/// `deal.stage_changed`: a deal moved in the pipeline (also emitted with `from: nil` when a deal is created).
+public struct DealStageChanged: DomainEvent, Equatable {
+    public static let eventType = "deal.stage_changed"
+    public var dealID: String
+    public var customerID: String
+    public var ownerID: String
+    public var region: String
+    public var from: DealStage?
+    public var to: DealStage
+    public var lostReason: String?
+    public var at: Date
+    public init(dealID: String, customerID: String, ownerID: String, region: String, from: DealStage?, to: DealStage, lostReason: String?, at: Date) {
+        self.dealID = dealID
+        self.customerID = customerID
+        self.ownerID = ownerID
+        self.region = region
+        self.from = from
+        self.to = to
+        self.lostReason = lostReason
+        self.at = at
+    }
+}
+
+/// `contract.submitted`: a contract went to approval.
+public struct ContractSubmitted: DomainEvent, Equatable {
+    public static let eventType = "contract.submitted"
+    public var contractID: String
+    public var number: String
+    public var dealID: String
+    public var customerID: String
+    public var customerName: String
+    public var ownerID: String
+    public var region: String
+    public var amountFen: Fen
+    public var lines: [PricedLine]
+    public var submittedBy: String
+    public var submittedAt: Date
+    public init(
+        contractID: String,
+        number: String,
+        dealID: String,
+        customerID: String,
+        customerName: String,
+        ownerID: String,
+        region: String,
+        amountFen: Fen,
+        lines: [PricedLine],
+        submittedBy: String,
+        submittedAt: Date
+    ) {
+        self.contractID = contractID
+        self.number = number
+        self.dealID = dealID
+        self.customerID = customerID
+        self.customerName = customerName
+        self.ownerID = ownerID
+        self.region = region
+        self.amountFen = amountFen
+        self.lines = lines
+        self.submittedBy = submittedBy
+        self.submittedAt = submittedAt
+    }
+}
+
+/// `contract.signed`: an approved contract was signed; revenue and margin count from here.
+public struct ContractSigned: DomainEvent, Equatable {
+    public static let eventType = "contract.signed"
+    public var contractID: String
+    public var number: String
+    public var dealID: String
+    public var ownerID: String
+    public var region: String
+    public var amountFen: Fen
+    public var lines: [PricedLine]
+    public var signedAt: Date
+    public init(
+        contractID: String,
+        number: String,
+        dealID: String,
+        ownerID: String,
+        region: String,
+        amountFen: Fen,
+        lines: [PricedLine],
+        signedAt: Date
+    ) {
+        self.contractID = contractID
+        self.number = number
+        self.dealID = dealID
+        self.ownerID = ownerID
+        self.region = region
+        self.amountFen = amountFen
+        self.lines = lines
+        self.signedAt = signedAt
+    }
+}
+
+/// How an approval (or one step of it) ended.
+public enum ApprovalOutcome: String, Codable, Sendable {
+    case approved, rejected, recalled
+}
+
+/// `approval.requested`: an approval instance started for a contract.
+public struct ApprovalRequested: DomainEvent, Equatable {
+    public static let eventType = "approval.requested"
+    public var approvalID: String
+    public var contractID: String
+    public var contractNumber: String
+    public var submitterID: String
+    public var amountFen: Fen
+    public var policyVersion: Int64
+    /// The roles of the steps, in order, e.g. `["supervisor", "regional_manager", "gm"]`.
+    public var steps: [Role]
+    public var requestedAt: Date
+    public init(
+        approvalID: String,
+        contractID: String,
+        contractNumber: String,
+        submitterID: String,
+        amountFen: Fen,
+        policyVersion: Int64,
+        steps: [Role],
+        requestedAt: Date
+    ) {
+        self.approvalID = approvalID
+        self.contractID = contractID
+        self.contractNumber = contractNumber
+        self.submitterID = submitterID
+        self.amountFen = amountFen
+        self.policyVersion = policyVersion
+        self.steps = steps
+        self.requestedAt = requestedAt
+    }
+}
+
+/// `approval.step_assigned`: a step waits for one approver (notifications pushes it to WeCom).
+public struct ApprovalStepAssigned: DomainEvent, Equatable {
+    public static let eventType = "approval.step_assigned"
+    public var approvalID: String
+    public var contractID: String
+    public var contractNumber: String
+    public var customerName: String
+    public var amountFen: Fen
+    public var submitterID: String
+    /// 0-based index of the step.
+    public var step: Int
+    public var stepCount: Int
+    public var approverID: String
+    public var approverName: String?
+    /// The approver's mobile, to @-mention them in the WeCom group.
+    public var approverMobile: String?
+    public var assignedAt: Date
+    public init(
+        approvalID: String,
+        contractID: String,
+        contractNumber: String,
+        customerName: String,
+        amountFen: Fen,
+        submitterID: String,
+        step: Int,
+        stepCount: Int,
+        approverID: String,
+        approverName: String?,
+        approverMobile: String?,
+        assignedAt: Date
+    ) {
+        self.approvalID = approvalID
+        self.contractID = contractID
+        self.contractNumber = contractNumber
+        self.customerName = customerName
+        self.amountFen = amountFen
+        self.submitterID = submitterID
+        self.step = step
+        self.stepCount = stepCount
+        self.approverID = approverID
+        self.approverName = approverName
+        self.approverMobile = approverMobile
+        self.assignedAt = assignedAt
+    }
+}
+
+/// `approval.step_decided`: an approver approved or rejected their step.
+public struct ApprovalStepDecided: DomainEvent, Equatable {
+    public static let eventType = "approval.step_decided"
+    public var approvalID: String
+    public var contractID: String
+    public var step: Int
+    public var approverID: String
+    public var outcome: ApprovalOutcome
+    public var comment: String?
+    public var decidedAt: Date
+    /// Working days the step waited (Asia/Shanghai, weekends and holidays excluded).
+    public var workingDays: Double
+    public init(
+        approvalID: String,
+        contractID: String,
+        step: Int,
+        approverID: String,
+        outcome: ApprovalOutcome,
+        comment: String?,
+        decidedAt: Date,
+        workingDays: Double
+    ) {
+        self.approvalID = approvalID
+        self.contractID = contractID
+        self.step = step
+        self.approverID = approverID
+        self.outcome = outcome
+        self.comment = comment
+        self.decidedAt = decidedAt
+        self.workingDays = workingDays
+    }
+}
+
+/// `approval.completed`: the approval ended; deals moves the contract, notifications tells the submitter,
+/// reporting records the time it took.
+public struct ApprovalCompleted: DomainEvent, Equatable {
+    public static let eventType = "approval.completed"
+    public var approvalID: String
+    public var contractID: String
+    public var contractNumber: String
+    public var submitterID: String
+    public var outcome: ApprovalOutcome
+    public var comment: String?
+    public var requestedAt: Date
+    public var completedAt: Date
+    /// Working days from request to completion (Asia/Shanghai, weekends and holidays excluded).
+    public var workingDays: Double
+    public init(
+        approvalID: String,
+        contractID: String,
+        contractNumber: String,
+        submitterID: String,
+        outcome: ApprovalOutcome,
+        comment: String?,
+        requestedAt: Date,
+        completedAt: Date,
+        workingDays: Double
+    ) {
+        self.approvalID = approvalID
+        self.contractID = contractID
+        self.contractNumber = contractNumber
+        self.submitterID = submitterID
+        self.outcome = outcome
+        self.comment = comment
+        self.requestedAt = requestedAt
+        self.completedAt = completedAt
+        self.workingDays = workingDays
+    }
+}

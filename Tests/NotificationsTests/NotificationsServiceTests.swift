@@ -1,0 +1,215 @@
+import Contracts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import ServiceRuntime
+import TestSupport
+import Testing
+
+@testable import Notifications
+
+@Suite("Notifications service")
+struct NotificationsServiceTests {
+    let logger = Logger(label: "test.notifications")
+
+    @Test("the service ships its migrations")
+    func shipsMigrations() throws {
+        let directory = try #require(NotificationsService.migrationsDirectory)
+        #expect(directory.lastPathComponent == "Migrations")
+    }
+
+    @Test("fen are formatted as CNY with separators and two decimals")
+    func money() {
+        #expect(CNY.format(8_000_000) == "80,000.00")
+        #expect(CNY.format(5_000_001) == "50,000.01")
+        #expect(CNY.format(5) == "0.05")
+        #expect(CNY.format(123_456_789_012) == "1,234,567,890.12")
+        #expect(CNY.format(-150) == "-1.50")
+    }
+
+    static let assigned = ApprovalStepAssigned(
+        approvalID: "ap-1",
+        contractID: "ct-1",
+        contractNumber: "HT-2026-000123",
+        customerName: "宁波精工",
+        amountFen: 8_000_000,
+        submitterID: "rep-1",
+        step: 0,
+        stepCount: 3,
+        approverID: "sup-1",
+        approverName: "张主管",
+        approverMobile: "13800000002",
+        assignedAt: Date()
+    )
+
+    func withService(
+        wecomConfigured: Bool = true,
+        _ body: @Sendable (PostgresClient, EventHandlerRegistry) async throws -> Void
+    ) async throws {
+        let migrations = try Migrator.load(bundleDirectory: try #require(NotificationsService.migrationsDirectory))
+        let logger = self.logger
+        try await TestSchema.with(migrations: migrations) { client, _ in
+            try await body(client, NotificationsService.eventHandlers(wecomConfigured: wecomConfigured, logger: logger))
+        }
+    }
+
+    func deliver(_ envelope: EventEnvelope, _ client: PostgresClient, _ registry: EventHandlerRegistry) async throws {
+        let handler = try #require(registry.handler(for: envelope.type))
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: "notifications", on: connection, logger: logger)
+            else { return }
+            try await handler(envelope, connection, logger)
+        }
+    }
+
+    func deliveries(_ client: PostgresClient) async throws -> [(status: String, attempts: Int, recipient: String)] {
+        let rows = try await client.query("SELECT status, attempts, recipient FROM deliveries ORDER BY created_at", logger: logger)
+        var result: [(status: String, attempts: Int, recipient: String)] = []
+        for try await (status, attempts, recipient) in rows.decode((String, Int, String).self) { result.append((status, attempts, recipient)) }
+        return result
+    }
+
+    func sender(_ client: PostgresClient, _ baseURL: String, maxAttempts: Int = 5) -> DeliveryService {
+        DeliveryService(
+            client: client,
+            webhook: WeComWebhook(baseURL: baseURL, key: "robot-key", timeout: .seconds(2)),
+            maxAttempts: maxAttempts,
+            retryBaseDelay: .milliseconds(20),
+            logger: logger
+        )
+    }
+
+    @Test("approval.step_assigned → one WeCom push with contract, customer, amount, step and the approver @-mentioned")
+    func stepAssignedPush() async throws {
+        let standIn = WeComStandIn()
+        try await standIn.serve { baseURL in
+            try await withService { client, registry in
+                let envelope = try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
+                try await deliver(envelope, client, registry)
+                try await sender(client, baseURL).sendDue()
+
+                let received = await standIn.received
+                #expect(received.count == 1)
+                let push = try #require(received.first)
+                #expect(push.key == "robot-key")
+                #expect(push.body["msgtype"]?.stringValue == "text")
+                let content = try #require(push.body["text"]?["content"]?.stringValue)
+                for part in ["HT-2026-000123", "宁波精工", "¥80,000.00", "1/3", "张主管"] { #expect(content.contains(part), "\(part) in \(content)") }
+                #expect(push.body["text"]?["mentioned_mobile_list"] == .array([.string("13800000002")]))
+                #expect(try await deliveries(client).map(\.status) == ["sent"])
+
+                let list = await NotificationsService.rpcRouter(postgres: client, logger: logger).handle(
+                    RPCRequest(operation: Operation.Notifications.list, identity: CallerIdentity(userID: "sup-1", role: .supervisor)),
+                    logger: logger
+                )
+                let page = try JSONCoding.decoder.decode(JSONValue.self, from: Data(list.body))
+                guard case .array(let items)? = page["items"] else { throw MissingItems("no items") }
+                #expect(items.count == 1)
+                #expect(items.first?["approvalId"]?.stringValue == "ap-1")
+            }
+        }
+    }
+
+    @Test("HTTP 500 then errcode 93000 then success: retried with backoff, sent once")
+    func retried() async throws {
+        let standIn = WeComStandIn()
+        await standIn.fail(.http500, .errcode(93000))
+        try await standIn.serve { baseURL in
+            try await withService { client, registry in
+                try await deliver(try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2), client, registry)
+                let sender = sender(client, baseURL)
+                try await sender.sendDue()
+                #expect(try await deliveries(client).first?.status == "pending")
+                let sent = try await eventually(timeout: .seconds(10)) {
+                    try await sender.sendDue()
+                    return try await deliveries(client).first?.status == "sent"
+                }
+                #expect(sent)
+                #expect(await standIn.received.count == 3)
+                #expect(await standIn.successes.count == 1)
+                #expect(try await deliveries(client).first?.attempts == 3)
+            }
+        }
+    }
+
+    @Test("a push that keeps failing is given up after the last attempt")
+    func givesUp() async throws {
+        let standIn = WeComStandIn()
+        await standIn.fail(.http500, .http500, .http500)
+        try await standIn.serve { baseURL in
+            try await withService { client, registry in
+                try await deliver(try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2), client, registry)
+                let sender = sender(client, baseURL, maxAttempts: 2)
+                let failed = try await eventually(timeout: .seconds(10)) {
+                    try await sender.sendDue()
+                    return try await deliveries(client).first?.status == "failed"
+                }
+                #expect(failed)
+                #expect(await standIn.received.count == 2)
+            }
+        }
+    }
+
+    @Test("a duplicate event pushes once: redelivered (inbox) or handled twice (unique delivery)")
+    func duplicate() async throws {
+        let standIn = WeComStandIn()
+        try await standIn.serve { baseURL in
+            try await withService { client, registry in
+                let envelope = try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
+                try await deliver(envelope, client, registry)
+                try await deliver(envelope, client, registry)
+                // Without the inbox (an operator replaying into a fresh consumer): the delivery's unique key holds.
+                let handler = try #require(registry.handler(for: envelope.type))
+                try await client.withTransaction(logger: logger) { connection in try await handler(envelope, connection, logger) }
+                let sender = sender(client, baseURL)
+                try await sender.sendDue()
+                try await sender.sendDue()
+                #expect(await standIn.received.count == 1)
+                #expect(try await deliveries(client).count == 1)
+            }
+        }
+    }
+
+    @Test("approval.completed tells the submitter, in-app and on WeCom; without a webhook the push is recorded as skipped")
+    func completedSkipped() async throws {
+        try await withService(wecomConfigured: false) { client, registry in
+            try await deliver(try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2), client, registry)
+            let completed = ApprovalCompleted(
+                approvalID: "ap-1",
+                contractID: "ct-1",
+                contractNumber: "HT-2026-000123",
+                submitterID: "rep-1",
+                outcome: .rejected,
+                comment: "价格太低",
+                requestedAt: Date(),
+                completedAt: Date(),
+                workingDays: 0.5
+            )
+            try await deliver(try EventEnvelope(completed, source: "approvals", subject: "ap-1", sequence: 5), client, registry)
+            let rows = try await deliveries(client)
+            #expect(rows.map(\.status) == ["skipped", "skipped"])
+            #expect(rows.map(\.recipient) == ["sup-1", "rep-1"])
+            let list = await NotificationsService.rpcRouter(postgres: client, logger: logger).handle(
+                RPCRequest(operation: Operation.Notifications.list, identity: CallerIdentity(userID: "rep-1", role: .rep)),
+                logger: logger
+            )
+            let page = try JSONCoding.decoder.decode(JSONValue.self, from: Data(list.body))
+            guard case .array(let items)? = page["items"] else { throw MissingItems("no items") }
+            #expect(items.count == 1)
+            let body = items.first?["body"]?.stringValue ?? ""
+            #expect(body.contains("已驳回") && body.contains("宁波精工") && body.contains("80,000.00"))
+            let anonymous = await NotificationsService.rpcRouter(postgres: client, logger: logger).handle(
+                RPCRequest(operation: Operation.Notifications.list),
+                logger: logger
+            )
+            #expect(anonymous.status == 401)
+        }
+    }
+}
+
+struct MissingItems: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TestSupport
+
+/// A stand-in for the WeCom group robot: a real HTTP server on a free local port that answers
+/// `POST /cgi-bin/webhook/send?key=…` like WeCom does, records every request, and fails on request.
+actor WeComStandIn {
+    /// How to answer the next request instead of `{"errcode":0,"errmsg":"ok"}`.
+    enum Failure: Sendable {
+        case http500
+        case errcode(Int)
+    }
+
+    struct Received: Sendable {
+        var key: String?
+        var body: JSONValue
+        /// Whether this request was answered with success.
+        var succeeded: Bool
+    }
+
+    private(set) var received: [Received] = []
+    private var failures: [Failure] = []
+
+    /// Fails the next requests, in order.
+    func fail(_ next: Failure...) { failures.append(contentsOf: next) }
+
+    var successes: [Received] { received.filter(\.succeeded) }
+
+    fileprivate func answer(key: String?, body: JSONValue) -> Failure? {
+        let failure = failures.isEmpty ? nil : failures.removeFirst()
+        received.append(Received(key: key, body: body, succeeded: failure == nil))
+        return failure
+    }
+
+    /// Runs the stand-in for the duration of `body`, passing its base URL.
+    func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        let port = try freePort()
+        let router = Router()
+        router.post("/cgi-bin/webhook/send") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let json = (try? JSONCoding.decoder.decode(JSONValue.self, from: Data(bytes.readableBytesView))) ?? .null
+            let key = request.uri.queryParameters.get("key")
+            let reply: String
+            switch await self.answer(key: key, body: json) {
+            case .http500?: return Response(status: .internalServerError)
+            case .errcode(let code)?: reply = #"{"errcode":\#(code),"errmsg":"invalid webhook url"}"#
+            case nil: reply = #"{"errcode":0,"errmsg":"ok"}"#
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: reply))
+            )
+        }
+        let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in startedContinuation.yield() },
+            logger: Logger(label: "test.wecom-stand-in")
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            for await _ in started { break }
+            return try await body("http://127.0.0.1:\(port)")
+        }
+    }
+}
