@@ -18,7 +18,10 @@ let extraDependencies: [String: [Target.Dependency]] = [
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ],
-    "Notifications": [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+    "Notifications": [
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+    ],
 ]
 
 let package = Package(
@@ -181,8 +184,17 @@ let package = Package(
                 dependencies: [
                     "Notifications", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
                     .product(name: "PostgresNIO", package: "postgres-nio"),
+                    .product(name: "HTTPTypes", package: "swift-http-types"),
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ReportingTests",
+                dependencies: [
+                    "Reporting", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
                 ],
                 swiftSettings: swiftSettings
             ),

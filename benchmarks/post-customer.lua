@@ -1,5 +1,7 @@
--- wrk script: POST a new, valid customer each request (unique name per thread and request).
+-- wrk script: POST a new, valid customer each request (unique name per thread and request), as the user whose
+-- access token is in SALESDESK_TOKEN.
 local counter = 0
+local token = os.getenv("SALESDESK_TOKEN") or ""
 local thread_id = 0
 
 function setup(thread)
@@ -12,7 +14,8 @@ function request()
     local body = string.format(
         '{"name":"基准客户-%s-%d","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]}',
         tostring(tid), counter)
-    return wrk.format("POST", "/api/v1/customers", { ["Content-Type"] = "application/json" }, body)
+    return wrk.format("POST", "/api/v1/customers",
+        { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
 end
 
 function done(summary, latency, requests)
