@@ -128,6 +128,9 @@ public enum GatewayService {
             auth.addAuthenticated(to: api)
             AdminRoutes(postgres: postgres, repository: repository, hasher: hasher, logger: logger).add(to: api)
             CustomerRoutes(forwarder: forwarder).add(to: api)
+            DealRoutes(forwarder: forwarder).add(to: api)
+            ApprovalRoutes(forwarder: forwarder).add(to: api)
+            NotificationRoutes(forwarder: forwarder).add(to: api)
             ReportRoutes(forwarder: forwarder).add(to: api)
         }
     }

@@ -16,11 +16,22 @@ public enum ReportingService {
 
     /// The event handlers, by event type.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
-        let customers = CustomerEventsHandler(repository: ReportingRepository(logger: logger))
+        let log = ReportingRepository(logger: logger)
+        let projections = SalesReportsRepository(logger: logger)
+        let customers = CustomerEventsHandler(repository: log)
+        let users = UserEventsHandler(log: log, projections: projections)
+        let contracts = ContractEventsHandler(log: log, projections: projections)
         var registry = EventHandlerRegistry()
         registry.register(CustomerCreated.self, handler: customers.created)
         registry.register(CustomerUpdated.self, handler: customers.updated)
         registry.register(CustomerTransferred.self, handler: customers.transferred)
+        registry.register(UserCreated.self, handler: users.created)
+        registry.register(UserUpdated.self, handler: users.updated)
+        registry.register(UserDeactivated.self, handler: users.deactivated)
+        registry.register(ContractSubmitted.self, handler: contracts.submitted)
+        registry.register(ContractSigned.self, handler: contracts.signed)
+        registry.register(DealStageChanged.self, handler: DealStageChangedHandler(log: log, projections: projections).callAsFunction)
+        registry.register(ApprovalCompleted.self, handler: ApprovalCompletedHandler(log: log, projections: projections).callAsFunction)
         return registry
     }
 
@@ -28,6 +39,11 @@ public enum ReportingService {
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
         var router = RPCRouter()
         router.on(Operation.Reporting.summary, SummaryHandler(postgres: postgres, repository: ReportingRepository(logger: logger)).callAsFunction)
+        let reports = SalesReportsRepository(logger: logger)
+        router.on(Operation.Reporting.topReps, TopRepsHandler(postgres: postgres, repository: reports).callAsFunction)
+        router.on(Operation.Reporting.productLineMargins, ProductLineMarginsHandler(postgres: postgres, repository: reports).callAsFunction)
+        router.on(Operation.Reporting.funnel, FunnelHandler(postgres: postgres, repository: reports).callAsFunction)
+        router.on(Operation.Reporting.approvalTimes, ApprovalTimesHandler(postgres: postgres, repository: reports).callAsFunction)
         return router
     }
 

@@ -53,6 +53,47 @@ struct OpenAPIDocumentTests {
         #expect(operations.contains("PATCH /api/v1/users/{id}"))
         #expect(operations.contains("POST /api/v1/customers/transfer"))
         #expect(operations.contains("GET /api/v1/customers/{id}/history"))
+        #expect(operations.contains("POST /api/v1/deals/{id}/quotes"))
+        #expect(operations.contains("POST /api/v1/contracts/{id}/submit"))
+        #expect(operations.contains("POST /api/v1/approvals/{id}/reject"))
+        #expect(operations.contains("PUT /api/v1/approval-policies"))
+        #expect(operations.contains("GET /api/v1/reports/approval-times"))
         #expect(OpenAPIDocument.yaml.contains("bearerAuth"))
+    }
+
+    @Test("every operation behind the token documents its 401, and every /api/v1 write takes an Idempotency-Key")
+    func operationsDocumentAuthAndIdempotency() {
+        // An operation's text runs from its method line (indented 4) to the next line indented 4 or less.
+        var operations: [(method: String, path: String, text: [Substring])] = []
+        var inPaths = false
+        var path = ""
+        var current: (method: String, path: String, text: [Substring])?
+        for line in OpenAPIDocument.yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            let indent = line.prefix { $0 == " " }.count
+            if indent <= 4, let finished = current {
+                operations.append(finished)
+                current = nil
+            }
+            if indent == 0 { inPaths = line == "paths:" }
+            guard inPaths else { continue }
+            if indent == 2 {
+                path = String(line.dropFirst(2).dropLast())
+            } else if indent == 4, let method = line.dropFirst(4).split(separator: ":").first, method != "parameters" {
+                current = (String(method), path, [])
+            } else if indent > 4 {
+                current?.text.append(line)
+            }
+        }
+        #expect(operations.count == Self.documentedOperations(OpenAPIDocument.yaml).count)
+        for operation in operations {
+            let text = operation.text.joined(separator: "\n")
+            let name = "\(operation.method.uppercased()) \(operation.path)"
+            if !text.contains("security: []") {
+                #expect(text.contains("'401'"), "\(name) does not document its 401")
+            }
+            if operation.method != "get", operation.path.hasPrefix("/api/v1/"), !operation.path.hasPrefix("/api/v1/auth/") {
+                #expect(text.contains("parameters/IdempotencyKey"), "\(name) does not take an Idempotency-Key")
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ import Hummingbird
 struct CustomerRoutes {
     let forwarder: RPCForwarder
 
-    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
+    func add(to group: RouterGroup<GatewayRequestContext>) {
         let service = Operation.Customers.service
         group.post("customers") { request, context in
             try await forwarder.forward(request, context: context, operation: Operation.Customers.create, service: service, readsBody: true)
@@ -48,13 +48,23 @@ struct CustomerRoutes {
     }
 }
 
-/// `/api/v1/reports/*`: forwarded to the reporting service.
+/// `/api/v1/reports/*`: forwarded to the reporting service, which applies the caller's data scope.
 struct ReportRoutes {
     let forwarder: RPCForwarder
 
-    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
-        group.get("reports/summary") { request, context in
-            try await forwarder.forward(request, context: context, operation: Operation.Reporting.summary, service: Operation.Reporting.service)
+    func add(to group: RouterGroup<GatewayRequestContext>) {
+        let service = Operation.Reporting.service
+        let reports: [(path: String, operation: String)] = [
+            ("reports/summary", Operation.Reporting.summary),
+            ("reports/top-reps", Operation.Reporting.topReps),
+            ("reports/product-line-margins", Operation.Reporting.productLineMargins),
+            ("reports/funnel", Operation.Reporting.funnel),
+            ("reports/approval-times", Operation.Reporting.approvalTimes),
+        ]
+        for report in reports {
+            group.get(RouterPath(report.path)) { request, context in
+                try await forwarder.forward(request, context: context, operation: report.operation, service: service)
+            }
         }
     }
 }

@@ -22,12 +22,15 @@ struct RPCForwarder: Sendable {
 
     func forward(
         _ request: Request,
-        context: some RequestContext,
+        context: GatewayRequestContext,
         operation: String,
         service: String,
         pathID: String? = nil,
         readsBody: Bool = false
     ) async throws -> Response {
+        // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
+        // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
+        let identityHeaders = try context.requireIdentity().headers
         var body: [UInt8] = []
         if readsBody {
             if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
@@ -42,9 +45,7 @@ struct RPCForwarder: Sendable {
                 return ProblemResponse.make(.payloadTooLarge(limit: Self.maxBodyBytes))
             }
         }
-        // Every service enforces data scope from these headers; a request without them gets nothing. The routes
-        // are generic over their context, so the caller is read from the gateway's context when that is what it is.
-        var headers = (context as? GatewayRequestContext)?.identity?.headers ?? [:]
+        var headers = identityHeaders
         if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
         if let query = request.uri.query, !query.isEmpty { headers[RPC.Header.query] = query }
         if let pathID { headers[RPC.Header.pathID] = pathID }

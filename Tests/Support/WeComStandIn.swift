@@ -1,35 +1,34 @@
 import AsyncHTTPClient
-import Contracts
+public import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import TestSupport
 
-/// A stand-in for the WeCom group robot: a real HTTP server on a free local port that answers
+/// A stand-in for the WeCom (企业微信) group robot: a real HTTP server on a free local port that answers
 /// `POST /cgi-bin/webhook/send?key=…` like WeCom does, records every request, and fails on request.
-actor WeComStandIn {
+public actor WeComStandIn {
     /// How to answer the next request instead of `{"errcode":0,"errmsg":"ok"}`.
-    enum Failure: Sendable {
+    public enum Failure: Sendable {
         case http500
         case errcode(Int)
     }
 
-    struct Received: Sendable {
-        var key: String?
-        var body: JSONValue
+    public struct Received: Sendable {
+        public var key: String?
+        public var body: JSONValue
         /// Whether this request was answered with success.
-        var succeeded: Bool
+        public var succeeded: Bool
     }
 
-    private(set) var received: [Received] = []
+    public private(set) var received: [Received] = []
     private var failures: [Failure] = []
 
     /// Fails the next requests, in order.
-    func fail(_ next: Failure...) { failures.append(contentsOf: next) }
+    public func fail(_ next: Failure...) { failures.append(contentsOf: next) }
 
-    var successes: [Received] { received.filter(\.succeeded) }
+    public var successes: [Received] { received.filter(\.succeeded) }
 
     fileprivate func answer(key: String?, body: JSONValue) -> Failure? {
         let failure = failures.isEmpty ? nil : failures.removeFirst()
@@ -37,8 +36,11 @@ actor WeComStandIn {
         return failure
     }
 
+    /// Creates a stand-in that answers success until told to fail.
+    public init() {}
+
     /// Runs the stand-in for the duration of `body`, passing its base URL.
-    func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+    public func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
         let port = try freePort()
         let router = Router()
         router.post("/cgi-bin/webhook/send") { request, _ -> Response in

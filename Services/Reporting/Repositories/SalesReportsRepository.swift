@@ -1,0 +1,242 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceRuntime
+
+/// The sales projections (users, signed contracts, deal stages, approval times) and the report queries over them.
+///
+/// Every write is safe to repeat and to receive out of order: replaced state is guarded by `sequence`, facts that
+/// happen once (a signature, a stage first reached) keep their first copy. Every query filters by the caller's
+/// ``ServiceRuntime/DataScope`` in SQL with bound parameters.
+struct SalesReportsRepository: Sendable {
+    let logger: Logger
+
+    // MARK: Projections
+
+    /// Stores a user unless a newer version is already kept.
+    func upsertUser(_ user: UserSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO user_projection (id, display_name, role, region, supervisor_id, active, sequence)
+            VALUES (\(user.id), \(user.displayName), \(user.role.rawValue), \(user.region), \(user.supervisorID), \(user.active), \(sequence))
+            ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, region = EXCLUDED.region,
+                supervisor_id = EXCLUDED.supervisor_id, active = EXCLUDED.active, sequence = EXCLUDED.sequence, updated_at = now()
+            WHERE user_projection.sequence < EXCLUDED.sequence
+            """,
+            logger: logger
+        )
+    }
+
+    /// Stores a signed contract and its lines; a contract already stored is left as it is (it is signed only once).
+    func insertSignedContract(_ contract: ContractSigned, on connection: PostgresConnection) async throws {
+        let cost = contract.lines.reduce(Fen(0)) { $0 + $1.costFen }
+        let inserted = try await connection.query(
+            """
+            INSERT INTO signed_contracts (contract_id, number, deal_id, owner_id, region, amount_fen, cost_fen, signed_at)
+            VALUES (\(contract.contractID), \(contract.number), \(contract.dealID), \(contract.ownerID), \(contract.region),
+                \(contract.amountFen), \(cost), \(contract.signedAt))
+            ON CONFLICT (contract_id) DO NOTHING
+            RETURNING contract_id
+            """,
+            logger: logger
+        )
+        var isNew = false
+        for try await _ in inserted.decode(String.self) { isNew = true }
+        guard isNew else { return }
+        for (index, line) in contract.lines.enumerated() {
+            try await connection.query(
+                """
+                INSERT INTO signed_contract_lines (contract_id, line_no, product_id, product_line, quantity, amount_fen, cost_fen)
+                VALUES (\(contract.contractID), \(index + 1), \(line.productID), \(line.productLine), \(line.quantity),
+                    \(line.amountFen), \(line.costFen))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Records a submitted contract's owner and region (the newest submission wins).
+    func upsertSubmission(_ contract: ContractSubmitted, sequence: Int64, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO contract_submissions (contract_id, owner_id, region, sequence)
+            VALUES (\(contract.contractID), \(contract.ownerID), \(contract.region), \(sequence))
+            ON CONFLICT (contract_id) DO UPDATE SET owner_id = EXCLUDED.owner_id, region = EXCLUDED.region, sequence = EXCLUDED.sequence
+            WHERE contract_submissions.sequence < EXCLUDED.sequence
+            """,
+            logger: logger
+        )
+    }
+
+    /// Applies a stage change: the deal's owner and region follow the newest event, its creation time comes from the
+    /// event without a `from` stage (PostgreSQL's `LEAST` skips nulls, so a later change never erases it), and the
+    /// stage joins the set the deal reached, at the earliest time seen.
+    func applyStageChange(_ change: DealStageChanged, sequence: Int64, on connection: PostgresConnection) async throws {
+        let createdAt: Date? = change.from == nil ? change.at : nil
+        try await connection.query(
+            """
+            INSERT INTO deal_projection (deal_id, owner_id, region, created_at, sequence)
+            VALUES (\(change.dealID), \(change.ownerID), \(change.region), \(createdAt), \(sequence))
+            ON CONFLICT (deal_id) DO UPDATE SET
+                owner_id = CASE WHEN deal_projection.sequence < EXCLUDED.sequence THEN EXCLUDED.owner_id ELSE deal_projection.owner_id END,
+                region = CASE WHEN deal_projection.sequence < EXCLUDED.sequence THEN EXCLUDED.region ELSE deal_projection.region END,
+                created_at = LEAST(deal_projection.created_at, EXCLUDED.created_at),
+                sequence = GREATEST(deal_projection.sequence, EXCLUDED.sequence)
+            """,
+            logger: logger
+        )
+        try await connection.query(
+            """
+            INSERT INTO deal_stages (deal_id, stage, reached_at) VALUES (\(change.dealID), \(change.to.rawValue), \(change.at))
+            ON CONFLICT (deal_id, stage) DO UPDATE SET reached_at = LEAST(deal_stages.reached_at, EXCLUDED.reached_at)
+            """,
+            logger: logger
+        )
+    }
+
+    /// Stores a finished approval unless a newer version of it is already kept.
+    func upsertApproval(_ approval: ApprovalCompleted, sequence: Int64, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO approval_times (approval_id, contract_id, submitter_id, outcome, requested_at, completed_at, working_days, sequence)
+            VALUES (\(approval.approvalID), \(approval.contractID), \(approval.submitterID), \(approval.outcome.rawValue),
+                \(approval.requestedAt), \(approval.completedAt), \(approval.workingDays), \(sequence))
+            ON CONFLICT (approval_id) DO UPDATE SET contract_id = EXCLUDED.contract_id, submitter_id = EXCLUDED.submitter_id,
+                outcome = EXCLUDED.outcome, requested_at = EXCLUDED.requested_at, completed_at = EXCLUDED.completed_at,
+                working_days = EXCLUDED.working_days, sequence = EXCLUDED.sequence
+            WHERE approval_times.sequence < EXCLUDED.sequence
+            """,
+            logger: logger
+        )
+    }
+
+    // MARK: Reports
+
+    /// A rep's signed total in a period.
+    struct RepTotal: Sendable, Equatable {
+        var userID: String
+        var displayName: String
+        var region: String?
+        var signedAmountFen: Fen
+        var contracts: Int
+    }
+
+    /// The reps with the largest signed amount in `period`, largest first (ties: more contracts, then user id).
+    func topReps(in period: ReportPeriod, scope: DataScope, limit: Int, on connection: PostgresConnection) async throws -> [RepTotal] {
+        let rows = try await connection.query(
+            """
+            SELECT c.owner_id, COALESCE(u.display_name, c.owner_id), COALESCE(u.region, min(c.region)),
+                sum(c.amount_fen)::bigint AS total, count(*)::bigint AS contracts
+            FROM signed_contracts c LEFT JOIN user_projection u ON u.id = c.owner_id
+            WHERE c.signed_at >= \(period.start) AND c.signed_at < \(period.end)
+              AND (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
+            GROUP BY c.owner_id, u.display_name, u.region
+            ORDER BY total DESC, contracts DESC, c.owner_id
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var result: [RepTotal] = []
+        for try await (id, name, region, total, contracts) in rows.decode((String, String, String?, Int64, Int64).self) {
+            result.append(RepTotal(userID: id, displayName: name, region: region, signedAmountFen: total, contracts: Int(contracts)))
+        }
+        return result
+    }
+
+    /// Revenue and cost of one product line.
+    struct LineTotal: Sendable, Equatable {
+        var productLine: String
+        var revenueFen: Fen
+        var costFen: Fen
+    }
+
+    /// Revenue and cost per product line of the contracts signed in `period`, largest revenue first.
+    func productLineTotals(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [LineTotal] {
+        let rows = try await connection.query(
+            """
+            SELECT l.product_line, sum(l.amount_fen)::bigint, sum(l.cost_fen)::bigint
+            FROM signed_contract_lines l JOIN signed_contracts c ON c.contract_id = l.contract_id
+            WHERE c.signed_at >= \(period.start) AND c.signed_at < \(period.end)
+              AND (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
+            GROUP BY l.product_line
+            ORDER BY 2 DESC, l.product_line
+            """,
+            logger: logger
+        )
+        var result: [LineTotal] = []
+        for try await (line, revenue, cost) in rows.decode((String, Int64, Int64).self) {
+            result.append(LineTotal(productLine: line, revenueFen: revenue, costFen: cost))
+        }
+        return result
+    }
+
+    /// The funnel of the deals created in `period` (see ``Funnel`` for what counts where).
+    func funnel(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> Funnel {
+        let rows = try await connection.query(
+            """
+            SELECT d.deal_id, COALESCE(array_agg(s.stage) FILTER (WHERE s.stage IS NOT NULL), '{}'::text[]),
+                EXISTS (SELECT 1 FROM signed_contracts c WHERE c.deal_id = d.deal_id)
+            FROM deal_projection d LEFT JOIN deal_stages s ON s.deal_id = d.deal_id
+            WHERE d.created_at >= \(period.start) AND d.created_at < \(period.end)
+              AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
+            GROUP BY d.deal_id
+            """,
+            logger: logger
+        )
+        var funnel = Funnel()
+        for try await (_, stages, signed) in rows.decode((String, [String], Bool).self) {
+            let reached = Set(stages.compactMap(DealStage.init(rawValue:)))
+            funnel.add(deepest: Funnel.deepestStage(reached: reached, signed: signed))
+        }
+        return funnel
+    }
+
+    /// Approval-time figures over the approvals completed in `period`.
+    struct ApprovalFigures: Sendable, Equatable {
+        var approved: Int
+        var rejected: Int
+        var recalled: Int
+        /// Over approved and rejected approvals only.
+        var averageWorkingDays: Double?
+        var medianWorkingDays: Double?
+        var withinTwoWorkingDays: Int
+    }
+
+    /// Counts per outcome and the duration statistics of the decided (approved or rejected) approvals completed in
+    /// `period`. An approval is in scope by its contract's owner and region; until `contract.submitted` has arrived,
+    /// by the submitter and the submitter's region.
+    func approvalFigures(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> ApprovalFigures {
+        let rows = try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE a.outcome = 'approved')::bigint,
+                count(*) FILTER (WHERE a.outcome = 'rejected')::bigint,
+                count(*) FILTER (WHERE a.outcome = 'recalled')::bigint,
+                avg(a.working_days) FILTER (WHERE a.outcome <> 'recalled'),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY a.working_days) FILTER (WHERE a.outcome <> 'recalled'),
+                count(*) FILTER (WHERE a.outcome <> 'recalled' AND a.working_days <= 2)::bigint
+            FROM approval_times a
+                LEFT JOIN contract_submissions s ON s.contract_id = a.contract_id
+                LEFT JOIN user_projection u ON u.id = a.submitter_id
+            WHERE a.completed_at >= \(period.start) AND a.completed_at < \(period.end)
+              AND (\(scope.ownerIDs)::text[] IS NULL OR COALESCE(s.owner_id, a.submitter_id) = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR COALESCE(s.region, u.region) = \(scope.region))
+            """,
+            logger: logger
+        )
+        for try await (approved, rejected, recalled, average, median, within) in rows.decode((Int64, Int64, Int64, Double?, Double?, Int64).self) {
+            return ApprovalFigures(
+                approved: Int(approved),
+                rejected: Int(rejected),
+                recalled: Int(recalled),
+                averageWorkingDays: average,
+                medianWorkingDays: median,
+                withinTwoWorkingDays: Int(within)
+            )
+        }
+        return ApprovalFigures(approved: 0, rejected: 0, recalled: 0, averageWorkingDays: nil, medianWorkingDays: nil, withinTwoWorkingDays: 0)
+    }
+}
