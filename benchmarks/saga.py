@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The approval saga under load: N contracts submitted through the gateway, timed until the WeCom stand-in
+receives the push for each one's first approval step (deals → contract.submitted → approvals → step_assigned →
+notifications → WeCom). Prints contracts/s and p50/p99 from submit to push.
+Usage: saga.py GATEWAY_URL ADMIN_TOKEN WECOM_LOG [contracts=200] [concurrency=16]"""
+import json
+import random
+import re
+import statistics
+import string
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+gateway, admin, wecom_log = sys.argv[1], sys.argv[2], sys.argv[3]
+count = int(sys.argv[4]) if len(sys.argv) > 4 else 200
+concurrency = int(sys.argv[5]) if len(sys.argv) > 5 else 16
+
+
+def call(method, path, token, body=None, expect=(200, 201)):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(gateway + path, data=data, method=method)
+    request.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    if status not in expect:
+        raise RuntimeError(f"{method} {path}: {status} {text[:300]!r}")
+    return json.loads(text) if text else {}
+
+
+def login(username, password):
+    request = urllib.request.Request(
+        gateway + "/api/v1/auth/login",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["accessToken"]
+
+
+def until(method, path, token, body=None):
+    deadline = time.time() + 30
+    while True:
+        try:
+            return call(method, path, token, body)
+        except RuntimeError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+suffix = "".join(random.choices(string.ascii_lowercase, k=6))
+region = f"bench-{suffix}"
+call("POST", "/api/v1/regions", admin, {"code": region, "name": "基准"})
+password = "bench-password"
+supervisor = call("POST", "/api/v1/users", admin, {"username": f"sup{suffix}", "displayName": "主管", "password": password,
+                                                   "role": "supervisor", "region": region, "mobile": "13911112222"})
+call("POST", "/api/v1/users", admin, {"username": f"rep{suffix}", "displayName": "业务员", "password": password, "role": "rep",
+                                     "region": region, "supervisorId": supervisor["id"]})
+rep = login(f"rep{suffix}", password)
+product = call("POST", "/api/v1/products", admin, {"name": "基准件", "productLine": "bench", "listPriceFen": 100_000,
+                                                  "unitCostFen": 60_000})
+customer = call("POST", "/api/v1/customers", rep, {"name": "基准客户", "region": region, "industry": "bench",
+                                                  "contacts": [{"name": "王", "phone": "13800138000"}]})
+deal = until("POST", "/api/v1/deals", rep, {"customerId": customer["id"], "title": "saga", "expectedAmountFen": 1_000_000,
+                                            "expectedCloseDate": "2026-12-31"})
+quote = call("POST", f"/api/v1/deals/{deal['id']}/quotes", rep, {"lines": [{"productId": product["id"], "quantity": 10}]})
+contracts = [call("POST", "/api/v1/contracts", rep, {"quoteId": quote["id"]}) for _ in range(count)]
+
+submitted = {}
+
+
+def submit(contract):
+    started = time.time()
+    call("POST", f"/api/v1/contracts/{contract['id']}/submit", rep)
+    submitted[contract["number"]] = started
+
+
+begin = time.time()
+with ThreadPoolExecutor(concurrency) as pool:
+    list(pool.map(submit, contracts))
+submit_seconds = time.time() - begin
+
+pushed = {}
+deadline = time.time() + 120
+pattern = re.compile(r"HT-\d{4}-\d{6}")
+while len(pushed) < count and time.time() < deadline:
+    with open(wecom_log, encoding="utf-8") as log:
+        for line in log:
+            at, _, body = line.partition("\t")
+            for number in pattern.findall(body):
+                if number in submitted and number not in pushed:
+                    pushed[number] = float(at)
+    time.sleep(0.2)
+
+latencies = sorted((pushed[n] - submitted[n]) * 1000 for n in pushed)
+elapsed = max(pushed.values()) - min(submitted.values()) if pushed else float("nan")
+print(f"saga_contracts={count}")
+print(f"saga_pushed={len(pushed)}")
+print(f"saga_submit_seconds={submit_seconds:.2f}")
+print(f"saga_contracts_per_second={len(pushed) / elapsed:.1f}")
+print(f"saga_p50_ms={statistics.median(latencies):.0f}")
+print(f"saga_p99_ms={latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]:.0f}")
