@@ -55,17 +55,14 @@ public enum CustomersService {
         )
     }
 
-    /// The caller's scope; a request without identity headers (one that bypassed the gateway) is a 401.
+    /// The caller's scope (401 without identity).
     static func scope(_ request: RPCRequest) throws(Problem) -> DataScope {
-        DataScope(try request.requireIdentity())
+        try request.dataScope()
     }
 
-    /// The scope of a caller about to change data; a role that may not write at all (finance) is a 403. Knowing
-    /// that the role cannot write leaks nothing about any record, so this comes before any lookup.
+    /// The scope of a caller about to change customers (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
-        let scope = try scope(request)
-        guard scope.canWrite else { throw Problem.forbidden("The \(scope.caller.role.rawValue) role may read customers but not change them.") }
-        return scope
+        try request.writeScope(of: "customers")
     }
 
     /// The customer id of the route, or a 404 when it is not a UUID (no such customer can exist).

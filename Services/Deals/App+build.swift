@@ -58,17 +58,14 @@ public enum DealsService {
         )
     }
 
-    /// The caller's scope; a request without identity headers (one that bypassed the gateway) is a 401.
+    /// The caller's scope (401 without identity).
     static func scope(_ request: RPCRequest) throws(Problem) -> DataScope {
-        DataScope(try request.requireIdentity())
+        try request.dataScope()
     }
 
-    /// The scope of a caller about to change data; finance, who reads only, gets a 403 before any lookup (knowing the
-    /// role cannot write leaks nothing about any record).
+    /// The scope of a caller about to change deals (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
-        let scope = try scope(request)
-        guard scope.canWrite else { throw Problem.forbidden("The \(scope.caller.role.rawValue) role may read deals but not change them.") }
-        return scope
+        try request.writeScope(of: "deals")
     }
 
     /// The `{id}` of the route as a UUID, or the 404 a record that cannot exist answers.

@@ -61,13 +61,15 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
 ///
 /// Several instances of a service may start at once, so the whole run holds a session-level advisory lock keyed by
 /// the schema name; the second instance waits, then finds everything applied. The kit's own tables (``Outbox``,
-/// ``Inbox``) come first, then the service's migrations in id order, each in its own transaction together with its
+/// ``Inbox``, ``IdempotencyKeys``) come first, then the service's migrations in id order, each in its own transaction together with its
 /// `schema_migrations` row, so a failed migration leaves no trace and is retried on the next start.
 public struct Migrator: Sendable {
-    /// The migrations every SalesDesk schema gets before the service's own: the outbox and the inbox.
+    /// The migrations every SalesDesk schema gets before the service's own: the outbox, the inbox and the
+    /// replies kept for `Idempotency-Key`s.
     public static let kitMigrations: [Migration] = [
         Migration(id: "kit_0001_outbox", sql: Outbox.tableSQL),
         Migration(id: "kit_0002_inbox", sql: Inbox.tableSQL),
+        Migration(id: "kit_0003_idempotency_keys", sql: IdempotencyKeys.tableSQL),
     ]
 
     private let client: PostgresClient

@@ -105,3 +105,19 @@ public struct DataScope: Sendable, Equatable {
         return canReassignOwners && contains(ownerID: userID, region: userRegion)
     }
 }
+
+extension RPCRequest {
+    /// The caller's data scope; a request without identity headers (one that bypassed the gateway) is a 401.
+    public func dataScope() throws(Problem) -> DataScope {
+        DataScope(try requireIdentity())
+    }
+
+    /// The scope of a caller about to change data. A role that may not write at all (finance) gets a 403 before
+    /// any lookup: knowing that the role cannot write leaks nothing about any record.
+    /// - Parameter records: what the service keeps, for the message (`customers`, `deals`).
+    public func writeScope(of records: String) throws(Problem) -> DataScope {
+        let scope = try dataScope()
+        guard scope.canWrite else { throw Problem.forbidden("The \(scope.caller.role.rawValue) role may read \(records) but not change them.") }
+        return scope
+    }
+}

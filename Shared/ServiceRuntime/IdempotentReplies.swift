@@ -6,7 +6,7 @@ public import PostgresNIO
 /// Makes a write safe to retry: the first reply to an `Idempotency-Key` is stored in the same transaction as the
 /// write, and a repeat of the same request gets that reply instead of a second write.
 ///
-/// The table `idempotency_keys` lives in each service's schema (see its migrations). Reusing a key with a
+/// The table `idempotency_keys` lives in each service's schema (the persistence kit's migration `kit_0003`). Reusing a key with a
 /// different body is a client error (422), as in the IETF Idempotency-Key draft.
 public enum IdempotentReplies {
     /// Runs `write` once per `(caller, operation, key)`; without a key it just runs it.

@@ -61,6 +61,29 @@ public struct Approval: Codable, Sendable, Equatable {
         case submitterID = "submitterId"
     }
 
+    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(contractID, forKey: .contractID)
+        try container.encode(contractNumber, forKey: .contractNumber)
+        try container.encode(customerName, forKey: .customerName)
+        try container.encode(amountFen, forKey: .amountFen)
+        try container.encode(ownerID, forKey: .ownerID)
+        try container.encode(region, forKey: .region)
+        try container.encode(submitterID, forKey: .submitterID)
+        try container.encode(policyVersion, forKey: .policyVersion)
+        try container.encode(status, forKey: .status)
+        try container.encode(currentStep, forKey: .currentStep)
+        try container.encode(stepCount, forKey: .stepCount)
+        try container.encode(version, forKey: .version)
+        try container.encode(requestedAt, forKey: .requestedAt)
+        try container.encodeIfPresent(completedAt, forKey: .completedAt)
+        try container.encodeIfPresent(comment, forKey: .comment)
+        try container.encodeIfPresent(workingDays, forKey: .workingDays)
+        try container.encode(steps, forKey: .steps)
+    }
+
     /// The step waiting for a decision, while the approval is pending.
     public var pendingStep: ApprovalStep? {
         guard status == .pending, steps.indices.contains(currentStep) else { return nil }

@@ -1,15 +1,3 @@
--- Replies to writes that carried an Idempotency-Key, kept so a retried request gets the first answer.
-CREATE TABLE idempotency_keys (
-    caller text NOT NULL,
-    operation text NOT NULL,
-    key text NOT NULL,
-    request_hash text NOT NULL,
-    status integer NOT NULL,
-    body bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (caller, operation, key)
-);
-
 -- The org replica: who approves for whom. Fed by user.created / user.updated / user.deactivated; `sequence` is the
 -- user's version, so an older event arriving late changes nothing.
 CREATE TABLE org_users (

@@ -92,15 +92,3 @@ CREATE TABLE contracts (
 
 CREATE INDEX contracts_created_idx ON contracts (created_at DESC, id DESC);
 CREATE INDEX contracts_deal_idx ON contracts (deal_id);
-
--- Replies to writes that carried an Idempotency-Key, kept so a retried request gets the first answer.
-CREATE TABLE idempotency_keys (
-    caller text NOT NULL,
-    operation text NOT NULL,
-    key text NOT NULL,
-    request_hash text NOT NULL,
-    status integer NOT NULL,
-    body bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (caller, operation, key)
-);

@@ -16,6 +16,27 @@ struct User: Codable, Sendable, Equatable {
     var createdAt: Date
     var updatedAt: Date
 
+    enum CodingKeys: String, CodingKey {
+        case id, username, displayName, role, region, supervisorId, mobile, wecomUserId, active, version, createdAt, updatedAt
+    }
+
+    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(username, forKey: .username)
+        try container.encode(displayName, forKey: .displayName)
+        try container.encode(role, forKey: .role)
+        try container.encodeIfPresent(region, forKey: .region)
+        try container.encodeIfPresent(supervisorId?.uuidString.lowercased(), forKey: .supervisorId)
+        try container.encodeIfPresent(mobile, forKey: .mobile)
+        try container.encodeIfPresent(wecomUserId, forKey: .wecomUserId)
+        try container.encode(active, forKey: .active)
+        try container.encode(version, forKey: .version)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+
     /// The user as the other services' org replicas know them.
     var snapshot: UserSnapshot {
         UserSnapshot(

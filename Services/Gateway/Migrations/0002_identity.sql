@@ -63,15 +63,3 @@ CREATE TABLE admin_audit (
     changes jsonb NOT NULL DEFAULT '{}'::jsonb
 );
 CREATE INDEX admin_audit_subject_idx ON admin_audit (subject, at);
-
--- Replies to writes that carried an Idempotency-Key, kept so a retried request gets the first answer.
-CREATE TABLE idempotency_keys (
-    caller text NOT NULL,
-    operation text NOT NULL,
-    key text NOT NULL,
-    request_hash text NOT NULL,
-    status integer NOT NULL,
-    body bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (caller, operation, key)
-);

@@ -19,6 +19,19 @@ public struct InAppNotification: Codable, Sendable, Equatable {
         case userID = "userId"
         case approvalID = "approvalId"
     }
+
+    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(userID, forKey: .userID)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(title, forKey: .title)
+        try container.encode(body, forKey: .body)
+        try container.encodeIfPresent(approvalID, forKey: .approvalID)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(readAt, forKey: .readAt)
+    }
 }
 
 /// The notifications schema: contacts, approval summaries, the in-app inbox and push deliveries.
