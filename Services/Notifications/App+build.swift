@@ -3,7 +3,7 @@ import Contracts
 public import Foundation
 public import Logging
 public import PostgresNIO
-public import ServiceLifecycle
+import ServiceLifecycle
 public import ServiceRuntime
 
 /// The `notifications` service: the in-app inbox and WeCom group-robot pushes for approval events.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An RFC 9457 problem document, and the error every SalesDesk handler throws to answer with one.
 ///

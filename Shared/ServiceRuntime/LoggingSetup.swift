@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 
 /// Bootstraps swift-log once per process: human-readable lines or JSON lines (`LOG_FORMAT=json`).

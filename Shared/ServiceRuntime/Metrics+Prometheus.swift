@@ -1,4 +1,4 @@
-public import Metrics
+import Metrics
 public import Prometheus
 
 /// The process-wide Prometheus registry behind swift-metrics; `/metrics` renders it.

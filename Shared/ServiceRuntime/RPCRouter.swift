@@ -1,6 +1,6 @@
 public import AMQP
 public import Contracts
-public import Foundation
+import Foundation
 public import Logging
 import PostgresNIO
 

@@ -3,7 +3,7 @@ import Contracts
 public import Foundation
 public import Hummingbird
 public import Logging
-public import Persistence
+import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The six real executables running against a database and a vhost of their own, for end-to-end tests.
 ///

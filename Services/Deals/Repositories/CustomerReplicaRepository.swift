@@ -1,6 +1,6 @@
 import Contracts
 public import Logging
-public import PostgresNIO
+import PostgresNIO
 
 /// A customer as deals knows it.
 struct ReplicatedCustomer: Sendable, Equatable {

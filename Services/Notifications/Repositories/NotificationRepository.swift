@@ -1,7 +1,7 @@
 import Contracts
 public import Foundation
 public import Logging
-public import PostgresNIO
+import PostgresNIO
 
 /// An in-app notification.
 public struct InAppNotification: Codable, Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
 public import Logging
-public import PostgresNIO
+import PostgresNIO
 
 /// Reporting's projections in its own schema.
 public struct ReportingRepository: Sendable {
