@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -135,7 +136,7 @@ let package = Package(
                     ] + extraDependencies[name, default: []],
                     path: "Services/\(name)",
                     exclude: ["Main"],
-                    resources: [.copy("Migrations")],
+                    resources: [.copy("Migrations")] + (name == "Gateway" ? [.copy("openapi.yaml")] : []),
                     swiftSettings: swiftSettings
                 ),
                 Target.executableTarget(
@@ -206,6 +207,7 @@ let package = Package(
                 dependencies: [
                     "Gateway", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
                     .product(name: "JWTKit", package: "jwt-kit"),
+                    .product(name: "Yams", package: "Yams"),
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                 ],

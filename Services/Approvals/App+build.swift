@@ -38,12 +38,9 @@ public enum ApprovalsService {
     /// The event handlers, by event type: the org replica and the start of an approval.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         let org = PostgresOrgReplicaRepository(logger: logger)
-        let users = OrgReplicaHandler(repository: org)
         let submitted = ContractSubmittedHandler(approvals: PostgresApprovalRepository(logger: logger), org: org)
         var registry = EventHandlerRegistry()
-        registry.register(UserCreated.self, handler: users.created)
-        registry.register(UserUpdated.self, handler: users.updated)
-        registry.register(UserDeactivated.self, handler: users.deactivated)
+        registry.registerUserReplica(org)
         registry.register(ContractSubmitted.self, handler: submitted.callAsFunction)
         return registry
     }
@@ -57,20 +54,12 @@ public enum ApprovalsService {
         )
     }
 
-    /// The approval id of the route, or a 404 when it is not a UUID (no such approval can exist).
-    static func approvalID(_ request: RPCRequest) throws(Problem) -> UUID {
-        guard let text = request.pathID, let id = UUID(uuidString: text) else {
-            throw Problem.notFound("No approval \(request.pathID ?? "").")
-        }
-        return id
-    }
-
     /// The approval if the caller may see it: their data scope covers the contract (owner, team, region, or gm/admin),
     /// or they take part in it (submitter, owner, approver of a step, including one escalated to them). Otherwise
     /// the same 404 as for a missing one, so nothing leaks.
-    static func visible(_ approval: Approval?, id: UUID, to caller: CallerIdentity) throws(Problem) -> Approval {
+    static func visible(_ approval: Approval?, id: RecordID, to caller: CallerIdentity) throws(Problem) -> Approval {
         guard let approval, approval.involves(caller.userID) || DataScope(caller).contains(ownerID: approval.ownerID, region: approval.region)
-        else { throw Problem.notFound("No approval \(id.uuidString.lowercased()).") }
+        else { throw Problem.notFound("No approval \(id).") }
         return approval
     }
 

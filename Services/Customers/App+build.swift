@@ -38,11 +38,8 @@ public enum CustomersService {
 
     /// The event handlers, by event type: the org replica that owner rules consult.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
-        let users = UserReplicaHandler(repository: PostgresUserReplicaRepository(logger: logger))
         var registry = EventHandlerRegistry()
-        registry.register(UserCreated.self, handler: users.created)
-        registry.register(UserUpdated.self, handler: users.updated)
-        registry.register(UserDeactivated.self, handler: users.deactivated)
+        registry.registerUserReplica(PostgresUserReplicaRepository(logger: logger))
         return registry
     }
 
@@ -55,30 +52,8 @@ public enum CustomersService {
         )
     }
 
-    /// The caller's scope (401 without identity).
-    static func scope(_ request: RPCRequest) throws(Problem) -> DataScope {
-        try request.dataScope()
-    }
-
     /// The scope of a caller about to change customers (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
         try request.writeScope(of: "customers")
-    }
-
-    /// The customer id of the route, or a 404 when it is not a UUID (no such customer can exist).
-    static func customerID(_ request: RPCRequest) throws(Problem) -> UUID {
-        guard let text = request.pathID, let id = UUID(uuidString: text) else {
-            throw Problem.notFound("No customer \(request.pathID ?? "").")
-        }
-        return id
-    }
-
-    /// The customer if it exists and is in scope; otherwise the same 404, so the caller learns nothing about
-    /// records that are not theirs.
-    static func visible(_ customer: Customer?, id: UUID, in scope: DataScope) throws(Problem) -> Customer {
-        guard let customer, scope.contains(ownerID: customer.ownerID, region: customer.region) else {
-            throw Problem.notFound("No customer \(id.uuidString.lowercased()).")
-        }
-        return customer
     }
 }

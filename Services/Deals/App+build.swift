@@ -23,6 +23,7 @@ public enum DealsService {
         router.on(Operation.Deals.listProducts, ListProductsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.createDeal, CreateDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.getDeal, GetDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(GetDealHistoryHandler.operation, GetDealHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listDeals, ListDealsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.changeStage, ChangeStageHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.createQuoteVersion, CreateQuoteVersionHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
@@ -58,52 +59,9 @@ public enum DealsService {
         )
     }
 
-    /// The caller's scope (401 without identity).
-    static func scope(_ request: RPCRequest) throws(Problem) -> DataScope {
-        try request.dataScope()
-    }
-
     /// The scope of a caller about to change deals (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
         try request.writeScope(of: "deals")
-    }
-
-    /// The `{id}` of the route as a UUID, or the 404 a record that cannot exist answers.
-    static func pathID(_ request: RPCRequest, _ kind: String) throws(Problem) -> UUID {
-        guard let text = request.pathID, let id = UUID(uuidString: text) else { throw Problem.notFound("No \(kind) \(request.pathID ?? "").") }
-        return id
-    }
-
-    /// The deal if it exists and is in scope; otherwise the same 404.
-    static func visible(_ deal: Deal?, id: UUID, in scope: DataScope) throws(Problem) -> Deal {
-        guard let deal, scope.contains(ownerID: deal.ownerID, region: deal.region) else {
-            throw Problem.notFound("No deal \(id.uuidString.lowercased()).")
-        }
-        return deal
-    }
-
-    /// The contract if it exists and is in scope; otherwise the same 404.
-    static func visible(_ contract: Contract?, id: UUID, in scope: DataScope) throws(Problem) -> Contract {
-        guard let contract, scope.contains(ownerID: contract.ownerID, region: contract.region) else {
-            throw Problem.notFound("No contract \(id.uuidString.lowercased()).")
-        }
-        return contract
-    }
-
-    /// `limit` and `cursor` of a list request.
-    static func page(_ query: [String: String]) throws(Problem) -> (limit: Int, cursor: PageCursor?) {
-        var limit = 20
-        if let text = query["limit"] {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw Problem.validation([.init(field: "limit", message: "must be a whole number from 1 to 100")])
-            }
-            limit = value
-        }
-        guard let token = query["cursor"], !token.isEmpty else { return (limit, nil) }
-        guard let cursor = PageCursor(token: token) else {
-            throw Problem.validation([.init(field: "cursor", message: "is not a cursor this API returned")])
-        }
-        return (limit, cursor)
     }
 }
 
@@ -149,6 +107,13 @@ struct DealsStore: Sendable {
         return moved
     }
 
+    /// Checks ``QuoteBinding`` for a contract bound to `quoteID` (version `version`) of deal `dealID`: the deal's row
+    /// must be locked by the caller's transaction, so no new version can slip in between this check and the write.
+    func requireCurrentQuote(boundTo quoteID: RecordID, version: Int, dealID: RecordID, on connection: PostgresConnection) async throws {
+        let current = try await quotes.latest(dealID: dealID, on: connection)
+        try QuoteBinding.check(quoteID: quoteID, version: version, current: current.map { ($0.id, $0.version) })
+    }
+
     /// Appends the stage history line and `deal.stage_changed` for the deal's current stage.
     func recordStage(_ deal: Deal, from: DealStage?, by actor: String, traceparent: String?, on connection: PostgresConnection) async throws {
         try await deals.appendHistory(
@@ -161,7 +126,7 @@ struct DealsStore: Sendable {
             on: connection
         )
         let event = DealStageChanged(
-            dealID: deal.id.uuidString.lowercased(),
+            dealID: deal.id.description,
             customerID: deal.customerID,
             ownerID: deal.ownerID,
             region: deal.region,

@@ -33,12 +33,9 @@ public enum NotificationsService {
     /// - Parameter wecomConfigured: whether pushes can be sent; otherwise they are recorded as `skipped`.
     public static func eventHandlers(wecomConfigured: Bool, logger: Logger) -> EventHandlerRegistry {
         let repository = NotificationRepository(logger: logger)
-        let users = UserContactsHandler(repository: repository)
         let approvals = ApprovalNotificationsHandler(repository: repository, wecomConfigured: wecomConfigured)
         var registry = EventHandlerRegistry()
-        registry.register(UserCreated.self, handler: users.created)
-        registry.register(UserUpdated.self, handler: users.updated)
-        registry.register(UserDeactivated.self, handler: users.deactivated)
+        registry.registerUserReplica(ContactsReplica(repository: repository))
         registry.register(ApprovalStepAssigned.self, handler: approvals.stepAssigned)
         registry.register(ApprovalCompleted.self, handler: approvals.completed)
         return registry

@@ -1,3 +1,4 @@
+import Contracts
 public import Foundation
 public import Logging
 public import PostgresNIO
@@ -18,17 +19,7 @@ public struct Migration: Sendable, Equatable {
     public init(id: String, sql: String) {
         self.id = id
         self.sql = sql
-        self.checksum = Self.fnv1a64(sql)
-    }
-
-    static func fnv1a64(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        self.checksum = StableHash.fnv1a64Hex(sql)
     }
 }
 

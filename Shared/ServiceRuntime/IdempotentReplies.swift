@@ -67,16 +67,3 @@ public enum IdempotentReplies {
         return response
     }
 }
-
-/// A hash that is the same in every process and on every run (Swift's `Hasher` is seeded per process).
-public enum StableHash {
-    /// 64-bit FNV-1a of the bytes.
-    public static func fnv1a64(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
-}

@@ -29,16 +29,10 @@ public struct RPCRequest: Sendable {
     /// The `{id}` path parameter of the route, if any.
     public var pathID: String? { headers[RPC.Header.pathID] }
 
-    /// The URL query parameters (the last value wins for a repeated name).
+    /// The URL query parameters (the last value wins for a repeated name), decoded by ``QueryString``.
     public var query: [String: String] {
         guard let text = headers[RPC.Header.query], !text.isEmpty else { return [:] }
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-            guard let name = parts.first else { continue }
-            result[name] = parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: " ") : ""
-        }
-        return result
+        return QueryString.parse(text)
     }
 
     /// The caller, or a 401 problem when the request carries no identity.

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import ServiceRuntime
 import Testing
 
 @testable import Customers
@@ -51,7 +52,7 @@ struct CustomerRulesTests {
         ]
     )
     func regionFormat(code: String, accepted: Bool) {
-        #expect(CustomerRules.isRegionCode(code) == accepted)
+        #expect(RegionCode.isValid(code) == accepted)
     }
 
     @Test(
@@ -90,8 +91,20 @@ struct CustomerRulesTests {
 
     @Test("cursor tokens round-trip and junk is rejected")
     func cursorTokens() {
-        let cursor = CustomerCursor(createdAt: .init(timeIntervalSince1970: 1_790_000_000.123456), id: .init())
-        #expect(CustomerCursor(token: cursor.token) == cursor)
-        #expect(CustomerCursor(token: "not-a-cursor") == nil)
+        let cursor = PageCursor(createdAt: .init(timeIntervalSince1970: 1_790_000_000.123456), id: .init())
+        #expect(PageCursor(token: cursor.token) == cursor)
+        #expect(PageCursor(token: "not-a-cursor") == nil)
+    }
+
+    @Test(
+        "a cursor carrying an extreme time or a bad id is refused, never passed to the database",
+        arguments: [
+            "\(Int64.max):\(UUID().uuidString)", "-9223372036854775808:\(UUID().uuidString)", "1790000000123456:not-a-uuid", "1:2:3",
+        ]
+    )
+    func tamperedCursor(plain: String) {
+        let token = Data(plain.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        #expect(PageCursor(token: token) == nil)
     }
 }

@@ -86,11 +86,11 @@ struct DealStageRulesTests {
 
     @Test("close dates must be real calendar dates")
     func dates() {
-        #expect(DealRules.isBusinessDate("2026-12-31"))
-        #expect(DealRules.isBusinessDate("2028-02-29"))
-        #expect(!DealRules.isBusinessDate("2026-02-29"))
-        #expect(!DealRules.isBusinessDate("2026-1-05"))
-        #expect(!DealRules.isBusinessDate("tomorrow"))
+        #expect(CalendarDay.isValid("2026-12-31"))
+        #expect(CalendarDay.isValid("2028-02-29"))
+        #expect(!CalendarDay.isValid("2026-02-29"))
+        #expect(!CalendarDay.isValid("2026-1-05"))
+        #expect(!CalendarDay.isValid("tomorrow"))
     }
 }
 
@@ -181,8 +181,8 @@ struct QuotePricingTests {
     func version(_ number: Int, _ lines: [Quote.LineRequest]) throws -> Quote.Version {
         let priced = try Quote.price(lines, products: products)
         return Quote.Version(
-            id: UUID(),
-            dealID: UUID(),
+            id: RecordID(),
+            dealID: RecordID(),
             version: number,
             lines: priced,
             totals: try #require(Quote.totals(of: priced)),
@@ -225,7 +225,7 @@ struct ContractRulesTests {
         #expect(ContractRules.number(year: 2026, sequence: 1_234_567) == "HT-2026-1234567")
         // 2026-12-31T16:30Z is already 2027-01-01 00:30 in Shanghai.
         let newYear = try Date("2026-12-31T16:30:00Z", strategy: .iso8601)
-        #expect(ContractRules.businessYear(of: newYear) == 2027)
+        #expect(BusinessCalendar.year(of: newYear) == 2027)
     }
 
     @Test("approval outcomes move only a pending contract")
@@ -241,13 +241,20 @@ struct ContractRulesTests {
         #expect(ContractRules.canSign(.approved) && !ContractRules.canSign(.pendingApproval))
     }
 
-    @Test("the superseded-version problem names the current version")
+    @Test("a contract bound to a superseded version is refused with a problem naming the current version")
     func superseded() {
-        let current = UUID()
-        let problem = ContractRules.superseded(version: 1, current: 2, currentQuoteID: current)
-        #expect(problem.status == 409)
-        #expect(problem.detail?.contains("version 2") == true)
-        #expect(problem.extensions?["currentVersion"] == .number(2))
-        #expect(problem.extensions?["currentQuoteId"] == .string(current.uuidString.lowercased()))
+        let bound = RecordID()
+        let current = RecordID()
+        #expect(throws: Never.self) { try QuoteBinding.check(quoteID: bound, version: 1, current: nil) }
+        #expect(throws: Never.self) { try QuoteBinding.check(quoteID: bound, version: 1, current: (bound, 1)) }
+        do {
+            try QuoteBinding.check(quoteID: bound, version: 1, current: (current, 2))
+            Issue.record("a superseded version was accepted")
+        } catch {
+            #expect(error.status == 409)
+            #expect(error.detail?.contains("version 2") == true)
+            #expect(error.extensions?["currentVersion"] == .number(2))
+            #expect(error.extensions?["currentQuoteId"] == .string(current.description))
+        }
     }
 }

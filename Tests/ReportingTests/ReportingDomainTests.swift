@@ -19,12 +19,12 @@ struct ReportingDomainTests {
         ]
     )
     func exactPercent(part: Int64, whole: Int64, expected: String) {
-        #expect(ExactPercent.format(part, of: whole) == expected)
+        #expect(Ratio.percent(part, of: whole) == expected)
     }
 
     @Test("a share of nothing has no percentage")
     func percentOfZero() {
-        #expect(ExactPercent.format(1, of: 0) == nil)
+        #expect(Ratio.percent(1, of: 0) == nil)
     }
 
     @Test("a month runs from Shanghai midnight to Shanghai midnight")

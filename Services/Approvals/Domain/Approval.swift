@@ -4,6 +4,16 @@ public import Foundation
 /// Where an approval stands.
 public enum ApprovalStatus: String, Codable, Sendable {
     case pending, approved, rejected, recalled
+
+    /// The outcome of an approval that ended; `nil` while it is pending.
+    public var outcome: ApprovalOutcome? {
+        switch self {
+        case .pending: nil
+        case .approved: .approved
+        case .rejected: .rejected
+        case .recalled: .recalled
+        }
+    }
 }
 
 /// Where one step stands: `waiting` until the earlier steps are approved, `pending` while its approver decides,
@@ -33,7 +43,7 @@ public struct ApprovalStep: Codable, Sendable, Equatable {
 
 /// An approval instance for one contract, with its steps.
 public struct Approval: Codable, Sendable, Equatable {
-    public var id: UUID
+    public var id: RecordID
     public var contractID: String
     public var contractNumber: String
     public var customerName: String
@@ -59,29 +69,6 @@ public struct Approval: Codable, Sendable, Equatable {
         case contractID = "contractId"
         case ownerID = "ownerId"
         case submitterID = "submitterId"
-    }
-
-    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
-        try container.encode(contractID, forKey: .contractID)
-        try container.encode(contractNumber, forKey: .contractNumber)
-        try container.encode(customerName, forKey: .customerName)
-        try container.encode(amountFen, forKey: .amountFen)
-        try container.encode(ownerID, forKey: .ownerID)
-        try container.encode(region, forKey: .region)
-        try container.encode(submitterID, forKey: .submitterID)
-        try container.encode(policyVersion, forKey: .policyVersion)
-        try container.encode(status, forKey: .status)
-        try container.encode(currentStep, forKey: .currentStep)
-        try container.encode(stepCount, forKey: .stepCount)
-        try container.encode(version, forKey: .version)
-        try container.encode(requestedAt, forKey: .requestedAt)
-        try container.encodeIfPresent(completedAt, forKey: .completedAt)
-        try container.encodeIfPresent(comment, forKey: .comment)
-        try container.encodeIfPresent(workingDays, forKey: .workingDays)
-        try container.encode(steps, forKey: .steps)
     }
 
     /// The step waiting for a decision, while the approval is pending.

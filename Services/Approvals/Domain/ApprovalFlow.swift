@@ -13,7 +13,7 @@ public enum DecisionRefusal: Error, Equatable, Sendable {
 extension Approval {
     /// A new pending approval with every step waiting and version 0 (its first event makes it 1);
     /// ``assign(_:at:)`` then hands step 0 to its approver.
-    public static func start(id: UUID, contract: ContractSubmitted, policy: ApprovalPolicy, at now: Date) -> Approval {
+    public static func start(id: RecordID, contract: ContractSubmitted, policy: ApprovalPolicy, at now: Date) -> Approval {
         let roles = policy.steps(forAmount: contract.amountFen)
         return Approval(
             id: id,

@@ -35,7 +35,8 @@ public struct ApprovalPolicy: Codable, Sendable, Equatable {
     /// The roles that may approve a step: the management line and the admin of last resort is not a policy step.
     public static let approverRoles: Set<Role> = [.supervisor, .regionalManager, .gm]
 
-    /// The default shipped with the service (migration 0002): over 50,000.00 CNY supervisor → regional manager → gm.
+    /// The default approval tiers, and their only definition: over 50,000.00 CNY supervisor → regional manager → gm,
+    /// otherwise the supervisor alone. The service writes them as policy version 1 when no policy exists yet.
     public static let defaultTiers: [Tier] = [
         Tier(aboveFen: 0, steps: [.supervisor]),
         Tier(aboveFen: 5_000_000, steps: [.supervisor, .regionalManager, .gm]),

@@ -16,7 +16,7 @@ struct ApprovalEvents {
         let envelope = try EventEnvelope(
             event,
             source: ApprovalsService.name,
-            subject: approval.id.uuidString.lowercased(),
+            subject: approval.id.description,
             sequence: approval.version,
             time: now,
             traceparent: traceparent
@@ -33,7 +33,7 @@ struct ApprovalEvents {
         }
         approval.assign(approver, at: now)
         let assigned = ApprovalStepAssigned(
-            approvalID: approval.id.uuidString.lowercased(),
+            approvalID: approval.id.description,
             contractID: approval.contractID,
             contractNumber: approval.contractNumber,
             customerName: approval.customerName,
@@ -51,12 +51,13 @@ struct ApprovalEvents {
 
     /// Emits `approval.completed` for an approval that just ended.
     func completed(_ approval: inout Approval, at now: Date) async throws {
+        guard let outcome = approval.status.outcome else { throw Problem.internalError() }
         let completed = ApprovalCompleted(
-            approvalID: approval.id.uuidString.lowercased(),
+            approvalID: approval.id.description,
             contractID: approval.contractID,
             contractNumber: approval.contractNumber,
             submitterID: approval.submitterID,
-            outcome: ApprovalOutcome(rawValue: approval.status.rawValue) ?? .recalled,
+            outcome: outcome,
             comment: approval.comment,
             requestedAt: approval.requestedAt,
             completedAt: approval.completedAt ?? now,
@@ -69,6 +70,6 @@ struct ApprovalEvents {
 /// Nobody in the org replica can approve a step, not even an admin.
 struct NoApprover: Error, CustomStringConvertible {
     var role: Role
-    var approvalID: UUID
+    var approvalID: RecordID
     var description: String { "no active \(role.rawValue), manager above or admin to approve \(approvalID) (is the org replica empty?)" }
 }

@@ -16,14 +16,14 @@ struct ContractSubmittedHandler: Sendable {
         let policy = try await approvals.currentPolicy(on: connection)
         // Working time counts from the submission, not from when this consumer got to the event.
         let now = contract.submittedAt
-        var approval = Approval.start(id: UUID(), contract: contract, policy: policy, at: now)
+        var approval = Approval.start(id: RecordID(), contract: contract, policy: policy, at: now)
         guard try await approvals.insert(approval, on: connection) else {
             logger.notice("contract already has a pending approval; ignoring", metadata: ["contract": "\(contract.contractID)"])
             return
         }
         let events = ApprovalEvents(connection: connection, logger: logger, traceparent: envelope.traceparent)
         let requested = ApprovalRequested(
-            approvalID: approval.id.uuidString.lowercased(),
+            approvalID: approval.id.description,
             contractID: contract.contractID,
             contractNumber: contract.number,
             submitterID: contract.submittedBy,

@@ -21,7 +21,7 @@ struct DecideApprovalHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try request.requireIdentity()
-        let id = try ApprovalsService.approvalID(request)
+        let id = try request.pathRecordID("approval")
         let comment = try ApprovalsService.comment(in: request, required: outcome == .rejected)
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
@@ -33,7 +33,7 @@ struct DecideApprovalHandler: Sendable {
                 do {
                     try approval.checkDecider(caller.userID)
                 } catch DecisionRefusal.alreadyDecided {
-                    throw Problem.conflict("Approval \(approval.id.uuidString.lowercased()) has no pending step for you; it was decided already.")
+                    throw Problem.conflict("Approval \(approval.id) has no pending step for you; it was decided already.")
                 } catch DecisionRefusal.notYours {
                     throw Problem.forbidden("Only the assigned approver of the current step can decide it.")
                 }
@@ -42,7 +42,7 @@ struct DecideApprovalHandler: Sendable {
                 let decided = approval.decide(outcome, comment: comment, at: now, calendar: calendar)
                 let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
                 let stepDecided = ApprovalStepDecided(
-                    approvalID: approval.id.uuidString.lowercased(),
+                    approvalID: approval.id.description,
                     contractID: approval.contractID,
                     step: decided.step,
                     approverID: caller.userID,

@@ -12,7 +12,7 @@ struct GetApprovalHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try request.requireIdentity()
-        let id = try ApprovalsService.approvalID(request)
+        let id = try request.pathRecordID("approval")
         let approval = try await postgres.withConnection { connection in
             try await repository.find(id: id, lock: false, on: connection)
         }

@@ -19,13 +19,7 @@ struct ListApprovalsHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try request.requireIdentity()
         let query = request.query
-        var limit = 50
-        if let text = query["limit"] {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw Problem.validation([.init(field: "limit", message: "must be a whole number from 1 to 100")])
-            }
-            limit = value
-        }
+        let limit = try request.limit(default: 50)
         var status: ApprovalStatus?
         if let text = query["status"], !text.isEmpty {
             guard let parsed = ApprovalStatus(rawValue: text) else {

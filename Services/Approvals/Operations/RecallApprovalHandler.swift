@@ -13,7 +13,7 @@ struct RecallApprovalHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try request.requireIdentity()
-        let id = try ApprovalsService.approvalID(request)
+        let id = try request.pathRecordID("approval")
         let comment = try ApprovalsService.comment(in: request, required: false)
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
@@ -25,7 +25,7 @@ struct RecallApprovalHandler: Sendable {
                 do {
                     try approval.checkRecaller(caller.userID)
                 } catch DecisionRefusal.alreadyDecided {
-                    throw Problem.conflict("Approval \(approval.id.uuidString.lowercased()) has ended; it can no longer be recalled.")
+                    throw Problem.conflict("Approval \(approval.id) has ended; it can no longer be recalled.")
                 } catch DecisionRefusal.notYours {
                     throw Problem.forbidden("Only the submitter can recall an approval.")
                 }

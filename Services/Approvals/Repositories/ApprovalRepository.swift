@@ -1,6 +1,7 @@
-import Contracts
+public import Contracts
 public import Foundation
 public import Logging
+import Persistence
 public import PostgresNIO
 
 /// Approval instances and their steps, policies and the working-day calendar.
@@ -14,7 +15,7 @@ public protocol ApprovalRepository: Sendable {
     /// Stores a new instance and its steps; `false` when the contract already has a pending approval.
     func insert(_ approval: Approval, on connection: PostgresConnection) async throws -> Bool
     /// An instance with its steps; `lock` takes a row lock until the transaction ends, serialising decisions.
-    func find(id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Approval?
+    func find(id: RecordID, lock: Bool, on connection: PostgresConnection) async throws -> Approval?
     /// Writes back an instance's state and all its steps.
     func update(_ approval: Approval, on connection: PostgresConnection) async throws
     /// Pending approvals whose current step waits for `approverID`, oldest first.
@@ -32,6 +33,19 @@ public struct PostgresApprovalRepository: ApprovalRepository {
     }
 
     public func currentPolicy(on connection: PostgresConnection) async throws -> ApprovalPolicy {
+        if let policy = try await newestPolicy(on: connection) { return policy }
+        // No policy yet: the default is written as version 1 from ApprovalPolicy.defaultTiers, its only definition.
+        // Two first readers race on the primary key; the loser's insert does nothing and it reads the winner's row.
+        let json = String(decoding: try JSONCoding.encoder.encode(ApprovalPolicy.defaultTiers), as: UTF8.self)
+        try await connection.query(
+            "INSERT INTO policies (version, tiers, created_by) VALUES (1, \(json)::jsonb, 'default') ON CONFLICT (version) DO NOTHING",
+            logger: logger
+        )
+        guard let policy = try await newestPolicy(on: connection) else { throw PolicyMissing() }
+        return policy
+    }
+
+    private func newestPolicy(on connection: PostgresConnection) async throws -> ApprovalPolicy? {
         let rows = try await connection.query(
             "SELECT version, tiers::text, created_by, created_at FROM policies ORDER BY version DESC LIMIT 1",
             logger: logger
@@ -40,11 +54,12 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             let decoded = try JSONCoding.decoder.decode([ApprovalPolicy.Tier].self, from: Data(tiers.utf8))
             return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt)
         }
-        // The migration seeds version 1 and versions are never deleted, so this is a broken schema.
-        throw PolicyMissing()
+        return nil
     }
 
     public func appendPolicy(tiers: [ApprovalPolicy.Tier], createdBy: String, on connection: PostgresConnection) async throws -> ApprovalPolicy {
+        // Version 1 is always the default, so the first change an admin makes is version 2.
+        _ = try await currentPolicy(on: connection)
         let json = String(decoding: try JSONCoding.encoder.encode(tiers), as: UTF8.self)
         // Concurrent puts both read the same max; the primary key makes the loser fail instead of overwriting.
         let rows = try await connection.query(
@@ -128,7 +143,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         }
     }
 
-    public func find(id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Approval? {
+    public func find(id: RecordID, lock: Bool, on connection: PostgresConnection) async throws -> Approval? {
         let rows = try await connection.query(
             lock
                 ? "SELECT \(unescaped: Self.columns) FROM approval_instances WHERE id = \(id) FOR UPDATE"
@@ -179,7 +194,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
                 id, contractID, number, customer, amount, owner, region, submitter, policy, status, current, count, version, requestedAt, completedAt,
                 comment, workingDays
             ) = try row.decode(
-                (UUID, String, String, String, Int64, String, String, String, Int64, String, Int, Int, Int64, Date, Date?, String?, Double?)
+                (RecordID, String, String, String, Int64, String, String, String, Int64, String, Int, Int, Int64, Date, Date?, String?, Double?)
                     .self
             )
             approvals.append(
@@ -193,7 +208,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
                     region: region,
                     submitterID: submitter,
                     policyVersion: policy,
-                    status: ApprovalStatus(rawValue: status) ?? .pending,
+                    status: try ApprovalStatus(stored: status, column: "approval_instances.status"),
                     currentStep: current,
                     stepCount: count,
                     version: version,
@@ -210,7 +225,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
 
     private func withSteps(_ approvals: [Approval], on connection: PostgresConnection) async throws -> [Approval] {
         guard !approvals.isEmpty else { return [] }
-        let ids = approvals.map(\.id)
+        let ids = approvals.map(\.id.uuid)
         let rows = try await connection.query(
             """
             SELECT approval_id, step, role, status, approver_id, approver_name, resolution, assigned_at, decided_at, comment, working_days
@@ -218,15 +233,15 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             """,
             logger: logger
         )
-        var steps: [UUID: [ApprovalStep]] = [:]
+        var steps: [RecordID: [ApprovalStep]] = [:]
         for try await (id, index, role, status, approverID, approverName, resolution, assignedAt, decidedAt, comment, workingDays) in rows.decode(
-            (UUID, Int, String, String, String?, String?, String?, Date?, Date?, String?, Double?).self
+            (RecordID, Int, String, String, String?, String?, String?, Date?, Date?, String?, Double?).self
         ) {
             steps[id, default: []].append(
                 ApprovalStep(
                     step: index,
-                    role: Role(rawValue: role) ?? .gm,
-                    status: ApprovalStepStatus(rawValue: status) ?? .waiting,
+                    role: try Role(stored: role, column: "approval_steps.role"),
+                    status: try ApprovalStepStatus(stored: status, column: "approval_steps.status"),
                     approverID: approverID,
                     approverName: approverName,
                     resolution: resolution,

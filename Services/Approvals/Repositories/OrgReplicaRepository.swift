@@ -1,13 +1,21 @@
 public import Contracts
 public import Logging
 public import PostgresNIO
+public import ServiceRuntime
 
 /// The approvals service's copy of the org chart (`org_users`), kept from `user.*` events.
-public protocol OrgReplicaRepository: Sendable {
+public protocol OrgReplicaRepository: UserReplicaStore {
     /// Stores a user's state unless a newer version (`sequence`) is already kept, so late events change nothing.
     func upsert(_ user: UserSnapshot, sequence: Int64, on connection: PostgresConnection) async throws
     /// The whole replica (an SMB org chart is a few hundred rows at most).
     func chart(on connection: PostgresConnection) async throws -> OrgChart
+}
+
+extension OrgReplicaRepository {
+    /// Keeps the replica from `user.*` events (see ``ServiceRuntime/UserReplicaStore``).
+    public func store(_ user: UserSnapshot, from envelope: EventEnvelope, on connection: PostgresConnection) async throws {
+        try await upsert(user, sequence: envelope.sequence, on: connection)
+    }
 }
 
 /// The PostgreSQL implementation.

@@ -1,9 +1,10 @@
 public import Contracts
 public import Foundation
+public import ServiceRuntime
 
 /// A customer (客户): a company we sell to, with at least one way to reach someone there.
-public struct Customer: Sendable, Equatable, Codable {
-    public var id: UUID
+public struct Customer: Sendable, Equatable, Codable, ScopedRecord {
+    public var id: RecordID
     public var name: String
     /// Region code, e.g. `east-china`.
     public var region: String
@@ -23,67 +24,13 @@ public struct Customer: Sendable, Equatable, Codable {
         case ownerID = "ownerId"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(UUID.self, forKey: .id)
-        name = try container.decode(String.self, forKey: .name)
-        region = try container.decode(String.self, forKey: .region)
-        industry = try container.decode(String.self, forKey: .industry)
-        address = try container.decodeIfPresent(String.self, forKey: .address)
-        notes = try container.decodeIfPresent(String.self, forKey: .notes)
-        ownerID = try container.decodeIfPresent(String.self, forKey: .ownerID)
-        contacts = try container.decode([CustomerContact].self, forKey: .contacts)
-        version = try container.decode(Int64.self, forKey: .version)
-        createdAt = try container.decode(Date.self, forKey: .createdAt)
-        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
-    }
-
-    init(
-        id: UUID,
-        name: String,
-        region: String,
-        industry: String,
-        address: String?,
-        notes: String?,
-        ownerID: String?,
-        contacts: [CustomerContact],
-        version: Int64,
-        createdAt: Date,
-        updatedAt: Date
-    ) {
-        self.id = id
-        self.name = name
-        self.region = region
-        self.industry = industry
-        self.address = address
-        self.notes = notes
-        self.ownerID = ownerID
-        self.contacts = contacts
-        self.version = version
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-    }
-
-    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(region, forKey: .region)
-        try container.encode(industry, forKey: .industry)
-        try container.encodeIfPresent(address, forKey: .address)
-        try container.encodeIfPresent(notes, forKey: .notes)
-        try container.encodeIfPresent(ownerID, forKey: .ownerID)
-        try container.encode(contacts, forKey: .contacts)
-        try container.encode(version, forKey: .version)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-    }
+    public var scopeOwnerID: String? { ownerID }
+    public var scopeRegion: String? { region }
 
     /// The state carried by customer events.
     var snapshot: CustomerSnapshot {
         CustomerSnapshot(
-            id: id.uuidString.lowercased(),
+            id: id.description,
             name: name,
             region: region,
             industry: industry,

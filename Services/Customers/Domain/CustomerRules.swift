@@ -57,13 +57,6 @@ public enum CustomerRules {
         return (fields, changed)
     }
 
-    /// Region codes are lower-case slugs (`east-china`, `sh`): stable keys that scope data by region.
-    static func isRegionCode(_ value: String) -> Bool {
-        guard (2...32).contains(value.count), let first = value.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-        return value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
-            && !value.hasSuffix("-") && !value.contains("--")
-    }
-
     /// Mainland mobile (`13812345678`, `+86 138 1234 5678`) or landline (`021-12345678`) numbers.
     static func normalizedPhone(_ value: String) -> String? {
         var digits = value.filter { !" -()".contains($0) }
@@ -100,8 +93,8 @@ public enum CustomerRules {
             if required { errors.append(.init(field: field, message: "is required")) }
             return nil
         }
-        guard isRegionCode(value) else {
-            errors.append(.init(field: field, message: "must be a region code: 2–32 lower-case letters, digits and single hyphens, e.g. east-china"))
+        guard RegionCode.isValid(value) else {
+            errors.append(.init(field: field, message: RegionCode.requirement))
             return nil
         }
         return value

@@ -23,7 +23,7 @@ struct CreateCustomerHandler: Sendable {
         let ownerID = draft.ownerID.flatMap { $0.isEmpty ? nil : $0 } ?? scope.caller.userID
         let now = Date()
         let customer = Customer(
-            id: UUID(),
+            id: RecordID(),
             name: fields.name,
             region: fields.region,
             industry: fields.industry,

@@ -19,10 +19,10 @@ struct CustomerHistoryHandler: Sendable {
     }
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try CustomersService.scope(request)
-        let id = try CustomersService.customerID(request)
+        let scope = try request.dataScope()
+        let id = try request.pathRecordID("customer")
         let items = try await postgres.withConnection { connection in
-            _ = try CustomersService.visible(try await repository.find(id: id, on: connection, forUpdate: false), id: id, in: scope)
+            _ = try scope.visible(try await repository.find(id: id, on: connection, forUpdate: false), "customer", id: id)
             return try await repository.history(customerID: id, limit: Self.maxEntries, on: connection)
         }
         return try .json(Trail(items: items))

@@ -11,11 +11,11 @@ struct GetCustomerHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try CustomersService.scope(request)
-        let id = try CustomersService.customerID(request)
+        let scope = try request.dataScope()
+        let id = try request.pathRecordID("customer")
         let customer = try await postgres.withConnection { connection in
             try await repository.find(id: id, on: connection, forUpdate: false)
         }
-        return try .json(try CustomersService.visible(customer, id: id, in: scope))
+        return try .json(try scope.visible(customer, "customer", id: id))
     }
 }

@@ -36,7 +36,7 @@ struct TransferCustomersHandler: Sendable {
 
     /// Which customers to move.
     enum Selection {
-        case ids([UUID])
+        case ids([RecordID])
         case ownedBy(String)
     }
 
@@ -69,7 +69,7 @@ struct TransferCustomersHandler: Sendable {
                     let visible = Set(found.filter { scope.contains(ownerID: $0.ownerID, region: $0.region) }.map(\.id))
                     let missing = ids.filter { !visible.contains($0) }
                     guard missing.isEmpty else {
-                        let list = missing.map { $0.uuidString.lowercased() }.joined(separator: ", ")
+                        let list = missing.map(\.description).joined(separator: ", ")
                         throw Problem.notFound("No customer \(list); nothing was transferred.")
                     }
                     customers = found
@@ -129,10 +129,10 @@ struct TransferCustomersHandler: Sendable {
             if texts.isEmpty || texts.count > maxCustomerIDs {
                 errors.append(.init(field: "customerIds", message: "must list 1 to \(maxCustomerIDs) customer ids"))
             } else {
-                var ids: [UUID] = []
-                var seen: Set<UUID> = []
+                var ids: [RecordID] = []
+                var seen: Set<RecordID> = []
                 for (index, text) in texts.enumerated() {
-                    guard let id = UUID(uuidString: text) else {
+                    guard let id = RecordID(text) else {
                         errors.append(.init(field: "customerIds[\(index)]", message: "is not a customer id"))
                         continue
                     }

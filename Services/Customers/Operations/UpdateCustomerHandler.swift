@@ -16,15 +16,11 @@ struct UpdateCustomerHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try CustomersService.writeScope(request)
-        let id = try CustomersService.customerID(request)
+        let id = try request.pathRecordID("customer")
         let patch = try request.decode(CustomerPatch.self)
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var customer = try CustomersService.visible(
-                    try await repository.find(id: id, on: connection, forUpdate: true),
-                    id: id,
-                    in: scope
-                )
+                var customer = try scope.visible(try await repository.find(id: id, on: connection, forUpdate: true), "customer", id: id)
                 if let ownerID = patch.ownerID, ownerID != customer.ownerID {
                     throw Problem.validation(
                         [.init(field: "ownerId", message: "cannot change here; move customers with POST /api/v1/customers/transfer")]

@@ -1,6 +1,7 @@
-import Contracts
+public import Contracts
 public import Foundation
 public import Logging
+public import Persistence
 public import PostgresNIO
 public import ServiceRuntime
 
@@ -11,25 +12,24 @@ public import ServiceRuntime
 /// and the handler checks it against the scope, so that "out of scope" and "no such id" answer alike.
 public protocol CustomerRepository: Sendable {
     func insert(_ customer: Customer, on connection: PostgresConnection) async throws
-    func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer?
+    func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer?
     func update(_ customer: Customer, on connection: PostgresConnection) async throws
     /// The customers in `scope` that match `filter`, newest first.
     func list(
         _ filter: CustomerFilter,
         scope: DataScope,
-        after cursor: CustomerCursor?,
-        limit: Int,
+        page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> [Customer]
     /// Locks the customers with these ids (those that exist) for update, in id order so that two transfers
     /// over overlapping sets cannot deadlock.
-    func lock(ids: [UUID], on connection: PostgresConnection) async throws -> [Customer]
+    func lock(ids: [RecordID], on connection: PostgresConnection) async throws -> [Customer]
     /// Locks every customer in `scope` owned by `ownerID` for update, in id order.
     func lockOwned(by ownerID: String, scope: DataScope, on connection: PostgresConnection) async throws -> [Customer]
     /// Appends a line to a customer's audit trail.
-    func appendHistory(_ entry: CustomerHistoryEntry, customerID: UUID, on connection: PostgresConnection) async throws
+    func appendHistory(_ entry: CustomerHistoryEntry, customerID: RecordID, on connection: PostgresConnection) async throws
     /// A customer's audit trail, newest first.
-    func history(customerID: UUID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry]
+    func history(customerID: RecordID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry]
 }
 
 /// List filters; `nil` means "any".
@@ -45,34 +45,6 @@ public struct CustomerFilter: Sendable, Equatable {
         self.industry = industry
         self.ownerID = ownerID
         self.nameContains = nameContains
-    }
-}
-
-/// A position in the newest-first customer list: the last item's creation time and id.
-public struct CustomerCursor: Sendable, Equatable {
-    public var createdAt: Date
-    public var id: UUID
-
-    public init(createdAt: Date, id: UUID) {
-        self.createdAt = createdAt
-        self.id = id
-    }
-
-    /// The opaque token clients pass back: base64url of `<microseconds>:<uuid>`.
-    public var token: String {
-        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    /// Parses a token; `nil` if it is not one of ours.
-    public init?(token: String) {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
-        self.init(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
     }
 }
 
@@ -96,7 +68,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
         )
     }
 
-    public func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer? {
+    public func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Customer? {
         let rows =
             forUpdate
             ? try await connection.query("SELECT \(unescaped: Self.columns) FROM customers WHERE id = \(id) FOR UPDATE", logger: logger)
@@ -123,10 +95,10 @@ public struct PostgresCustomerRepository: CustomerRepository {
     public func list(
         _ filter: CustomerFilter,
         scope: DataScope,
-        after cursor: CustomerCursor?,
-        limit: Int,
+        page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> [Customer] {
+        let cursor = page.cursor
         let pattern = filter.nameContains.map { "%" + Self.escapeLike($0) + "%" }
         let rows = try await connection.query(
             """
@@ -139,7 +111,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
               AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
-            LIMIT \(limit)
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )
@@ -150,9 +122,9 @@ public struct PostgresCustomerRepository: CustomerRepository {
         return customers
     }
 
-    public func lock(ids: [UUID], on connection: PostgresConnection) async throws -> [Customer] {
+    public func lock(ids: [RecordID], on connection: PostgresConnection) async throws -> [Customer] {
         let rows = try await connection.query(
-            "SELECT \(unescaped: Self.columns) FROM customers WHERE id = ANY(\(ids)::uuid[]) ORDER BY id FOR UPDATE",
+            "SELECT \(unescaped: Self.columns) FROM customers WHERE id = ANY(\(ids.map(\.uuid))::uuid[]) ORDER BY id FOR UPDATE",
             logger: logger
         )
         var customers: [Customer] = []
@@ -177,7 +149,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
         return customers
     }
 
-    public func appendHistory(_ entry: CustomerHistoryEntry, customerID: UUID, on connection: PostgresConnection) async throws {
+    public func appendHistory(_ entry: CustomerHistoryEntry, customerID: RecordID, on connection: PostgresConnection) async throws {
         let changes = String(decoding: try JSONCoding.encoder.encode(entry.changes), as: UTF8.self)
         try await connection.query(
             """
@@ -188,7 +160,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
         )
     }
 
-    public func history(customerID: UUID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry] {
+    public func history(customerID: RecordID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry] {
         let rows = try await connection.query(
             """
             SELECT at, actor_id, action, changes::text FROM customer_history
@@ -200,8 +172,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
         )
         var entries: [CustomerHistoryEntry] = []
         for try await (at, actorID, action, changes) in rows.decode((Date, String, String, String).self) {
-            // The table's CHECK constraint admits only the known actions.
-            guard let action = CustomerHistoryEntry.Action(rawValue: action) else { throw Problem.internalError() }
+            let action = try CustomerHistoryEntry.Action(stored: action, column: "customer_history.action")
             entries.append(
                 CustomerHistoryEntry(
                     at: at,
@@ -218,7 +189,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     private static func decode(_ row: PostgresRow) throws -> Customer {
         let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt) = try row.decode(
-            (UUID, String, String, String, String?, String?, String?, String, Int64, Date, Date).self
+            (RecordID, String, String, String, String?, String?, String?, String, Int64, Date, Date).self
         )
         return Customer(
             id: id,

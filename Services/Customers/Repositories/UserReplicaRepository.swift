@@ -1,13 +1,21 @@
 public import Contracts
 public import Logging
 public import PostgresNIO
+public import ServiceRuntime
 
 /// The customers service's copy of the org chart (`user_replica`), kept from `user.*` events.
-public protocol UserReplicaRepository: Sendable {
+public protocol UserReplicaRepository: UserReplicaStore {
     /// Stores a user's state unless a newer version (`sequence`) is already kept, so late events change nothing.
     func upsert(_ user: UserSnapshot, sequence: Int64, on connection: PostgresConnection) async throws
     /// A user by id, `nil` when no event about them has arrived.
     func find(id: String, on connection: PostgresConnection) async throws -> ReplicatedUser?
+}
+
+extension UserReplicaRepository {
+    /// Keeps the replica from `user.*` events (see ``ServiceRuntime/UserReplicaStore``).
+    public func store(_ user: UserSnapshot, from envelope: EventEnvelope, on connection: PostgresConnection) async throws {
+        try await upsert(user, sequence: envelope.sequence, on: connection)
+    }
 }
 
 /// The PostgreSQL implementation.

@@ -1,8 +1,9 @@
 public import Contracts
 public import Foundation
+public import ServiceRuntime
 
 /// A contract (合同) bound to one quote version, whose lines and total it copies.
-public struct Contract: Sendable, Equatable, Encodable {
+public struct Contract: Sendable, Equatable, Encodable, ScopedRecord {
     /// Where a contract is in its approval and signature.
     public enum Status: String, Sendable, Codable, CaseIterable {
         case draft
@@ -10,11 +11,11 @@ public struct Contract: Sendable, Equatable, Encodable {
         case approved, rejected, signed
     }
 
-    public var id: UUID
+    public var id: RecordID
     /// `HT-<year>-<6-digit sequence>`.
     public var number: String
-    public var dealID: UUID
-    public var quoteID: UUID
+    public var dealID: RecordID
+    public var quoteID: RecordID
     public var quoteVersion: Int
     public var lines: [PricedLine]
     public var amountFen: Fen
@@ -47,10 +48,10 @@ public struct Contract: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id, forKey: .id)
         try container.encode(number, forKey: .number)
-        try container.encode(dealID.uuidString.lowercased(), forKey: .dealID)
-        try container.encode(quoteID.uuidString.lowercased(), forKey: .quoteID)
+        try container.encode(dealID, forKey: .dealID)
+        try container.encode(quoteID, forKey: .quoteID)
         try container.encode(quoteVersion, forKey: .quoteVersion)
         try container.encode(lines.map(Quote.LineView.init), forKey: .lines)
         try container.encode(amountFen, forKey: .amountFen)
@@ -70,6 +71,9 @@ public struct Contract: Sendable, Equatable, Encodable {
         try container.encode(ownerID, forKey: .ownerID)
         try container.encode(region, forKey: .region)
     }
+
+    public var scopeOwnerID: String? { ownerID }
+    public var scopeRegion: String? { region }
 }
 
 /// The body of `deals.createContract`: `{"quoteId": "<version id>"}` or `{"dealId": "…", "version": 2}`.
@@ -111,33 +115,9 @@ public enum ContractRules {
         }
     }
 
-    /// The 409 for a contract bound to a superseded quote version; it names the current one, so nobody signs the
-    /// wrong version.
-    public static func superseded(version: Int, current: Int, currentQuoteID: UUID) -> Problem {
-        var problem = Problem.conflict(
-            "Quote version \(version) is superseded: the deal's current quote is version \(current) (\(currentQuoteID.uuidString.lowercased())). "
-                + "Make the contract from version \(current)."
-        )
-        problem.type = "https://salesdesk.example/problems/quote-version-superseded"
-        problem.title = "Quote version superseded"
-        problem.extensions = [
-            "currentVersion": .number(Double(current)),
-            "currentQuoteId": .string(currentQuoteID.uuidString.lowercased()),
-            "requestedVersion": .number(Double(version)),
-        ]
-        return problem
-    }
-
     /// The contract number, `HT-<year>-<sequence padded to 6 digits>`.
     public static func number(year: Int, sequence: Int64) -> String {
         let digits = String(sequence)
         return "HT-\(year)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
-
-    /// The calendar year of `date` in Asia/Shanghai, where the business is.
-    public static func businessYear(of date: Date) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .gmt
-        return calendar.component(.year, from: date)
     }
 }

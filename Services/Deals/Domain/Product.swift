@@ -3,7 +3,7 @@ public import Foundation
 
 /// A product in the catalogue, with its product line, list price and unit cost (for margins).
 public struct Product: Sendable, Equatable, Encodable {
-    public var id: UUID
+    public var id: RecordID
     public var name: String
     public var productLine: String
     public var listPriceFen: Fen
@@ -14,20 +14,10 @@ public struct Product: Sendable, Equatable, Encodable {
         case id, name, productLine, listPriceFen, unitCostFen, createdAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(productLine, forKey: .productLine)
-        try container.encode(listPriceFen, forKey: .listPriceFen)
-        try container.encode(unitCostFen, forKey: .unitCostFen)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-
     /// The product as quote pricing sees it.
     var priced: Quote.PricedProduct {
         Quote.PricedProduct(
-            id: id.uuidString.lowercased(),
+            id: id.description,
             name: name,
             productLine: productLine,
             listPriceFen: listPriceFen,

@@ -43,8 +43,8 @@ public enum Quote {
 
     /// One version of a deal's quote, as stored and answered.
     public struct Version: Sendable, Equatable, Encodable {
-        public var id: UUID
-        public var dealID: UUID
+        public var id: RecordID
+        public var dealID: RecordID
         public var version: Int
         public var lines: [PricedLine]
         public var totals: Totals
@@ -61,8 +61,8 @@ public enum Quote {
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id.uuidString.lowercased(), forKey: .id)
-            try container.encode(dealID.uuidString.lowercased(), forKey: .dealID)
+            try container.encode(id, forKey: .id)
+            try container.encode(dealID, forKey: .dealID)
             try container.encode(version, forKey: .version)
             try container.encode(lines.map(LineView.init), forKey: .lines)
             try container.encode(totals.totalFen, forKey: .totalFen)
@@ -186,7 +186,7 @@ public enum Quote {
     /// Int64. The product is taken in 128 bits so that no intermediate overflows.
     public static func lineAmount(quantity: Int64, unitPriceFen: Fen, discountBasisPoints: Int64) -> Fen? {
         let gross = Int128(quantity) * Int128(unitPriceFen) * Int128(10_000 - discountBasisPoints)
-        return Int64(exactly: divideRoundingHalfAwayFromZero(gross, by: 10_000))
+        return Int64(exactly: Ratio.divideRoundingHalfAwayFromZero(gross, by: 10_000))
     }
 
     /// Sums lines and computes the margin; `nil` when a sum does not fit in Int64.
@@ -199,15 +199,9 @@ public enum Quote {
         }
         guard let totalFen = Int64(exactly: total), let costFen = Int64(exactly: cost), let marginFen = Int64(exactly: total - cost)
         else { return nil }
-        let basisPoints = total == 0 ? 0 : divideRoundingHalfAwayFromZero((total - cost) * 10_000, by: total)
-        return Totals(totalFen: totalFen, costFen: costFen, marginFen: marginFen, marginBasisPoints: Int64(basisPoints))
-    }
-
-    /// Integer division rounded to the nearest integer, halves away from zero (half-up for the non-negative
-    /// amounts of quote lines). `divisor` must be positive.
-    static func divideRoundingHalfAwayFromZero(_ dividend: Int128, by divisor: Int128) -> Int128 {
-        let magnitude = (dividend.magnitude * 2 + divisor.magnitude) / (divisor.magnitude * 2)
-        return dividend < 0 ? -Int128(magnitude) : Int128(magnitude)
+        // A margin that does not fit (a 1-fen total against a huge cost) is refused like an overflowing sum.
+        guard let basisPoints = total == 0 ? 0 : Margin.basisPoints(revenueFen: totalFen, costFen: costFen) else { return nil }
+        return Totals(totalFen: totalFen, costFen: costFen, marginFen: marginFen, marginBasisPoints: basisPoints)
     }
 
     /// What changed from one version to the next, by product.

@@ -11,7 +11,7 @@ struct ApprovalCompletedHandler: Sendable {
     let store: DealsStore
 
     func callAsFunction(_ event: ApprovalCompleted, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        guard let id = UUID(uuidString: event.contractID), var contract = try await store.contracts.find(id: id, on: connection, forUpdate: true)
+        guard let id = RecordID(event.contractID), var contract = try await store.contracts.find(id: id, on: connection, forUpdate: true)
         else {
             logger.warning("approval outcome for an unknown contract, ignoring it", metadata: ["contract": "\(event.contractID)"])
             return

@@ -14,12 +14,12 @@ struct ChangeStageHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try DealsService.writeScope(request)
-        let id = try DealsService.pathID(request, "deal")
+        let id = try request.pathRecordID("deal")
         let body = try request.decode(DealStageRules.Request.self)
         let move = try DealStageRules.move(body)
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                let deal = try DealsService.visible(try await store.deals.find(id: id, on: connection, forUpdate: true), id: id, in: scope)
+                let deal = try scope.visible(try await store.deals.find(id: id, on: connection, forUpdate: true), "deal", id: id)
                 let facts = DealStageRules.Facts(
                     hasQuote: try await store.quotes.latest(dealID: id, on: connection) != nil,
                     hasSignedContract: try await store.contracts.hasSigned(dealID: id, on: connection)

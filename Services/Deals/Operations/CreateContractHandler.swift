@@ -31,12 +31,10 @@ struct CreateContractHandler: Sendable {
                 guard DealStageRules.isOpen(deal.stage) else {
                     throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new contracts.")
                 }
-                if let current = try await store.quotes.latest(dealID: deal.id, on: connection), current.id != quote.id {
-                    throw ContractRules.superseded(version: quote.version, current: current.version, currentQuoteID: current.id)
-                }
+                try await store.requireCurrentQuote(boundTo: quote.id, version: quote.version, dealID: deal.id, on: connection)
                 let now = Date()
                 let contract = Contract(
-                    id: UUID(),
+                    id: RecordID(),
                     number: try await store.contracts.nextNumber(at: now, on: connection),
                     dealID: deal.id,
                     quoteID: quote.id,
@@ -66,20 +64,20 @@ struct CreateContractHandler: Sendable {
     }
 
     enum Reference {
-        case id(UUID)
-        case version(dealID: UUID, version: Int)
+        case id(RecordID)
+        case version(dealID: RecordID, version: Int)
     }
 
     /// Which quote version the body names; a malformed id names none (404), a missing reference is a 422.
     static func reference(_ draft: ContractDraft) throws(Problem) -> Reference {
         if let text = draft.quoteID {
-            guard let id = UUID(uuidString: text) else { throw Problem.notFound("No quote \(text).") }
+            guard let id = RecordID(text) else { throw Problem.notFound("No quote \(text.prefix(64)).") }
             return .id(id)
         }
         guard let text = draft.dealID, let version = draft.version else {
             throw Problem.validation([.init(field: "quoteId", message: "is required (or dealId and version)")])
         }
-        guard let dealID = UUID(uuidString: text) else { throw Problem.notFound("No deal \(text).") }
+        guard let dealID = RecordID(text) else { throw Problem.notFound("No deal \(text.prefix(64)).") }
         return .version(dealID: dealID, version: version)
     }
 }

@@ -22,7 +22,7 @@ struct CreateDealHandler: Sendable {
                 else { throw Problem.notFound("No customer \(fields.customerID).") }
                 let now = Date()
                 let deal = Deal(
-                    id: UUID(),
+                    id: RecordID(),
                     customerID: customer.id,
                     customerName: customer.name,
                     ownerID: customer.ownerID ?? scope.caller.userID,

@@ -18,7 +18,7 @@ struct CreateProductHandler: Sendable {
         }
         let fields = try request.decode(ProductDraft.self).validated()
         let product = Product(
-            id: UUID(),
+            id: RecordID(),
             name: fields.name,
             productLine: fields.productLine,
             listPriceFen: fields.listPriceFen,

@@ -14,10 +14,10 @@ struct CreateQuoteVersionHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try DealsService.writeScope(request)
-        let dealID = try DealsService.pathID(request, "deal")
+        let dealID = try request.pathRecordID("deal")
         let draft = try request.decode(Quote.Draft.self)
         var errors: [Problem.FieldError] = []
-        if let validUntil = draft.validUntil, !DealRules.isBusinessDate(validUntil) {
+        if let validUntil = draft.validUntil, !CalendarDay.isValid(validUntil) {
             errors.append(.init(field: "validUntil", message: "must be a date YYYY-MM-DD"))
         }
         let note = draft.note?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -26,7 +26,7 @@ struct CreateQuoteVersionHandler: Sendable {
         let productIDs = (draft.lines ?? []).compactMap { $0.productID.flatMap(UUID.init(uuidString:)) }
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                let deal = try DealsService.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: true), id: dealID, in: scope)
+                let deal = try scope.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: true), "deal", id: dealID)
                 guard DealStageRules.isOpen(deal.stage) else { throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new quotes.") }
                 let products = try await store.products.find(ids: productIDs, on: connection)
                 let lines = try Quote.price(draft.lines, products: products)
@@ -34,7 +34,7 @@ struct CreateQuoteVersionHandler: Sendable {
                 let previous = try await store.quotes.latest(dealID: dealID, on: connection)
                 let now = Date()
                 let version = Quote.Version(
-                    id: UUID(),
+                    id: RecordID(),
                     dealID: dealID,
                     version: (previous?.version ?? 0) + 1,
                     lines: lines,

@@ -11,11 +11,11 @@ struct GetContractHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try DealsService.scope(request)
-        let id = try DealsService.pathID(request, "contract")
+        let scope = try request.dataScope()
+        let id = try request.pathRecordID("contract")
         let contract = try await postgres.withConnection { connection in
             try await store.contracts.find(id: id, on: connection, forUpdate: false)
         }
-        return try .json(try DealsService.visible(contract, id: id, in: scope))
+        return try .json(try scope.visible(contract, "contract", id: id))
     }
 }

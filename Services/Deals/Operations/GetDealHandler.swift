@@ -11,11 +11,11 @@ struct GetDealHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try DealsService.scope(request)
-        let id = try DealsService.pathID(request, "deal")
+        let scope = try request.dataScope()
+        let id = try request.pathRecordID("deal")
         let deal = try await postgres.withConnection { connection in
             try await store.deals.find(id: id, on: connection, forUpdate: false)
         }
-        return try .json(try DealsService.visible(deal, id: id, in: scope))
+        return try .json(try scope.visible(deal, "deal", id: id))
     }
 }

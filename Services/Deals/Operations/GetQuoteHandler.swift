@@ -12,13 +12,13 @@ struct GetQuoteHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try DealsService.scope(request)
-        let id = try DealsService.pathID(request, "quote")
+        let scope = try request.dataScope()
+        let id = try request.pathRecordID("quote")
         let view = try await postgres.withConnection { connection -> QuoteVersionView in
             guard let version = try await store.quotes.find(id: id, on: connection),
                 let deal = try await store.deals.find(id: version.dealID, on: connection, forUpdate: false),
                 scope.contains(ownerID: deal.ownerID, region: deal.region)
-            else { throw Problem.notFound("No quote \(id.uuidString.lowercased()).") }
+            else { throw Problem.notFound("No quote \(id).") }
             let previous = version.version > 1 ? try await store.quotes.find(dealID: deal.id, version: version.version - 1, on: connection) : nil
             return QuoteVersionView(version: version, changes: Quote.Diff(from: previous, to: version))
         }

@@ -11,15 +11,10 @@ struct ListDealsHandler: Sendable {
     let store: DealsStore
     let logger: Logger
 
-    struct Page: Encodable {
-        var items: [Deal]
-        var nextCursor: String?
-    }
-
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try DealsService.scope(request)
+        let scope = try request.dataScope()
+        let page = try request.pageRequest()
         let query = request.query
-        let (limit, cursor) = try DealsService.page(query)
         var filter = DealFilter()
         if let text = query["stage"], !text.isEmpty {
             guard let stage = DealStage(rawValue: text) else {
@@ -29,12 +24,9 @@ struct ListDealsHandler: Sendable {
         }
         filter.ownerID = query["owner"].flatMap { $0.isEmpty ? nil : $0 }
         filter.customerID = query["customer"].flatMap { $0.isEmpty ? nil : $0.lowercased() }
-        // One extra row tells whether another page exists without a second query.
         let rows = try await postgres.withConnection { connection in
-            try await store.deals.list(filter, scope: scope, after: cursor, limit: limit + 1, on: connection)
+            try await store.deals.list(filter, scope: scope, page: page, on: connection)
         }
-        let items = Array(rows.prefix(limit))
-        let next = rows.count > limit ? items.last.map { PageCursor(createdAt: $0.createdAt, id: $0.id).token } : nil
-        return try .json(Page(items: items, nextCursor: next))
+        return try .json(Page(rows: rows, for: page) { PageCursor(createdAt: $0.createdAt, id: $0.id.uuid) })
     }
 }

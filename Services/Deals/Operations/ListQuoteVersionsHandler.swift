@@ -18,10 +18,10 @@ struct ListQuoteVersionsHandler: Sendable {
     }
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
-        let scope = try DealsService.scope(request)
-        let dealID = try DealsService.pathID(request, "deal")
+        let scope = try request.dataScope()
+        let dealID = try request.pathRecordID("deal")
         let versions = try await postgres.withConnection { connection in
-            _ = try DealsService.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: false), id: dealID, in: scope)
+            _ = try scope.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: false), "deal", id: dealID)
             return try await store.quotes.all(dealID: dealID, on: connection)
         }
         var items: [QuoteVersionView] = []
@@ -30,6 +30,6 @@ struct ListQuoteVersionsHandler: Sendable {
             items.append(QuoteVersionView(version: version, changes: Quote.Diff(from: previous, to: version)))
             previous = version
         }
-        return try .json(Page(items: items, currentVersion: previous?.version, currentQuoteId: previous?.id.uuidString.lowercased()))
+        return try .json(Page(items: items, currentVersion: previous?.version, currentQuoteId: previous?.id.description))
     }
 }

@@ -14,10 +14,10 @@ struct SignContractHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try DealsService.writeScope(request)
-        let id = try DealsService.pathID(request, "contract")
+        let id = try request.pathRecordID("contract")
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var contract = try DealsService.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), id: id, in: scope)
+                var contract = try scope.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), "contract", id: id)
                 guard ContractRules.canSign(contract.status) else {
                     throw Problem.conflict("Contract \(contract.number) is \(contract.status.rawValue); only an approved contract can be signed.")
                 }
@@ -30,9 +30,9 @@ struct SignContractHandler: Sendable {
                 try await store.contracts.updateStatus(contract, on: connection)
                 let traceparent = request.headers[RPC.Header.traceparent]
                 let event = ContractSigned(
-                    contractID: contract.id.uuidString.lowercased(),
+                    contractID: contract.id.description,
                     number: contract.number,
-                    dealID: contract.dealID.uuidString.lowercased(),
+                    dealID: contract.dealID.description,
                     ownerID: contract.ownerID,
                     region: contract.region,
                     amountFen: contract.amountFen,

@@ -16,10 +16,10 @@ struct SubmitContractHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try DealsService.writeScope(request)
-        let id = try DealsService.pathID(request, "contract")
+        let id = try request.pathRecordID("contract")
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var contract = try DealsService.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), id: id, in: scope)
+                var contract = try scope.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), "contract", id: id)
                 guard ContractRules.canSubmit(contract.status) else {
                     throw Problem.conflict(
                         "Contract \(contract.number) is \(contract.status.rawValue); only a draft or rejected contract can be submitted."
@@ -38,9 +38,9 @@ struct SubmitContractHandler: Sendable {
                 contract.customerName = customerName
                 try await store.contracts.updateStatus(contract, on: connection)
                 let event = ContractSubmitted(
-                    contractID: contract.id.uuidString.lowercased(),
+                    contractID: contract.id.description,
                     number: contract.number,
-                    dealID: contract.dealID.uuidString.lowercased(),
+                    dealID: contract.dealID.description,
                     customerID: contract.customerID,
                     customerName: customerName,
                     ownerID: contract.ownerID,
@@ -62,19 +62,5 @@ struct SubmitContractHandler: Sendable {
                 return try .json(contract)
             }
         }
-    }
-}
-
-/// Checks shared by submitting and signing.
-enum ContractChecks {
-    /// Locks the contract's deal and checks that it is still open and that the contract's quote version is still the
-    /// deal's current one (a 409 naming the current version otherwise).
-    static func lockedOpenDeal(of contract: Contract, store: DealsStore, on connection: PostgresConnection) async throws -> Deal {
-        guard let deal = try await store.deals.find(id: contract.dealID, on: connection, forUpdate: true) else { throw Problem.internalError() }
-        guard DealStageRules.isOpen(deal.stage) else { throw Problem.conflict("The deal of contract \(contract.number) is \(deal.stage.rawValue).") }
-        if let current = try await store.quotes.latest(dealID: deal.id, on: connection), current.id != contract.quoteID {
-            throw ContractRules.superseded(version: contract.quoteVersion, current: current.version, currentQuoteID: current.id)
-        }
-        return deal
     }
 }

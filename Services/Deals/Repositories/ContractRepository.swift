@@ -1,13 +1,14 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
 /// List filters for contracts; `nil` means "any".
 struct ContractFilter: Sendable, Equatable {
     var status: Contract.Status?
-    var dealID: UUID?
+    var dealID: RecordID?
 }
 
 /// Contracts. Customer, owner and region come from the contract's deal, so a transfer moves both together.
@@ -25,7 +26,7 @@ struct ContractRepository: Sendable {
     func nextNumber(at date: Date, on connection: PostgresConnection) async throws -> String {
         let rows = try await connection.query("SELECT nextval('contract_number_seq')", logger: logger)
         for try await (sequence) in rows.decode(Int64.self) {
-            return ContractRules.number(year: ContractRules.businessYear(of: date), sequence: sequence)
+            return ContractRules.number(year: BusinessCalendar.year(of: date), sequence: sequence)
         }
         throw Problem.internalError()
     }
@@ -57,7 +58,7 @@ struct ContractRepository: Sendable {
         )
     }
 
-    func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Contract? {
+    func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Contract? {
         let rows =
             forUpdate
             ? try await connection.query("\(unescaped: Self.select) WHERE c.id = \(id) FOR UPDATE OF c", logger: logger)
@@ -67,7 +68,7 @@ struct ContractRepository: Sendable {
     }
 
     /// Whether the deal has a signed contract (the condition of the `contract` stage).
-    func hasSigned(dealID: UUID, on connection: PostgresConnection) async throws -> Bool {
+    func hasSigned(dealID: RecordID, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.query(
             "SELECT 1 FROM contracts WHERE deal_id = \(dealID) AND status = 'signed' LIMIT 1",
             logger: logger
@@ -77,15 +78,8 @@ struct ContractRepository: Sendable {
     }
 
     /// The contracts in `scope` matching `filter`, newest first.
-    func list(
-        _ filter: ContractFilter,
-        scope: DataScope,
-        after cursor: PageCursor?,
-        limit: Int,
-        on connection: PostgresConnection
-    ) async throws
-        -> [Contract]
-    {
+    func list(_ filter: ContractFilter, scope: DataScope, page: PageRequest, on connection: PostgresConnection) async throws -> [Contract] {
+        let cursor = page.cursor
         let rows = try await connection.query(
             """
             \(unescaped: Self.select)
@@ -95,7 +89,7 @@ struct ContractRepository: Sendable {
               AND (\(filter.dealID)::uuid IS NULL OR c.deal_id = \(filter.dealID))
               AND (\(cursor?.createdAt)::timestamptz IS NULL OR (c.created_at, c.id) < (\(cursor?.createdAt), \(cursor?.id)))
             ORDER BY c.created_at DESC, c.id DESC
-            LIMIT \(limit)
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )
@@ -107,13 +101,12 @@ struct ContractRepository: Sendable {
     static func decode(_ row: PostgresRow) throws -> Contract {
         let cells = row.makeRandomAccess()
         let lines = try cells["lines"].decode(String.self)
-        // The table's CHECK constraint admits only known statuses.
-        guard let status = Contract.Status(rawValue: try cells["status"].decode(String.self)) else { throw Problem.internalError() }
+        let status = try Contract.Status(stored: try cells["status"].decode(String.self), column: "contracts.status")
         return Contract(
-            id: try cells["id"].decode(UUID.self),
+            id: try cells["id"].decode(RecordID.self),
             number: try cells["number"].decode(String.self),
-            dealID: try cells["deal_id"].decode(UUID.self),
-            quoteID: try cells["quote_id"].decode(UUID.self),
+            dealID: try cells["deal_id"].decode(RecordID.self),
+            quoteID: try cells["quote_id"].decode(RecordID.self),
             quoteVersion: try cells["quote_version"].decode(Int.self),
             lines: try JSONCoding.decoder.decode([PricedLine].self, from: Data(lines.utf8)),
             amountFen: try cells["amount_fen"].decode(Int64.self),

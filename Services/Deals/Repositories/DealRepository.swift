@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -33,7 +34,7 @@ struct DealRepository: Sendable {
         )
     }
 
-    func find(id: UUID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Deal? {
+    func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Deal? {
         let rows =
             forUpdate
             ? try await connection.query("SELECT \(unescaped: Self.columns) FROM deals WHERE id = \(id) FOR UPDATE", logger: logger)
@@ -55,7 +56,7 @@ struct DealRepository: Sendable {
     }
 
     func appendHistory(
-        dealID: UUID,
+        dealID: RecordID,
         from: DealStage?,
         to: DealStage,
         lostReason: String?,
@@ -74,9 +75,50 @@ struct DealRepository: Sendable {
         )
     }
 
+    /// A deal's stage history, newest first, a page at a time.
+    func history(dealID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [DealStageChange] {
+        let after = page.cursor.map { ($0.createdAt, Self.historyEntryID(in: $0)) }
+        let rows = try await connection.query(
+            """
+            SELECT id, from_stage, to_stage, lost_reason, changed_by, changed_at FROM deal_stage_history
+            WHERE deal_id = \(dealID)
+              AND (\(after?.0)::timestamptz IS NULL OR (changed_at, id) < (\(after?.0), \(after?.1)))
+            ORDER BY changed_at DESC, id DESC
+            LIMIT \(page.fetchLimit)
+            """,
+            logger: logger
+        )
+        var changes: [DealStageChange] = []
+        for try await (id, from, to, lostReason, changedBy, changedAt) in rows.decode((Int64, String?, String, String?, String, Date).self) {
+            changes.append(
+                DealStageChange(
+                    entryID: id,
+                    fromStage: try from.map { text throws(UnknownValue) in try DealStage(stored: text, column: "deal_stage_history.from_stage") },
+                    toStage: try DealStage(stored: to, column: "deal_stage_history.to_stage"),
+                    lostReason: lostReason,
+                    changedBy: changedBy,
+                    changedAt: changedAt
+                )
+            )
+        }
+        return changes
+    }
+
+    /// The page cursor after a history entry: history lines are numbered by a bigint, carried in the cursor's id.
+    static func historyCursor(after change: DealStageChange) -> PageCursor {
+        let n = UInt64(bitPattern: change.entryID)
+        let b = (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * (7 - $0))) }
+        return PageCursor(createdAt: change.changedAt, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])))
+    }
+
+    private static func historyEntryID(in cursor: PageCursor) -> Int64 {
+        let u = cursor.id.uuid
+        return [u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+
     /// The deals in `scope` matching `filter`, newest first.
-    func list(_ filter: DealFilter, scope: DataScope, after cursor: PageCursor?, limit: Int, on connection: PostgresConnection) async throws -> [Deal]
-    {
+    func list(_ filter: DealFilter, scope: DataScope, page: PageRequest, on connection: PostgresConnection) async throws -> [Deal] {
+        let cursor = page.cursor
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM deals
@@ -87,7 +129,7 @@ struct DealRepository: Sendable {
               AND (\(filter.customerID)::text IS NULL OR customer_id = \(filter.customerID))
               AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
-            LIMIT \(limit)
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )
@@ -101,7 +143,7 @@ struct DealRepository: Sendable {
         try await connection.query(
             """
             UPDATE deals SET owner_id = COALESCE(\(ownerID), owner_id), region = \(region), updated_at = now()
-            WHERE customer_id = \(customerID) AND stage NOT IN ('paid', 'lost')
+            WHERE customer_id = \(customerID) AND stage <> ALL(\(DealStageRules.closedStageNames)::text[])
               AND (owner_id IS DISTINCT FROM COALESCE(\(ownerID), owner_id) OR region <> \(region))
             """,
             logger: logger
@@ -112,10 +154,10 @@ struct DealRepository: Sendable {
         let cells = row.makeRandomAccess()
         let stage = try cells["stage"].decode(String.self)
         let lostFrom = try cells["lost_from_stage"].decode(String?.self)
-        // The table's CHECK constraint admits only known stages.
-        guard let dealStage = DealStage(rawValue: stage) else { throw Problem.internalError() }
+        let dealStage = try DealStage(stored: stage, column: "deals.stage")
+        let lostFromStage = try lostFrom.map { text throws(UnknownValue) in try DealStage(stored: text, column: "deals.lost_from_stage") }
         return Deal(
-            id: try cells["id"].decode(UUID.self),
+            id: try cells["id"].decode(RecordID.self),
             customerID: try cells["customer_id"].decode(String.self),
             customerName: try cells["customer_name"].decode(String.self),
             ownerID: try cells["owner_id"].decode(String.self),
@@ -125,38 +167,11 @@ struct DealRepository: Sendable {
             expectedCloseDate: try cells["expected_close_date"].decode(String.self),
             stage: dealStage,
             lostReason: try cells["lost_reason"].decode(String?.self),
-            lostFromStage: lostFrom.flatMap(DealStage.init(rawValue:)),
+            lostFromStage: lostFromStage,
             version: try cells["version"].decode(Int64.self),
             createdBy: try cells["created_by"].decode(String.self),
             createdAt: try cells["created_at"].decode(Date.self),
             updatedAt: try cells["updated_at"].decode(Date.self)
         )
-    }
-}
-
-/// A position in a newest-first list: the last item's creation time and id, as an opaque token.
-struct PageCursor: Sendable, Equatable {
-    var createdAt: Date
-    var id: UUID
-
-    /// base64url of `<microseconds>:<uuid>`, the same shape as the customers list's cursor.
-    var token: String {
-        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    init(createdAt: Date, id: UUID) {
-        self.createdAt = createdAt
-        self.id = id
-    }
-
-    init?(token: String) {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
-        self.init(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
     }
 }

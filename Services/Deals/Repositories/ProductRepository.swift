@@ -29,7 +29,7 @@ struct ProductRepository: Sendable {
             logger: logger
         )
         var products: [Product] = []
-        for try await (id, name, line, price, cost, createdAt) in rows.decode((UUID, String, String, Int64, Int64, Date).self) {
+        for try await (id, name, line, price, cost, createdAt) in rows.decode((RecordID, String, String, Int64, Int64, Date).self) {
             products.append(Product(id: id, name: name, productLine: line, listPriceFen: price, unitCostFen: cost, createdAt: createdAt))
         }
         return products

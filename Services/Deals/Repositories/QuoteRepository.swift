@@ -26,13 +26,13 @@ struct QuoteRepository: Sendable {
         )
     }
 
-    func find(id: UUID, on connection: PostgresConnection) async throws -> Quote.Version? {
+    func find(id: RecordID, on connection: PostgresConnection) async throws -> Quote.Version? {
         let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM quote_versions WHERE id = \(id)", logger: logger)
         for try await row in rows { return try Self.decode(row) }
         return nil
     }
 
-    func find(dealID: UUID, version: Int, on connection: PostgresConnection) async throws -> Quote.Version? {
+    func find(dealID: RecordID, version: Int, on connection: PostgresConnection) async throws -> Quote.Version? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM quote_versions WHERE deal_id = \(dealID) AND version = \(version)",
             logger: logger
@@ -42,7 +42,7 @@ struct QuoteRepository: Sendable {
     }
 
     /// The deal's current (highest) version.
-    func latest(dealID: UUID, on connection: PostgresConnection) async throws -> Quote.Version? {
+    func latest(dealID: RecordID, on connection: PostgresConnection) async throws -> Quote.Version? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM quote_versions WHERE deal_id = \(dealID) ORDER BY version DESC LIMIT 1",
             logger: logger
@@ -52,7 +52,7 @@ struct QuoteRepository: Sendable {
     }
 
     /// Every version of the deal, oldest first.
-    func all(dealID: UUID, on connection: PostgresConnection) async throws -> [Quote.Version] {
+    func all(dealID: RecordID, on connection: PostgresConnection) async throws -> [Quote.Version] {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM quote_versions WHERE deal_id = \(dealID) ORDER BY version",
             logger: logger
@@ -66,8 +66,8 @@ struct QuoteRepository: Sendable {
         let cells = row.makeRandomAccess()
         let lines = try cells["lines"].decode(String.self)
         return Quote.Version(
-            id: try cells["id"].decode(UUID.self),
-            dealID: try cells["deal_id"].decode(UUID.self),
+            id: try cells["id"].decode(RecordID.self),
+            dealID: try cells["deal_id"].decode(RecordID.self),
             version: try cells["version"].decode(Int.self),
             lines: try JSONCoding.decoder.decode([PricedLine].self, from: Data(lines.utf8)),
             totals: Quote.Totals(

@@ -16,13 +16,7 @@ struct ListNotificationsHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try request.requireIdentity()
-        var limit = 50
-        if let text = request.query["limit"] {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw Problem.validation([.init(field: "limit", message: "must be a whole number from 1 to 100")])
-            }
-            limit = value
-        }
+        let limit = try request.limit(default: 50)
         let items = try await postgres.withConnection { connection in
             try await repository.notifications(of: caller.userID, limit: limit, on: connection)
         }

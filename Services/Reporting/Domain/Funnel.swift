@@ -44,6 +44,6 @@ struct Funnel: Sendable, Equatable {
     func conversionFromPrevious(_ stage: Stage) -> String? {
         guard let index = Stage.allCases.firstIndex(of: stage) else { return nil }
         guard index > 0 else { return "100.00" }
-        return ExactPercent.format(Int64(counts[index]), of: Int64(counts[index - 1]))
+        return Ratio.percent(Int64(counts[index]), of: Int64(counts[index - 1]))
     }
 }

@@ -67,7 +67,7 @@ struct ApprovalTimesHandler: Sendable {
                 recalled: figures.recalled,
                 averageWorkingDays: Self.days(figures.averageWorkingDays),
                 medianWorkingDays: Self.days(figures.medianWorkingDays),
-                withinTwoWorkingDays: ExactPercent.format(Int64(figures.withinTwoWorkingDays), of: Int64(decided))
+                withinTwoWorkingDays: Ratio.percent(Int64(figures.withinTwoWorkingDays), of: Int64(decided))
             )
         )
     }

@@ -15,7 +15,7 @@ struct ProductLineMarginsHandler: Sendable {
     let postgres: PostgresClient
     let repository: SalesReportsRepository
 
-    struct Margin: Encodable {
+    struct LineMargin: Encodable {
         var productLine: String
         var revenueFen: Fen
         var costFen: Fen
@@ -37,7 +37,7 @@ struct ProductLineMarginsHandler: Sendable {
     }
 
     struct Margins: Encodable {
-        var items: [Margin]
+        var items: [LineMargin]
     }
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -49,12 +49,12 @@ struct ProductLineMarginsHandler: Sendable {
         }
         let items = totals.map { total in
             let margin = total.revenueFen - total.costFen
-            return Margin(
+            return LineMargin(
                 productLine: total.productLine,
                 revenueFen: total.revenueFen,
                 costFen: total.costFen,
                 grossMarginFen: margin,
-                grossMarginPercent: ExactPercent.format(margin, of: total.revenueFen)
+                grossMarginPercent: Margin.basisPoints(revenueFen: total.revenueFen, costFen: total.costFen).map(Ratio.percentText)
             )
         }
         return try .json(Margins(items: items))

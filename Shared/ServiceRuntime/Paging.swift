@@ -1,0 +1,138 @@
+public import Contracts
+public import Foundation
+
+/// A position in a newest-first list: the last item's creation time and id, as an opaque token.
+///
+/// The token is base64url of `<microseconds since 1970>:<lower-case uuid>`. Parsing is strict: a token this API
+/// could not have written (bad alphabet, a time outside ``validTimes``, a malformed id) is refused, so a tampered
+/// cursor is a 422 and never reaches a database driver with an extreme value.
+public struct PageCursor: Sendable, Equatable {
+    /// The creation time of the last item on the previous page.
+    public var createdAt: Date
+    /// Its id, the tie-breaker between items created in the same microsecond.
+    public var id: UUID
+
+    /// The times a cursor may carry: no record of ours is older than 2000 or newer than 2200.
+    public static let validTimes = Date(timeIntervalSince1970: 946_684_800)...Date(timeIntervalSince1970: 7_258_118_400)
+
+    /// A cursor after the item with this creation time and id.
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The opaque token clients pass back as `cursor`.
+    public var token: String {
+        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
+        return Data("\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Parses a token; `nil` if it is not one this API wrote.
+    public init?(token: String) {
+        guard (1...128).contains(token.utf8.count),
+            token.utf8.allSatisfy({ $0.isBase64URLByte })
+        else { return nil }
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        let createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        guard Self.validTimes.contains(createdAt) else { return nil }
+        self.init(createdAt: createdAt, id: id)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isBase64URLByte: Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
+    }
+}
+
+/// What a list request asks for: how many items, and after which one.
+public struct PageRequest: Sendable, Equatable {
+    /// How many items the page holds at most.
+    public var limit: Int
+    /// Where the previous page ended; `nil` for the first page.
+    public var cursor: PageCursor?
+
+    /// A request for `limit` items after `cursor`.
+    public init(limit: Int, cursor: PageCursor? = nil) {
+        self.limit = limit
+        self.cursor = cursor
+    }
+
+    /// How many rows to fetch: one more than the page, which tells whether another page exists without a second query.
+    public var fetchLimit: Int { limit + 1 }
+}
+
+/// One page of a list as every list endpoint answers it: `{"items": […], "nextCursor": "…" | null}`.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    /// The items of this page.
+    public var items: [Item]
+    /// The token of the next page; `null` on the last page (always present, as the API document says).
+    public var nextCursor: String?
+
+    /// A page with these items and next-page token.
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// The page made from `rows` fetched with ``PageRequest/fetchLimit``: the first `limit` rows, and a cursor after
+    /// the last of them when more rows exist.
+    /// - Parameters:
+    ///   - rows: the rows, newest first, at most `fetchLimit` of them.
+    ///   - request: the page request they were fetched for.
+    ///   - cursor: the cursor after one row.
+    public init(rows: [Item], for request: PageRequest, cursor: (Item) -> PageCursor) {
+        let items = Array(rows.prefix(request.limit))
+        self.init(items: items, nextCursor: rows.count > request.limit ? items.last.map { cursor($0).token } : nil)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+
+    private enum CodingKeys: String, CodingKey { case items, nextCursor }
+}
+
+extension RPCRequest {
+    /// The `limit` and `cursor` query parameters, checked: `limit` a whole number in `1...maxLimit`, `cursor` a token
+    /// this API wrote. Anything else is a 422 naming the parameter.
+    /// - Parameters:
+    ///   - defaultLimit: the page size without `limit`.
+    ///   - maxLimit: the largest page a caller may ask for.
+    public func pageRequest(defaultLimit: Int = 20, maxLimit: Int = 100) throws(Problem) -> PageRequest {
+        var errors: [Problem.FieldError] = []
+        let limit = Self.limit(query["limit"], default: defaultLimit, max: maxLimit, into: &errors)
+        var cursor: PageCursor?
+        if let token = query["cursor"], !token.isEmpty {
+            cursor = PageCursor(token: token)
+            if cursor == nil { errors.append(.init(field: "cursor", message: "is not a cursor this API returned")) }
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        return PageRequest(limit: limit, cursor: cursor)
+    }
+
+    /// The `limit` query parameter of a list that has no cursor: a whole number in `1...maxLimit` (422 otherwise).
+    public func limit(default defaultLimit: Int, max maxLimit: Int = 100) throws(Problem) -> Int {
+        var errors: [Problem.FieldError] = []
+        let limit = Self.limit(query["limit"], default: defaultLimit, max: maxLimit, into: &errors)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        return limit
+    }
+
+    private static func limit(_ text: String?, default defaultLimit: Int, max maxLimit: Int, into errors: inout [Problem.FieldError]) -> Int {
+        guard let text else { return defaultLimit }
+        guard let value = Int(text), (1...maxLimit).contains(value) else {
+            errors.append(.init(field: "limit", message: "must be a whole number from 1 to \(maxLimit)"))
+            return defaultLimit
+        }
+        return value
+    }
+}
