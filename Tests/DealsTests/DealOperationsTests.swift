@@ -304,4 +304,44 @@ struct DealOperationsTests {
             #expect(try body(reopened)["lostReason"] == nil)
         }
     }
+
+    /// A page of `GET /deals/{id}/history` as a client decodes it.
+    struct HistoryPage: Decodable {
+        struct Change: Decodable {
+            var fromStage: DealStage?
+            var toStage: DealStage
+            var lostReason: String?
+            var changedBy: String
+        }
+        var items: [Change]
+        var nextCursor: String?
+    }
+
+    @Test("a deal's stage history reads newest first, a page at a time, only within the caller's scope")
+    func stageHistory() async throws {
+        try await TestSchema.with(migrations: try migrations()) { client, _ in
+            let router = DealsService.rpcRouter(postgres: client, logger: logger)
+            try await seedCustomer(client)
+            let dealID = try #require(try body(await createDeal(router))["id"]?.stringValue)
+            for move in [#"{"stage":"qualified"}"#, #"{"stage":"lost","lostReason":"预算取消"}"#, #"{"stage":"reopen"}"#] {
+                #expect(await router.handle(request(Operation.Deals.changeStage, move, as: rep, id: dealID), logger: logger).status == 200)
+            }
+            let history = GetDealHistoryHandler.operation
+            let first = await router.handle(request(history, as: rep, id: dealID, query: "limit=2"), logger: logger)
+            #expect(first.status == 200, "\(text(first))")
+            let page1 = try JSONCoding.decoder.decode(HistoryPage.self, from: Data(first.body))
+            #expect(page1.items.map(\.toStage) == [.qualified, .lost])
+            #expect(page1.items.map(\.fromStage) == [.lost, .qualified])
+            #expect(page1.items.last?.lostReason == "预算取消")
+            let cursor = try #require(page1.nextCursor)
+            let second = await router.handle(request(history, as: rep, id: dealID, query: "limit=2&cursor=\(cursor)"), logger: logger)
+            let page2 = try JSONCoding.decoder.decode(HistoryPage.self, from: Data(second.body))
+            #expect(page2.items.map(\.toStage) == [.qualified, .lead])
+            #expect(page2.items.map(\.fromStage) == [.lead, nil])
+            #expect(page2.items.allSatisfy { $0.changedBy == "rep-1" })
+            #expect(page2.nextCursor == nil)
+            #expect(await router.handle(request(history, as: otherRep, id: dealID), logger: logger).status == 404)
+            #expect(await router.handle(request(history, as: rep, id: dealID, query: "cursor=bm90LWEtY3Vyc29y"), logger: logger).status == 422)
+        }
+    }
 }
