@@ -1,33 +1,81 @@
+import Foundation
 import Hummingbird
 import Logging
 import Persistence
 import PostgresNIO
 import Testing
+import Yams
 
 @testable import Gateway
 
+/// The API document, parsed by a real YAML parser and held against the code: the routes the gateway registers and the
+/// README's endpoint table.
 @Suite("OpenAPI document")
 struct OpenAPIDocumentTests {
-    /// `METHOD /path` for every operation under `paths:` (path lines are indented 2 spaces, methods 4).
-    static func documentedOperations(_ yaml: String) -> Set<String> {
-        var operations: Set<String> = []
-        var inPaths = false
-        var path: String?
-        let methods: Set = ["get", "post", "put", "patch", "delete", "head", "options"]
-        for line in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.hasPrefix(" ") {
-                inPaths = line == "paths:"
-                continue
-            }
-            guard inPaths else { continue }
-            if line.hasPrefix("  /"), !line.hasPrefix("   ") {
-                path = String(line.dropFirst(2).dropLast())
-            } else if line.hasPrefix("    "), !line.hasPrefix("     "), let path {
-                let key = line.dropFirst(4).prefix { $0 != ":" }
-                if methods.contains(String(key)) { operations.insert("\(key.uppercased()) \(path)") }
+    static let methods = ["get", "post", "put", "patch", "delete"]
+
+    /// One operation of the document.
+    struct DocumentedOperation: Hashable {
+        var method: String
+        var path: String
+        var summary: String
+        var parameters: [String]
+        var responses: Set<String>
+        var isPublic: Bool
+    }
+
+    static func document() throws -> [String: Any] {
+        try #require(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
+    }
+
+    static func operations() throws -> [DocumentedOperation] {
+        let paths = try #require(try document()["paths"] as? [String: Any])
+        var operations: [DocumentedOperation] = []
+        for (path, item) in paths {
+            let item = try #require(item as? [String: Any], "\(path) is not a path item")
+            for method in methods {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let parameters = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { $0["$ref"] as? String ?? $0["name"] as? String }
+                let responses = try #require(operation["responses"] as? [AnyHashable: Any], "\(method) \(path) has no responses")
+                operations.append(
+                    DocumentedOperation(
+                        method: method.uppercased(),
+                        path: path,
+                        summary: operation["summary"] as? String ?? "",
+                        parameters: parameters,
+                        responses: Set(responses.keys.map { "\($0)" }),
+                        isPublic: (operation["security"] as? [Any])?.isEmpty == true
+                    )
+                )
             }
         }
-        return operations
+        return operations.sorted {
+            ($0.path, methods.firstIndex(of: $0.method.lowercased()) ?? 0) < ($1.path, methods.firstIndex(of: $1.method.lowercased()) ?? 0)
+        }
+    }
+
+    @Test("the document is OpenAPI 3.1 and every $ref points at a component that exists")
+    func referencesResolve() throws {
+        let document = try Self.document()
+        #expect(document["openapi"] as? String == "3.1.0")
+        let components = try #require(document["components"] as? [String: [String: Any]])
+        var references: Set<String> = []
+        func collect(_ value: Any) {
+            if let object = value as? [String: Any] {
+                if let reference = object["$ref"] as? String { references.insert(reference) }
+                object.values.forEach(collect)
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        collect(document)
+        #expect(references.count > 20)
+        for reference in references.sorted() {
+            let parts = reference.split(separator: "/").map(String.init)
+            #expect(parts.count == 4 && parts[0] == "#" && parts[1] == "components", "\(reference) is not a component reference")
+            guard parts.count == 4 else { continue }
+            #expect(components[parts[2]]?[parts[3]] != nil, "\(reference) points at nothing")
+        }
     }
 
     @Test("every route the gateway serves is in the document, and every documented route is served")
@@ -40,60 +88,39 @@ struct OpenAPIDocumentTests {
         )
         let router = try GatewayHarness(postgres: postgres).router()
         let served = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
-        let documented = Self.documentedOperations(OpenAPIDocument.yaml)
-        #expect(documented.count > 10)
+        let documented = Set(try Self.operations().map { "\($0.method) \($0.path)" })
+        #expect(documented.count > 40)
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
     }
 
-    @Test("the parser finds paths and methods, so a missing route would be noticed")
-    func parserSeesOperations() {
-        let operations = Self.documentedOperations(OpenAPIDocument.yaml)
-        #expect(operations.contains("POST /api/v1/auth/login"))
-        #expect(operations.contains("PATCH /api/v1/users/{id}"))
-        #expect(operations.contains("POST /api/v1/customers/transfer"))
-        #expect(operations.contains("GET /api/v1/customers/{id}/history"))
-        #expect(operations.contains("POST /api/v1/deals/{id}/quotes"))
-        #expect(operations.contains("POST /api/v1/contracts/{id}/submit"))
-        #expect(operations.contains("POST /api/v1/approvals/{id}/reject"))
-        #expect(operations.contains("PUT /api/v1/approval-policies"))
-        #expect(operations.contains("GET /api/v1/reports/approval-times"))
-        #expect(OpenAPIDocument.yaml.contains("bearerAuth"))
+    @Test("every operation behind the token documents its 401, and every /api/v1 write takes an Idempotency-Key")
+    func operationsDocumentAuthAndIdempotency() throws {
+        for operation in try Self.operations() {
+            let name = "\(operation.method) \(operation.path)"
+            if !operation.isPublic {
+                #expect(operation.responses.contains("401"), "\(name) does not document its 401")
+            }
+            if operation.method != "GET", operation.path.hasPrefix("/api/v1/"), !operation.path.hasPrefix("/api/v1/auth/") {
+                #expect(operation.parameters.contains("#/components/parameters/IdempotencyKey"), "\(name) does not take an Idempotency-Key")
+            }
+        }
     }
 
-    @Test("every operation behind the token documents its 401, and every /api/v1 write takes an Idempotency-Key")
-    func operationsDocumentAuthAndIdempotency() {
-        // An operation's text runs from its method line (indented 4) to the next line indented 4 or less.
-        var operations: [(method: String, path: String, text: [Substring])] = []
-        var inPaths = false
-        var path = ""
-        var current: (method: String, path: String, text: [Substring])?
-        for line in OpenAPIDocument.yaml.split(separator: "\n", omittingEmptySubsequences: false) {
-            let indent = line.prefix { $0 == " " }.count
-            if indent <= 4, let finished = current {
-                operations.append(finished)
-                current = nil
-            }
-            if indent == 0 { inPaths = line == "paths:" }
-            guard inPaths else { continue }
-            if indent == 2 {
-                path = String(line.dropFirst(2).dropLast())
-            } else if indent == 4, let method = line.dropFirst(4).split(separator: ":").first, method != "parameters" {
-                current = (String(method), path, [])
-            } else if indent > 4 {
-                current?.text.append(line)
-            }
-        }
-        #expect(operations.count == Self.documentedOperations(OpenAPIDocument.yaml).count)
-        for operation in operations {
-            let text = operation.text.joined(separator: "\n")
-            let name = "\(operation.method.uppercased()) \(operation.path)"
-            if !text.contains("security: []") {
-                #expect(text.contains("'401'"), "\(name) does not document its 401")
-            }
-            if operation.method != "get", operation.path.hasPrefix("/api/v1/"), !operation.path.hasPrefix("/api/v1/auth/") {
-                #expect(text.contains("parameters/IdempotencyKey"), "\(name) does not take an Idempotency-Key")
-            }
-        }
+    /// The README's endpoint table as the document says it should read.
+    static func endpointTable() throws -> String {
+        let rows = try operations().map { "| `\($0.method)` | `\($0.path)` | \($0.summary.replacingOccurrences(of: "|", with: "\\|")) |" }
+        return (["| method | path | what it does |", "|---|---|---|"] + rows).joined(separator: "\n")
+    }
+
+    @Test("the README's endpoint table lists exactly the documented operations")
+    func readmeMatchesDocument() throws {
+        let readmeURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
+        let readme = try String(contentsOf: readmeURL, encoding: .utf8)
+        let begin = try #require(readme.range(of: "<!-- endpoints: generated from Services/Gateway/openapi.yaml; GatewayTests checks it -->\n"))
+        let end = try #require(readme.range(of: "\n<!-- endpoints: end -->"))
+        let table = String(readme[begin.upperBound..<end.lowerBound])
+        let expected = try Self.endpointTable()
+        #expect(table == expected, "README.md's endpoint table is out of date; replace it with:\n\(expected)")
     }
 }

@@ -36,6 +36,7 @@ struct DealRoutes {
             try await forwarder.forward(request, context: context, operation: Operation.Deals.listDeals, service: service)
         }
         group.get("deals/:id", use: byID(Operation.Deals.getDeal))
+        group.get("deals/:id/history", use: byID("deals.getDealHistory"))
         group.post("deals/:id/stage", use: byID(Operation.Deals.changeStage, readsBody: true))
         group.post("deals/:id/quotes", use: byID(Operation.Deals.createQuoteVersion, readsBody: true))
         group.get("deals/:id/quotes", use: byID(Operation.Deals.listQuoteVersions))
