@@ -1,10 +1,10 @@
-public import Foundation
 public import Contracts
+public import Foundation
 public import NIOCore
 public import PostgresNIO
 
 /// A ``Contracts/RecordID`` binds to and reads from a PostgreSQL `uuid` column, exactly as its UUID does.
-extension RecordID: @retroactive PostgresEncodable, @retroactive PostgresDecodable, @retroactive PostgresNonThrowingEncodable {
+extension RecordID: PostgresEncodable, PostgresDecodable, PostgresNonThrowingEncodable {
     public static var psqlType: PostgresDataType { UUID.psqlType }
     public static var psqlFormat: PostgresFormat { UUID.psqlFormat }
 
