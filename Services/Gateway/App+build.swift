@@ -84,7 +84,7 @@ public enum GatewayService {
     struct API: Sendable {
         let forwarder: RPCForwarder
         let postgres: PostgresClient
-        let repository: IdentityRepository
+        let store: IdentityStore
         let tokens: TokenService
         let hasher: PasswordHasher
         let settings: IdentitySettings
@@ -95,14 +95,19 @@ public enum GatewayService {
             self.postgres = postgres
             self.settings = settings
             self.logger = logger
-            repository = IdentityRepository(logger: logger)
+            store = IdentityStore(logger: logger)
             tokens = TokenService(secret: settings.jwtSecret)
             hasher = PasswordHasher(cost: settings.bcryptCost)
         }
 
         var bootstrap: AdminBootstrap {
-            AdminBootstrap(postgres: postgres, repository: repository, hasher: hasher, password: settings.adminPassword, logger: logger)
+            AdminBootstrap(postgres: postgres, store: store, hasher: hasher, password: settings.adminPassword, logger: logger)
         }
+
+        /// The routes forwarded to the services, one table per service.
+        static let forwardedRoutes = [
+            CustomersRoutes.table, DealsRoutes.table, ApprovalsRoutes.table, NotificationsRoutes.table, ReportingRoutes.table,
+        ]
 
         func add(to router: Router<ServiceRequestContext>) {
             router.add(middleware: ProblemMiddleware())
@@ -113,25 +118,22 @@ public enum GatewayService {
                     body: .init(byteBuffer: .init(string: OpenAPIDocument.yaml))
                 )
             }
-            let auth = AuthRoutes(
+            let identity = IdentityRoutes(
                 postgres: postgres,
-                repository: repository,
+                store: store,
                 tokens: tokens,
                 hasher: hasher,
                 lockout: settings.lockout,
                 logger: logger
             )
-            auth.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self))
+            identity.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self))
             // Every other /api/v1 route needs a bearer token; the middleware applies to routes added after it.
             let api = router.group("api/v1", context: GatewayRequestContext.self)
-                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, repository: repository))
-            auth.addAuthenticated(to: api)
-            AdminRoutes(postgres: postgres, repository: repository, hasher: hasher, logger: logger).add(to: api)
-            CustomerRoutes(forwarder: forwarder).add(to: api)
-            DealRoutes(forwarder: forwarder).add(to: api)
-            ApprovalRoutes(forwarder: forwarder).add(to: api)
-            NotificationRoutes(forwarder: forwarder).add(to: api)
-            ReportRoutes(forwarder: forwarder).add(to: api)
+                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
+            identity.addAuthenticated(to: api)
+            for table in Self.forwardedRoutes {
+                forwarder.add(table, to: api)
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ public import PostgresNIO
 /// The table `idempotency_keys` lives in each service's schema (the persistence kit's migration `kit_0003`). Reusing a key with a
 /// different body is a client error (422), as in the IETF Idempotency-Key draft.
 public enum IdempotentReplies {
-    /// Runs `write` once per `(caller, operation, key)`; without a key it just runs it.
+    /// Runs `write` once per `(caller, operation, key)` of an RPC request; without a key it just runs it.
     /// - Parameters:
     ///   - request: the RPC request; its `x-idempotency-key` header is the key.
     ///   - connection: a connection inside the write's transaction.
@@ -20,18 +20,46 @@ public enum IdempotentReplies {
         logger: Logger,
         write: () async throws -> RPCResponse
     ) async throws -> RPCResponse {
-        guard let key = request.idempotencyKey else { return try await write() }
+        try await run(
+            caller: request.identity?.userID ?? "",
+            operation: request.operation,
+            key: request.idempotencyKey,
+            body: request.body,
+            on: connection,
+            logger: logger,
+            write: write
+        )
+    }
+
+    /// Runs `write` once per `(caller, operation, key)`; without a key it just runs it. For writes that do not
+    /// arrive as an RPC, such as the gateway's own operations.
+    /// - Parameters:
+    ///   - caller: the caller's user id (empty for an anonymous caller).
+    ///   - operation: the operation name, e.g. `gateway.users.create`.
+    ///   - key: the client's `Idempotency-Key`, if any.
+    ///   - body: the request body; a repeat of the key with a different body is a 422.
+    ///   - connection: a connection inside the write's transaction.
+    ///   - write: the write; its reply is stored when it is a success (2xx).
+    public static func run(
+        caller: String,
+        operation: String,
+        key: String?,
+        body: [UInt8],
+        on connection: PostgresConnection,
+        logger: Logger,
+        write: () async throws -> RPCResponse
+    ) async throws -> RPCResponse {
+        guard let key else { return try await write() }
         guard (1...255).contains(key.count) else {
             throw Problem.badRequest("Idempotency-Key must be 1–255 characters.")
         }
-        let caller = request.identity?.userID ?? ""
-        let hash = String(StableHash.fnv1a64(request.body), radix: 16)
+        let hash = String(StableHash.fnv1a64(body), radix: 16)
         // The insert waits for a concurrent transaction holding the same key, so exactly one of two racing
         // requests writes; the other sees its committed reply (or takes over if it rolled back).
         let claimed = try await connection.query(
             """
             INSERT INTO idempotency_keys (caller, operation, key, request_hash, status, body)
-            VALUES (\(caller), \(request.operation), \(key), \(hash), 0, ''::bytea)
+            VALUES (\(caller), \(operation), \(key), \(hash), 0, ''::bytea)
             ON CONFLICT DO NOTHING
             RETURNING 1
             """,
@@ -43,24 +71,24 @@ public enum IdempotentReplies {
             let rows = try await connection.query(
                 """
                 SELECT request_hash, status, body FROM idempotency_keys
-                WHERE caller = \(caller) AND operation = \(request.operation) AND key = \(key)
+                WHERE caller = \(caller) AND operation = \(operation) AND key = \(key)
                 """,
                 logger: logger
             )
-            for try await (storedHash, status, body) in rows.decode((String, Int, Data).self) {
+            for try await (storedHash, status, storedBody) in rows.decode((String, Int, Data).self) {
                 guard storedHash == hash else {
                     throw Problem.validation(
                         [.init(field: "Idempotency-Key", message: "was already used with a different request body")]
                     )
                 }
-                return RPCResponse(status: status, body: Array(body))
+                return RPCResponse(status: status, body: Array(storedBody))
             }
         }
         let response = try await write()
         try await connection.query(
             """
             UPDATE idempotency_keys SET status = \(response.status), body = \(Data(response.body))
-            WHERE caller = \(caller) AND operation = \(request.operation) AND key = \(key)
+            WHERE caller = \(caller) AND operation = \(operation) AND key = \(key)
             """,
             logger: logger
         )

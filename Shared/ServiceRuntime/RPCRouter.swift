@@ -41,42 +41,9 @@ public struct RPCRequest: Sendable {
         return identity
     }
 
-    /// Decodes the JSON body; malformed JSON or a wrong type is a 400 problem that names the field.
+    /// Decodes the JSON body; malformed JSON or a wrong type is a 400 problem that names the field (see ``JSONBody``).
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws(Problem) -> T {
-        do {
-            return try JSONCoding.decoder.decode(T.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw Problem.badRequest(Self.describe(error))
-        } catch {
-            throw Problem.badRequest("The body is not valid JSON.")
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let names = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
-            return names.isEmpty ? "the body" : names.joined(separator: ".")
-        }
-        switch error {
-        case .typeMismatch(let type, let context): return "\(path(context)): expected \(describeType(type))."
-        case .valueNotFound(let type, let context): return "\(path(context)): expected \(describeType(type)), found null."
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return parent == "the body" ? "\(key.stringValue) is required." : "\(parent).\(key.stringValue) is required."
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "The body is not valid JSON." : "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "The body could not be read."
-        }
-    }
-
-    private static func describeType(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type: "an integer"
-        case is Double.Type, is Decimal.Type: "a number"
-        case is Bool.Type: "a boolean"
-        default: type is any Collection.Type ? "an array" : "an object"
-        }
+        try JSONBody.decode(T.self, from: body)
     }
 }
 

@@ -147,6 +147,51 @@ struct IdentityTests {
         }
     }
 
+    @Test("the regions API refuses codes with a double or a trailing hyphen, like the customers service")
+    func regionCodesFollowSharedRule() async throws {
+        try await GatewayHarness.with { _, client in
+            let admin = try #require(try await client.login("admin", GatewayHarness.adminPassword)).access
+            for code in ["a--b", "east-"] {
+                let reply = try await client.call(.post, "/api/v1/regions", token: admin, json: #"{"code":"\#(code)","name":"X"}"#)
+                #expect(reply.status == 422, "\(code)")
+            }
+            #expect(try await client.call(.post, "/api/v1/regions", token: admin, json: #"{"code":"a-b","name":"X"}"#).status == 201)
+        }
+    }
+
+    @Test("PATCH with null clears a nullable field, leaves absent ones, and refuses null for a required one")
+    func patchClearsWithNull() async throws {
+        try await GatewayHarness.with { _, client in
+            let admin = try #require(try await client.login("admin", GatewayHarness.adminPassword)).access
+            let repID = try await Self.createRep(client, admin: admin)
+            let cleared = try await client.call(.patch, "/api/v1/users/\(repID)", token: admin, json: #"{"mobile":null}"#)
+            #expect(cleared.status == 200)
+            #expect(cleared.body["mobile"] == nil)
+            #expect(cleared.body["region"] as? String == "east-china")
+            #expect(cleared.body["version"] as? Int == 2)
+            let refused = try await client.call(.patch, "/api/v1/users/\(repID)", token: admin, json: #"{"displayName":null}"#)
+            #expect(refused.status == 422)
+        }
+    }
+
+    @Test("a role the gateway does not know, read from the database, fails the request instead of becoming rep")
+    func unknownRoleThrows() async throws {
+        try await GatewayHarness.with { harness, client in
+            let admin = try #require(try await client.login("admin", GatewayHarness.adminPassword)).access
+            let logger = Logger(label: "t")
+            // A newer gateway could have written a role this one does not know; the constraint would not allow it here.
+            _ = try await harness.postgres.query("ALTER TABLE users DROP CONSTRAINT users_role_check", logger: logger)
+            _ = try await harness.postgres.query("UPDATE users SET role = 'overlord' WHERE username = 'admin'", logger: logger)
+            let me = try await client.call(.get, "/api/v1/me", token: admin)
+            #expect(me.status == 500)
+            await #expect(throws: UnknownValue.self) {
+                try await harness.postgres.withConnection { connection in
+                    try await harness.api.store.users.credentials(username: "admin", on: connection)
+                }
+            }
+        }
+    }
+
     @Test("a refresh token works once, and not after logout")
     func refreshRotation() async throws {
         try await GatewayHarness.with { _, client in

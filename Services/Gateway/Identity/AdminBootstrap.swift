@@ -1,7 +1,6 @@
 import Contracts
 import Foundation
 import Logging
-import Persistence
 import PostgresNIO
 import ServiceLifecycle
 import ServiceRuntime
@@ -15,7 +14,7 @@ struct AdminBootstrap: Service {
     static let username = "admin"
 
     let postgres: PostgresClient
-    let repository: IdentityRepository
+    let store: IdentityStore
     let hasher: PasswordHasher
     /// `SALESDESK_ADMIN_PASSWORD`; may be `nil` only when users already exist.
     let password: String?
@@ -33,7 +32,7 @@ struct AdminBootstrap: Service {
     /// - Returns: whether this call created the admin.
     @discardableResult
     func createAdminIfNoUsers() async throws -> Bool {
-        let hasUsers = try await postgres.withConnection { try await repository.countUsers(on: $0) > 0 }
+        let hasUsers = try await postgres.withConnection { try await store.users.count(on: $0) > 0 }
         if hasUsers { return false }
         guard let password else {
             throw ConfigurationError(
@@ -45,7 +44,7 @@ struct AdminBootstrap: Service {
         let hash = try await hasher.hash(password)
         let now = Date()
         let admin = User(
-            id: UUID(),
+            id: RecordID(),
             username: Self.username,
             displayName: "Administrator",
             role: .admin,
@@ -60,22 +59,16 @@ struct AdminBootstrap: Service {
         )
         let created = try await postgres.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.admin_bootstrap'))", logger: logger)
-            guard try await repository.countUsers(on: connection) == 0 else { return false }
-            try await repository.insert(admin, passwordHash: hash, on: connection)
-            try await repository.audit(
+            guard try await store.users.count(on: connection) == 0 else { return false }
+            try await store.users.insert(admin, passwordHash: hash, on: connection)
+            try await store.audit.record(
                 actor: nil,
                 action: "user.bootstrap",
-                subject: admin.id.uuidString.lowercased(),
+                subject: admin.id.description,
                 changes: .object([:]),
                 on: connection
             )
-            let event = try EventEnvelope(
-                UserCreated(user: admin.snapshot),
-                source: GatewayService.name,
-                subject: admin.snapshot.id,
-                sequence: admin.version
-            )
-            try await Outbox.append(event, on: connection, logger: logger)
+            try await store.publish(UserCreated(user: admin.snapshot), about: admin, traceparent: nil, on: connection)
             return true
         }
         if created { logger.notice("created the first admin user 'admin' from SALESDESK_ADMIN_PASSWORD") }

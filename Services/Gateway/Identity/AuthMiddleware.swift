@@ -15,7 +15,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     let tokens: TokenService
     let postgres: PostgresClient
-    let repository: IdentityRepository
+    let users: UserRepository
 
     func handle(
         _ request: Request,
@@ -29,18 +29,18 @@ struct AuthMiddleware: RouterMiddleware {
         else {
             throw Problem.unauthorized("Send Authorization: Bearer <accessToken> (from POST /api/v1/auth/login).")
         }
-        guard let claims = await tokens.verify(token), let userID = UUID(uuidString: claims.sub.value) else {
+        guard let claims = await tokens.verify(token), let userID = RecordID(claims.sub.value) else {
             throw Problem.unauthorized("The access token is invalid or expired; log in again or refresh it.")
         }
         let found = try await postgres.withConnection { connection in
-            try await repository.userWithTeam(id: userID, on: connection)
+            try await users.findWithTeam(id: userID, on: connection)
         }
         guard let (user, team) = found, user.active else {
             throw Problem.unauthorized("The account behind this token is no longer active.")
         }
         var context = context
         context.identity = CallerIdentity(user: user, team: team)
-        context.logger[metadataKey: "user"] = "\(user.id.uuidString.lowercased())"
+        context.logger[metadataKey: "user"] = "\(user.id)"
         return try await next(request, context)
     }
 }

@@ -5,27 +5,27 @@ import Hummingbird
 import NIOCore
 import ServiceRuntime
 
-/// Reading JSON bodies and writing JSON answers for the routes the gateway answers itself.
+/// Reading JSON bodies and writing JSON answers at the HTTP edge.
 enum JSONBodies {
     /// The largest body the identity routes accept; their inputs are a few short strings.
     static let maxBytes = 64 * 1024
 
-    /// The raw body, refusing a non-JSON content type (415) or an oversized body (413).
-    static func bytes(of request: Request) async throws -> [UInt8] {
+    /// The raw body, refusing a non-JSON content type (415) or a body over `limit` bytes (413).
+    static func bytes(of request: Request, limit: Int = maxBytes) async throws -> [UInt8] {
         if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw Problem(title: "Unsupported media type", status: 415, detail: "Send the body as application/json.")
         }
         do {
-            var buffer = try await request.body.collect(upTo: maxBytes)
+            var buffer = try await request.body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Problem.payloadTooLarge(limit: maxBytes)
+            throw Problem.payloadTooLarge(limit: limit)
         }
     }
 
-    /// Decodes the body as `T`; malformed JSON or wrong types answer 400.
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(Problem) -> T {
-        try RPCRequest(operation: "", body: bytes).decode(T.self)
+    /// The body decoded as `T`, or a 400 problem naming the field (see ``ServiceRuntime/JSONBody``).
+    static func decode<T: Decodable>(_ type: T.Type = T.self, from request: Request) async throws -> T {
+        try JSONBody.decode(T.self, from: try await bytes(of: request))
     }
 
     /// A JSON response.
@@ -33,7 +33,7 @@ enum JSONBodies {
         try response(RPCResponse.json(value, status: status.code))
     }
 
-    /// An answer built like an RPC reply (what ``IdempotentReplies`` stores) as an HTTP response.
+    /// A reply as ``ServiceRuntime/IdempotentReplies`` stores it, as an HTTP response.
     static func response(_ reply: RPCResponse) -> Response {
         Response(
             status: .init(code: reply.status),
@@ -41,19 +41,4 @@ enum JSONBodies {
             body: .init(byteBuffer: ByteBuffer(bytes: reply.body))
         )
     }
-}
-
-/// One page of a list.
-struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
-    var items: [Item]
-    var nextCursor: String?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        // Always present, `null` on the last page, as the OpenAPI document says.
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-
-    private enum CodingKeys: String, CodingKey { case items, nextCursor }
 }

@@ -20,31 +20,16 @@ struct RPCForwarder: Sendable {
     /// The largest request body the API accepts.
     static let maxBodyBytes = 1_048_576
 
-    func forward(
-        _ request: Request,
-        context: GatewayRequestContext,
-        operation: String,
-        service: String,
-        pathID: String? = nil,
-        readsBody: Bool = false
-    ) async throws -> Response {
+    /// Forwards one HTTP call: the caller's identity, `Idempotency-Key`, query, path id, trace context and (when
+    /// the route reads one) the JSON body travel to the route's service; its reply becomes the response.
+    func forward(_ request: Request, context: GatewayRequestContext, route: ForwardedRoute) async throws -> Response {
         // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
         // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
         let identityHeaders = try context.requireIdentity().headers
-        var body: [UInt8] = []
-        if readsBody {
-            if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-                return ProblemResponse.make(
-                    Problem(title: "Unsupported media type", status: 415, detail: "Send the body as application/json.")
-                )
-            }
-            do {
-                var buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch let error as HTTPError where error.status == .contentTooLarge {
-                return ProblemResponse.make(.payloadTooLarge(limit: Self.maxBodyBytes))
-            }
-        }
+        let body = route.readsBody ? try await JSONBodies.bytes(of: request, limit: Self.maxBodyBytes) : []
+        let operation = route.operation
+        let service = route.service
+        let pathID = context.parameters.get("id")
         var headers = identityHeaders
         if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
         if let query = request.uri.query, !query.isEmpty { headers[RPC.Header.query] = query }
@@ -71,6 +56,55 @@ struct RPCForwarder: Sendable {
                 logger.warning("rpc failed", metadata: ["operation": "\(operation)", "error": "\(error)"])
                 return ProblemResponse.make(.unavailable("The \(service) service is unreachable right now (\(error)); retry shortly."))
             }
+        }
+    }
+}
+
+/// One HTTP route the gateway forwards as an RPC to the service that owns the data. A `:id` in the path travels
+/// as the path id (``Contracts/RPC/Header/pathID``).
+///
+/// Each target service has a table of these (`CustomersRoutes`, `DealsRoutes`, …); a forwarded endpoint is one line.
+struct ForwardedRoute: Sendable {
+    let method: HTTPRequest.Method
+    /// The path under `/api/v1`, in Hummingbird's syntax (`deals/:id/quotes`).
+    let path: String
+    /// The RPC operation, `<service>.<verb>`.
+    let operation: String
+    /// Whether the JSON body is read and sent; the others send none.
+    let readsBody: Bool
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ operation: String, readsBody: Bool = false) {
+        self.method = method
+        self.path = path
+        self.operation = operation
+        self.readsBody = readsBody
+    }
+
+    /// The service that answers: operations are named `<service>.<verb>`, and the service's queue is named after it.
+    var service: String { String(operation.prefix { $0 != "." }) }
+
+    /// Registers `routes` on `group`, each answered by `forward`.
+    ///
+    /// The order of the routes does not matter: Hummingbird's trie router tries a constant segment before a
+    /// `:parameter`, so `customers/transfer` is never read as `customers/:id`.
+    static func add(
+        _ routes: [ForwardedRoute],
+        to group: RouterGroup<GatewayRequestContext>,
+        forward: @escaping @Sendable (ForwardedRoute, Request, GatewayRequestContext) async throws -> Response
+    ) {
+        for route in routes {
+            group.on(RouterPath(route.path), method: route.method) { request, context in
+                try await forward(route, request, context)
+            }
+        }
+    }
+}
+
+extension RPCForwarder {
+    /// Registers `routes` on `group` (which must sit behind ``AuthMiddleware``), forwarded by this forwarder.
+    func add(_ routes: [ForwardedRoute], to group: RouterGroup<GatewayRequestContext>) {
+        ForwardedRoute.add(routes, to: group) { route, request, context in
+            try await forward(request, context: context, route: route)
         }
     }
 }

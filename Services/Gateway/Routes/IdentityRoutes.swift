@@ -1,0 +1,136 @@
+import Contracts
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceRuntime
+
+/// The operations the gateway answers itself: `/api/v1/auth/*`, `/api/v1/me`, and the admin API `/api/v1/users`
+/// and `/api/v1/regions`. Each route reads the HTTP request and writes the response; the handlers in `Operations/`
+/// do the work.
+///
+/// Unlike the forwarded routes these are not one table: each handler takes its own typed input.
+struct IdentityRoutes: Sendable {
+    let login: LoginHandler
+    let refresh: RefreshHandler
+    let logout: LogoutHandler
+    let me: MeHandler
+    let createUser: CreateUserHandler
+    let listUsers: ListUsersHandler
+    let getUser: GetUserHandler
+    let updateUser: UpdateUserHandler
+    let deactivateUser: DeactivateUserHandler
+    let createRegion: CreateRegionHandler
+    let listRegions: ListRegionsHandler
+
+    init(postgres: PostgresClient, store: IdentityStore, tokens: TokenService, hasher: PasswordHasher, lockout: LockoutPolicy, logger: Logger) {
+        login = LoginHandler(postgres: postgres, store: store, tokens: tokens, hasher: hasher, lockout: lockout, logger: logger)
+        refresh = RefreshHandler(postgres: postgres, store: store, tokens: tokens, logger: logger)
+        logout = LogoutHandler(postgres: postgres, store: store)
+        me = MeHandler(postgres: postgres, store: store)
+        createUser = CreateUserHandler(postgres: postgres, store: store, hasher: hasher, logger: logger)
+        listUsers = ListUsersHandler(postgres: postgres, store: store)
+        getUser = GetUserHandler(postgres: postgres, store: store)
+        updateUser = UpdateUserHandler(postgres: postgres, store: store, hasher: hasher, logger: logger)
+        deactivateUser = DeactivateUserHandler(postgres: postgres, store: store, logger: logger)
+        createRegion = CreateRegionHandler(postgres: postgres, store: store, logger: logger)
+        listRegions = ListRegionsHandler(postgres: postgres, store: store)
+    }
+
+    /// Routes that work without a token.
+    func addPublic(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("auth/login") { request, context in
+            let credentials = try await JSONBodies.decode(LoginHandler.Credentials.self, from: request)
+            switch try await login(credentials, address: context.clientAddress, traceparent: request.headers[.traceparent]) {
+            case .session(let session):
+                return try JSONBodies.response(session)
+            case .locked(let seconds):
+                var response = ProblemResponse.make(
+                    Problem(
+                        type: "https://salesdesk.example/problems/locked",
+                        title: "Too many failed logins",
+                        status: 429,
+                        detail: "Too many failed logins for this account or address; try again in \(seconds / 60 + 1) minutes."
+                    )
+                )
+                response.headers[.retryAfter] = String(seconds)
+                return response
+            }
+        }
+        group.post("auth/refresh") { request, _ in
+            try JSONBodies.response(try await refresh(try await JSONBodies.decode(from: request)))
+        }
+    }
+
+    /// Routes behind ``AuthMiddleware``; `users` and `regions` are for admins only.
+    func addAuthenticated(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("auth/logout") { request, context in
+            let caller = try context.requireIdentity()
+            let bytes = try await JSONBodies.bytes(of: request)
+            let body = bytes.isEmpty ? LogoutHandler.Body(refreshToken: nil) : try JSONBody.decode(LogoutHandler.Body.self, from: bytes)
+            try await logout(body, caller: caller)
+            return Response(status: .noContent)
+        }
+        group.get("me") { _, context in
+            try JSONBodies.response(try await me(caller: try context.requireIdentity()))
+        }
+
+        group.post("users") { request, context in
+            let admin = try context.requireAdmin()
+            let body = try await JSONBodies.bytes(of: request)
+            let input = try JSONBody.decode(NewUser.self, from: body)
+            return JSONBodies.response(try await createUser(input, WriteRequest(admin, body: body, of: request)))
+        }
+        group.get("users") { request, context in
+            _ = try context.requireAdmin()
+            let query = request.uri.queryParameters
+            return try JSONBodies.response(try await listUsers(limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init)))
+        }
+        group.get("users/:id") { _, context in
+            _ = try context.requireAdmin()
+            return try JSONBodies.response(try await getUser(id: try Self.userID(context)))
+        }
+        group.patch("users/:id") { request, context in
+            let admin = try context.requireAdmin()
+            let id = try Self.userID(context)
+            let body = try await JSONBodies.bytes(of: request)
+            let patch = try JSONBody.decode(UserPatch.self, from: body)
+            return JSONBodies.response(try await updateUser(id: id, patch, WriteRequest(admin, body: body, of: request)))
+        }
+        group.post("users/:id/deactivate") { request, context in
+            let admin = try context.requireAdmin()
+            let id = try Self.userID(context)
+            return JSONBodies.response(try await deactivateUser(id: id, WriteRequest(admin, body: [], of: request)))
+        }
+        group.post("regions") { request, context in
+            let admin = try context.requireAdmin()
+            let body = try await JSONBodies.bytes(of: request)
+            let input = try JSONBody.decode(NewRegion.self, from: body)
+            return JSONBodies.response(try await createRegion(input, WriteRequest(admin, body: body, of: request)))
+        }
+        group.get("regions") { _, context in
+            _ = try context.requireAdmin()
+            return try JSONBodies.response(try await listRegions())
+        }
+    }
+
+    /// The `{id}` of a user route; text that is not an id names no user.
+    private static func userID(_ context: GatewayRequestContext) throws(Problem) -> RecordID {
+        guard let text = context.parameters.get("id"), let id = RecordID(text) else {
+            throw Problem.notFound("No such user.")
+        }
+        return id
+    }
+}
+
+extension WriteRequest {
+    /// A write by `caller` with `body`, taking the `Idempotency-Key` and trace context from the HTTP request.
+    fileprivate init(_ caller: CallerIdentity, body: [UInt8], of request: Request) {
+        self.init(
+            caller: caller,
+            body: body,
+            idempotencyKey: request.headers[.idempotencyKey],
+            traceparent: request.headers[.traceparent]
+        )
+    }
+}
