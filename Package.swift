@@ -17,6 +17,7 @@ let extraDependencies: [String: [Target.Dependency]] = [
     "Gateway": [
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "Yams", package: "Yams"),
     ],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -206,6 +207,7 @@ let package = Package(
                 name: "GatewayTests",
                 dependencies: [
                     "Gateway", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    "Customers", "Deals", "Approvals", "Notifications", "Reporting",
                     .product(name: "JWTKit", package: "jwt-kit"),
                     .product(name: "Yams", package: "Yams"),
                     .product(name: "Hummingbird", package: "hummingbird"),

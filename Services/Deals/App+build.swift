@@ -23,7 +23,7 @@ public enum DealsService {
         router.on(Operation.Deals.listProducts, ListProductsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.createDeal, CreateDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.getDeal, GetDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
-        router.on(Operation.Deals.getDealHistory, GetDealHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(GetDealHistoryHandler.operation, GetDealHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listDeals, ListDealsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.changeStage, ChangeStageHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.createQuoteVersion, CreateQuoteVersionHandler(postgres: postgres, store: store, logger: logger).callAsFunction)

@@ -29,7 +29,7 @@ public enum GatewayService {
         var rpcConfiguration = context.amqpConfiguration
         rpcConfiguration.connectionName = "gateway-rpc"
         let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
-        let api = API(
+        let api = try API(
             forwarder: RPCForwarder(client: client, timeout: .milliseconds(timeoutMS), logger: context.logger),
             postgres: context.postgres,
             settings: settings,
@@ -89,8 +89,12 @@ public enum GatewayService {
         let hasher: PasswordHasher
         let settings: IdentitySettings
         let logger: Logger
+        /// The routes forwarded to the services, as the API document declares them (`x-rpc`).
+        let forwardedRoutes: [ForwardedRoute]
 
-        init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, logger: Logger) {
+        /// - Throws: ``ForwardedRoute/DocumentError`` when the bundled API document does not give the routes.
+        init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, logger: Logger) throws {
+            forwardedRoutes = try ForwardedRoute.routes(in: OpenAPIDocument.yaml)
             self.forwarder = forwarder
             self.postgres = postgres
             self.settings = settings
@@ -103,11 +107,6 @@ public enum GatewayService {
         var bootstrap: AdminBootstrap {
             AdminBootstrap(postgres: postgres, store: store, hasher: hasher, password: settings.adminPassword, logger: logger)
         }
-
-        /// The routes forwarded to the services, one table per service.
-        static let forwardedRoutes = [
-            CustomersRoutes.table, DealsRoutes.table, ApprovalsRoutes.table, NotificationsRoutes.table, ReportingRoutes.table,
-        ]
 
         func add(to router: Router<ServiceRequestContext>) {
             router.add(middleware: ProblemMiddleware())
@@ -131,9 +130,7 @@ public enum GatewayService {
             let api = router.group("api/v1", context: GatewayRequestContext.self)
                 .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
             identity.addAuthenticated(to: api)
-            for table in Self.forwardedRoutes {
-                forwarder.add(table, to: api)
-            }
+            forwarder.add(forwardedRoutes, to: api)
         }
     }
 }

@@ -40,7 +40,6 @@ public enum Operation {
         public static let createDeal = "deals.createDeal"
         public static let listDeals = "deals.listDeals"
         public static let getDeal = "deals.getDeal"
-        public static let getDealHistory = "deals.getDealHistory"
         public static let changeStage = "deals.changeStage"
         public static let createQuoteVersion = "deals.createQuoteVersion"
         public static let listQuoteVersions = "deals.listQuoteVersions"

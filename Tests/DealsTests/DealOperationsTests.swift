@@ -326,7 +326,7 @@ struct DealOperationsTests {
             for move in [#"{"stage":"qualified"}"#, #"{"stage":"lost","lostReason":"预算取消"}"#, #"{"stage":"reopen"}"#] {
                 #expect(await router.handle(request(Operation.Deals.changeStage, move, as: rep, id: dealID), logger: logger).status == 200)
             }
-            let history = Operation.Deals.getDealHistory
+            let history = GetDealHistoryHandler.operation
             let first = await router.handle(request(history, as: rep, id: dealID, query: "limit=2"), logger: logger)
             #expect(first.status == 200, "\(text(first))")
             let page1 = try JSONCoding.decoder.decode(HistoryPage.self, from: Data(first.body))

@@ -29,7 +29,7 @@ struct GatewayHarness: Sendable {
         ])
         let logger = Logger(label: "test.gateway")
         let client = AMQPRPCClient(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/test"), logger: logger)
-        api = GatewayService.API(
+        api = try GatewayService.API(
             forwarder: RPCForwarder(client: client, timeout: .seconds(1), logger: logger),
             postgres: postgres,
             settings: try GatewayService.IdentitySettings(configuration),

@@ -7,6 +7,9 @@ import ServiceRuntime
 /// `deals.getDealHistory` (path id = deal id): the deal's stage history, newest first, a page at a time (`limit`,
 /// `cursor`), if the deal is in the caller's scope (404 otherwise).
 struct GetDealHistoryHandler: Sendable {
+    /// The operation this handler answers; `openapi.yaml` routes `GET /deals/{id}/history` to it (`x-rpc`).
+    static let operation = "deals.getDealHistory"
+
     let postgres: PostgresClient
     let store: DealsStore
     let logger: Logger

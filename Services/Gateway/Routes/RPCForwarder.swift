@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceRuntime
+import Yams
 
 /// Turns an HTTP call into an AMQP RPC to the owning service and its reply into the HTTP response.
 ///
@@ -63,7 +64,8 @@ struct RPCForwarder: Sendable {
 /// One HTTP route the gateway forwards as an RPC to the service that owns the data. A `:id` in the path travels
 /// as the path id (``Contracts/RPC/Header/pathID``).
 ///
-/// Each target service has a table of these (`CustomersRoutes`, `DealsRoutes`, …); a forwarded endpoint is one line.
+/// The routes come from the API document: every operation with an `x-rpc` extension is one (see
+/// ``routes(in:)``), so a forwarded endpoint is declared once, in `openapi.yaml`.
 struct ForwardedRoute: Sendable {
     let method: HTTPRequest.Method
     /// The path under `/api/v1`, in Hummingbird's syntax (`deals/:id/quotes`).
@@ -82,6 +84,35 @@ struct ForwardedRoute: Sendable {
 
     /// The service that answers: operations are named `<service>.<verb>`, and the service's queue is named after it.
     var service: String { String(operation.prefix { $0 != "." }) }
+
+    /// The forwarded routes the API document declares: each operation under `/api/v1/` with an `x-rpc: <operation>`,
+    /// its `{id}` as Hummingbird's `:id`, reading the body when the operation has a `requestBody`.
+    /// - Throws: ``DocumentError`` when the document does not parse or an `x-rpc` is not `<service>.<verb>`.
+    static func routes(in document: String) throws -> [ForwardedRoute] {
+        guard let root = try Yams.load(yaml: document) as? [String: Any], let paths = root["paths"] as? [String: Any] else {
+            throw DocumentError(reason: "the document has no paths")
+        }
+        var routes: [ForwardedRoute] = []
+        for (path, item) in paths {
+            guard let item = item as? [String: Any] else { continue }
+            for (name, method) in [("get", HTTPRequest.Method.get), ("post", .post), ("put", .put), ("patch", .patch), ("delete", .delete)] {
+                guard let operation = item[name] as? [String: Any], let rpc = operation["x-rpc"] as? String else { continue }
+                let parts = rpc.split(separator: ".")
+                guard path.hasPrefix("/api/v1/"), parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
+                    throw DocumentError(reason: "\(name.uppercased()) \(path): x-rpc '\(rpc)' must be <service>.<verb> under /api/v1/")
+                }
+                let route = path.dropFirst("/api/v1/".count).replacingOccurrences(of: "{id}", with: ":id")
+                routes.append(ForwardedRoute(method, route, rpc, readsBody: operation["requestBody"] != nil))
+            }
+        }
+        return routes.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }
+    }
+
+    /// The API document cannot give the routes.
+    struct DocumentError: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "openapi.yaml: \(reason)" }
+    }
 
     /// Registers `routes` on `group`, each answered by `forward`.
     ///
