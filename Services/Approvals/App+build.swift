@@ -1,6 +1,7 @@
 import Contracts
 public import Foundation
 public import Logging
+import Persistence
 public import PostgresNIO
 public import ServiceRuntime
 
@@ -17,7 +18,7 @@ public enum ApprovalsService {
     /// The service's operations, wired to its repositories.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
         let approvals = PostgresApprovalRepository(logger: logger)
-        let org = PostgresOrgReplicaRepository(logger: logger)
+        let org = OrgReplica(logger: logger)
         var router = RPCRouter()
         router.on(Operation.Approvals.list, ListApprovalsHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
         router.on(Operation.Approvals.get, GetApprovalHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
@@ -37,10 +38,10 @@ public enum ApprovalsService {
 
     /// The event handlers, by event type: the org replica and the start of an approval.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
-        let org = PostgresOrgReplicaRepository(logger: logger)
+        let org = OrgReplica(logger: logger)
         let submitted = ContractSubmittedHandler(approvals: PostgresApprovalRepository(logger: logger), org: org)
         var registry = EventHandlerRegistry()
-        registry.registerUserReplica(org)
+        registry.registerOrgReplica(org)
         registry.register(ContractSubmitted.self, handler: submitted.callAsFunction)
         return registry
     }

@@ -1,6 +1,7 @@
 import Contracts
 public import Foundation
 public import Logging
+import Persistence
 public import PostgresNIO
 public import ServiceRuntime
 
@@ -16,7 +17,7 @@ public enum CustomersService {
     /// The service's operations, wired to its repositories.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
         let repository = PostgresCustomerRepository(logger: logger)
-        let users = PostgresUserReplicaRepository(logger: logger)
+        let users = OrgReplica(logger: logger)
         var router = RPCRouter()
         router.on(
             Operation.Customers.create,
@@ -39,7 +40,7 @@ public enum CustomersService {
     /// The event handlers, by event type: the org replica that owner rules consult.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         var registry = EventHandlerRegistry()
-        registry.registerUserReplica(PostgresUserReplicaRepository(logger: logger))
+        registry.registerOrgReplica(OrgReplica(logger: logger))
         return registry
     }
 

@@ -3,6 +3,7 @@ import Contracts
 public import Foundation
 import Hummingbird
 import Logging
+import Persistence
 import PostgresNIO
 public import ServiceRuntime
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Contracts
 public import Foundation
 public import Logging
+import Persistence
 public import PostgresNIO
 import ServiceLifecycle
 public import ServiceRuntime
@@ -35,7 +36,7 @@ public enum NotificationsService {
         let repository = NotificationRepository(logger: logger)
         let approvals = ApprovalNotificationsHandler(repository: repository, wecomConfigured: wecomConfigured)
         var registry = EventHandlerRegistry()
-        registry.registerUserReplica(ContactsReplica(repository: repository))
+        registry.registerOrgReplica(OrgReplica(logger: logger))
         registry.register(ApprovalStepAssigned.self, handler: approvals.stepAssigned)
         registry.register(ApprovalCompleted.self, handler: approvals.completed)
         return registry

@@ -24,7 +24,7 @@ public enum ReportingService {
         registry.register(CustomerCreated.self, handler: customers.created)
         registry.register(CustomerUpdated.self, handler: customers.updated)
         registry.register(CustomerTransferred.self, handler: customers.transferred)
-        registry.registerUserReplica(UserProjectionReplica(log: log, projections: projections))
+        registry.registerOrgReplica(OrgReplica(logger: logger)) { envelope, connection in try await log.record(envelope, on: connection) }
         registry.register(ContractSubmitted.self, handler: contracts.submitted)
         registry.register(ContractSigned.self, handler: contracts.signed)
         registry.register(DealStageChanged.self, handler: DealStageChangedHandler(log: log, projections: projections).callAsFunction)

@@ -55,12 +55,13 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
 /// ``Inbox``, ``IdempotencyKeys``) come first, then the service's migrations in id order, each in its own transaction together with its
 /// `schema_migrations` row, so a failed migration leaves no trace and is retried on the next start.
 public struct Migrator: Sendable {
-    /// The migrations every SalesDesk schema gets before the service's own: the outbox, the inbox and the
-    /// replies kept for `Idempotency-Key`s.
+    /// The migrations every SalesDesk schema gets before the service's own: the outbox, the inbox, the replies
+    /// kept for `Idempotency-Key`s and the org replica.
     public static let kitMigrations: [Migration] = [
         Migration(id: "kit_0001_outbox", sql: Outbox.tableSQL),
         Migration(id: "kit_0002_inbox", sql: Inbox.tableSQL),
         Migration(id: "kit_0003_idempotency_keys", sql: IdempotencyKeys.tableSQL),
+        Migration(id: "kit_0004_org_replica", sql: OrgReplica.tableSQL),
     ]
 
     private let client: PostgresClient

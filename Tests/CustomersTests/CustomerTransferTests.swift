@@ -139,7 +139,7 @@ struct CustomerTransferTests {
     func replicaOrder() async throws {
         try await TestSchema.with(migrations: try migrations()) { client, _ in
             let org = try await OrgFixture.seed(client)
-            let repository = PostgresUserReplicaRepository(logger: OrgFixture.logger)
+            let repository = OrgReplica(logger: OrgFixture.logger)
             // v3 (moved to north-china) arrives before v2 (deactivated in east-china): v2 changes nothing.
             try await org.apply(
                 UserUpdated(user: OrgFixture.user("rep-2", .rep, "north-china", supervisor: "rm-north", version: 3), changedFields: ["region"]),
@@ -151,7 +151,7 @@ struct CustomerTransferTests {
                 subject: "rep-2",
                 sequence: 2
             )
-            let user = try await client.withConnection { try await repository.find(id: "rep-2", on: $0) }
+            let user = try await client.withConnection { try await repository.user(id: "rep-2", on: $0) }.map(ReplicatedUser.init)
             #expect(user == ReplicatedUser(id: "rep-2", role: .rep, region: "north-china", supervisorID: "rm-north", active: true))
             // Now rm-north may assign rep-2, rm-east may not.
             #expect(await org.call(Operation.Customers.transfer, as: "rm-north", #"{"fromUserId":"rep-north","toUserId":"rep-2"}"#).status == 200)

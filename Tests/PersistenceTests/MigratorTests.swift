@@ -102,7 +102,8 @@ struct MigratorTests {
             let rows = try await database.client.query("SELECT id FROM schema_migrations ORDER BY applied_at, id", logger: database.logger)
             var ids: [String] = []
             for try await id in rows.decode(String.self) { ids.append(id) }
-            #expect(ids == ["kit_0001_outbox", "kit_0002_inbox", "kit_0003_idempotency_keys", "0001_create_customers", "0002_add_grade"])
+            #expect(ids == Migrator.kitMigrations.map(\.id) + ["0001_create_customers", "0002_add_grade"])
+            #expect(ids.starts(with: ["kit_0001_outbox", "kit_0002_inbox", "kit_0003_idempotency_keys", "kit_0004_org_replica"]))
             // Unqualified names resolve to the test schema through search_path.
             try await database.client.query("INSERT INTO customers (id, name) VALUES (\(UUID()), 'ACME')", logger: database.logger)
             #expect(

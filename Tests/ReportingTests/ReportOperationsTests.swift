@@ -452,7 +452,7 @@ struct ReportOperationsTests {
             for try await count in rows.decode(Int64.self) { logged = count }
             // Two user events, two distinct contract.signed ids and the deactivation; the repeated id once.
             #expect(logged == 5)
-            let active = try await client.query("SELECT active FROM user_projection WHERE id = 'rep-1'", logger: logger)
+            let active = try await client.query("SELECT active FROM org_replica WHERE id = 'rep-1'", logger: logger)
             for try await flag in active.decode(Bool.self) { #expect(flag == false) }
         }
     }

@@ -10,6 +10,19 @@ public struct OrgUser: Sendable, Equatable {
     public var mobile: String?
     public var active: Bool
 
+    /// The user as the org replica keeps them.
+    public init(_ user: UserSnapshot) {
+        self.init(
+            id: user.id,
+            role: user.role,
+            region: user.region,
+            supervisorID: user.supervisorID,
+            displayName: user.displayName,
+            mobile: user.mobile,
+            active: user.active
+        )
+    }
+
     public init(id: String, role: Role, region: String?, supervisorID: String?, displayName: String, mobile: String?, active: Bool) {
         self.id = id
         self.role = role

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// `contract.submitted` → a pending approval under the current policy, step 0 assigned, and
@@ -10,7 +11,7 @@ import PostgresNIO
 /// `contract.submitted` for a contract that is still being approved (it is logged and skipped).
 struct ContractSubmittedHandler: Sendable {
     let approvals: any ApprovalRepository
-    let org: any OrgReplicaRepository
+    let org: OrgReplica
 
     func callAsFunction(_ contract: ContractSubmitted, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let policy = try await approvals.currentPolicy(on: connection)
@@ -33,7 +34,7 @@ struct ContractSubmittedHandler: Sendable {
             requestedAt: now
         )
         try await events.append(requested, to: &approval, at: now)
-        try await events.assignCurrentStep(of: &approval, chart: try await org.chart(on: connection), at: now)
+        try await events.assignCurrentStep(of: &approval, chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)), at: now)
         try await approvals.update(approval, on: connection)
     }
 }

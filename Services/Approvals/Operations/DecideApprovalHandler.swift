@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -16,7 +17,7 @@ struct DecideApprovalHandler: Sendable {
     let outcome: ApprovalOutcome
     let postgres: PostgresClient
     let approvals: any ApprovalRepository
-    let org: any OrgReplicaRepository
+    let org: OrgReplica
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -54,7 +55,11 @@ struct DecideApprovalHandler: Sendable {
                 try await events.append(stepDecided, to: &approval, at: now)
                 if approval.status == .pending {
                     do {
-                        try await events.assignCurrentStep(of: &approval, chart: try await org.chart(on: connection), at: now)
+                        try await events.assignCurrentStep(
+                            of: &approval,
+                            chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)),
+                            at: now
+                        )
                     } catch let error as NoApprover {
                         throw Problem.conflict("Nobody can approve the next step: \(error). Ask an admin to fix the org chart.")
                     }

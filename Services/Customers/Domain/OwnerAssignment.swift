@@ -9,6 +9,11 @@ public struct ReplicatedUser: Sendable, Equatable {
     public var supervisorID: String?
     public var active: Bool
 
+    /// The user as the org replica keeps them.
+    public init(_ user: UserSnapshot) {
+        self.init(id: user.id, role: user.role, region: user.region, supervisorID: user.supervisorID, active: user.active)
+    }
+
     public init(id: String, role: Role, region: String?, supervisorID: String?, active: Bool) {
         self.id = id
         self.role = role

@@ -13,7 +13,7 @@ import ServiceRuntime
 struct CreateCustomerHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
-    let users: any UserReplicaRepository
+    let users: OrgReplica
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -38,7 +38,7 @@ struct CreateCustomerHandler: Sendable {
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
                 if ownerID != scope.caller.userID {
-                    let user = try await users.find(id: ownerID, on: connection)
+                    let user = try await users.user(id: ownerID, on: connection).map(ReplicatedUser.init)
                     try OwnerAssignment.check(ownerID, user: user, scope: scope, field: "ownerId")
                 }
                 guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {

@@ -16,7 +16,7 @@ import ServiceRuntime
 struct TransferCustomersHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
-    let users: any UserReplicaRepository
+    let users: OrgReplica
     let logger: Logger
 
     /// Bounds one transaction's locks and events; a larger move is a few requests, or `fromUserId`.
@@ -59,7 +59,7 @@ struct TransferCustomersHandler: Sendable {
         return try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) {
                 if toUserID != scope.caller.userID {
-                    let user = try await users.find(id: toUserID, on: connection)
+                    let user = try await users.user(id: toUserID, on: connection).map(ReplicatedUser.init)
                     try OwnerAssignment.check(toUserID, user: user, scope: scope, field: "toUserId")
                 }
                 let customers: [Customer]

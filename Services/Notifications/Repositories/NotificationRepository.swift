@@ -34,7 +34,7 @@ public struct InAppNotification: Codable, Sendable, Equatable {
     }
 }
 
-/// The notifications schema: contacts, approval summaries, the in-app inbox and push deliveries.
+/// The notifications schema: contacts (from the org replica), approval summaries, the in-app inbox and push deliveries.
 public struct NotificationRepository: Sendable {
     let logger: Logger
 
@@ -42,21 +42,8 @@ public struct NotificationRepository: Sendable {
         self.logger = logger
     }
 
-    func upsertContact(_ user: UserSnapshot, active: Bool, sequence: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO contacts (id, display_name, mobile, active, sequence)
-            VALUES (\(user.id), \(user.displayName), \(user.mobile), \(active), \(sequence))
-            ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, mobile = EXCLUDED.mobile,
-                active = EXCLUDED.active, sequence = EXCLUDED.sequence
-            WHERE contacts.sequence < EXCLUDED.sequence
-            """,
-            logger: logger
-        )
-    }
-
     func contact(id: String, on connection: PostgresConnection) async throws -> Contact? {
-        let rows = try await connection.query("SELECT id, display_name, mobile FROM contacts WHERE id = \(id)", logger: logger)
+        let rows = try await connection.query("SELECT id, display_name, mobile FROM org_replica WHERE id = \(id)", logger: logger)
         for try await (id, name, mobile) in rows.decode((String, String, String?).self) {
             return Contact(id: id, displayName: name, mobile: mobile)
         }

@@ -14,20 +14,6 @@ struct SalesReportsRepository: Sendable {
 
     // MARK: Projections
 
-    /// Stores a user unless a newer version is already kept.
-    func upsertUser(_ user: UserSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO user_projection (id, display_name, role, region, supervisor_id, active, sequence)
-            VALUES (\(user.id), \(user.displayName), \(user.role.rawValue), \(user.region), \(user.supervisorID), \(user.active), \(sequence))
-            ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, region = EXCLUDED.region,
-                supervisor_id = EXCLUDED.supervisor_id, active = EXCLUDED.active, sequence = EXCLUDED.sequence, updated_at = now()
-            WHERE user_projection.sequence < EXCLUDED.sequence
-            """,
-            logger: logger
-        )
-    }
-
     /// Stores a signed contract and its lines; a contract already stored is left as it is (it is signed only once).
     func insertSignedContract(_ contract: ContractSigned, on connection: PostgresConnection) async throws {
         let cost = contract.lines.reduce(Fen(0)) { $0 + $1.costFen }
@@ -128,7 +114,7 @@ struct SalesReportsRepository: Sendable {
             """
             SELECT c.owner_id, COALESCE(u.display_name, c.owner_id), COALESCE(u.region, min(c.region)),
                 sum(c.amount_fen)::bigint AS total, count(*)::bigint AS contracts
-            FROM signed_contracts c LEFT JOIN user_projection u ON u.id = c.owner_id
+            FROM signed_contracts c LEFT JOIN org_replica u ON u.id = c.owner_id
             WHERE c.signed_at >= \(period.start) AND c.signed_at < \(period.end)
               AND (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
@@ -220,7 +206,7 @@ struct SalesReportsRepository: Sendable {
                 count(*) FILTER (WHERE a.outcome <> 'recalled' AND a.working_days <= 2)::bigint
             FROM approval_times a
                 LEFT JOIN contract_submissions s ON s.contract_id = a.contract_id
-                LEFT JOIN user_projection u ON u.id = a.submitter_id
+                LEFT JOIN org_replica u ON u.id = a.submitter_id
             WHERE a.completed_at >= \(period.start) AND a.completed_at < \(period.end)
               AND (\(scope.ownerIDs)::text[] IS NULL OR COALESCE(s.owner_id, a.submitter_id) = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR COALESCE(s.region, u.region) = \(scope.region))
