@@ -7,12 +7,9 @@ public import ServiceRuntime
 
 /// The `approvals` service: contract approval workflows. It keeps an org replica from `user.*` events, starts an
 /// approval on `contract.submitted` under the current policy, and answers the approvers' decisions over RPC.
-public enum ApprovalsService {
-    /// Service name, schema and queue prefix.
+public enum ApprovalsService: MessagingService {
     public static let name = Operation.Approvals.service
-    /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8083
-    /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// The service's operations, wired to its repositories.
@@ -46,14 +43,7 @@ public enum ApprovalsService {
         return registry
     }
 
-    /// What approvals adds to the common runtime.
-    public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
-            events: eventHandlers(logger: context.logger),
-            publishesEvents: true
-        )
-    }
+    public static let publishesEvents = true
 
     /// The approval if the caller may see it: their data scope covers the contract (owner, team, region, or gm/admin),
     /// or they take part in it (submitter, owner, approver of a step, including one escalated to them). Otherwise
@@ -61,6 +51,29 @@ public enum ApprovalsService {
     static func visible(_ approval: Approval?, id: RecordID, to caller: CallerIdentity) throws(Problem) -> Approval {
         guard let approval, approval.involves(caller.userID) || DataScope(caller).contains(ownerID: approval.ownerID, region: approval.region)
         else { throw Problem.notFound("No approval \(id).") }
+        return approval
+    }
+
+    /// The approval, locked for the caller's transaction, if the caller may see it (the same 404 as ``visible(_:id:to:)``
+    /// otherwise), and a refusal of `check` as a problem: `alreadyDecided` a 409 saying `ended`, `notYours` a 403
+    /// saying `notYours`.
+    static func lockedForAction(
+        _ id: RecordID,
+        by caller: CallerIdentity,
+        in approvals: any ApprovalRepository,
+        on connection: PostgresConnection,
+        check: (Approval) throws(DecisionRefusal) -> Void,
+        ended: (Approval) -> String,
+        notYours: String
+    ) async throws -> Approval {
+        let approval = try visible(try await approvals.find(id: id, lock: true, on: connection), id: id, to: caller)
+        do {
+            try check(approval)
+        } catch .alreadyDecided {
+            throw Problem.conflict(ended(approval))
+        } catch .notYours {
+            throw Problem.forbidden(notYours)
+        }
         return approval
     }
 

@@ -6,12 +6,9 @@ public import PostgresNIO
 public import ServiceRuntime
 
 /// The `customers` service: customer master data, answered over RPC, changes published as events.
-public enum CustomersService {
-    /// Service name, schema and queue prefix.
+public enum CustomersService: MessagingService {
     public static let name = Operation.Customers.service
-    /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8081
-    /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// The service's operations, wired to its repositories.
@@ -44,14 +41,7 @@ public enum CustomersService {
         return registry
     }
 
-    /// What the customers service adds to the common runtime.
-    public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
-            events: eventHandlers(logger: context.logger),
-            publishesEvents: true
-        )
-    }
+    public static let publishesEvents = true
 
     /// The scope of a caller about to change customers (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {

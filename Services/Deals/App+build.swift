@@ -7,12 +7,9 @@ public import ServiceRuntime
 
 /// The `deals` service: products, the pipeline, versioned quotes and contracts, answered over RPC; changes published
 /// as events through the outbox; customers kept in a local replica for data scope.
-public enum DealsService {
-    /// Service name, schema and queue prefix.
+public enum DealsService: MessagingService {
     public static let name = Operation.Deals.service
-    /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8082
-    /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// The service's operations, wired to its repositories.
@@ -50,14 +47,7 @@ public enum DealsService {
         return registry
     }
 
-    /// What deals adds to the common runtime.
-    public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
-            events: eventHandlers(logger: context.logger),
-            publishesEvents: true
-        )
-    }
+    public static let publishesEvents = true
 
     /// The scope of a caller about to change deals (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {

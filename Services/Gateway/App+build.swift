@@ -9,12 +9,9 @@ public import ServiceRuntime
 
 /// The `gateway`: the HTTP API `/api/v1` with login and roles; each data call an AMQP RPC to the service that owns
 /// the data, carrying the caller's identity.
-public enum GatewayService {
-    /// Service name and schema.
+public enum GatewayService: SalesDeskService {
     public static let name = "gateway"
-    /// The API port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8080
-    /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// What the gateway adds to the common runtime: the RPC client, the first-admin bootstrap, the API routes and

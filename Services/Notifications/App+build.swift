@@ -12,12 +12,9 @@ public import ServiceRuntime
 /// Configuration: `wecom.webhook.base.url` / `wecom.webhook.key` (`WECOM_WEBHOOK_BASE_URL`, `WECOM_WEBHOOK_KEY`;
 /// both unset → pushes recorded as `skipped`), `wecom.webhook.timeout.ms` (5000),
 /// `notifications.delivery.max.attempts` (8), `notifications.delivery.retry.base.ms` (2000).
-public enum NotificationsService {
-    /// Service name, schema and queue prefix.
+public enum NotificationsService: SalesDeskService {
     public static let name = Operation.Notifications.service
-    /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8084
-    /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// The service's operations.

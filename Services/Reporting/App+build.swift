@@ -6,12 +6,9 @@ public import PostgresNIO
 public import ServiceRuntime
 
 /// The `reporting` service: projections built from events, answered over RPC.
-public enum ReportingService {
-    /// Service name, schema and queue prefix.
+public enum ReportingService: MessagingService {
     public static let name = Operation.Reporting.service
-    /// Health, ready and metrics port unless `HTTP_PORT` says otherwise.
     public static let defaultHTTPPort = 8085
-    /// The SQL migrations shipped with the service.
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// The event handlers, by event type.
@@ -44,11 +41,5 @@ public enum ReportingService {
         return router
     }
 
-    /// What reporting adds to the common runtime.
-    public static func parts(_ context: ServiceContext) -> ServiceParts {
-        ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
-            events: eventHandlers(logger: context.logger)
-        )
-    }
+    public static let publishesEvents = false
 }

@@ -95,3 +95,21 @@ public enum IdempotentReplies {
         return response
     }
 }
+
+extension PostgresClient {
+    /// Runs an RPC write the way every write operation runs: in one transaction, once per `Idempotency-Key`
+    /// (see ``IdempotentReplies``), so the change, its outbox rows and its stored reply commit together.
+    /// - Parameters:
+    ///   - request: the RPC request, whose key, caller, operation and body identify a repeat.
+    ///   - logger: the request's logger.
+    ///   - write: the write, on the transaction's connection.
+    public func idempotentWrite(
+        _ request: RPCRequest,
+        logger: Logger,
+        _ write: @Sendable (PostgresConnection) async throws -> RPCResponse
+    ) async throws -> RPCResponse {
+        try await withTransaction(logger: logger) { connection in
+            try await IdempotentReplies.run(request, on: connection, logger: logger) { try await write(connection) }
+        }
+    }
+}

@@ -73,7 +73,7 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     /// The items of this page.
     public var items: [Item]
     /// The token of the next page; `null` on the last page (always present, as the API document says).
-    public var nextCursor: String?
+    @ExplicitNull public var nextCursor: String?
 
     /// A page with these items and next-page token.
     public init(items: [Item], nextCursor: String?) {
@@ -91,14 +91,6 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
         let items = Array(rows.prefix(request.limit))
         self.init(items: items, nextCursor: rows.count > request.limit ? items.last.map { cursor($0).token } : nil)
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-
-    private enum CodingKeys: String, CodingKey { case items, nextCursor }
 }
 
 extension RPCRequest {

@@ -24,51 +24,46 @@ struct DecideApprovalHandler: Sendable {
         let caller = try request.requireIdentity()
         let id = try request.pathRecordID("approval")
         let comment = try ApprovalsService.comment(in: request, required: outcome == .rejected)
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var approval = try ApprovalsService.visible(
-                    try await approvals.find(id: id, lock: true, on: connection),
-                    id: id,
-                    to: caller
-                )
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            var approval = try await ApprovalsService.lockedForAction(
+                id,
+                by: caller,
+                in: approvals,
+                on: connection,
+                check: { approval throws(DecisionRefusal) in try approval.checkDecider(caller.userID) },
+                ended: { "Approval \($0.id) has no pending step for you; it was decided already." },
+                notYours: "Only the assigned approver of the current step can decide it."
+            )
+            let now = Date()
+            let calendar = try await approvals.calendar(on: connection)
+            let decided = approval.decide(outcome, comment: comment, at: now, calendar: calendar)
+            let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
+            let stepDecided = ApprovalStepDecided(
+                approvalID: approval.id.description,
+                contractID: approval.contractID,
+                step: decided.step,
+                approverID: caller.userID,
+                outcome: outcome,
+                comment: comment,
+                decidedAt: now,
+                workingDays: decided.workingDays ?? 0
+            )
+            try await events.append(stepDecided, to: &approval, at: now)
+            if approval.status == .pending {
                 do {
-                    try approval.checkDecider(caller.userID)
-                } catch DecisionRefusal.alreadyDecided {
-                    throw Problem.conflict("Approval \(approval.id) has no pending step for you; it was decided already.")
-                } catch DecisionRefusal.notYours {
-                    throw Problem.forbidden("Only the assigned approver of the current step can decide it.")
+                    try await events.assignCurrentStep(
+                        of: &approval,
+                        chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)),
+                        at: now
+                    )
+                } catch let error as NoApprover {
+                    throw Problem.conflict("Nobody can approve the next step: \(error). Ask an admin to fix the org chart.")
                 }
-                let now = Date()
-                let calendar = try await approvals.calendar(on: connection)
-                let decided = approval.decide(outcome, comment: comment, at: now, calendar: calendar)
-                let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
-                let stepDecided = ApprovalStepDecided(
-                    approvalID: approval.id.description,
-                    contractID: approval.contractID,
-                    step: decided.step,
-                    approverID: caller.userID,
-                    outcome: outcome,
-                    comment: comment,
-                    decidedAt: now,
-                    workingDays: decided.workingDays ?? 0
-                )
-                try await events.append(stepDecided, to: &approval, at: now)
-                if approval.status == .pending {
-                    do {
-                        try await events.assignCurrentStep(
-                            of: &approval,
-                            chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)),
-                            at: now
-                        )
-                    } catch let error as NoApprover {
-                        throw Problem.conflict("Nobody can approve the next step: \(error). Ask an admin to fix the org chart.")
-                    }
-                } else {
-                    try await events.completed(&approval, at: now)
-                }
-                try await approvals.update(approval, on: connection)
-                return try .json(approval)
+            } else {
+                try await events.completed(&approval, at: now)
             }
+            try await approvals.update(approval, on: connection)
+            return try .json(approval)
         }
     }
 }

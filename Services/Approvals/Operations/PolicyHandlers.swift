@@ -33,10 +33,8 @@ struct PutPoliciesHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try ApprovalsService.requireAdmin(request)
         let tiers = try ApprovalPolicy.validate(try request.decode(Body.self).tiers)
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                try .json(try await repository.appendPolicy(tiers: tiers, createdBy: caller.userID, on: connection))
-            }
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            try .json(try await repository.appendPolicy(tiers: tiers, createdBy: caller.userID, on: connection))
         }
     }
 }

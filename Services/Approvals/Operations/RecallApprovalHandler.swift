@@ -15,27 +15,22 @@ struct RecallApprovalHandler: Sendable {
         let caller = try request.requireIdentity()
         let id = try request.pathRecordID("approval")
         let comment = try ApprovalsService.comment(in: request, required: false)
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var approval = try ApprovalsService.visible(
-                    try await approvals.find(id: id, lock: true, on: connection),
-                    id: id,
-                    to: caller
-                )
-                do {
-                    try approval.checkRecaller(caller.userID)
-                } catch DecisionRefusal.alreadyDecided {
-                    throw Problem.conflict("Approval \(approval.id) has ended; it can no longer be recalled.")
-                } catch DecisionRefusal.notYours {
-                    throw Problem.forbidden("Only the submitter can recall an approval.")
-                }
-                let now = Date()
-                approval.complete(.recalled, comment: comment, at: now, calendar: try await approvals.calendar(on: connection))
-                let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
-                try await events.completed(&approval, at: now)
-                try await approvals.update(approval, on: connection)
-                return try .json(approval)
-            }
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            var approval = try await ApprovalsService.lockedForAction(
+                id,
+                by: caller,
+                in: approvals,
+                on: connection,
+                check: { approval throws(DecisionRefusal) in try approval.checkRecaller(caller.userID) },
+                ended: { "Approval \($0.id) has ended; it can no longer be recalled." },
+                notYours: "Only the submitter can recall an approval."
+            )
+            let now = Date()
+            approval.complete(.recalled, comment: comment, at: now, calendar: try await approvals.calendar(on: connection))
+            let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
+            try await events.completed(&approval, at: now)
+            try await approvals.update(approval, on: connection)
+            return try .json(approval)
         }
     }
 }

@@ -35,32 +35,30 @@ struct CreateCustomerHandler: Sendable {
             createdAt: now,
             updatedAt: now
         )
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                if ownerID != scope.caller.userID {
-                    let user = try await users.user(id: ownerID, on: connection).map(ReplicatedUser.init)
-                    try OwnerAssignment.check(ownerID, user: user, scope: scope, field: "ownerId")
-                }
-                guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
-                    throw Problem.validation([.init(field: "region", message: "is outside your region")])
-                }
-                try await repository.insert(customer, on: connection)
-                try await repository.appendHistory(
-                    try CustomerHistoryEntry.created(customer, by: scope.caller.userID),
-                    customerID: customer.id,
-                    on: connection
-                )
-                let event = try EventEnvelope(
-                    CustomerCreated(customer: customer.snapshot),
-                    source: CustomersService.name,
-                    subject: customer.snapshot.id,
-                    sequence: customer.version,
-                    time: now,
-                    traceparent: request.headers[RPC.Header.traceparent]
-                )
-                try await Outbox.append(event, on: connection, logger: logger)
-                return try .json(customer, status: 201)
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            if ownerID != scope.caller.userID {
+                let user = try await users.user(id: ownerID, on: connection).map(ReplicatedUser.init)
+                try OwnerAssignment.check(ownerID, user: user, scope: scope, field: "ownerId")
             }
+            guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
+                throw Problem.validation([.init(field: "region", message: "is outside your region")])
+            }
+            try await repository.insert(customer, on: connection)
+            try await repository.appendHistory(
+                try CustomerHistoryEntry.created(customer, by: scope.caller.userID),
+                customerID: customer.id,
+                on: connection
+            )
+            let event = try EventEnvelope(
+                CustomerCreated(customer: customer.snapshot),
+                source: CustomersService.name,
+                subject: customer.snapshot.id,
+                sequence: customer.version,
+                time: now,
+                traceparent: request.headers[RPC.Header.traceparent]
+            )
+            try await Outbox.append(event, on: connection, logger: logger)
+            return try .json(customer, status: 201)
         }
     }
 }

@@ -56,62 +56,60 @@ struct TransferCustomersHandler: Sendable {
             throw Problem.forbidden("Only supervisors, regional managers, the general manager and admins transfer customers.")
         }
         let (selection, toUserID) = try Self.validate(try request.decode(Body.self))
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                if toUserID != scope.caller.userID {
-                    let user = try await users.user(id: toUserID, on: connection).map(ReplicatedUser.init)
-                    try OwnerAssignment.check(toUserID, user: user, scope: scope, field: "toUserId")
-                }
-                let customers: [Customer]
-                switch selection {
-                case .ids(let ids):
-                    let found = try await repository.lock(ids: ids, on: connection)
-                    let visible = Set(found.filter { scope.contains(ownerID: $0.ownerID, region: $0.region) }.map(\.id))
-                    let missing = ids.filter { !visible.contains($0) }
-                    guard missing.isEmpty else {
-                        let list = missing.map(\.description).joined(separator: ", ")
-                        throw Problem.notFound("No customer \(list); nothing was transferred.")
-                    }
-                    customers = found
-                case .ownedBy(let ownerID):
-                    customers = try await repository.lockOwned(by: ownerID, scope: scope, on: connection)
-                }
-                let now = Date()
-                var moved: [String] = []
-                for var customer in customers where customer.ownerID != toUserID {
-                    let fromOwnerID = customer.ownerID
-                    customer.ownerID = toUserID
-                    customer.version += 1
-                    customer.updatedAt = now
-                    try await repository.update(customer, on: connection)
-                    try await repository.appendHistory(
-                        CustomerHistoryEntry(
-                            at: now,
-                            actorID: scope.caller.userID,
-                            action: .transferred,
-                            changes: ["owner": .object(["from": fromOwnerID.map(JSONValue.string) ?? .null, "to": .string(toUserID)])]
-                        ),
-                        customerID: customer.id,
-                        on: connection
-                    )
-                    let event = try EventEnvelope(
-                        CustomerTransferred(
-                            customer: customer.snapshot,
-                            fromOwnerID: fromOwnerID,
-                            toOwnerID: toUserID,
-                            byUserID: scope.caller.userID
-                        ),
-                        source: CustomersService.name,
-                        subject: customer.snapshot.id,
-                        sequence: customer.version,
-                        time: now,
-                        traceparent: request.headers[RPC.Header.traceparent]
-                    )
-                    try await Outbox.append(event, on: connection, logger: logger)
-                    moved.append(customer.snapshot.id)
-                }
-                return try .json(Result(transferred: moved.count, customerIDs: moved))
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            if toUserID != scope.caller.userID {
+                let user = try await users.user(id: toUserID, on: connection).map(ReplicatedUser.init)
+                try OwnerAssignment.check(toUserID, user: user, scope: scope, field: "toUserId")
             }
+            let customers: [Customer]
+            switch selection {
+            case .ids(let ids):
+                let found = try await repository.lock(ids: ids, on: connection)
+                let visible = Set(found.filter { scope.contains(ownerID: $0.ownerID, region: $0.region) }.map(\.id))
+                let missing = ids.filter { !visible.contains($0) }
+                guard missing.isEmpty else {
+                    let list = missing.map(\.description).joined(separator: ", ")
+                    throw Problem.notFound("No customer \(list); nothing was transferred.")
+                }
+                customers = found
+            case .ownedBy(let ownerID):
+                customers = try await repository.lockOwned(by: ownerID, scope: scope, on: connection)
+            }
+            let now = Date()
+            var moved: [String] = []
+            for var customer in customers where customer.ownerID != toUserID {
+                let fromOwnerID = customer.ownerID
+                customer.ownerID = toUserID
+                customer.version += 1
+                customer.updatedAt = now
+                try await repository.update(customer, on: connection)
+                try await repository.appendHistory(
+                    CustomerHistoryEntry(
+                        at: now,
+                        actorID: scope.caller.userID,
+                        action: .transferred,
+                        changes: ["owner": .object(["from": fromOwnerID.map(JSONValue.string) ?? .null, "to": .string(toUserID)])]
+                    ),
+                    customerID: customer.id,
+                    on: connection
+                )
+                let event = try EventEnvelope(
+                    CustomerTransferred(
+                        customer: customer.snapshot,
+                        fromOwnerID: fromOwnerID,
+                        toOwnerID: toUserID,
+                        byUserID: scope.caller.userID
+                    ),
+                    source: CustomersService.name,
+                    subject: customer.snapshot.id,
+                    sequence: customer.version,
+                    time: now,
+                    traceparent: request.headers[RPC.Header.traceparent]
+                )
+                try await Outbox.append(event, on: connection, logger: logger)
+                moved.append(customer.snapshot.id)
+            }
+            return try .json(Result(transferred: moved.count, customerIDs: moved))
         }
     }
 

@@ -18,62 +18,60 @@ struct UpdateCustomerHandler: Sendable {
         let scope = try CustomersService.writeScope(request)
         let id = try request.pathRecordID("customer")
         let patch = try request.decode(CustomerPatch.self)
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var customer = try scope.visible(try await repository.find(id: id, on: connection, forUpdate: true), "customer", id: id)
-                if let ownerID = patch.ownerID, ownerID != customer.ownerID {
-                    throw Problem.validation(
-                        [.init(field: "ownerId", message: "cannot change here; move customers with POST /api/v1/customers/transfer")]
-                    )
-                }
-                if let expected = patch.version, expected != customer.version {
-                    throw Problem.conflict("The customer is at version \(customer.version), not \(expected); reload and retry.")
-                }
-                let current = CustomerRules.Fields(
-                    name: customer.name,
-                    region: customer.region,
-                    industry: customer.industry,
-                    address: customer.address,
-                    notes: customer.notes,
-                    contacts: customer.contacts
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            var customer = try scope.visible(try await repository.find(id: id, on: connection, forUpdate: true), "customer", id: id)
+            if let ownerID = patch.ownerID, ownerID != customer.ownerID {
+                throw Problem.validation(
+                    [.init(field: "ownerId", message: "cannot change here; move customers with POST /api/v1/customers/transfer")]
                 )
-                let (fields, changed) = try CustomerRules.apply(patch, to: current)
-                guard !changed.isEmpty else { return try .json(customer) }
-                let before = customer
-                customer.name = fields.name
-                customer.region = fields.region
-                customer.industry = fields.industry
-                customer.address = fields.address
-                customer.notes = fields.notes
-                customer.contacts = fields.contacts
-                customer.version += 1
-                customer.updatedAt = Date()
-                // Moving a customer to a region the caller does not manage would hand it out of their own reach.
-                guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
-                    throw Problem.validation([.init(field: "region", message: "is outside your region")])
-                }
-                try await repository.update(customer, on: connection)
-                try await repository.appendHistory(
-                    CustomerHistoryEntry(
-                        at: customer.updatedAt,
-                        actorID: scope.caller.userID,
-                        action: .updated,
-                        changes: try CustomerHistoryEntry.differences(from: before, to: customer)
-                    ),
-                    customerID: customer.id,
-                    on: connection
-                )
-                let event = try EventEnvelope(
-                    CustomerUpdated(customer: customer.snapshot, changedFields: changed),
-                    source: CustomersService.name,
-                    subject: customer.snapshot.id,
-                    sequence: customer.version,
-                    time: customer.updatedAt,
-                    traceparent: request.headers[RPC.Header.traceparent]
-                )
-                try await Outbox.append(event, on: connection, logger: logger)
-                return try .json(customer)
             }
+            if let expected = patch.version, expected != customer.version {
+                throw Problem.conflict("The customer is at version \(customer.version), not \(expected); reload and retry.")
+            }
+            let current = CustomerRules.Fields(
+                name: customer.name,
+                region: customer.region,
+                industry: customer.industry,
+                address: customer.address,
+                notes: customer.notes,
+                contacts: customer.contacts
+            )
+            let (fields, changed) = try CustomerRules.apply(patch, to: current)
+            guard !changed.isEmpty else { return try .json(customer) }
+            let before = customer
+            customer.name = fields.name
+            customer.region = fields.region
+            customer.industry = fields.industry
+            customer.address = fields.address
+            customer.notes = fields.notes
+            customer.contacts = fields.contacts
+            customer.version += 1
+            customer.updatedAt = Date()
+            // Moving a customer to a region the caller does not manage would hand it out of their own reach.
+            guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
+                throw Problem.validation([.init(field: "region", message: "is outside your region")])
+            }
+            try await repository.update(customer, on: connection)
+            try await repository.appendHistory(
+                CustomerHistoryEntry(
+                    at: customer.updatedAt,
+                    actorID: scope.caller.userID,
+                    action: .updated,
+                    changes: try CustomerHistoryEntry.differences(from: before, to: customer)
+                ),
+                customerID: customer.id,
+                on: connection
+            )
+            let event = try EventEnvelope(
+                CustomerUpdated(customer: customer.snapshot, changedFields: changed),
+                source: CustomersService.name,
+                subject: customer.snapshot.id,
+                sequence: customer.version,
+                time: customer.updatedAt,
+                traceparent: request.headers[RPC.Header.traceparent]
+            )
+            try await Outbox.append(event, on: connection, logger: logger)
+            return try .json(customer)
         }
     }
 }

@@ -86,8 +86,8 @@ public enum DealRules {
 public struct DealStageChange: Sendable, Equatable, Encodable {
     /// The line's number in the history table (not part of the API; it orders lines written in the same instant).
     public var entryID: Int64
-    /// `nil` for the deal's first stage.
-    public var fromStage: DealStage?
+    /// `nil` for the deal's first stage; always present (`null`), as the API document says.
+    @ExplicitNull public var fromStage: DealStage?
     public var toStage: DealStage
     public var lostReason: String?
     /// The user who moved the deal (or whose signature or quote moved it).
@@ -96,15 +96,5 @@ public struct DealStageChange: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case fromStage, toStage, lostReason, changedBy, changedAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        // `fromStage` is always present (`null` for the first stage), as the API document says.
-        try container.encode(fromStage, forKey: .fromStage)
-        try container.encode(toStage, forKey: .toStage)
-        try container.encodeIfPresent(lostReason, forKey: .lostReason)
-        try container.encode(changedBy, forKey: .changedBy)
-        try container.encode(changedAt, forKey: .changedAt)
     }
 }

@@ -17,32 +17,30 @@ struct ChangeStageHandler: Sendable {
         let id = try request.pathRecordID("deal")
         let body = try request.decode(DealStageRules.Request.self)
         let move = try DealStageRules.move(body)
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                let deal = try scope.visible(try await store.deals.find(id: id, on: connection, forUpdate: true), "deal", id: id)
-                let facts = DealStageRules.Facts(
-                    hasQuote: try await store.quotes.latest(dealID: id, on: connection) != nil,
-                    hasSignedContract: try await store.contracts.hasSigned(dealID: id, on: connection)
-                )
-                let outcome = try DealStageRules.apply(
-                    move,
-                    from: deal.stage,
-                    lostFrom: deal.lostFromStage,
-                    lostReason: body.lostReason,
-                    facts: facts
-                )
-                let moved = try await store.moveDeal(
-                    deal,
-                    to: outcome.to,
-                    lostReason: outcome.lostReason,
-                    lostFromStage: outcome.lostFromStage,
-                    by: scope.caller.userID,
-                    at: Date(),
-                    traceparent: request.headers[RPC.Header.traceparent],
-                    on: connection
-                )
-                return try .json(moved)
-            }
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            let deal = try scope.visible(try await store.deals.find(id: id, on: connection, forUpdate: true), "deal", id: id)
+            let facts = DealStageRules.Facts(
+                hasQuote: try await store.quotes.latest(dealID: id, on: connection) != nil,
+                hasSignedContract: try await store.contracts.hasSigned(dealID: id, on: connection)
+            )
+            let outcome = try DealStageRules.apply(
+                move,
+                from: deal.stage,
+                lostFrom: deal.lostFromStage,
+                lostReason: body.lostReason,
+                facts: facts
+            )
+            let moved = try await store.moveDeal(
+                deal,
+                to: outcome.to,
+                lostReason: outcome.lostReason,
+                lostFromStage: outcome.lostFromStage,
+                by: scope.caller.userID,
+                at: Date(),
+                traceparent: request.headers[RPC.Header.traceparent],
+                on: connection
+            )
+            return try .json(moved)
         }
     }
 }

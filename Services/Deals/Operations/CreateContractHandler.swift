@@ -17,49 +17,47 @@ struct CreateContractHandler: Sendable {
         let scope = try DealsService.writeScope(request)
         let draft = try request.decode(ContractDraft.self)
         let reference = try Self.reference(draft)
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                let quote: Quote.Version?
-                switch reference {
-                case .id(let id): quote = try await store.quotes.find(id: id, on: connection)
-                case .version(let dealID, let version): quote = try await store.quotes.find(dealID: dealID, version: version, on: connection)
-                }
-                let notFound = Problem.notFound("No such quote version.")
-                guard let quote, let deal = try await store.deals.find(id: quote.dealID, on: connection, forUpdate: true),
-                    scope.contains(ownerID: deal.ownerID, region: deal.region)
-                else { throw notFound }
-                guard DealStageRules.isOpen(deal.stage) else {
-                    throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new contracts.")
-                }
-                try await store.requireCurrentQuote(boundTo: quote.id, version: quote.version, dealID: deal.id, on: connection)
-                let now = Date()
-                let contract = Contract(
-                    id: RecordID(),
-                    number: try await store.contracts.nextNumber(at: now, on: connection),
-                    dealID: deal.id,
-                    quoteID: quote.id,
-                    quoteVersion: quote.version,
-                    lines: quote.lines,
-                    amountFen: quote.totals.totalFen,
-                    costFen: quote.totals.costFen,
-                    status: .draft,
-                    version: 1,
-                    submittedBy: nil,
-                    submittedAt: nil,
-                    decidedAt: nil,
-                    decisionComment: nil,
-                    signedAt: nil,
-                    createdBy: scope.caller.userID,
-                    createdAt: now,
-                    updatedAt: now,
-                    customerID: deal.customerID,
-                    customerName: deal.customerName,
-                    ownerID: deal.ownerID,
-                    region: deal.region
-                )
-                try await store.contracts.insert(contract, on: connection)
-                return try .json(contract, status: 201)
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            let quote: Quote.Version?
+            switch reference {
+            case .id(let id): quote = try await store.quotes.find(id: id, on: connection)
+            case .version(let dealID, let version): quote = try await store.quotes.find(dealID: dealID, version: version, on: connection)
             }
+            let notFound = Problem.notFound("No such quote version.")
+            guard let quote, let deal = try await store.deals.find(id: quote.dealID, on: connection, forUpdate: true),
+                scope.contains(ownerID: deal.ownerID, region: deal.region)
+            else { throw notFound }
+            guard DealStageRules.isOpen(deal.stage) else {
+                throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new contracts.")
+            }
+            try await store.requireCurrentQuote(boundTo: quote.id, version: quote.version, dealID: deal.id, on: connection)
+            let now = Date()
+            let contract = Contract(
+                id: RecordID(),
+                number: try await store.contracts.nextNumber(at: now, on: connection),
+                dealID: deal.id,
+                quoteID: quote.id,
+                quoteVersion: quote.version,
+                lines: quote.lines,
+                amountFen: quote.totals.totalFen,
+                costFen: quote.totals.costFen,
+                status: .draft,
+                version: 1,
+                submittedBy: nil,
+                submittedAt: nil,
+                decidedAt: nil,
+                decisionComment: nil,
+                signedAt: nil,
+                createdBy: scope.caller.userID,
+                createdAt: now,
+                updatedAt: now,
+                customerID: deal.customerID,
+                customerName: deal.customerName,
+                ownerID: deal.ownerID,
+                region: deal.region
+            )
+            try await store.contracts.insert(contract, on: connection)
+            return try .json(contract, status: 201)
         }
     }
 

@@ -15,39 +15,37 @@ struct CreateDealHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try DealsService.writeScope(request)
         let fields = try DealRules.validate(try request.decode(DealDraft.self))
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                guard let customer = try await store.customers.find(id: fields.customerID, on: connection),
-                    scope.contains(ownerID: customer.ownerID, region: customer.region)
-                else { throw Problem.notFound("No customer \(fields.customerID).") }
-                let now = Date()
-                let deal = Deal(
-                    id: RecordID(),
-                    customerID: customer.id,
-                    customerName: customer.name,
-                    ownerID: customer.ownerID ?? scope.caller.userID,
-                    region: customer.region,
-                    title: fields.title,
-                    expectedAmountFen: fields.expectedAmountFen,
-                    expectedCloseDate: fields.expectedCloseDate,
-                    stage: .lead,
-                    lostReason: nil,
-                    lostFromStage: nil,
-                    version: 1,
-                    createdBy: scope.caller.userID,
-                    createdAt: now,
-                    updatedAt: now
-                )
-                try await store.deals.insert(deal, on: connection)
-                try await store.recordStage(
-                    deal,
-                    from: nil,
-                    by: scope.caller.userID,
-                    traceparent: request.headers[RPC.Header.traceparent],
-                    on: connection
-                )
-                return try .json(deal, status: 201)
-            }
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            guard let customer = try await store.customers.find(id: fields.customerID, on: connection),
+                scope.contains(ownerID: customer.ownerID, region: customer.region)
+            else { throw Problem.notFound("No customer \(fields.customerID).") }
+            let now = Date()
+            let deal = Deal(
+                id: RecordID(),
+                customerID: customer.id,
+                customerName: customer.name,
+                ownerID: customer.ownerID ?? scope.caller.userID,
+                region: customer.region,
+                title: fields.title,
+                expectedAmountFen: fields.expectedAmountFen,
+                expectedCloseDate: fields.expectedCloseDate,
+                stage: .lead,
+                lostReason: nil,
+                lostFromStage: nil,
+                version: 1,
+                createdBy: scope.caller.userID,
+                createdAt: now,
+                updatedAt: now
+            )
+            try await store.deals.insert(deal, on: connection)
+            try await store.recordStage(
+                deal,
+                from: nil,
+                by: scope.caller.userID,
+                traceparent: request.headers[RPC.Header.traceparent],
+                on: connection
+            )
+            return try .json(deal, status: 201)
         }
     }
 }

@@ -25,11 +25,9 @@ struct CreateProductHandler: Sendable {
             unitCostFen: fields.unitCostFen,
             createdAt: Date()
         )
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                try await store.products.insert(product, createdBy: identity.userID, on: connection)
-                return try .json(product, status: 201)
-            }
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            try await store.products.insert(product, createdBy: identity.userID, on: connection)
+            return try .json(product, status: 201)
         }
     }
 }

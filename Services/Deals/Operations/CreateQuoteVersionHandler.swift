@@ -24,41 +24,39 @@ struct CreateQuoteVersionHandler: Sendable {
         if let note, note.count > 2_000 { errors.append(.init(field: "note", message: "must be at most 2000 characters")) }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let productIDs = (draft.lines ?? []).compactMap { $0.productID.flatMap(UUID.init(uuidString:)) }
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                let deal = try scope.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: true), "deal", id: dealID)
-                guard DealStageRules.isOpen(deal.stage) else { throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new quotes.") }
-                let products = try await store.products.find(ids: productIDs, on: connection)
-                let lines = try Quote.price(draft.lines, products: products)
-                guard let totals = Quote.totals(of: lines) else { throw Problem.internalError() }
-                let previous = try await store.quotes.latest(dealID: dealID, on: connection)
-                let now = Date()
-                let version = Quote.Version(
-                    id: RecordID(),
-                    dealID: dealID,
-                    version: (previous?.version ?? 0) + 1,
-                    lines: lines,
-                    totals: totals,
-                    validUntil: draft.validUntil,
-                    note: note.flatMap { $0.isEmpty ? nil : $0 },
-                    createdBy: scope.caller.userID,
-                    createdAt: now
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            let deal = try scope.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: true), "deal", id: dealID)
+            guard DealStageRules.isOpen(deal.stage) else { throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new quotes.") }
+            let products = try await store.products.find(ids: productIDs, on: connection)
+            let lines = try Quote.price(draft.lines, products: products)
+            guard let totals = Quote.totals(of: lines) else { throw Problem.internalError() }
+            let previous = try await store.quotes.latest(dealID: dealID, on: connection)
+            let now = Date()
+            let version = Quote.Version(
+                id: RecordID(),
+                dealID: dealID,
+                version: (previous?.version ?? 0) + 1,
+                lines: lines,
+                totals: totals,
+                validUntil: draft.validUntil,
+                note: note.flatMap { $0.isEmpty ? nil : $0 },
+                createdBy: scope.caller.userID,
+                createdAt: now
+            )
+            try await store.quotes.insert(version, on: connection)
+            if let next = DealStageRules.afterQuote(deal.stage) {
+                _ = try await store.moveDeal(
+                    deal,
+                    to: next,
+                    lostReason: nil,
+                    lostFromStage: nil,
+                    by: scope.caller.userID,
+                    at: now,
+                    traceparent: request.headers[RPC.Header.traceparent],
+                    on: connection
                 )
-                try await store.quotes.insert(version, on: connection)
-                if let next = DealStageRules.afterQuote(deal.stage) {
-                    _ = try await store.moveDeal(
-                        deal,
-                        to: next,
-                        lostReason: nil,
-                        lostFromStage: nil,
-                        by: scope.caller.userID,
-                        at: now,
-                        traceparent: request.headers[RPC.Header.traceparent],
-                        on: connection
-                    )
-                }
-                return try .json(QuoteVersionView(version: version, changes: Quote.Diff(from: previous, to: version)), status: 201)
             }
+            return try .json(QuoteVersionView(version: version, changes: Quote.Diff(from: previous, to: version)), status: 201)
         }
     }
 }

@@ -15,53 +15,51 @@ struct SignContractHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try DealsService.writeScope(request)
         let id = try request.pathRecordID("contract")
-        return try await postgres.withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) {
-                var contract = try scope.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), "contract", id: id)
-                guard ContractRules.canSign(contract.status) else {
-                    throw Problem.conflict("Contract \(contract.number) is \(contract.status.rawValue); only an approved contract can be signed.")
-                }
-                let deal = try await ContractChecks.lockedOpenDeal(of: contract, store: store, on: connection)
-                let now = Date()
-                contract.status = .signed
-                contract.version += 1
-                contract.signedAt = now
-                contract.updatedAt = now
-                try await store.contracts.updateStatus(contract, on: connection)
-                let traceparent = request.headers[RPC.Header.traceparent]
-                let event = ContractSigned(
-                    contractID: contract.id.description,
-                    number: contract.number,
-                    dealID: contract.dealID.description,
-                    ownerID: contract.ownerID,
-                    region: contract.region,
-                    amountFen: contract.amountFen,
-                    lines: contract.lines,
-                    signedAt: now
-                )
-                let envelope = try EventEnvelope(
-                    event,
-                    source: DealsService.name,
-                    subject: event.contractID,
-                    sequence: contract.version,
-                    time: now,
-                    traceparent: traceparent
-                )
-                try await Outbox.append(envelope, on: connection, logger: logger)
-                if let next = DealStageRules.afterSigning(deal.stage) {
-                    _ = try await store.moveDeal(
-                        deal,
-                        to: next,
-                        lostReason: nil,
-                        lostFromStage: nil,
-                        by: scope.caller.userID,
-                        at: now,
-                        traceparent: traceparent,
-                        on: connection
-                    )
-                }
-                return try .json(contract)
+        return try await postgres.idempotentWrite(request, logger: logger) { connection in
+            var contract = try scope.visible(try await store.contracts.find(id: id, on: connection, forUpdate: true), "contract", id: id)
+            guard ContractRules.canSign(contract.status) else {
+                throw Problem.conflict("Contract \(contract.number) is \(contract.status.rawValue); only an approved contract can be signed.")
             }
+            let deal = try await ContractChecks.lockedOpenDeal(of: contract, store: store, on: connection)
+            let now = Date()
+            contract.status = .signed
+            contract.version += 1
+            contract.signedAt = now
+            contract.updatedAt = now
+            try await store.contracts.updateStatus(contract, on: connection)
+            let traceparent = request.headers[RPC.Header.traceparent]
+            let event = ContractSigned(
+                contractID: contract.id.description,
+                number: contract.number,
+                dealID: contract.dealID.description,
+                ownerID: contract.ownerID,
+                region: contract.region,
+                amountFen: contract.amountFen,
+                lines: contract.lines,
+                signedAt: now
+            )
+            let envelope = try EventEnvelope(
+                event,
+                source: DealsService.name,
+                subject: event.contractID,
+                sequence: contract.version,
+                time: now,
+                traceparent: traceparent
+            )
+            try await Outbox.append(envelope, on: connection, logger: logger)
+            if let next = DealStageRules.afterSigning(deal.stage) {
+                _ = try await store.moveDeal(
+                    deal,
+                    to: next,
+                    lostReason: nil,
+                    lostFromStage: nil,
+                    by: scope.caller.userID,
+                    at: now,
+                    traceparent: traceparent,
+                    on: connection
+                )
+            }
+            return try .json(contract)
         }
     }
 }

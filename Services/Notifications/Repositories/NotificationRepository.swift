@@ -1,11 +1,11 @@
-import Contracts
+public import Contracts
 public import Foundation
 public import Logging
 import PostgresNIO
 
 /// An in-app notification.
 public struct InAppNotification: Codable, Sendable, Equatable {
-    public var id: UUID
+    public var id: RecordID
     public var userID: String
     public var kind: String
     public var title: String
@@ -18,19 +18,6 @@ public struct InAppNotification: Codable, Sendable, Equatable {
         case id, kind, title, body, createdAt, readAt
         case userID = "userId"
         case approvalID = "approvalId"
-    }
-
-    // Ids leave the API in lower case, the canonical form of RFC 9562 (Foundation would write upper case).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
-        try container.encode(userID, forKey: .userID)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(title, forKey: .title)
-        try container.encode(body, forKey: .body)
-        try container.encodeIfPresent(approvalID, forKey: .approvalID)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encodeIfPresent(readAt, forKey: .readAt)
     }
 }
 
@@ -102,7 +89,7 @@ public struct NotificationRepository: Sendable {
         )
         var items: [InAppNotification] = []
         for try await (id, user, kind, title, body, approval, createdAt, readAt) in rows.decode(
-            (UUID, String, String, String, String, String?, Date, Date?).self
+            (RecordID, String, String, String, String, String?, Date, Date?).self
         ) {
             items.append(
                 InAppNotification(

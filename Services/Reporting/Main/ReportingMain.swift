@@ -4,11 +4,6 @@ import ServiceRuntime
 @main
 struct ReportingMain {
     static func main() async {
-        await ServiceApp.main(
-            name: ReportingService.name,
-            defaultHTTPPort: ReportingService.defaultHTTPPort,
-            migrationsDirectory: ReportingService.migrationsDirectory,
-            parts: ReportingService.parts
-        )
+        await ReportingService.main()
     }
 }

@@ -24,25 +24,9 @@ struct ApprovalTimesHandler: Sendable {
         var approved: Int
         var rejected: Int
         var recalled: Int
-        var averageWorkingDays: String?
-        var medianWorkingDays: String?
-        var withinTwoWorkingDays: String?
-
-        enum CodingKeys: String, CodingKey {
-            case count, decided, approved, rejected, recalled, averageWorkingDays, medianWorkingDays, withinTwoWorkingDays
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(count, forKey: .count)
-            try container.encode(decided, forKey: .decided)
-            try container.encode(approved, forKey: .approved)
-            try container.encode(rejected, forKey: .rejected)
-            try container.encode(recalled, forKey: .recalled)
-            try container.encode(averageWorkingDays, forKey: .averageWorkingDays)
-            try container.encode(medianWorkingDays, forKey: .medianWorkingDays)
-            try container.encode(withinTwoWorkingDays, forKey: .withinTwoWorkingDays)
-        }
+        @ExplicitNull var averageWorkingDays: String?
+        @ExplicitNull var medianWorkingDays: String?
+        @ExplicitNull var withinTwoWorkingDays: String?
     }
 
     /// Working days with two decimals.

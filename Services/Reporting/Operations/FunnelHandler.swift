@@ -17,18 +17,7 @@ struct FunnelHandler: Sendable {
     struct Stage: Encodable {
         var stage: String
         var count: Int
-        var conversionFromPrevious: String?
-
-        enum CodingKeys: String, CodingKey {
-            case stage, count, conversionFromPrevious
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(stage, forKey: .stage)
-            try container.encode(count, forKey: .count)
-            try container.encode(conversionFromPrevious, forKey: .conversionFromPrevious)
-        }
+        @ExplicitNull var conversionFromPrevious: String?
     }
 
     struct Stages: Encodable {

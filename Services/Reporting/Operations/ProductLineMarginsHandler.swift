@@ -20,20 +20,7 @@ struct ProductLineMarginsHandler: Sendable {
         var revenueFen: Fen
         var costFen: Fen
         var grossMarginFen: Fen
-        var grossMarginPercent: String?
-
-        enum CodingKeys: String, CodingKey {
-            case productLine, revenueFen, costFen, grossMarginFen, grossMarginPercent
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(productLine, forKey: .productLine)
-            try container.encode(revenueFen, forKey: .revenueFen)
-            try container.encode(costFen, forKey: .costFen)
-            try container.encode(grossMarginFen, forKey: .grossMarginFen)
-            try container.encode(grossMarginPercent, forKey: .grossMarginPercent)
-        }
+        @ExplicitNull var grossMarginPercent: String?
     }
 
     struct Margins: Encodable {

@@ -18,23 +18,9 @@ struct TopRepsHandler: Sendable {
     struct Rep: Encodable {
         var userId: String
         var displayName: String
-        var region: String?
+        @ExplicitNull var region: String?
         var signedAmountFen: Fen
         var contracts: Int
-
-        enum CodingKeys: String, CodingKey {
-            case userId, displayName, region, signedAmountFen, contracts
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(userId, forKey: .userId)
-            try container.encode(displayName, forKey: .displayName)
-            // Present as null rather than missing, so every item has the same shape.
-            try container.encode(region, forKey: .region)
-            try container.encode(signedAmountFen, forKey: .signedAmountFen)
-            try container.encode(contracts, forKey: .contracts)
-        }
     }
 
     struct Ranking: Encodable {
