@@ -24,7 +24,7 @@ public struct PageCursor: Sendable, Equatable {
     /// The opaque token clients pass back as `cursor`.
     public var token: String {
         let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(id.uuidString.lowercased())".utf8).base64EncodedString()
+        return Data("\(micros):\(RecordID(id))".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 

@@ -43,7 +43,7 @@ struct ProductRepository: Sendable {
         )
         var products: [String: Quote.PricedProduct] = [:]
         for try await (id, name, line, price, cost) in rows.decode((UUID, String, String, Int64, Int64).self) {
-            let key = id.uuidString.lowercased()
+            let key = id.recordID.description
             products[key] = Quote.PricedProduct(id: key, name: name, productLine: line, listPriceFen: price, unitCostFen: cost)
         }
         return products
