@@ -122,7 +122,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         var members: [String: JSONValue] = extensions ?? [:]
         members["type"] = .string(type)
         members["title"] = .string(title)
-        members["status"] = .number(Double(status))
+        members["status"] = .integer(Int64(status))
         if let detail { members["detail"] = .string(detail) }
         if let instance { members["instance"] = .string(instance) }
         if let errors { members["errors"] = try JSONValue(encoding: errors) }

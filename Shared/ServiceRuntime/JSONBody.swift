@@ -12,6 +12,7 @@ public enum JSONBody {
     ///   - type: the type to decode.
     ///   - bytes: the JSON body.
     public static func decode<T: Decodable>(_ type: T.Type = T.self, from bytes: [UInt8]) throws(Problem) -> T {
+        try checkText(bytes)
         do {
             return try JSONCoding.decoder.decode(T.self, from: Data(bytes))
         } catch let problem as Problem {
@@ -20,6 +21,29 @@ public enum JSONBody {
             throw Problem.badRequest(describe(error))
         } catch {
             throw Problem.badRequest("The body is not valid JSON.")
+        }
+    }
+
+    /// Refuses, as a 422, a body that is not UTF-8 or whose strings hold a NUL character (`\u0000`): PostgreSQL
+    /// cannot store either in a text column, so they would otherwise end as a 500 deep in a repository.
+    static func checkText(_ bytes: [UInt8]) throws(Problem) {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw Problem.validation([.init(field: "body", message: "must be UTF-8 text")])
+        }
+        var index = 0
+        while index < bytes.count {
+            // Inside JSON a backslash always starts an escape, so skipping the escaped character keeps `\\u0000`
+            // (an escaped backslash, then text) apart from `\u0000` (the NUL character).
+            if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                if bytes[index + 1] == UInt8(ascii: "u"), index + 5 < bytes.count,
+                    bytes[(index + 2)...(index + 5)].allSatisfy({ $0 == UInt8(ascii: "0") })
+                {
+                    throw Problem.validation([.init(field: "body", message: "text must not contain the NUL character (\\u0000)")])
+                }
+                index += 2
+            } else {
+                index += 1
+            }
         }
     }
 

@@ -108,6 +108,10 @@ public struct RPCRouter: Sendable {
         guard let handler = handlers[request.operation] else {
             return .problem(.notFound("Unknown operation \(request.operation)."))
         }
+        // Text with a NUL character cannot reach PostgreSQL (it refuses it in text); say so instead of failing there.
+        if let query = request.headers[RPC.Header.query], query.range(of: "%00", options: .caseInsensitive) != nil {
+            return .problem(.validation([.init(field: "query", message: "parameters must not contain the NUL character (%00)")]))
+        }
         do {
             return try await handler(request)
         } catch {

@@ -168,7 +168,8 @@ struct ApprovalFlowTests {
             #expect(assigned.first?["customerName"]?.stringValue == "宁波精工")
             #expect(events.first?.1["policyVersion"] == .number(1))
             #expect(events.last?.1["outcome"]?.stringValue == "approved")
-            if case .number(let days)? = events.last?.1["workingDays"] { #expect(days >= 0 && days < 1) }
+            let days = try #require(events.last?.1["workingDays"]?.doubleValue)
+            #expect(days >= 0 && days < 1)
 
             let fetched = await harness.call(Operation.Approvals.get, as: "rep-1", id: id)
             #expect(try JSONCoding.decoder.decode(JSONValue.self, from: Data(fetched.body))["status"]?.stringValue == "approved")

@@ -311,7 +311,7 @@ struct ReportOperationsTests {
                 #expect(status == 200)
                 var result: [String: (Double, String?)] = [:]
                 for stage in items(body, "stages") {
-                    guard let name = stage["stage"]?.stringValue, case .number(let count)? = stage["count"] else { continue }
+                    guard let name = stage["stage"]?.stringValue, let count = stage["count"]?.doubleValue else { continue }
                     result[name] = (count, stage["conversionFromPrevious"]?.stringValue)
                 }
                 return result

@@ -27,9 +27,9 @@ public enum QuoteBinding {
         problem.type = "https://salesdesk.example/problems/quote-version-superseded"
         problem.title = "Quote version superseded"
         problem.extensions = [
-            "currentVersion": .number(Double(current)),
+            "currentVersion": .integer(Int64(current)),
             "currentQuoteId": .string(currentQuoteID.description),
-            "requestedVersion": .number(Double(version)),
+            "requestedVersion": .integer(Int64(version)),
         ]
         return problem
     }
