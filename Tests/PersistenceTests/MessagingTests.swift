@@ -6,6 +6,7 @@ import Persistence
 import PostgresNIO
 import ServiceRuntime
 import Synchronization
+import TestSupport
 import Testing
 
 extension AMQPConnection: ServiceLike {}
@@ -15,7 +16,7 @@ extension EventConsumerService: ServiceLike {}
 /// unique to the test, parked messages to `amq.direct`; its queues expire a minute after their last use, so a test
 /// leaves nothing behind on the shared broker.
 struct TestBroker: Sendable {
-    let suffix = PersistenceTestEnvironment.uniqueSuffix()
+    let suffix = TestEnvironment.uniqueSuffix()
     let exchange = "amq.topic"
     let deadExchange = "amq.direct"
     var queue: String { "t.\(suffix).events" }
@@ -46,7 +47,7 @@ struct TestBroker: Sendable {
 
     func connection(_ name: String) throws -> AMQPConnection {
         AMQPConnection(
-            configuration: try AMQPConfiguration(url: try PersistenceTestEnvironment.amqpURL(), connectionName: "persistence-tests-\(name)"),
+            configuration: try AMQPConfiguration(url: try TestEnvironment.amqpURL(), connectionName: "persistence-tests-\(name)"),
             topology: topology,
             logger: PersistenceTestEnvironment.logger
         )

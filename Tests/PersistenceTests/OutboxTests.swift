@@ -3,6 +3,7 @@ import Foundation
 import Persistence
 import PostgresNIO
 import Synchronization
+import TestSupport
 import Testing
 
 /// Records what it is asked to publish; while `failing`, confirms nothing.
@@ -190,7 +191,7 @@ struct DisruptiveOutboxTests {
                 try await eventually("the first event is published") { publisher.published.count == 1 }
                 // Kill every connection of this test's pool, including the relay's LISTEN connection, from another client.
                 let killerSettings = try PostgresSettings(
-                    url: try PersistenceTestEnvironment.postgresURL(),
+                    url: try TestEnvironment.postgresURL(),
                     schema: "public",
                     applicationName: "killer"
                 )
