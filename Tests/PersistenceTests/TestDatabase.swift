@@ -49,6 +49,11 @@ struct TestDatabase: Sendable {
         try await Migrator(client: client, schema: schema, migrations: migrations, logger: logger).migrate()
     }
 
+    /// A relay of this schema's outbox.
+    func relay(_ publisher: any OutboxPublisher, batchSize: Int = 200, pollInterval: Duration = .seconds(2)) -> OutboxRelay {
+        OutboxRelay(client: client, schema: schema, publisher: publisher, batchSize: batchSize, pollInterval: pollInterval, logger: logger)
+    }
+
     /// The first column of the first row of `query`, decoded as `Int`.
     func count(_ query: PostgresQuery) async throws -> Int {
         let rows = try await client.query(query, logger: logger)
