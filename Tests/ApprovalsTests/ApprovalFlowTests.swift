@@ -4,23 +4,12 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceRuntime
-import TestSupport
+public import TestSupport
 import Testing
 
 @testable import Approvals
 
-extension RPCHarness {
-    /// Runs `body` with the approvals service on a schema of its own.
-    static func approvals<T: Sendable>(_ body: @Sendable (RPCHarness) async throws -> T) async throws -> T {
-        try await RPCHarness.with(
-            "approvals",
-            migrationsDirectory: ApprovalsService.migrationsDirectory,
-            router: { ApprovalsService.rpcRouter(postgres: $0, logger: $1) },
-            events: { ApprovalsService.eventHandlers(logger: $0) },
-            body
-        )
-    }
-}
+extension ApprovalsService: ServiceUnderTest {}
 
 /// The approval saga's approvals side against a real PostgreSQL schema: events in through the registered handlers
 /// (inside an inbox transaction, as the consumer runs them), decisions through the RPC router.
@@ -28,7 +17,7 @@ extension RPCHarness {
 struct ApprovalFlowTests {
     /// Runs `body` with the approvals service on a schema of its own that knows the ``Org``.
     func withService(_ body: @Sendable (RPCHarness) async throws -> Void) async throws {
-        try await RPCHarness.approvals { service in
+        try await RPCHarness.with(ApprovalsService.self) { service in
             try await Org.seed(service)
             try await body(service)
         }

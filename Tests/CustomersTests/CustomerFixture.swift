@@ -1,23 +1,12 @@
 import Contracts
 import Foundation
 import ServiceRuntime
-import TestSupport
+public import TestSupport
 import Testing
 
 @testable import Customers
 
-extension RPCHarness {
-    /// Runs `body` with the customers service on a schema of its own.
-    static func customers<T: Sendable>(_ body: @Sendable (RPCHarness) async throws -> T) async throws -> T {
-        try await RPCHarness.with(
-            "customers",
-            migrationsDirectory: CustomersService.migrationsDirectory,
-            router: { CustomersService.rpcRouter(postgres: $0, logger: $1) },
-            events: { CustomersService.eventHandlers(logger: $0) },
-            body
-        )
-    }
-}
+extension CustomersService: ServiceUnderTest {}
 
 /// The ``Org`` and three customers, seeded through the service's own event handlers and RPC operations:
 /// `c1` owned by rep-1 and `c2` by rep-2 (east-china), `c3` by rep-north (north-china).

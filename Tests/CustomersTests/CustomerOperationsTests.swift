@@ -20,6 +20,16 @@ struct CustomerOperationsTests {
          "contacts":[{"name":"王经理","phone":"13800138000","title":"采购经理"}]}
         """
 
+    /// How many customers and outbox events the schema holds.
+    struct Stored: Equatable {
+        var customers: Int
+        var events: Int
+    }
+
+    func stored(_ service: RPCHarness) async throws -> Stored {
+        Stored(customers: try await service.count("customers"), events: try await service.count("outbox"))
+    }
+
     /// Creates the valid customer as the rep.
     func createCustomer(_ service: RPCHarness) async throws -> Customer {
         let created = await service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer)
@@ -29,7 +39,7 @@ struct CustomerOperationsTests {
 
     @Test("a created customer is owned by its creator, reads back, and publishes customer.created")
     func create() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let created = try await createCustomer(service)
             #expect(created.ownerID == "rep-1")
             let fetched = await service.call(Operation.Customers.get, as: Self.rep, id: created.id.description)
@@ -43,7 +53,7 @@ struct CustomerOperationsTests {
 
     @Test("a patch changes the fields it names and the version; a stale version is a conflict")
     func patch() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let id = try await createCustomer(service).id.description
             let patched = await service.call(Operation.Customers.update, as: Self.rep, #"{"industry":"bearings","version":1}"#, id: id)
             #expect(patched.status == 200)
@@ -70,48 +80,43 @@ struct CustomerOperationsTests {
         ]
     )
     func invalidInput(json: String, status: Int) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let response = await service.call(Operation.Customers.create, as: Self.rep, json)
             #expect(response.status == status)
             #expect(response.contentType == Problem.contentType)
             let problem = try response.problem()
             #expect(problem.status == status)
-            let (customers, events) = (try await service.count("customers"), try await service.count("outbox"))
-            #expect(customers == 0)
-            #expect(events == 0)
+            #expect(try await stored(service) == Stored(customers: 0, events: 0))
         }
     }
 
     @Test("the same Idempotency-Key creates one customer and returns the first answer")
     func idempotentCreate() async throws {
-        try await RPCHarness.customers { service in
-            let retry = RPCHarness.request(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1")
-            async let first = service.handle(retry)
-            async let second = service.handle(retry)
+        try await RPCHarness.with(CustomersService.self) { service in
+            async let first = service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1")
+            async let second = service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1")
             let (a, b) = await (first, second)
             #expect(a.status == 201 && b.status == 201)
             let (firstAnswer, secondAnswer) = (try a.decode(Customer.self), try b.decode(Customer.self))
             #expect(firstAnswer.id == secondAnswer.id)
-            let (customers, events) = (try await service.count("customers"), try await service.count("outbox"))
-            #expect(customers == 1)
-            #expect(events == 1)
+            #expect(try await stored(service) == Stored(customers: 1, events: 1))
         }
     }
 
     @Test("another body under a used Idempotency-Key is refused")
     func reusedIdempotencyKey() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             #expect(await service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1").status == 201)
             let other = await service.call(Operation.Customers.create, as: Self.rep, #"{"name":"B"}"#, key: "k-1")
             #expect(other.status == 422)
-            let customers = try await service.count("customers")
-            #expect(customers == 1)
+            let written = try await stored(service)
+            #expect(written == Stored(customers: 1, events: 1))
         }
     }
 
     @Test("an unknown or malformed id answers 404")
     func unknownID() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             #expect(await service.call(Operation.Customers.get, as: Self.rep, id: UUID().uuidString).status == 404)
             #expect(await service.call(Operation.Customers.get, as: Self.rep, id: "../etc").status == 404)
             #expect(await service.call(Operation.Customers.update, as: Self.rep, "{}", id: UUID().uuidString).status == 404)
@@ -120,7 +125,7 @@ struct CustomerOperationsTests {
 
     @Test("pages follow the cursor without gaps or repeats")
     func paging() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             for index in 0..<7 {
                 let json = Self.validCustomer.replacingOccurrences(of: "宁波精工紧固件有限公司", with: "客户\(index)")
                 #expect(await service.call(Operation.Customers.create, as: Self.rep, json).status == 201)
@@ -140,7 +145,7 @@ struct CustomerOperationsTests {
 
     @Test("a page size of 0 or a cursor that is not one is refused", arguments: ["limit=0", "cursor=zzz"])
     func badPaging(query: String) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             #expect(await service.call(Operation.Customers.list, as: Self.rep, query: query).status == 422)
         }
     }

@@ -42,7 +42,7 @@ struct CustomerScopeTests {
 
     @Test("each role sees, changes, audits and transfers exactly its scope; the rest is 404", arguments: cases)
     func scope(_ row: Case) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             var org = try await CustomerFixture.seed(service)
             let all = ["c1", "c2", "c3"]
 
@@ -126,7 +126,7 @@ struct CustomerScopeTests {
         ]
     )
     func noIdentity(operation: String) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let body =
                 operation == Operation.Customers.transfer ? #"{"fromUserId":"rep-1","toUserId":"rep-2"}"# : CustomerFixture.customerJSON(name: "x")
@@ -152,7 +152,7 @@ struct CustomerScopeTests {
         ]
     )
     func ownerRules(caller: String, owner: String, status: Int) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             var org = try await CustomerFixture.seed(service)
             let gone = Org.user("rep-gone").updated(version: 2) { $0.active = false }
             try await org.deliver(UserDeactivated(user: gone), about: gone)
@@ -171,7 +171,7 @@ struct CustomerScopeTests {
 
     @Test("a changed owner goes through transfer only; update refuses it")
     func updateCannotChangeOwner() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let response = await org.call(Operation.Customers.update, as: "gm", #"{"ownerId":"rep-2"}"#, id: org.customers["c1"])
             #expect(response.status == 422)
@@ -186,7 +186,7 @@ struct CustomerScopeTests {
 
     @Test("a regional manager cannot move a customer out of their region by update")
     func updateStaysInRegion() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let response = await org.call(Operation.Customers.update, as: "rm-east", #"{"region":"north-china"}"#, id: org.customers["c1"])
             #expect(response.status == 422)
@@ -206,7 +206,7 @@ struct CustomerScopeTests {
         ]
     )
     func transferValidation(json: String) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             #expect(await org.call(Operation.Customers.transfer, as: "gm", json).status == 422)
         }

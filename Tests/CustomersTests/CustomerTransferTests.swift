@@ -15,7 +15,7 @@ import Testing
 struct CustomerTransferTests {
     /// Deactivates rep-gone, who owns g1, g2 and g3 besides the fixture's customers.
     func withGoneRep(_ body: @Sendable (CustomerFixture) async throws -> Void) async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             var org = try await CustomerFixture.seed(service)
             for name in ["g1", "g2", "g3"] { try await org.create(name, as: "rep-gone") }
             let gone = Org.user("rep-gone").updated(version: 2) { $0.active = false }
@@ -86,7 +86,7 @@ struct CustomerTransferTests {
 
     @Test("a rep cannot transfer, not even their own customers")
     func repCannotTransfer() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let response = await org.call(Operation.Customers.transfer, as: "rep-1", #"{"fromUserId":"rep-1","toUserId":"rep-2"}"#)
             #expect(response.status == 403)
@@ -96,12 +96,11 @@ struct CustomerTransferTests {
 
     @Test("a retried transfer with the same Idempotency-Key moves once and answers the same")
     func idempotentTransfer() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let body = #"{"customerIds":["\#(org.customers["c1"] ?? "")"],"toUserId":"rep-2"}"#
-            let request = RPCHarness.request(Operation.Customers.transfer, as: Org.identity("rm-east"), body, key: "move-1")
-            let first = await service.handle(request)
-            let second = await service.handle(request)
+            let first = await service.call(Operation.Customers.transfer, as: "rm-east", body, key: "move-1")
+            let second = await service.call(Operation.Customers.transfer, as: "rm-east", body, key: "move-1")
             #expect(first.status == 200 && second.status == 200)
             #expect(first.body == second.body)
             #expect(try await service.outbox(type: CustomerTransferred.eventType).count == 1)
@@ -110,7 +109,7 @@ struct CustomerTransferTests {
 
     @Test("updates are audited field by field, newest first")
     func updateHistory() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             #expect(await org.call(Operation.Customers.update, as: "rep-1", #"{"industry":"bearings"}"#, id: org.customers["c1"]).status == 200)
             // A no-op writes no history line.
@@ -127,7 +126,7 @@ struct CustomerTransferTests {
 
     @Test("the user replica keeps the newest version whatever order events arrive in")
     func replicaOrder() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let repository = PostgresUserReplicaRepository(logger: service.logger)
             // v3 (moved to north-china) arrives before v2 (deactivated in east-china): v2 changes nothing.
@@ -148,7 +147,7 @@ struct CustomerTransferTests {
 
     @Test("the customers stay with their owner when the owner is deactivated")
     func ownerDeactivated() async throws {
-        try await RPCHarness.customers { service in
+        try await RPCHarness.with(CustomersService.self) { service in
             let org = try await CustomerFixture.seed(service)
             let deactivated = Org.user("rep-1").updated(version: 2) { $0.active = false }
             try await org.deliver(UserDeactivated(user: deactivated), about: deactivated)

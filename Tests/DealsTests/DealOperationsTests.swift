@@ -130,7 +130,7 @@ struct DealOperationsTests {
 
     @Test("a new deal is a lead of the customer's owner and region; it cannot jump to contract")
     func newDeal() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             #expect(deal.stage == .lead)
             #expect(deal.ownerId == "rep-1")
@@ -143,7 +143,7 @@ struct DealOperationsTests {
 
     @Test("quote versions are priced from the catalogue; the first moves the deal to quoted; the next shows what changed")
     func quoteVersions() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let (deal, v1, v2) = try await quotedDeal(service)
             #expect(v1.version == 1)
             #expect(v1.totalFen == 1_181_250)
@@ -163,7 +163,7 @@ struct DealOperationsTests {
 
     @Test("a contract from a superseded quote version is refused with the current version named; from the current one it is a draft")
     func contractFromCurrentQuote() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let (deal, v1, v2) = try await quotedDeal(service)
             let wrong = await service.call(Operation.Deals.createContract, as: Self.rep, #"{"quoteId":"\#(v1.id)"}"#)
             #expect(wrong.status == 409)
@@ -184,7 +184,7 @@ struct DealOperationsTests {
 
     @Test("a draft contract is submitted once, by who may see it, and cannot be signed before approval")
     func submitContract() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let (_, contract) = try await draftContract(service)
             #expect(await service.call(Operation.Deals.signContract, as: Self.rep, id: contract.id).status == 409)
             #expect(await service.call(Operation.Deals.submitContract, as: Self.otherRep, id: contract.id).status == 404)
@@ -197,7 +197,7 @@ struct DealOperationsTests {
 
     @Test("contract.submitted carries what approvals needs: amount, customer, owner, region, lines and number")
     func submittedEvent() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let (_, contract) = try await submittedContract(service)
             let events = try await service.outbox(ContractSubmitted.self)
             #expect(events.count == 1)
@@ -212,7 +212,7 @@ struct DealOperationsTests {
 
     @Test("approval.completed approves the contract; a late, contradicting outcome changes nothing")
     func approvalOutcome() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let (_, contract) = try await submittedContract(service)
             try await service.deliver(approval(of: contract, .approved), source: "approvals", subject: "ap-1", sequence: 4)
             try await service.deliver(approval(of: contract, .rejected), source: "approvals", subject: "ap-1", sequence: 5)
@@ -223,7 +223,7 @@ struct DealOperationsTests {
 
     @Test("signing an approved contract publishes contract.signed and takes the deal to the contract stage, with its history")
     func signContract() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let (deal, contract) = try await submittedContract(service)
             try await service.deliver(approval(of: contract, .approved), source: "approvals", subject: "ap-1", sequence: 4)
             let signed = await service.call(Operation.Deals.signContract, as: Self.rep, id: contract.id)
@@ -249,7 +249,7 @@ struct DealOperationsTests {
 
     @Test("a rep cannot see, list, change or build on another rep's deal or customer (404); without identity, 401")
     func scope() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             #expect(await service.call(Operation.Deals.getDeal, as: Self.otherRep, id: deal.id).status == 404)
             #expect(await service.call(Operation.Deals.getDeal, as: nil, id: deal.id).status == 401)
@@ -264,7 +264,7 @@ struct DealOperationsTests {
 
     @Test("a rep reads the catalogue but cannot create products (403)")
     func productsAreAdmin() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let product = #"{"name":"x","productLine":"y","listPriceFen":1,"unitCostFen":1}"#
             #expect(await service.call(Operation.Deals.createProduct, as: Self.rep, product).status == 403)
             #expect(await service.call(Operation.Deals.listProducts, as: Self.rep).status == 200)
@@ -273,7 +273,7 @@ struct DealOperationsTests {
 
     @Test("finance reads every deal and creates none (403)")
     func financeReadsOnly() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             #expect(await service.call(Operation.Deals.getDeal, as: Self.finance, id: deal.id).status == 200)
             #expect(await createDeal(service, as: Self.finance).status == 403)
@@ -282,7 +282,7 @@ struct DealOperationsTests {
 
     @Test("open deals follow a transferred customer to its new owner; a stale event changes nothing")
     func transferFollows() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             let transfer = CustomerTransferred(
                 customer: Self.customer(owner: "rep-2", version: 3),
@@ -302,7 +302,7 @@ struct DealOperationsTests {
 
     @Test("a deal is lost only with a reason; a retry with the same Idempotency-Key changes it once")
     func lost() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             #expect(await changeStage(service, #"{"stage":"lost"}"#, of: deal.id).status == 422)
             let lose = #"{"stage":"lost","lostReason":"预算取消"}"#
@@ -316,7 +316,7 @@ struct DealOperationsTests {
 
     @Test("reopen returns a lost deal to the stage it was lost from and clears the reason")
     func reopen() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             #expect(await changeStage(service, #"{"stage":"lost","lostReason":"预算取消"}"#, of: deal.id).status == 200)
             let reopened = await changeStage(service, #"{"stage":"reopen"}"#, of: deal.id)
@@ -330,7 +330,7 @@ struct DealOperationsTests {
 
     @Test("a deal's stage history reads newest first, a page at a time")
     func stageHistory() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             for move in [#"{"stage":"qualified"}"#, #"{"stage":"lost","lostReason":"预算取消"}"#, #"{"stage":"reopen"}"#] {
                 #expect(await changeStage(service, move, of: deal.id).status == 200)
@@ -353,7 +353,7 @@ struct DealOperationsTests {
 
     @Test("a deal's stage history is 404 outside the caller's scope and 422 for a cursor that is not one")
     func stageHistoryRefusals() async throws {
-        try await RPCHarness.deals { service in
+        try await RPCHarness.with(DealsService.self) { service in
             let deal = try await lead(service)
             #expect(await service.call(Operation.Deals.getDealHistory, as: Self.otherRep, id: deal.id).status == 404)
             let forged = await service.call(Operation.Deals.getDealHistory, as: Self.rep, id: deal.id, query: "cursor=bm90LWEtY3Vyc29y")

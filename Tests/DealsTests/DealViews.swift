@@ -1,23 +1,12 @@
 import Contracts
 import Foundation
 import ServiceRuntime
-import TestSupport
+public import TestSupport
 import Testing
 
 @testable import Deals
 
-extension RPCHarness {
-    /// Runs `body` with the deals service on a schema of its own.
-    static func deals<T: Sendable>(_ body: @Sendable (RPCHarness) async throws -> T) async throws -> T {
-        try await RPCHarness.with(
-            "deals",
-            migrationsDirectory: DealsService.migrationsDirectory,
-            router: { DealsService.rpcRouter(postgres: $0, logger: $1) },
-            events: { DealsService.eventHandlers(logger: $0) },
-            body
-        )
-    }
-}
+extension DealsService: ServiceUnderTest {}
 
 /// A deal as a client decodes it.
 struct DealView: Decodable {

@@ -81,8 +81,7 @@ struct NotificationsServiceTests {
         let standIn = WeComStandIn()
         try await standIn.serve { baseURL in
             try await withService { service in
-                let envelope = try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
-                try await service.deliver(envelope)
+                try await service.deliver(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
                 try await sender(service.client, baseURL).sendDue()
 
                 let received = await standIn.received

@@ -4,10 +4,12 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceRuntime
-import TestSupport
+public import TestSupport
 import Testing
 
 @testable import Reporting
+
+extension ReportingService: ServiceUnderTest {}
 
 /// The four reports against a real PostgreSQL schema of their own: projections fed through the registered event
 /// handlers (in a transaction, as the consumer runs them), answered through the service's RPC router.
@@ -19,13 +21,7 @@ struct ReportOperationsTests {
 
     /// Runs `body` with the reporting service on a schema of its own.
     func withService(_ body: @Sendable (RPCHarness) async throws -> Void) async throws {
-        try await RPCHarness.with(
-            "reporting",
-            migrationsDirectory: ReportingService.migrationsDirectory,
-            router: { ReportingService.rpcRouter(postgres: $0, logger: $1) },
-            events: { ReportingService.eventHandlers(logger: $0) },
-            body
-        )
+        try await RPCHarness.with(ReportingService.self, body)
     }
 
     static func line(_ productLine: String, amount: Fen, cost: Fen) -> PricedLine {

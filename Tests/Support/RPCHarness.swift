@@ -56,31 +56,29 @@ public struct RPCHarness: Sendable {
         }
     }
 
-    // MARK: Requests
-
-    /// A request as the gateway sends it: identity headers, the `{id}` path parameter, the raw query string and the
-    /// client's `Idempotency-Key`.
-    public static func request(
-        _ operation: String,
-        as identity: CallerIdentity?,
-        _ json: String = "",
-        id: String? = nil,
-        query: String? = nil,
-        key: String? = nil
-    ) -> RPCRequest {
-        var headers = identity?.headers ?? [:]
-        if let id { headers[RPC.Header.pathID] = id }
-        if let query { headers[RPC.Header.query] = query }
-        if let key { headers[RPC.Header.idempotencyKey] = key }
-        return RPCRequest(operation: operation, body: Array(json.utf8), identity: identity, headers: headers)
+    /// Runs `body` with a harness for `service` on a fresh, migrated schema that is dropped afterwards.
+    public static func with<Service: ServiceUnderTest, T: Sendable>(
+        _ service: Service.Type,
+        _ body: @Sendable (RPCHarness) async throws -> T
+    ) async throws -> T {
+        try await with(
+            Service.name,
+            migrationsDirectory: Service.migrationsDirectory,
+            router: { Service.rpcRouter(postgres: $0, logger: $1) },
+            events: { Service.eventHandlers(logger: $0) },
+            body
+        )
     }
+
+    // MARK: Requests
 
     /// Runs a request through the router.
     public func handle(_ request: RPCRequest) async -> RPCResponse {
         await router.handle(request, logger: logger)
     }
 
-    /// Calls an operation as `identity` (`nil`: without identity headers).
+    /// Calls an operation as `identity` (`nil`: without identity headers), the way the gateway sends it: identity
+    /// headers, the `{id}` path parameter, the raw query string and the client's `Idempotency-Key`.
     public func call(
         _ operation: String,
         as identity: CallerIdentity?,
@@ -89,7 +87,11 @@ public struct RPCHarness: Sendable {
         query: String? = nil,
         key: String? = nil
     ) async -> RPCResponse {
-        await handle(Self.request(operation, as: identity, json, id: id, query: query, key: key))
+        var headers = identity?.headers ?? [:]
+        if let id { headers[RPC.Header.pathID] = id }
+        if let query { headers[RPC.Header.query] = query }
+        if let key { headers[RPC.Header.idempotencyKey] = key }
+        return await handle(RPCRequest(operation: operation, body: Array(json.utf8), identity: identity, headers: headers))
     }
 
     /// Calls an operation as a user of the ``Org`` fixture.
@@ -100,9 +102,9 @@ public struct RPCHarness: Sendable {
         id: String? = nil,
         query: String? = nil,
         key: String? = nil
-    ) async -> RPCResponse {
-        await call(operation, as: Org.identity(user), json, id: id, query: query, key: key)
-    }
+    )
+        async -> RPCResponse
+    { await call(operation, as: Org.identity(user), json, id: id, query: query, key: key) }
 
     // MARK: Events
 
@@ -194,6 +196,19 @@ extension RPCResponse {
 
     /// The body as text, for failure messages.
     public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What a service's namespace (`CustomersService`, …) offers its servers, as a test target declares it once:
+/// `extension CustomersService: ServiceUnderTest {}` (with `public import TestSupport`).
+public protocol ServiceUnderTest {
+    /// The service name, recorded in the inbox.
+    static var name: String { get }
+    /// The bundled `Migrations` folder.
+    static var migrationsDirectory: URL? { get }
+    /// The router of its RPC server.
+    static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter
+    /// The handlers of its event consumer.
+    static func eventHandlers(logger: Logger) -> EventHandlerRegistry
 }
 
 /// A page of a list answer as a client decodes it.
