@@ -4,291 +4,232 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceRuntime
-import TestSupport
+public import TestSupport
 import Testing
 
 @testable import Approvals
+
+extension ApprovalsService: ServiceUnderTest {}
 
 /// The approval saga's approvals side against a real PostgreSQL schema: events in through the registered handlers
 /// (inside an inbox transaction, as the consumer runs them), decisions through the RPC router.
 @Suite("Approval flow")
 struct ApprovalFlowTests {
-    let logger = Logger(label: "test.approvals")
+    /// Runs `body` with the approvals service on a schema of its own that knows the ``Org``.
+    func withService(_ body: @Sendable (RPCHarness) async throws -> Void) async throws {
+        try await RPCHarness.with(ApprovalsService.self) { service in
+            try await Org.seed(service)
+            try await body(service)
+        }
+    }
 
-    static let users: [UserSnapshot] = [
-        user("rep-1", .rep, "east", supervisor: "sup-1", mobile: "13800000001"),
-        user("rep-2", .rep, "east", supervisor: "sup-1"),
-        user("sup-1", .supervisor, "east", supervisor: "rm-east", mobile: "13800000002"),
-        user("rm-east", .regionalManager, "east", supervisor: "gm"),
-        user("gm", .gm, nil, supervisor: nil),
-        user("admin", .admin, nil, supervisor: nil),
-    ]
-
-    static func user(_ id: String, _ role: Role, _ region: String?, supervisor: String?, mobile: String? = nil) -> UserSnapshot {
-        UserSnapshot(
-            id: id,
-            username: id,
-            displayName: "name-\(id)",
-            role: role,
-            region: region,
-            supervisorID: supervisor,
-            mobile: mobile,
-            wecomUserID: nil,
-            active: true,
-            version: 1
+    /// Delivers rep-1's `contract.submitted` for `amountFen`.
+    @discardableResult
+    func submit(_ service: RPCHarness, amountFen: Fen, contract: String = UUID().uuidString) async throws -> EventEnvelope {
+        let event = ContractSubmitted(
+            contractID: contract,
+            number: "HT-2026-000123",
+            dealID: "deal-1",
+            customerID: "c-1",
+            customerName: "宁波精工",
+            ownerID: "rep-1",
+            region: "east-china",
+            amountFen: amountFen,
+            lines: [],
+            submittedBy: "rep-1",
+            submittedAt: Date()
         )
+        return try await service.deliver(event, source: "deals", subject: contract, sequence: 2)
     }
 
-    static func identity(_ id: String) -> CallerIdentity {
-        let user = users.first { $0.id == id }
-        return CallerIdentity(userID: id, role: user?.role ?? .rep, region: user?.region, team: users.filter { $0.supervisorID == id }.map(\.id))
+    /// The approvals waiting for `user`.
+    func queue(_ service: RPCHarness, of user: String) async throws -> [Approval] {
+        try await service.call(Operation.Approvals.list, as: user, query: "status=pending").decode(ListPage<Approval>.self).items
     }
 
-    struct Harness {
-        let client: PostgresClient
-        let router: RPCRouter
-        let registry: EventHandlerRegistry
-        let logger: Logger
-
-        func deliver(_ envelope: EventEnvelope) async throws {
-            let handler = try #require(registry.handler(for: envelope.type))
-            try await client.withTransaction(logger: logger) { connection in
-                guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: "approvals", on: connection, logger: logger) else {
-                    return
-                }
-                try await handler(envelope, connection, logger)
-            }
-        }
-
-        func submit(amountFen: Fen, contract: String = UUID().uuidString) async throws -> EventEnvelope {
-            let event = ContractSubmitted(
-                contractID: contract,
-                number: "HT-2026-000123",
-                dealID: "deal-1",
-                customerID: "c-1",
-                customerName: "宁波精工",
-                ownerID: "rep-1",
-                region: "east",
-                amountFen: amountFen,
-                lines: [],
-                submittedBy: "rep-1",
-                submittedAt: Date()
-            )
-            let envelope = try EventEnvelope(event, source: "deals", subject: contract, sequence: 2)
-            try await deliver(envelope)
-            return envelope
-        }
-
-        func call(
-            _ operation: String,
-            as user: String,
-            id: String? = nil,
-            body: String = "",
-            query: String? = nil,
-            key: String? = nil
-        ) async -> RPCResponse {
-            var headers: [String: String] = [:]
-            if let id { headers[RPC.Header.pathID] = id }
-            if let query { headers[RPC.Header.query] = query }
-            if let key { headers[RPC.Header.idempotencyKey] = key }
-            return await router.handle(
-                RPCRequest(operation: operation, body: Array(body.utf8), identity: ApprovalFlowTests.identity(user), headers: headers),
-                logger: logger
-            )
-        }
-
-        /// The caller's queue: approval ids waiting for them.
-        func queue(of user: String) async throws -> [String] {
-            let response = await call(Operation.Approvals.list, as: user, query: "status=pending")
-            let page = try JSONCoding.decoder.decode(JSONValue.self, from: Data(response.body))
-            guard case .array(let items)? = page["items"] else { return [] }
-            return items.compactMap { $0["id"]?.stringValue }
-        }
-
-        /// The outbox as `type` list, in order.
-        func outbox() async throws -> [(String, JSONValue)] {
-            let rows = try await client.query("SELECT type, envelope::text FROM outbox ORDER BY sequence, created_at", logger: logger)
-            var events: [(String, JSONValue)] = []
-            for try await (type, text) in rows.decode((String, String).self) {
-                let envelope = try EventEnvelope.decode(from: Array(text.utf8))
-                events.append((type, envelope.data))
-            }
-            return events
-        }
+    /// The one approval waiting for sup-1 after a submission.
+    func pendingAtSupervisor(_ service: RPCHarness) async throws -> String {
+        let queue = try await queue(service, of: "sup-1")
+        #expect(queue.count == 1)
+        return try #require(queue.first).id.description
     }
 
-    func withHarness(_ body: @Sendable (Harness) async throws -> Void) async throws {
-        let migrations = try Migrator.load(bundleDirectory: try #require(ApprovalsService.migrationsDirectory))
-        let logger = self.logger
-        try await TestSchema.with(migrations: migrations) { client, _ in
-            let harness = Harness(
-                client: client,
-                router: ApprovalsService.rpcRouter(postgres: client, logger: logger),
-                registry: ApprovalsService.eventHandlers(logger: logger),
-                logger: logger
-            )
-            for user in Self.users {
-                try await harness.deliver(try EventEnvelope(UserCreated(user: user), source: "gateway", subject: user.id, sequence: 1))
-            }
-            try await body(harness)
+    func decide(
+        _ service: RPCHarness,
+        _ operation: String,
+        as user: String,
+        _ id: String,
+        comment: String? = nil,
+        key: String? = nil
+    ) async
+        -> RPCResponse
+    {
+        await service.call(operation, as: user, comment.map { #"{"comment":"\#($0)"}"# } ?? "", id: id, key: key)
+    }
+
+    @Test("a redelivered contract.submitted (same id) and a re-sent one (new id) both leave one approval, at the supervisor")
+    func oneApprovalPerContract() async throws {
+        try await withService { service in
+            let submitted = try await submit(service, amountFen: 8_000_000)
+            try await service.deliver(submitted)
+            var again = submitted
+            again.id = UUID()
+            try await service.deliver(again)
+            #expect(try await queue(service, of: "sup-1").count == 1)
+            #expect(try await queue(service, of: "rm-east").isEmpty)
         }
     }
 
     @Test("an 80,000 CNY contract goes supervisor → regional manager → gm, each in turn, and completes approved")
     func threeSteps() async throws {
-        try await withHarness { harness in
-            let submitted = try await harness.submit(amountFen: 8_000_000)
-            // A redelivery (same message id) and a re-sent event (new id) both leave one approval.
-            try await harness.deliver(submitted)
-            var again = submitted
-            again.id = UUID()
-            try await harness.deliver(again)
-            let queue = try await harness.queue(of: "sup-1")
-            #expect(queue.count == 1)
-            let id = try #require(queue.first)
-            #expect(try await harness.queue(of: "rm-east").isEmpty)
-
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000)
+            let id = try await pendingAtSupervisor(service)
             for approver in ["sup-1", "rm-east", "gm"] {
-                #expect(try await harness.queue(of: approver) == [id])
-                let response = await harness.call(Operation.Approvals.approve, as: approver, id: id, body: #"{"comment":"ok"}"#)
-                #expect(response.status == 200, "\(approver): \(String(decoding: response.body, as: UTF8.self))")
-                #expect(try await harness.queue(of: approver).isEmpty)
+                #expect(try await queue(service, of: approver).map(\.id.description) == [id])
+                let response = await decide(service, Operation.Approvals.approve, as: approver, id, comment: "ok")
+                #expect(response.status == 200, "\(approver): \(response.text)")
+                #expect(try await queue(service, of: approver).isEmpty)
             }
 
-            let events = try await harness.outbox()
             #expect(
-                events.map(\.0) == [
+                try await service.outbox().map(\.type) == [
                     "approval.requested", "approval.step_assigned", "approval.step_decided", "approval.step_assigned",
                     "approval.step_decided", "approval.step_assigned", "approval.step_decided", "approval.completed",
                 ]
             )
-            let assigned = events.filter { $0.0 == "approval.step_assigned" }.map(\.1)
-            #expect(assigned.map { $0["approverID"]?.stringValue } == ["sup-1", "rm-east", "gm"])
-            #expect(assigned.first?["approverMobile"]?.stringValue == "13800000002")
-            #expect(assigned.first?["customerName"]?.stringValue == "宁波精工")
-            #expect(events.first?.1["policyVersion"] == .number(1))
-            #expect(events.last?.1["outcome"]?.stringValue == "approved")
-            let days = try #require(events.last?.1["workingDays"]?.doubleValue)
-            #expect(days >= 0 && days < 1)
+            let assigned = try await service.outbox(ApprovalStepAssigned.self)
+            #expect(assigned.map(\.approverID) == ["sup-1", "rm-east", "gm"])
+            #expect(assigned.first?.approverMobile == "13800000002")
+            #expect(assigned.first?.customerName == "宁波精工")
+            #expect(try await service.outbox(ApprovalRequested.self).first?.policyVersion == 1)
+            let completed = try #require(try await service.outbox(ApprovalCompleted.self).first)
+            #expect(completed.outcome == .approved)
+            #expect(completed.workingDays >= 0 && completed.workingDays < 1)
 
-            let fetched = await harness.call(Operation.Approvals.get, as: "rep-1", id: id)
-            #expect(try JSONCoding.decoder.decode(JSONValue.self, from: Data(fetched.body))["status"]?.stringValue == "approved")
+            let fetched = try await service.call(Operation.Approvals.get, as: "rep-1", id: id).decode(Approval.self)
+            #expect(fetched.status == .approved)
         }
     }
 
     @Test("a 30,000 CNY contract needs the supervisor alone")
     func supervisorOnly() async throws {
-        try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 3_000_000)
-            let id = try #require(try await harness.queue(of: "sup-1").first)
-            #expect(await harness.call(Operation.Approvals.approve, as: "sup-1", id: id).status == 200)
+        try await withService { service in
+            try await submit(service, amountFen: 3_000_000)
+            let id = try await pendingAtSupervisor(service)
+            #expect(await decide(service, Operation.Approvals.approve, as: "sup-1", id).status == 200)
             #expect(
-                try await harness.outbox().map(\.0) == [
+                try await service.outbox().map(\.type) == [
                     "approval.requested", "approval.step_assigned", "approval.step_decided", "approval.completed",
                 ]
             )
-            #expect(try await harness.queue(of: "rm-east").isEmpty)
+            #expect(try await queue(service, of: "rm-east").isEmpty)
         }
     }
 
-    @Test("a rejection at step 2 needs a comment and ends the approval as rejected")
+    @Test("a rejection at step 2 ends the approval as rejected; nobody decides it afterwards")
     func rejectAtStepTwo() async throws {
-        try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 8_000_000)
-            let id = try #require(try await harness.queue(of: "sup-1").first)
-            #expect(await harness.call(Operation.Approvals.approve, as: "sup-1", id: id).status == 200)
-            #expect(await harness.call(Operation.Approvals.reject, as: "rm-east", id: id).status == 422)
-            #expect(await harness.call(Operation.Approvals.reject, as: "rm-east", id: id, body: #"{"comment":"  "}"#).status == 422)
-            let rejected = await harness.call(Operation.Approvals.reject, as: "rm-east", id: id, body: #"{"comment":"价格太低"}"#)
-            #expect(rejected.status == 200)
-            let events = try await harness.outbox()
-            #expect(events.last?.0 == "approval.completed")
-            #expect(events.last?.1["outcome"]?.stringValue == "rejected")
-            #expect(events.last?.1["comment"]?.stringValue == "价格太低")
-            #expect(try await harness.queue(of: "gm").isEmpty)
-            #expect(await harness.call(Operation.Approvals.approve, as: "gm", id: id).status == 409)
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000)
+            let id = try await pendingAtSupervisor(service)
+            #expect(await decide(service, Operation.Approvals.approve, as: "sup-1", id).status == 200)
+            #expect(await decide(service, Operation.Approvals.reject, as: "rm-east", id).status == 422)
+            #expect(await decide(service, Operation.Approvals.reject, as: "rm-east", id, comment: "  ").status == 422)
+            #expect(await decide(service, Operation.Approvals.reject, as: "rm-east", id, comment: "价格太低").status == 200)
+            #expect(try await service.outbox().last?.type == ApprovalCompleted.eventType)
+            let completed = try #require(try await service.outbox(ApprovalCompleted.self).last)
+            #expect(completed.outcome == .rejected)
+            #expect(completed.comment == "价格太低")
+            #expect(try await queue(service, of: "gm").isEmpty)
+            #expect(await decide(service, Operation.Approvals.approve, as: "gm", id).status == 409)
         }
     }
 
-    @Test("only the assigned approver decides: 404 for who cannot see it, 403 for who can, 401 without identity")
+    @Test("only the assigned approver decides: 404 for who cannot see it, 403 for who can")
     func nonApprover() async throws {
-        try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 8_000_000)
-            let id = try #require(try await harness.queue(of: "sup-1").first)
-            #expect(await harness.call(Operation.Approvals.approve, as: "rep-2", id: id).status == 404)
-            #expect(await harness.call(Operation.Approvals.approve, as: "rm-east", id: id).status == 403)
-            #expect(await harness.call(Operation.Approvals.approve, as: "gm", id: id).status == 403)
-            #expect(await harness.call(Operation.Approvals.approve, as: "rep-1", id: id).status == 403)
-            let anonymous = await harness.router.handle(
-                RPCRequest(operation: Operation.Approvals.list, headers: [RPC.Header.query: "status=pending"]),
-                logger: harness.logger
-            )
-            #expect(anonymous.status == 401)
-            #expect(await harness.call(Operation.Approvals.approve, as: "sup-1", id: UUID().uuidString).status == 404)
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000)
+            let id = try await pendingAtSupervisor(service)
+            #expect(await decide(service, Operation.Approvals.approve, as: "rep-2", id).status == 404)
+            #expect(await decide(service, Operation.Approvals.approve, as: "rm-east", id).status == 403)
+            #expect(await decide(service, Operation.Approvals.approve, as: "gm", id).status == 403)
+            #expect(await decide(service, Operation.Approvals.approve, as: "rep-1", id).status == 403)
+            #expect(await decide(service, Operation.Approvals.approve, as: "sup-1", UUID().uuidString).status == 404)
         }
     }
 
-    @Test("two approvals racing on one step: one wins, the other gets 409; a repeated Idempotency-Key gets the first answer")
+    @Test("the approval queue without identity is refused with 401")
+    func anonymous() async throws {
+        try await withService { service in
+            #expect(await service.call(Operation.Approvals.list, as: nil, query: "status=pending").status == 401)
+        }
+    }
+
+    @Test("two approvals racing on one step: one wins, the other gets 409; a repeated Idempotency-Key gets an answer")
     func racing() async throws {
-        try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 8_000_000)
-            let id = try #require(try await harness.queue(of: "sup-1").first)
-            async let first = harness.call(Operation.Approvals.approve, as: "sup-1", id: id, key: "k-1")
-            async let second = harness.call(Operation.Approvals.approve, as: "sup-1", id: id, key: "k-2")
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000)
+            let id = try await pendingAtSupervisor(service)
+            async let first = decide(service, Operation.Approvals.approve, as: "sup-1", id, key: "k-1")
+            async let second = decide(service, Operation.Approvals.approve, as: "sup-1", id, key: "k-2")
             let statuses = await [first.status, second.status].sorted()
             #expect(statuses == [200, 409])
             let winner = statuses == [200, 409] ? "k-1" : "k-2"
-            let repeated = await harness.call(Operation.Approvals.approve, as: "sup-1", id: id, key: winner)
+            let repeated = await decide(service, Operation.Approvals.approve, as: "sup-1", id, key: winner)
             #expect([200, 409].contains(repeated.status))
-            #expect(try await harness.outbox().filter { $0.0 == "approval.step_decided" }.count == 1)
+            #expect(try await service.outbox(type: ApprovalStepDecided.eventType).count == 1)
         }
     }
 
     @Test("a repeated approve with the same Idempotency-Key returns the first answer and decides once")
     func idempotentApprove() async throws {
-        try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 8_000_000)
-            let id = try #require(try await harness.queue(of: "sup-1").first)
-            let first = await harness.call(Operation.Approvals.approve, as: "sup-1", id: id, key: "same")
-            let second = await harness.call(Operation.Approvals.approve, as: "sup-1", id: id, key: "same")
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000)
+            let id = try await pendingAtSupervisor(service)
+            let first = await decide(service, Operation.Approvals.approve, as: "sup-1", id, key: "same")
+            let second = await decide(service, Operation.Approvals.approve, as: "sup-1", id, key: "same")
             #expect(first.status == 200)
             #expect(second.status == 200)
             #expect(first.body == second.body)
-            #expect(try await harness.outbox().filter { $0.0 == "approval.step_decided" }.count == 1)
+            #expect(try await service.outbox(type: ApprovalStepDecided.eventType).count == 1)
         }
     }
 
     @Test("the submitter recalls a pending approval; afterwards nobody can decide it")
     func recall() async throws {
-        try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 8_000_000)
-            let id = try #require(try await harness.queue(of: "sup-1").first)
-            #expect(await harness.call(Operation.Approvals.recall, as: "sup-1", id: id).status == 403)
-            #expect(await harness.call(Operation.Approvals.recall, as: "rep-1", id: id).status == 200)
-            #expect(try await harness.outbox().last?.1["outcome"]?.stringValue == "recalled")
-            #expect(await harness.call(Operation.Approvals.approve, as: "sup-1", id: id).status == 409)
-            #expect(await harness.call(Operation.Approvals.recall, as: "rep-1", id: id).status == 409)
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000)
+            let id = try await pendingAtSupervisor(service)
+            #expect(await decide(service, Operation.Approvals.recall, as: "sup-1", id).status == 403)
+            #expect(await decide(service, Operation.Approvals.recall, as: "rep-1", id).status == 200)
+            #expect(try await service.outbox(ApprovalCompleted.self).last?.outcome == .recalled)
+            #expect(await decide(service, Operation.Approvals.approve, as: "sup-1", id).status == 409)
+            #expect(await decide(service, Operation.Approvals.recall, as: "rep-1", id).status == 409)
         }
     }
 
-    @Test("an admin puts a new policy version; new approvals record it; others may not read or change it")
+    static let twoTiers = #"{"tiers":[{"aboveFen":0,"steps":["supervisor"]},{"aboveFen":1000000,"steps":["supervisor","gm"]}]}"#
+
+    @Test("only an admin reads or changes the approval policy")
+    func policiesAreAdmin() async throws {
+        try await withService { service in
+            #expect(await service.call(Operation.Approvals.getPolicies, as: "gm").status == 403)
+            #expect(await service.call(Operation.Approvals.putPolicies, as: "sup-1", Self.twoTiers).status == 403)
+            #expect(await service.call(Operation.Approvals.getPolicies, as: "admin").status == 200)
+        }
+    }
+
+    @Test("an admin puts a new policy version, which new approvals record; a policy without tiers is refused")
     func policies() async throws {
-        try await withHarness { harness in
-            #expect(await harness.call(Operation.Approvals.getPolicies, as: "gm").status == 403)
-            let body = #"{"tiers":[{"aboveFen":0,"steps":["supervisor"]},{"aboveFen":1000000,"steps":["supervisor","gm"]}]}"#
-            #expect(await harness.call(Operation.Approvals.putPolicies, as: "sup-1", body: body).status == 403)
-            #expect(await harness.call(Operation.Approvals.putPolicies, as: "admin", body: #"{"tiers":[]}"#).status == 422)
-            let put = await harness.call(Operation.Approvals.putPolicies, as: "admin", body: body)
-            #expect(put.status == 200)
-            let current = try JSONCoding.decoder.decode(
-                JSONValue.self,
-                from: Data(await harness.call(Operation.Approvals.getPolicies, as: "admin").body)
-            )
-            #expect(current["version"] == .number(2))
-            _ = try await harness.submit(amountFen: 2_000_000)
-            let requested = try await harness.outbox().first { $0.0 == "approval.requested" }
-            #expect(requested?.1["policyVersion"] == .number(2))
-            #expect(requested?.1["steps"] == .array([.string("supervisor"), .string("gm")]))
+        try await withService { service in
+            #expect(await service.call(Operation.Approvals.putPolicies, as: "admin", #"{"tiers":[]}"#).status == 422)
+            #expect(await service.call(Operation.Approvals.putPolicies, as: "admin", Self.twoTiers).status == 200)
+            let current = try await service.call(Operation.Approvals.getPolicies, as: "admin").decode(ApprovalPolicy.self)
+            #expect(current.version == 2)
+            try await submit(service, amountFen: 2_000_000)
+            let requested = try await service.outbox(ApprovalRequested.self).first
+            #expect(requested?.policyVersion == 2)
+            #expect(requested?.steps == [.supervisor, .gm])
         }
     }
 }

@@ -13,75 +13,58 @@ import Testing
 /// server uses.
 @Suite("Customer operations")
 struct CustomerOperationsTests {
-    let logger = Logger(label: "test.customers")
-    let rep = CallerIdentity(userID: "rep-1", role: .rep, region: "east-china")
-
-    func migrations() throws -> [Migration] {
-        try Migrator.load(bundleDirectory: try #require(CustomersService.migrationsDirectory))
-    }
-
-    func request(_ operation: String, _ json: String = "", id: String? = nil, query: String? = nil, key: String? = nil) -> RPCRequest {
-        var headers: [String: String] = [:]
-        if let id { headers[RPC.Header.pathID] = id }
-        if let query { headers[RPC.Header.query] = query }
-        if let key { headers[RPC.Header.idempotencyKey] = key }
-        return RPCRequest(operation: operation, body: Array(json.utf8), identity: rep, headers: headers)
-    }
-
-    func body(_ response: RPCResponse) throws -> JSONValue {
-        try JSONCoding.decoder.decode(JSONValue.self, from: Data(response.body))
-    }
-
-    func count(_ table: String, _ client: PostgresClient) async throws -> Int {
-        let rows = try await client.query("SELECT count(*)::bigint FROM \(unescaped: table)", logger: logger)
-        for try await (count) in rows.decode(Int64.self) { return Int(count) }
-        return -1
-    }
+    static let rep = CallerIdentity(userID: "rep-1", role: .rep, region: "east-china")
 
     static let validCustomer = """
         {"name":"宁波精工紧固件有限公司","region":"east-china","industry":"fasteners",
          "contacts":[{"name":"王经理","phone":"13800138000","title":"采购经理"}]}
         """
 
-    @Test("create → get → patch → list, each change with its event in the outbox")
-    func lifecycle() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = CustomersService.rpcRouter(postgres: client, logger: logger)
-            let created = await router.handle(request(Operation.Customers.create, Self.validCustomer), logger: logger)
-            #expect(created.status == 201)
-            let id = try #require(try body(created)["id"]?.stringValue)
-            #expect(try body(created)["ownerId"]?.stringValue == "rep-1")
+    /// How many customers and outbox events the schema holds.
+    struct Stored: Equatable {
+        var customers: Int
+        var events: Int
+    }
 
-            let fetched = await router.handle(request(Operation.Customers.get, id: id), logger: logger)
+    func stored(_ service: RPCHarness) async throws -> Stored {
+        Stored(customers: try await service.count("customers"), events: try await service.count("outbox"))
+    }
+
+    /// Creates the valid customer as the rep.
+    func createCustomer(_ service: RPCHarness) async throws -> Customer {
+        let created = await service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer)
+        #expect(created.status == 201, "\(created.text)")
+        return try created.decode(Customer.self)
+    }
+
+    @Test("a created customer is owned by its creator, reads back, and publishes customer.created")
+    func create() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            let created = try await createCustomer(service)
+            #expect(created.ownerID == "rep-1")
+            let fetched = await service.call(Operation.Customers.get, as: Self.rep, id: created.id.description)
             #expect(fetched.status == 200)
-            #expect(try body(fetched)["name"]?.stringValue == "宁波精工紧固件有限公司")
+            #expect(try fetched.decode(Customer.self).name == "宁波精工紧固件有限公司")
+            let listed = try await service.call(Operation.Customers.list, as: Self.rep, query: "region=east-china").decode(ListPage<Customer>.self)
+            #expect(listed.items.map(\.id) == [created.id])
+            #expect(try await service.outbox().map { "\($0.type)#\($0.sequence)" } == ["customer.created#1"])
+        }
+    }
 
-            let patched = await router.handle(request(Operation.Customers.update, #"{"industry":"bearings","version":1}"#, id: id), logger: logger)
+    @Test("a patch changes the fields it names and the version; a stale version is a conflict")
+    func patch() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            let id = try await createCustomer(service).id.description
+            let patched = await service.call(Operation.Customers.update, as: Self.rep, #"{"industry":"bearings","version":1}"#, id: id)
             #expect(patched.status == 200)
-            #expect(try body(patched)["industry"]?.stringValue == "bearings")
-            #expect(try body(patched)["version"] == .number(2))
-
-            let stale = await router.handle(request(Operation.Customers.update, #"{"industry":"gears","version":1}"#, id: id), logger: logger)
+            let customer = try patched.decode(Customer.self)
+            #expect(customer.industry == "bearings")
+            #expect(customer.version == 2)
+            let stale = await service.call(Operation.Customers.update, as: Self.rep, #"{"industry":"gears","version":1}"#, id: id)
             #expect(stale.status == 409)
-
-            let listed = await router.handle(request(Operation.Customers.list, query: "region=east-china"), logger: logger)
-            guard case .array(let items)? = try body(listed)["items"] else {
-                Issue.record("no items in \(String(decoding: listed.body, as: UTF8.self))")
-                return
-            }
-            #expect(items.count == 1)
-
-            let events = try await client.query("SELECT type, sequence FROM outbox ORDER BY sequence", logger: logger)
-            var seen: [String] = []
-            for try await (type, sequence) in events.decode((String, Int64).self) { seen.append("\(type)#\(sequence)") }
-            #expect(seen == ["customer.created#1", "customer.updated#2"])
-
-            let history = try body(await router.handle(request(Operation.Customers.history, id: id), logger: logger))
-            guard case .array(let lines)? = history["items"] else {
-                Issue.record("no history items")
-                return
-            }
-            #expect(lines.compactMap { $0["action"]?.stringValue } == ["updated", "created"])
+            #expect(try await service.outbox().map { "\($0.type)#\($0.sequence)" } == ["customer.created#1", "customer.updated#2"])
+            let history = try await service.call(Operation.Customers.history, as: Self.rep, id: id).decode(ListPage<HistoryLine>.self)
+            #expect(history.items.map(\.action) == [.updated, .created])
         }
     }
 
@@ -97,71 +80,73 @@ struct CustomerOperationsTests {
         ]
     )
     func invalidInput(json: String, status: Int) async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = CustomersService.rpcRouter(postgres: client, logger: logger)
-            let response = await router.handle(request(Operation.Customers.create, json), logger: logger)
+        try await RPCHarness.with(CustomersService.self) { service in
+            let response = await service.call(Operation.Customers.create, as: Self.rep, json)
             #expect(response.status == status)
             #expect(response.contentType == Problem.contentType)
-            let problem = try JSONCoding.decoder.decode(Problem.self, from: Data(response.body))
+            let problem = try response.problem()
             #expect(problem.status == status)
-            #expect(try await count("customers", client) == 0)
-            #expect(try await count("outbox", client) == 0)
+            #expect(try await stored(service) == Stored(customers: 0, events: 0))
         }
     }
 
-    @Test("the same Idempotency-Key creates one customer and returns the first answer; another body with it is refused")
+    @Test("the same Idempotency-Key creates one customer and returns the first answer")
     func idempotentCreate() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = CustomersService.rpcRouter(postgres: client, logger: logger)
-            let retry = request(Operation.Customers.create, Self.validCustomer, key: "k-1")
-            let logger = logger
-            let first = Task { await router.handle(retry, logger: logger) }
-            let second = Task { await router.handle(retry, logger: logger) }
-            let a = await first.value
-            let b = await second.value
+        try await RPCHarness.with(CustomersService.self) { service in
+            async let first = service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1")
+            async let second = service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1")
+            let (a, b) = await (first, second)
             #expect(a.status == 201 && b.status == 201)
-            let firstID = try body(a)["id"]
-            let secondID = try body(b)["id"]
-            #expect(firstID != nil && firstID == secondID)
-            #expect(try await count("customers", client) == 1)
-            #expect(try await count("outbox", client) == 1)
+            let (firstAnswer, secondAnswer) = (try a.decode(Customer.self), try b.decode(Customer.self))
+            #expect(firstAnswer.id == secondAnswer.id)
+            #expect(try await stored(service) == Stored(customers: 1, events: 1))
+        }
+    }
 
-            let other = await router.handle(request(Operation.Customers.create, #"{"name":"B"}"#, key: "k-1"), logger: logger)
+    @Test("another body under a used Idempotency-Key is refused")
+    func reusedIdempotencyKey() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            #expect(await service.call(Operation.Customers.create, as: Self.rep, Self.validCustomer, key: "k-1").status == 201)
+            let other = await service.call(Operation.Customers.create, as: Self.rep, #"{"name":"B"}"#, key: "k-1")
             #expect(other.status == 422)
+            let written = try await stored(service)
+            #expect(written == Stored(customers: 1, events: 1))
         }
     }
 
     @Test("an unknown or malformed id answers 404")
     func unknownID() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = CustomersService.rpcRouter(postgres: client, logger: logger)
-            #expect(await router.handle(request(Operation.Customers.get, id: UUID().uuidString), logger: logger).status == 404)
-            #expect(await router.handle(request(Operation.Customers.get, id: "../etc"), logger: logger).status == 404)
-            #expect(await router.handle(request(Operation.Customers.update, "{}", id: UUID().uuidString), logger: logger).status == 404)
+        try await RPCHarness.with(CustomersService.self) { service in
+            #expect(await service.call(Operation.Customers.get, as: Self.rep, id: UUID().uuidString).status == 404)
+            #expect(await service.call(Operation.Customers.get, as: Self.rep, id: "../etc").status == 404)
+            #expect(await service.call(Operation.Customers.update, as: Self.rep, "{}", id: UUID().uuidString).status == 404)
         }
     }
 
     @Test("pages follow the cursor without gaps or repeats")
     func paging() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = CustomersService.rpcRouter(postgres: client, logger: logger)
+        try await RPCHarness.with(CustomersService.self) { service in
             for index in 0..<7 {
                 let json = Self.validCustomer.replacingOccurrences(of: "宁波精工紧固件有限公司", with: "客户\(index)")
-                #expect(await router.handle(request(Operation.Customers.create, json), logger: logger).status == 201)
+                #expect(await service.call(Operation.Customers.create, as: Self.rep, json).status == 201)
             }
             var names: [String] = []
             var cursor: String?
             repeat {
                 let query = "limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
-                let page = try body(await router.handle(request(Operation.Customers.list, query: query), logger: logger))
-                guard case .array(let items)? = page["items"] else { throw Problem.badRequest("no items") }
-                names += items.compactMap { $0["name"]?.stringValue }
-                cursor = page["nextCursor"]?.stringValue
+                let page = try await service.call(Operation.Customers.list, as: Self.rep, query: query).decode(ListPage<Customer>.self)
+                names += page.items.map(\.name)
+                cursor = page.nextCursor
             } while cursor != nil
             #expect(names.count == 7)
             #expect(Set(names).count == 7)
-            #expect(await router.handle(request(Operation.Customers.list, query: "limit=0"), logger: logger).status == 422)
-            #expect(await router.handle(request(Operation.Customers.list, query: "cursor=zzz"), logger: logger).status == 422)
+        }
+    }
+
+    @Test("a page size of 0 or a cursor that is not one is refused", arguments: ["limit=0", "cursor=zzz"])
+    func badPaging(query: String) async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            #expect(await service.call(Operation.Customers.list, as: Self.rep, query: query).status == 422)
         }
     }
 }

@@ -13,10 +13,6 @@ import Testing
 /// may change, and that whatever is out of its scope answers 404 exactly like an id that does not exist.
 @Suite("Customer data scope")
 struct CustomerScopeTests {
-    func migrations() throws -> [Migration] {
-        try Migrator.load(bundleDirectory: try #require(CustomersService.migrationsDirectory))
-    }
-
     /// One row of the table: a caller and what the scope table says they may do.
     struct Case: Sendable, CustomTestStringConvertible {
         var user: String
@@ -46,17 +42,17 @@ struct CustomerScopeTests {
 
     @Test("each role sees, changes, audits and transfers exactly its scope; the rest is 404", arguments: cases)
     func scope(_ row: Case) async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            var org = try await OrgFixture.seed(client)
+        try await RPCHarness.with(CustomersService.self) { service in
+            var org = try await CustomerFixture.seed(service)
             let all = ["c1", "c2", "c3"]
 
             // list, also with filters that point outside the scope
-            #expect(try org.names(in: await org.call(Operation.Customers.list, as: row.user)) == row.sees)
+            #expect(try await org.listed(as: row.user) == row.sees)
             #expect(
-                try org.names(in: await org.call(Operation.Customers.list, as: row.user, query: "owner=rep-north")) == row.sees.intersection(["c3"])
+                try await org.listed(as: row.user, query: "owner=rep-north") == row.sees.intersection(["c3"])
             )
             #expect(
-                try org.names(in: await org.call(Operation.Customers.list, as: row.user, query: "region=east-china"))
+                try await org.listed(as: row.user, query: "region=east-china")
                     == row.sees.intersection(["c1", "c2"])
             )
 
@@ -73,15 +69,16 @@ struct CustomerScopeTests {
             if let hidden = all.first(where: { !row.sees.contains($0) }) {
                 let outOfScope = await org.call(Operation.Customers.get, as: row.user, id: org.customers[hidden])
                 #expect(outOfScope.status == missing.status)
-                #expect(try OrgFixture.json(outOfScope)["type"] == OrgFixture.json(missing)["type"])
+                #expect(try outOfScope.problem().type == missing.problem().type)
             }
 
             // create: owner is the caller; a regional manager only in their region
-            let created = await org.call(Operation.Customers.create, as: row.user, OrgFixture.customerJSON(name: "new"))
-            #expect(created.status == row.create, "create: \(String(decoding: created.body, as: UTF8.self))")
+            let created = await org.call(Operation.Customers.create, as: row.user, CustomerFixture.customerJSON(name: "new"))
+            #expect(created.status == row.create, "create: \(created.text)")
             if created.status == 201 {
-                #expect(try OrgFixture.json(created)["ownerId"]?.stringValue == row.user)
-                org.customers["new"] = try OrgFixture.json(created)["id"]?.stringValue
+                let customer = try created.decode(Customer.self)
+                #expect(customer.ownerID == row.user)
+                org.customers["new"] = customer.id.description
             }
 
             // transfer: everything out of scope is 404 and moves nothing; what is in scope moves
@@ -104,7 +101,7 @@ struct CustomerScopeTests {
                 #expect(transfer.status == 403)
                 return
             }
-            #expect(transfer.status == 200, "transfer: \(String(decoding: transfer.body, as: UTF8.self))")
+            #expect(transfer.status == 200, "transfer: \(transfer.text)")
             for name in row.sees { #expect(try await org.owner(of: name) == to, "owner of \(name)") }
             // A mix of visible and hidden ids is refused as a whole.
             if let hiddenName = hidden.first, let visibleID = seen.first, let hiddenID = org.customers[hiddenName] {
@@ -129,14 +126,14 @@ struct CustomerScopeTests {
         ]
     )
     func noIdentity(operation: String) async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let org = try await OrgFixture.seed(client)
-            let body = operation == Operation.Customers.transfer ? #"{"fromUserId":"rep-1","toUserId":"rep-2"}"# : OrgFixture.customerJSON(name: "x")
+        try await RPCHarness.with(CustomersService.self) { service in
+            let org = try await CustomerFixture.seed(service)
+            let body =
+                operation == Operation.Customers.transfer ? #"{"fromUserId":"rep-1","toUserId":"rep-2"}"# : CustomerFixture.customerJSON(name: "x")
             let response = await org.call(operation, as: nil, body, id: org.customers["c1"])
             #expect(response.status == 401)
             #expect(response.contentType == Problem.contentType)
-            let rows = try await client.query("SELECT count(*)::bigint FROM customers", logger: OrgFixture.logger)
-            for try await count in rows.decode(Int64.self) { #expect(count == 3) }
+            #expect(try await service.count("customers") == 3)
         }
     }
 
@@ -155,34 +152,27 @@ struct CustomerScopeTests {
         ]
     )
     func ownerRules(caller: String, owner: String, status: Int) async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let org = try await OrgFixture.seed(client)
-            try await org.apply(
-                UserDeactivated(user: OrgFixture.user("rep-gone", .rep, "east-china", supervisor: "sup-1", active: false, version: 2)),
-                subject: "rep-gone",
-                sequence: 2
-            )
-            let created = await org.call(Operation.Customers.create, as: caller, OrgFixture.customerJSON(name: "n", owner: owner))
-            #expect(created.status == status, "\(String(decoding: created.body, as: UTF8.self))")
-            if status == 201 { #expect(try OrgFixture.json(created)["ownerId"]?.stringValue == owner) }
-            if status == 422 {
-                let problem = try JSONCoding.decoder.decode(Problem.self, from: Data(created.body))
-                #expect(problem.errors?.first?.field == "ownerId")
-            }
+        try await RPCHarness.with(CustomersService.self) { service in
+            var org = try await CustomerFixture.seed(service)
+            let gone = Org.user("rep-gone").updated(version: 2) { $0.active = false }
+            try await org.deliver(UserDeactivated(user: gone), about: gone)
+            let created = await org.call(Operation.Customers.create, as: caller, CustomerFixture.customerJSON(name: "n", owner: owner))
+            #expect(created.status == status, "\(created.text)")
+            if status == 201 { #expect(try created.decode(Customer.self).ownerID == owner) }
+            if status == 422 { #expect(try created.problem().errors?.first?.field == "ownerId") }
 
             guard caller != "rep-1" else { return }
             // The same rule decides the target of a transfer; the customer is in the caller's scope either way.
-            let mine = try OrgFixture.json(await org.call(Operation.Customers.create, as: caller, OrgFixture.customerJSON(name: "m")))
-            let id = try #require(mine["id"]?.stringValue)
-            let transfer = await org.call(Operation.Customers.transfer, as: caller, #"{"customerIds":["\#(id)"],"toUserId":"\#(owner)"}"#)
+            let mine = try await org.create("m", as: caller)
+            let transfer = await org.call(Operation.Customers.transfer, as: caller, #"{"customerIds":["\#(mine.id)"],"toUserId":"\#(owner)"}"#)
             #expect(transfer.status == (status == 201 ? 200 : 422))
         }
     }
 
     @Test("a changed owner goes through transfer only; update refuses it")
     func updateCannotChangeOwner() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let org = try await OrgFixture.seed(client)
+        try await RPCHarness.with(CustomersService.self) { service in
+            let org = try await CustomerFixture.seed(service)
             let response = await org.call(Operation.Customers.update, as: "gm", #"{"ownerId":"rep-2"}"#, id: org.customers["c1"])
             #expect(response.status == 422)
             #expect(try await org.owner(of: "c1") == "rep-1")
@@ -196,13 +186,11 @@ struct CustomerScopeTests {
 
     @Test("a regional manager cannot move a customer out of their region by update")
     func updateStaysInRegion() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let org = try await OrgFixture.seed(client)
+        try await RPCHarness.with(CustomersService.self) { service in
+            let org = try await CustomerFixture.seed(service)
             let response = await org.call(Operation.Customers.update, as: "rm-east", #"{"region":"north-china"}"#, id: org.customers["c1"])
             #expect(response.status == 422)
-            #expect(
-                try OrgFixture.json(await org.call(Operation.Customers.get, as: "gm", id: org.customers["c1"]))["region"]?.stringValue == "east-china"
-            )
+            #expect(try await org.call(Operation.Customers.get, as: "gm", id: org.customers["c1"]).decode(Customer.self).region == "east-china")
         }
     }
 
@@ -218,8 +206,8 @@ struct CustomerScopeTests {
         ]
     )
     func transferValidation(json: String) async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let org = try await OrgFixture.seed(client)
+        try await RPCHarness.with(CustomersService.self) { service in
+            let org = try await CustomerFixture.seed(service)
             #expect(await org.call(Operation.Customers.transfer, as: "gm", json).status == 422)
         }
     }

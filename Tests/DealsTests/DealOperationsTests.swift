@@ -13,335 +13,351 @@ import Testing
 /// the service runs.
 @Suite("Deal operations")
 struct DealOperationsTests {
-    let logger = Logger(label: "test.deals")
-    let rep = CallerIdentity(userID: "rep-1", role: .rep, region: "east-china")
-    let otherRep = CallerIdentity(userID: "rep-2", role: .rep, region: "east-china")
-    let admin = CallerIdentity(userID: "admin-1", role: .admin)
-    let customerID = "6f1c1f3e-7d0a-4d8e-9c57-0c3b6a1d2e01"
+    static let rep = CallerIdentity(userID: "rep-1", role: .rep, region: "east-china")
+    static let otherRep = CallerIdentity(userID: "rep-2", role: .rep, region: "east-china")
+    static let admin = CallerIdentity(userID: "admin-1", role: .admin)
+    static let finance = CallerIdentity(userID: "fin-1", role: .finance)
+    static let customerID = "6f1c1f3e-7d0a-4d8e-9c57-0c3b6a1d2e01"
+    static let customerName = "宁波精工紧固件有限公司"
 
-    func migrations() throws -> [Migration] {
-        try Migrator.load(bundleDirectory: try #require(DealsService.migrationsDirectory))
-    }
-
-    func request(_ operation: String, _ json: String = "", as identity: CallerIdentity?, id: String? = nil, query: String? = nil) -> RPCRequest {
-        var headers: [String: String] = [:]
-        if let id { headers[RPC.Header.pathID] = id }
-        if let query { headers[RPC.Header.query] = query }
-        return RPCRequest(operation: operation, body: Array(json.utf8), identity: identity, headers: headers)
-    }
-
-    func body(_ response: RPCResponse) throws -> JSONValue {
-        try JSONCoding.decoder.decode(JSONValue.self, from: Data(response.body))
-    }
-
-    func text(_ response: RPCResponse) -> String { String(decoding: response.body, as: UTF8.self) }
-
-    /// Applies an event through the registered handler, in a transaction, as the consumer does.
-    func deliver(_ envelope: EventEnvelope, to client: PostgresClient) async throws {
-        let handler = try #require(DealsService.eventHandlers(logger: logger).handler(for: envelope.type))
-        let logger = logger
-        try await client.withTransaction(logger: logger) { connection in
-            try await handler(envelope, connection, logger)
-        }
-    }
-
-    func seedCustomer(_ client: PostgresClient, owner: String = "rep-1", sequence: Int64 = 1) async throws {
-        let snapshot = CustomerSnapshot(
+    static func customer(owner: String, version: Int64) -> CustomerSnapshot {
+        CustomerSnapshot(
             id: customerID,
-            name: "宁波精工紧固件有限公司",
+            name: customerName,
             region: "east-china",
             industry: "fasteners",
             ownerID: owner,
             contacts: [],
-            version: sequence
-        )
-        try await deliver(
-            try EventEnvelope(CustomerCreated(customer: snapshot), source: "customers", subject: customerID, sequence: sequence),
-            to: client
+            version: version
         )
     }
 
-    func outbox(_ type: String, _ client: PostgresClient) async throws -> [EventEnvelope] {
-        let rows = try await client.query("SELECT envelope::text FROM outbox WHERE type = \(type) ORDER BY position", logger: logger)
-        var envelopes: [EventEnvelope] = []
-        for try await (json) in rows.decode(String.self) { envelopes.append(try EventEnvelope.decode(from: Array(json.utf8))) }
-        return envelopes
+    /// The customers service's `customer.created`, as the deals consumer receives it.
+    func seedCustomer(_ service: RPCHarness, owner: String = "rep-1", sequence: Int64 = 1) async throws {
+        let created = CustomerCreated(customer: Self.customer(owner: owner, version: sequence))
+        try await service.deliver(created, source: "customers", subject: Self.customerID, sequence: sequence)
     }
 
-    func createProducts(_ router: RPCRouter) async throws -> (bolt: String, gear: String) {
-        let bolt = await router.handle(
-            request(Operation.Deals.createProduct, #"{"name":"M8 螺栓","productLine":"fasteners","listPriceFen":135,"unitCostFen":90}"#, as: admin),
-            logger: logger
+    func createProducts(_ service: RPCHarness) async throws -> (bolt: String, gear: String) {
+        let bolt = await service.call(
+            Operation.Deals.createProduct,
+            as: Self.admin,
+            #"{"name":"M8 螺栓","productLine":"fasteners","listPriceFen":135,"unitCostFen":90}"#
         )
-        let gear = await router.handle(
-            request(Operation.Deals.createProduct, #"{"name":"齿轮","productLine":"gears","listPriceFen":1000000,"unitCostFen":600000}"#, as: admin),
-            logger: logger
+        let gear = await service.call(
+            Operation.Deals.createProduct,
+            as: Self.admin,
+            #"{"name":"齿轮","productLine":"gears","listPriceFen":1000000,"unitCostFen":600000}"#
         )
         #expect(bolt.status == 201 && gear.status == 201)
-        return (try #require(try body(bolt)["id"]?.stringValue), try #require(try body(gear)["id"]?.stringValue))
+        return (try bolt.decode(ProductView.self).id, try gear.decode(ProductView.self).id)
     }
 
-    func createDeal(_ router: RPCRouter, as identity: CallerIdentity? = nil) async -> RPCResponse {
-        let json = #"{"customerId":"\#(customerID)","title":"2027 年度紧固件采购","expectedAmountFen":8000000,"expectedCloseDate":"2027-03-31"}"#
-        return await router.handle(request(Operation.Deals.createDeal, json, as: identity ?? rep), logger: logger)
+    func createDeal(_ service: RPCHarness, as identity: CallerIdentity = DealOperationsTests.rep) async -> RPCResponse {
+        let json = #"{"customerId":"\#(Self.customerID)","title":"2027 年度紧固件采购","expectedAmountFen":8000000,"expectedCloseDate":"2027-03-31"}"#
+        return await service.call(Operation.Deals.createDeal, as: identity, json)
     }
 
-    @Test("deal → quote v1 → v2 → contract from v1 refused → from v2 → submit → approved → sign, with every event in the outbox")
-    func contractSaga() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = DealsService.rpcRouter(postgres: client, logger: logger)
-            try await seedCustomer(client)
-            let (bolt, gear) = try await createProducts(router)
+    /// A lead of rep-1's customer, created by rep-1.
+    func lead(_ service: RPCHarness) async throws -> DealView {
+        try await seedCustomer(service)
+        let created = await createDeal(service)
+        #expect(created.status == 201, "\(created.text)")
+        return try created.decode(DealView.self)
+    }
 
-            let created = await createDeal(router)
-            #expect(created.status == 201, "\(text(created))")
-            let dealID = try #require(try body(created)["id"]?.stringValue)
-            #expect(try body(created)["stage"]?.stringValue == "lead")
-            #expect(try body(created)["ownerId"]?.stringValue == "rep-1")
-            #expect(try body(created)["region"]?.stringValue == "east-china")
+    func changeStage(_ service: RPCHarness, _ json: String, of dealID: String, key: String? = nil) async -> RPCResponse {
+        await service.call(Operation.Deals.changeStage, as: Self.rep, json, id: dealID, key: key)
+    }
 
-            let qualified = await router.handle(request(Operation.Deals.changeStage, #"{"stage":"qualified"}"#, as: rep, id: dealID), logger: logger)
-            #expect(qualified.status == 200, "\(text(qualified))")
-            let tooEarly = await router.handle(request(Operation.Deals.changeStage, #"{"stage":"contract"}"#, as: rep, id: dealID), logger: logger)
-            #expect(tooEarly.status == 409)
+    static let v2Total: Fen = 1_181_250 + 6 * 1_136_459
 
-            let v1 = await router.handle(
-                request(
-                    Operation.Deals.createQuoteVersion,
-                    #"{"lines":[{"productId":"\#(bolt)","quantity":10000,"discountBasisPoints":1250}],"validUntil":"2027-01-31"}"#,
-                    as: rep,
-                    id: dealID
-                ),
-                logger: logger
-            )
-            #expect(v1.status == 201, "\(text(v1))")
-            #expect(try body(v1)["version"] == .number(1))
-            #expect(try body(v1)["totalFen"] == .number(1_181_250))
-            #expect(try body(v1)["marginFen"] == .number(281_250))
-            let v1ID = try #require(try body(v1)["id"]?.stringValue)
-            let afterQuote = await router.handle(request(Operation.Deals.getDeal, as: rep, id: dealID), logger: logger)
-            #expect(try body(afterQuote)["stage"]?.stringValue == "quoted")
+    /// A qualified deal with quote version 1 (10,000 bolts at 12.5% off) and version 2 (plus six gears).
+    func quotedDeal(_ service: RPCHarness) async throws -> (deal: DealView, v1: QuoteView, v2: QuoteView) {
+        let deal = try await lead(service)
+        let (bolt, gear) = try await createProducts(service)
+        let qualified = await changeStage(service, #"{"stage":"qualified"}"#, of: deal.id)
+        #expect(qualified.status == 200, "\(qualified.text)")
+        let v1 = await service.call(
+            Operation.Deals.createQuoteVersion,
+            as: Self.rep,
+            #"{"lines":[{"productId":"\#(bolt)","quantity":10000,"discountBasisPoints":1250}],"validUntil":"2027-01-31"}"#,
+            id: deal.id
+        )
+        #expect(v1.status == 201, "\(v1.text)")
+        let v2 = await service.call(
+            Operation.Deals.createQuoteVersion,
+            as: Self.rep,
+            #"{"lines":[{"productId":"\#(bolt)","quantity":10000,"discountBasisPoints":1250},{"productId":"\#(gear)","quantity":6,"unitPriceFen":1136459}]}"#,
+            id: deal.id
+        )
+        #expect(v2.status == 201, "\(v2.text)")
+        return (deal, try v1.decode(QuoteView.self), try v2.decode(QuoteView.self))
+    }
 
-            let v2 = await router.handle(
-                request(
-                    Operation.Deals.createQuoteVersion,
-                    #"{"lines":[{"productId":"\#(bolt)","quantity":10000,"discountBasisPoints":1250},{"productId":"\#(gear)","quantity":6,"unitPriceFen":1136459}]}"#,
-                    as: rep,
-                    id: dealID
-                ),
-                logger: logger
-            )
-            #expect(v2.status == 201, "\(text(v2))")
-            #expect(try body(v2)["version"] == .number(2))
-            let v2Total = 1_181_250 + 6 * 1_136_459
-            #expect(try body(v2)["totalFen"] == .number(Double(v2Total)))
-            #expect(try body(v2)["changes"]?["totalDeltaFen"] == .number(Double(6 * 1_136_459)))
-            let v2ID = try #require(try body(v2)["id"]?.stringValue)
+    /// A draft contract from quote version 2 of ``quotedDeal(_:)``.
+    func draftContract(_ service: RPCHarness) async throws -> (deal: DealView, contract: ContractView) {
+        let (deal, _, _) = try await quotedDeal(service)
+        let contract = await service.call(Operation.Deals.createContract, as: Self.rep, #"{"dealId":"\#(deal.id)","version":2}"#)
+        #expect(contract.status == 201, "\(contract.text)")
+        return (deal, try contract.decode(ContractView.self))
+    }
 
-            let wrong = await router.handle(request(Operation.Deals.createContract, #"{"quoteId":"\#(v1ID)"}"#, as: rep), logger: logger)
-            #expect(wrong.status == 409)
-            #expect(wrong.contentType == Problem.contentType)
-            let problem = try JSONCoding.decoder.decode(Problem.self, from: Data(wrong.body))
-            #expect(problem.extensions?["currentVersion"] == .number(2))
-            #expect(problem.extensions?["currentQuoteId"] == .string(v2ID))
-            #expect(problem.detail?.contains("version 2") == true)
+    /// ``draftContract(_:)`` submitted for approval.
+    func submittedContract(_ service: RPCHarness) async throws -> (deal: DealView, contract: ContractView) {
+        let (deal, contract) = try await draftContract(service)
+        let submitted = await service.call(Operation.Deals.submitContract, as: Self.rep, id: contract.id)
+        #expect(submitted.status == 200, "\(submitted.text)")
+        return (deal, try submitted.decode(ContractView.self))
+    }
 
-            let contract = await router.handle(
-                request(Operation.Deals.createContract, #"{"dealId":"\#(dealID)","version":2}"#, as: rep),
-                logger: logger
-            )
-            #expect(contract.status == 201, "\(text(contract))")
-            let contractID = try #require(try body(contract)["id"]?.stringValue)
-            let number = try #require(try body(contract)["number"]?.stringValue)
-            #expect(number.wholeMatch(of: /HT-\d{4}-\d{6}/) != nil)
-            #expect(try body(contract)["amountFen"] == .number(Double(v2Total)))
-            #expect(try body(contract)["status"]?.stringValue == "draft")
+    func approval(of contract: ContractView, _ outcome: ApprovalOutcome) -> ApprovalCompleted {
+        let now = Date()
+        return ApprovalCompleted(
+            approvalID: "ap-1",
+            contractID: contract.id,
+            contractNumber: contract.number,
+            submitterID: "rep-1",
+            outcome: outcome,
+            comment: nil,
+            requestedAt: now,
+            completedAt: now,
+            workingDays: 0.5
+        )
+    }
 
-            #expect(await router.handle(request(Operation.Deals.signContract, as: rep, id: contractID), logger: logger).status == 409)
-            #expect(await router.handle(request(Operation.Deals.submitContract, as: otherRep, id: contractID), logger: logger).status == 404)
-            let submitted = await router.handle(request(Operation.Deals.submitContract, as: rep, id: contractID), logger: logger)
-            #expect(submitted.status == 200, "\(text(submitted))")
-            #expect(try body(submitted)["status"]?.stringValue == "pending_approval")
-            #expect(await router.handle(request(Operation.Deals.submitContract, as: rep, id: contractID), logger: logger).status == 409)
+    // MARK: The contract saga, step by step
 
-            let submittedEvents = try await outbox(ContractSubmitted.eventType, client)
-            #expect(submittedEvents.count == 1)
-            let submittedEvent = try #require(try submittedEvents.first?.decodeData(as: ContractSubmitted.self))
-            #expect(submittedEvent.amountFen == Fen(v2Total))
-            #expect(submittedEvent.customerName == "宁波精工紧固件有限公司")
-            #expect(submittedEvent.ownerID == "rep-1" && submittedEvent.region == "east-china")
-            #expect(submittedEvent.lines.count == 2)
-            #expect(submittedEvent.number == number)
-
-            let now = Date()
-            let approved = ApprovalCompleted(
-                approvalID: "ap-1",
-                contractID: contractID,
-                contractNumber: number,
-                submitterID: "rep-1",
-                outcome: .approved,
-                comment: nil,
-                requestedAt: now,
-                completedAt: now,
-                workingDays: 0.5
-            )
-            try await deliver(try EventEnvelope(approved, source: "approvals", subject: "ap-1", sequence: 4), to: client)
-            // A late, contradicting outcome for a contract no longer pending changes nothing.
-            var late = approved
-            late.outcome = .rejected
-            try await deliver(try EventEnvelope(late, source: "approvals", subject: "ap-1", sequence: 5), to: client)
-            let fetched = await router.handle(request(Operation.Deals.getContract, as: rep, id: contractID), logger: logger)
-            #expect(try body(fetched)["status"]?.stringValue == "approved")
-
-            let signed = await router.handle(request(Operation.Deals.signContract, as: rep, id: contractID), logger: logger)
-            #expect(signed.status == 200, "\(text(signed))")
-            #expect(try body(signed)["status"]?.stringValue == "signed")
-            let signedEvents = try await outbox(ContractSigned.eventType, client)
-            #expect(signedEvents.count == 1)
-            #expect(try signedEvents.first?.decodeData(as: ContractSigned.self).amountFen == Fen(v2Total))
-
-            let deal = await router.handle(request(Operation.Deals.getDeal, as: rep, id: dealID), logger: logger)
-            #expect(try body(deal)["stage"]?.stringValue == "contract")
-            let stages = try await outbox(DealStageChanged.eventType, client).map { try $0.decodeData(as: DealStageChanged.self) }
-            #expect(stages.map(\.to) == [.lead, .qualified, .quoted, .contract])
-            #expect(stages.first?.from == nil)
-            let history = try await client.query(
-                "SELECT count(*)::bigint FROM deal_stage_history WHERE deal_id = \(UUID(uuidString: dealID))",
-                logger: logger
-            )
-            for try await (count) in history.decode(Int64.self) { #expect(count == 4) }
-
-            let versions = try body(await router.handle(request(Operation.Deals.listQuoteVersions, as: rep, id: dealID), logger: logger))
-            #expect(versions["currentVersion"] == .number(2))
-            guard case .array(let items)? = versions["items"] else {
-                Issue.record("no items")
-                return
-            }
-            #expect(items.count == 2)
-            #expect(items.last?["changes"]?["added"].map { if case .array(let added) = $0 { added.count } else { -1 } } == 1)
-            let quote = await router.handle(request(Operation.Deals.getQuote, as: rep, id: v1ID), logger: logger)
-            #expect(quote.status == 200)
+    @Test("a new deal is a lead of the customer's owner and region; it cannot jump to contract")
+    func newDeal() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            #expect(deal.stage == .lead)
+            #expect(deal.ownerId == "rep-1")
+            #expect(deal.region == "east-china")
+            let qualified = await changeStage(service, #"{"stage":"qualified"}"#, of: deal.id)
+            #expect(qualified.status == 200, "\(qualified.text)")
+            #expect(await changeStage(service, #"{"stage":"contract"}"#, of: deal.id).status == 409)
         }
     }
 
-    @Test("a rep cannot see or use another rep's deal, customer or contract (404), nor create products (403)")
-    func scope() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = DealsService.rpcRouter(postgres: client, logger: logger)
-            try await seedCustomer(client)
-            let dealID = try #require(try body(await createDeal(router))["id"]?.stringValue)
+    @Test("quote versions are priced from the catalogue; the first moves the deal to quoted; the next shows what changed")
+    func quoteVersions() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (deal, v1, v2) = try await quotedDeal(service)
+            #expect(v1.version == 1)
+            #expect(v1.totalFen == 1_181_250)
+            #expect(v1.marginFen == 281_250)
+            #expect(v2.version == 2)
+            #expect(v2.totalFen == Self.v2Total)
+            #expect(v2.changes?.totalDeltaFen == Fen(6 * 1_136_459))
+            #expect(try await service.call(Operation.Deals.getDeal, as: Self.rep, id: deal.id).decode(DealView.self).stage == .quoted)
 
-            #expect(await router.handle(request(Operation.Deals.getDeal, as: otherRep, id: dealID), logger: logger).status == 404)
-            #expect(await router.handle(request(Operation.Deals.getDeal, as: nil, id: dealID), logger: logger).status == 401)
-            #expect(await createDeal(router, as: otherRep).status == 404)
-            let change = request(Operation.Deals.changeStage, #"{"stage":"qualified"}"#, as: otherRep, id: dealID)
-            #expect(await router.handle(change, logger: logger).status == 404)
-            let listed = try body(await router.handle(request(Operation.Deals.listDeals, as: otherRep), logger: logger))
-            #expect(listed["items"] == .array([]))
-            let mine = try body(await router.handle(request(Operation.Deals.listDeals, as: rep, query: "stage=lead"), logger: logger))
-            guard case .array(let items)? = mine["items"] else {
-                Issue.record("no items")
-                return
-            }
-            #expect(items.count == 1)
-            let product = request(Operation.Deals.createProduct, #"{"name":"x","productLine":"y","listPriceFen":1,"unitCostFen":1}"#, as: rep)
-            #expect(await router.handle(product, logger: logger).status == 403)
-            #expect(await router.handle(request(Operation.Deals.listProducts, as: rep), logger: logger).status == 200)
-            let finance = CallerIdentity(userID: "fin-1", role: .finance)
-            #expect(await router.handle(request(Operation.Deals.getDeal, as: finance, id: dealID), logger: logger).status == 200)
-            #expect(await createDeal(router, as: finance).status == 403)
+            let versions = try await service.call(Operation.Deals.listQuoteVersions, as: Self.rep, id: deal.id).decode(QuoteVersions.self)
+            #expect(versions.currentVersion == 2)
+            #expect(versions.items.count == 2)
+            #expect(versions.items.last?.changes?.added.count == 1)
+            #expect(await service.call(Operation.Deals.getQuote, as: Self.rep, id: v1.id).status == 200)
+        }
+    }
+
+    @Test("a contract from a superseded quote version is refused with the current version named; from the current one it is a draft")
+    func contractFromCurrentQuote() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (deal, v1, v2) = try await quotedDeal(service)
+            let wrong = await service.call(Operation.Deals.createContract, as: Self.rep, #"{"quoteId":"\#(v1.id)"}"#)
+            #expect(wrong.status == 409)
+            #expect(wrong.contentType == Problem.contentType)
+            let problem = try wrong.problem()
+            #expect(problem.extensions?["currentVersion"] == .number(2))
+            #expect(problem.extensions?["currentQuoteId"] == .string(v2.id))
+            #expect(problem.detail?.contains("version 2") == true)
+
+            let created = await service.call(Operation.Deals.createContract, as: Self.rep, #"{"dealId":"\#(deal.id)","version":2}"#)
+            #expect(created.status == 201, "\(created.text)")
+            let contract = try created.decode(ContractView.self)
+            #expect(contract.number.wholeMatch(of: /HT-\d{4}-\d{6}/) != nil)
+            #expect(contract.amountFen == Self.v2Total)
+            #expect(contract.status == .draft)
+        }
+    }
+
+    @Test("a draft contract is submitted once, by who may see it, and cannot be signed before approval")
+    func submitContract() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (_, contract) = try await draftContract(service)
+            #expect(await service.call(Operation.Deals.signContract, as: Self.rep, id: contract.id).status == 409)
+            #expect(await service.call(Operation.Deals.submitContract, as: Self.otherRep, id: contract.id).status == 404)
+            let submitted = await service.call(Operation.Deals.submitContract, as: Self.rep, id: contract.id)
+            #expect(submitted.status == 200, "\(submitted.text)")
+            #expect(try submitted.decode(ContractView.self).status == .pendingApproval)
+            #expect(await service.call(Operation.Deals.submitContract, as: Self.rep, id: contract.id).status == 409)
+        }
+    }
+
+    @Test("contract.submitted carries what approvals needs: amount, customer, owner, region, lines and number")
+    func submittedEvent() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (_, contract) = try await submittedContract(service)
+            let events = try await service.outbox(ContractSubmitted.self)
+            #expect(events.count == 1)
+            let event = try #require(events.first)
+            #expect(event.amountFen == Self.v2Total)
+            #expect(event.customerName == Self.customerName)
+            #expect(event.ownerID == "rep-1" && event.region == "east-china")
+            #expect(event.lines.count == 2)
+            #expect(event.number == contract.number)
+        }
+    }
+
+    @Test("approval.completed approves the contract; a late, contradicting outcome changes nothing")
+    func approvalOutcome() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (_, contract) = try await submittedContract(service)
+            try await service.deliver(approval(of: contract, .approved), source: "approvals", subject: "ap-1", sequence: 4)
+            try await service.deliver(approval(of: contract, .rejected), source: "approvals", subject: "ap-1", sequence: 5)
+            let fetched = try await service.call(Operation.Deals.getContract, as: Self.rep, id: contract.id).decode(ContractView.self)
+            #expect(fetched.status == .approved)
+        }
+    }
+
+    @Test("signing an approved contract publishes contract.signed and takes the deal to the contract stage, with its history")
+    func signContract() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (deal, contract) = try await submittedContract(service)
+            try await service.deliver(approval(of: contract, .approved), source: "approvals", subject: "ap-1", sequence: 4)
+            let signed = await service.call(Operation.Deals.signContract, as: Self.rep, id: contract.id)
+            #expect(signed.status == 200, "\(signed.text)")
+            #expect(try signed.decode(ContractView.self).status == .signed)
+            let signedEvents = try await service.outbox(ContractSigned.self)
+            #expect(signedEvents.count == 1)
+            #expect(signedEvents.first?.amountFen == Self.v2Total)
+
+            #expect(try await service.call(Operation.Deals.getDeal, as: Self.rep, id: deal.id).decode(DealView.self).stage == .contract)
+            let stages = try await service.outbox(DealStageChanged.self)
+            #expect(stages.map(\.to) == [.lead, .qualified, .quoted, .contract])
+            #expect(stages.first?.from == nil)
+            let history = try await service.client.query(
+                "SELECT count(*)::bigint FROM deal_stage_history WHERE deal_id = \(UUID(uuidString: deal.id))",
+                logger: service.logger
+            )
+            for try await (count) in history.decode(Int64.self) { #expect(count == 4) }
+        }
+    }
+
+    // MARK: Scope
+
+    @Test("a rep cannot see, list, change or build on another rep's deal or customer (404); without identity, 401")
+    func scope() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            #expect(await service.call(Operation.Deals.getDeal, as: Self.otherRep, id: deal.id).status == 404)
+            #expect(await service.call(Operation.Deals.getDeal, as: nil, id: deal.id).status == 401)
+            #expect(await createDeal(service, as: Self.otherRep).status == 404)
+            #expect(await service.call(Operation.Deals.changeStage, as: Self.otherRep, #"{"stage":"qualified"}"#, id: deal.id).status == 404)
+            let theirs = try await service.call(Operation.Deals.listDeals, as: Self.otherRep).decode(ListPage<DealView>.self)
+            #expect(theirs.items.isEmpty)
+            let mine = try await service.call(Operation.Deals.listDeals, as: Self.rep, query: "stage=lead").decode(ListPage<DealView>.self)
+            #expect(mine.items.count == 1)
+        }
+    }
+
+    @Test("a rep reads the catalogue but cannot create products (403)")
+    func productsAreAdmin() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let product = #"{"name":"x","productLine":"y","listPriceFen":1,"unitCostFen":1}"#
+            #expect(await service.call(Operation.Deals.createProduct, as: Self.rep, product).status == 403)
+            #expect(await service.call(Operation.Deals.listProducts, as: Self.rep).status == 200)
+        }
+    }
+
+    @Test("finance reads every deal and creates none (403)")
+    func financeReadsOnly() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            #expect(await service.call(Operation.Deals.getDeal, as: Self.finance, id: deal.id).status == 200)
+            #expect(await createDeal(service, as: Self.finance).status == 403)
         }
     }
 
     @Test("open deals follow a transferred customer to its new owner; a stale event changes nothing")
     func transferFollows() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = DealsService.rpcRouter(postgres: client, logger: logger)
-            try await seedCustomer(client)
-            let dealID = try #require(try body(await createDeal(router))["id"]?.stringValue)
-            let snapshot = CustomerSnapshot(
-                id: customerID,
-                name: "宁波精工紧固件有限公司",
-                region: "east-china",
-                industry: "fasteners",
-                ownerID: "rep-2",
-                contacts: [],
-                version: 3
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            let transfer = CustomerTransferred(
+                customer: Self.customer(owner: "rep-2", version: 3),
+                fromOwnerID: "rep-1",
+                toOwnerID: "rep-2",
+                byUserID: "sup-1"
             )
-            let transfer = CustomerTransferred(customer: snapshot, fromOwnerID: "rep-1", toOwnerID: "rep-2", byUserID: "sup-1")
-            try await deliver(try EventEnvelope(transfer, source: "customers", subject: customerID, sequence: 3), to: client)
-            try await seedCustomer(client, owner: "rep-1", sequence: 2)
-            #expect(await router.handle(request(Operation.Deals.getDeal, as: rep, id: dealID), logger: logger).status == 404)
-            let moved = await router.handle(request(Operation.Deals.getDeal, as: otherRep, id: dealID), logger: logger)
-            #expect(try body(moved)["ownerId"]?.stringValue == "rep-2")
+            try await service.deliver(transfer, source: "customers", subject: Self.customerID, sequence: 3)
+            try await seedCustomer(service, owner: "rep-1", sequence: 2)
+            #expect(await service.call(Operation.Deals.getDeal, as: Self.rep, id: deal.id).status == 404)
+            let moved = try await service.call(Operation.Deals.getDeal, as: Self.otherRep, id: deal.id).decode(DealView.self)
+            #expect(moved.ownerId == "rep-2")
         }
     }
 
-    @Test("lost needs a reason; reopen returns to the stage it was lost from; retries with one Idempotency-Key change once")
-    func lostAndReopen() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = DealsService.rpcRouter(postgres: client, logger: logger)
-            try await seedCustomer(client)
-            let dealID = try #require(try body(await createDeal(router))["id"]?.stringValue)
-            #expect(
-                await router.handle(request(Operation.Deals.changeStage, #"{"stage":"lost"}"#, as: rep, id: dealID), logger: logger).status == 422
-            )
-            var lose = request(Operation.Deals.changeStage, #"{"stage":"lost","lostReason":"预算取消"}"#, as: rep, id: dealID)
-            lose = RPCRequest(
-                operation: lose.operation,
-                body: lose.body,
-                identity: rep,
-                headers: lose.headers.merging([RPC.Header.idempotencyKey: "k-1"]) { a, _ in a }
-            )
-            #expect(await router.handle(lose, logger: logger).status == 200)
-            let again = await router.handle(lose, logger: logger)
+    // MARK: Lost and reopened
+
+    @Test("a deal is lost only with a reason; a retry with the same Idempotency-Key changes it once")
+    func lost() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            #expect(await changeStage(service, #"{"stage":"lost"}"#, of: deal.id).status == 422)
+            let lose = #"{"stage":"lost","lostReason":"预算取消"}"#
+            #expect(await changeStage(service, lose, of: deal.id, key: "k-1").status == 200)
+            let again = await changeStage(service, lose, of: deal.id, key: "k-1")
             #expect(again.status == 200)
-            #expect(try body(again)["stage"]?.stringValue == "lost")
-            #expect(try await outbox(DealStageChanged.eventType, client).count == 2)
-            let reopened = await router.handle(request(Operation.Deals.changeStage, #"{"stage":"reopen"}"#, as: rep, id: dealID), logger: logger)
+            #expect(try again.decode(DealView.self).stage == .lost)
+            #expect(try await service.outbox(type: DealStageChanged.eventType).count == 2)
+        }
+    }
+
+    @Test("reopen returns a lost deal to the stage it was lost from and clears the reason")
+    func reopen() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            #expect(await changeStage(service, #"{"stage":"lost","lostReason":"预算取消"}"#, of: deal.id).status == 200)
+            let reopened = await changeStage(service, #"{"stage":"reopen"}"#, of: deal.id)
             #expect(reopened.status == 200)
-            #expect(try body(reopened)["stage"]?.stringValue == "lead")
-            #expect(try body(reopened)["lostReason"] == nil)
+            #expect(try reopened.decode(DealView.self).stage == .lead)
+            #expect(try reopened.json()["lostReason"] == nil)
         }
     }
 
-    /// A page of `GET /deals/{id}/history` as a client decodes it.
-    struct HistoryPage: Decodable {
-        struct Change: Decodable {
-            var fromStage: DealStage?
-            var toStage: DealStage
-            var lostReason: String?
-            var changedBy: String
-        }
-        var items: [Change]
-        var nextCursor: String?
-    }
+    // MARK: Stage history
 
-    @Test("a deal's stage history reads newest first, a page at a time, only within the caller's scope")
+    @Test("a deal's stage history reads newest first, a page at a time")
     func stageHistory() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = DealsService.rpcRouter(postgres: client, logger: logger)
-            try await seedCustomer(client)
-            let dealID = try #require(try body(await createDeal(router))["id"]?.stringValue)
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
             for move in [#"{"stage":"qualified"}"#, #"{"stage":"lost","lostReason":"预算取消"}"#, #"{"stage":"reopen"}"#] {
-                #expect(await router.handle(request(Operation.Deals.changeStage, move, as: rep, id: dealID), logger: logger).status == 200)
+                #expect(await changeStage(service, move, of: deal.id).status == 200)
             }
-            let history = GetDealHistoryHandler.operation
-            let first = await router.handle(request(history, as: rep, id: dealID, query: "limit=2"), logger: logger)
-            #expect(first.status == 200, "\(text(first))")
-            let page1 = try JSONCoding.decoder.decode(HistoryPage.self, from: Data(first.body))
+            let first = await service.call(GetDealHistoryHandler.operation, as: Self.rep, id: deal.id, query: "limit=2")
+            #expect(first.status == 200, "\(first.text)")
+            let page1 = try first.decode(ListPage<StageHistoryLine>.self)
             #expect(page1.items.map(\.toStage) == [.qualified, .lost])
             #expect(page1.items.map(\.fromStage) == [.lost, .qualified])
             #expect(page1.items.last?.lostReason == "预算取消")
             let cursor = try #require(page1.nextCursor)
-            let second = await router.handle(request(history, as: rep, id: dealID, query: "limit=2&cursor=\(cursor)"), logger: logger)
-            let page2 = try JSONCoding.decoder.decode(HistoryPage.self, from: Data(second.body))
+            let page2 = try await service.call(GetDealHistoryHandler.operation, as: Self.rep, id: deal.id, query: "limit=2&cursor=\(cursor)")
+                .decode(ListPage<StageHistoryLine>.self)
             #expect(page2.items.map(\.toStage) == [.qualified, .lead])
             #expect(page2.items.map(\.fromStage) == [.lead, nil])
             #expect(page2.items.allSatisfy { $0.changedBy == "rep-1" })
             #expect(page2.nextCursor == nil)
-            #expect(await router.handle(request(history, as: otherRep, id: dealID), logger: logger).status == 404)
-            #expect(await router.handle(request(history, as: rep, id: dealID, query: "cursor=bm90LWEtY3Vyc29y"), logger: logger).status == 422)
+        }
+    }
+
+    @Test("a deal's stage history is 404 outside the caller's scope and 422 for a cursor that is not one")
+    func stageHistoryRefusals() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let deal = try await lead(service)
+            #expect(await service.call(GetDealHistoryHandler.operation, as: Self.otherRep, id: deal.id).status == 404)
+            let forged = await service.call(GetDealHistoryHandler.operation, as: Self.rep, id: deal.id, query: "cursor=bm90LWEtY3Vyc29y")
+            #expect(forged.status == 422)
         }
     }
 }

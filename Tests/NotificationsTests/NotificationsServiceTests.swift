@@ -43,25 +43,20 @@ struct NotificationsServiceTests {
         assignedAt: Date()
     )
 
-    func withService(
-        wecomConfigured: Bool = true,
-        _ body: @Sendable (PostgresClient, EventHandlerRegistry) async throws -> Void
-    ) async throws {
-        let migrations = try Migrator.load(bundleDirectory: try #require(NotificationsService.migrationsDirectory))
-        let logger = self.logger
-        try await TestSchema.with(migrations: migrations) { client, _ in
-            try await body(client, NotificationsService.eventHandlers(wecomConfigured: wecomConfigured, logger: logger))
-        }
+    /// Runs `body` with the notifications service on a schema of its own.
+    func withService(wecomConfigured: Bool = true, _ body: @Sendable (RPCHarness) async throws -> Void) async throws {
+        try await RPCHarness.with(
+            "notifications",
+            migrationsDirectory: NotificationsService.migrationsDirectory,
+            router: { NotificationsService.rpcRouter(postgres: $0, logger: $1) },
+            events: { NotificationsService.eventHandlers(wecomConfigured: wecomConfigured, logger: $0) },
+            body
+        )
     }
 
-    func deliver(_ envelope: EventEnvelope, _ client: PostgresClient, _ registry: EventHandlerRegistry) async throws {
-        let handler = try #require(registry.handler(for: envelope.type))
-        let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
-            guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: "notifications", on: connection, logger: logger)
-            else { return }
-            try await handler(envelope, connection, logger)
-        }
+    /// The in-app notifications of a user.
+    func notifications(_ service: RPCHarness, of identity: CallerIdentity) async throws -> [InAppNotification] {
+        try await service.call(Operation.Notifications.list, as: identity).decode(ListPage<InAppNotification>.self).items
     }
 
     func deliveries(_ client: PostgresClient) async throws -> [(status: String, attempts: Int, recipient: String)] {
@@ -85,10 +80,9 @@ struct NotificationsServiceTests {
     func stepAssignedPush() async throws {
         let standIn = WeComStandIn()
         try await standIn.serve { baseURL in
-            try await withService { client, registry in
-                let envelope = try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
-                try await deliver(envelope, client, registry)
-                try await sender(client, baseURL).sendDue()
+            try await withService { service in
+                try await service.deliver(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
+                try await sender(service.client, baseURL).sendDue()
 
                 let received = await standIn.received
                 #expect(received.count == 1)
@@ -98,16 +92,11 @@ struct NotificationsServiceTests {
                 let content = try #require(push.body["text"]?["content"]?.stringValue)
                 for part in ["HT-2026-000123", "宁波精工", "¥80,000.00", "1/3", "张主管"] { #expect(content.contains(part), "\(part) in \(content)") }
                 #expect(push.body["text"]?["mentioned_mobile_list"] == .array([.string("13800000002")]))
-                #expect(try await deliveries(client).map(\.status) == ["sent"])
+                #expect(try await deliveries(service.client).map(\.status) == ["sent"])
 
-                let list = await NotificationsService.rpcRouter(postgres: client, logger: logger).handle(
-                    RPCRequest(operation: Operation.Notifications.list, identity: CallerIdentity(userID: "sup-1", role: .supervisor)),
-                    logger: logger
-                )
-                let page = try JSONCoding.decoder.decode(JSONValue.self, from: Data(list.body))
-                guard case .array(let items)? = page["items"] else { throw MissingItems("no items") }
+                let items = try await notifications(service, of: CallerIdentity(userID: "sup-1", role: .supervisor))
                 #expect(items.count == 1)
-                #expect(items.first?["approvalId"]?.stringValue == "ap-1")
+                #expect(items.first?.approvalID == "ap-1")
             }
         }
     }
@@ -117,19 +106,19 @@ struct NotificationsServiceTests {
         let standIn = WeComStandIn()
         await standIn.fail(.http500, .errcode(93000))
         try await standIn.serve { baseURL in
-            try await withService { client, registry in
-                try await deliver(try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2), client, registry)
-                let sender = sender(client, baseURL)
+            try await withService { service in
+                try await service.deliver(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
+                let sender = sender(service.client, baseURL)
                 try await sender.sendDue()
-                #expect(try await deliveries(client).first?.status == "pending")
+                #expect(try await deliveries(service.client).first?.status == "pending")
                 let sent = try await eventually(timeout: .seconds(10)) {
                     try await sender.sendDue()
-                    return try await deliveries(client).first?.status == "sent"
+                    return try await deliveries(service.client).first?.status == "sent"
                 }
                 #expect(sent)
                 #expect(await standIn.received.count == 3)
                 #expect(await standIn.successes.count == 1)
-                #expect(try await deliveries(client).first?.attempts == 3)
+                #expect(try await deliveries(service.client).first?.attempts == 3)
             }
         }
     }
@@ -139,12 +128,12 @@ struct NotificationsServiceTests {
         let standIn = WeComStandIn()
         await standIn.fail(.http500, .http500, .http500)
         try await standIn.serve { baseURL in
-            try await withService { client, registry in
-                try await deliver(try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2), client, registry)
-                let sender = sender(client, baseURL, maxAttempts: 2)
+            try await withService { service in
+                try await service.deliver(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
+                let sender = sender(service.client, baseURL, maxAttempts: 2)
                 let failed = try await eventually(timeout: .seconds(10)) {
                     try await sender.sendDue()
-                    return try await deliveries(client).first?.status == "failed"
+                    return try await deliveries(service.client).first?.status == "failed"
                 }
                 #expect(failed)
                 #expect(await standIn.received.count == 2)
@@ -156,26 +145,25 @@ struct NotificationsServiceTests {
     func duplicate() async throws {
         let standIn = WeComStandIn()
         try await standIn.serve { baseURL in
-            try await withService { client, registry in
+            try await withService { service in
                 let envelope = try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
-                try await deliver(envelope, client, registry)
-                try await deliver(envelope, client, registry)
+                try await service.deliver(envelope)
+                try await service.deliver(envelope)
                 // Without the inbox (an operator replaying into a fresh consumer): the delivery's unique key holds.
-                let handler = try #require(registry.handler(for: envelope.type))
-                try await client.withTransaction(logger: logger) { connection in try await handler(envelope, connection, logger) }
-                let sender = sender(client, baseURL)
+                try await service.replay(envelope)
+                let sender = sender(service.client, baseURL)
                 try await sender.sendDue()
                 try await sender.sendDue()
                 #expect(await standIn.received.count == 1)
-                #expect(try await deliveries(client).count == 1)
+                #expect(try await deliveries(service.client).count == 1)
             }
         }
     }
 
     @Test("approval.completed tells the submitter, in-app and on WeCom; without a webhook the push is recorded as skipped")
     func completedSkipped() async throws {
-        try await withService(wecomConfigured: false) { client, registry in
-            try await deliver(try EventEnvelope(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2), client, registry)
+        try await withService(wecomConfigured: false) { service in
+            try await service.deliver(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
             let completed = ApprovalCompleted(
                 approvalID: "ap-1",
                 contractID: "ct-1",
@@ -187,29 +175,15 @@ struct NotificationsServiceTests {
                 completedAt: Date(),
                 workingDays: 0.5
             )
-            try await deliver(try EventEnvelope(completed, source: "approvals", subject: "ap-1", sequence: 5), client, registry)
-            let rows = try await deliveries(client)
+            try await service.deliver(completed, source: "approvals", subject: "ap-1", sequence: 5)
+            let rows = try await deliveries(service.client)
             #expect(rows.map(\.status) == ["skipped", "skipped"])
             #expect(rows.map(\.recipient) == ["sup-1", "rep-1"])
-            let list = await NotificationsService.rpcRouter(postgres: client, logger: logger).handle(
-                RPCRequest(operation: Operation.Notifications.list, identity: CallerIdentity(userID: "rep-1", role: .rep)),
-                logger: logger
-            )
-            let page = try JSONCoding.decoder.decode(JSONValue.self, from: Data(list.body))
-            guard case .array(let items)? = page["items"] else { throw MissingItems("no items") }
+            let items = try await notifications(service, of: CallerIdentity(userID: "rep-1", role: .rep))
             #expect(items.count == 1)
-            let body = items.first?["body"]?.stringValue ?? ""
+            let body = items.first?.body ?? ""
             #expect(body.contains("已驳回") && body.contains("宁波精工") && body.contains("80,000.00"))
-            let anonymous = await NotificationsService.rpcRouter(postgres: client, logger: logger).handle(
-                RPCRequest(operation: Operation.Notifications.list),
-                logger: logger
-            )
-            #expect(anonymous.status == 401)
+            #expect(await service.call(Operation.Notifications.list, as: nil).status == 401)
         }
     }
-}
-
-struct MissingItems: Error {
-    var reason: String
-    init(_ reason: String) { self.reason = reason }
 }

@@ -6,6 +6,7 @@ import Persistence
 import PostgresNIO
 import ServiceRuntime
 import Synchronization
+import TestSupport
 import Testing
 
 extension AMQPConnection: ServiceLike {}
@@ -15,7 +16,7 @@ extension EventConsumerService: ServiceLike {}
 /// unique to the test, parked messages to `amq.direct`; its queues expire a minute after their last use, so a test
 /// leaves nothing behind on the shared broker.
 struct TestBroker: Sendable {
-    let suffix = PersistenceTestEnvironment.uniqueSuffix()
+    let suffix = TestEnvironment.uniqueSuffix()
     let exchange = "amq.topic"
     let deadExchange = "amq.direct"
     var queue: String { "t.\(suffix).events" }
@@ -44,9 +45,31 @@ struct TestBroker: Sendable {
         )
     }
 
+    /// A consumer named `tests` of this test's queue, applying events to `database`.
+    func consumer(
+        _ connection: AMQPConnection,
+        _ database: TestDatabase,
+        _ registry: EventHandlerRegistry,
+        prefetch: UInt16 = 32,
+        maxAttempts: Int = 5,
+        retryBaseDelay: Duration = .milliseconds(200)
+    ) -> EventConsumerService {
+        EventConsumerService(
+            name: "tests",
+            connection: connection,
+            queue: queue,
+            client: database.client,
+            registry: registry,
+            prefetch: prefetch,
+            maxAttempts: maxAttempts,
+            retryBaseDelay: retryBaseDelay,
+            logger: database.logger
+        )
+    }
+
     func connection(_ name: String) throws -> AMQPConnection {
         AMQPConnection(
-            configuration: try AMQPConfiguration(url: try PersistenceTestEnvironment.amqpURL(), connectionName: "persistence-tests-\(name)"),
+            configuration: try AMQPConfiguration(url: try TestEnvironment.amqpURL(), connectionName: "persistence-tests-\(name)"),
             topology: topology,
             logger: PersistenceTestEnvironment.logger
         )
@@ -77,13 +100,10 @@ struct MessagingTests {
             try await database.migrate()
             try await withBroker(broker, [consumer] + publishers) {
                 let relays = publishers.map { connection in
-                    OutboxRelay(
-                        client: database.client,
-                        schema: database.schema,
-                        publisher: AMQPOutboxPublisher(connection: connection, exchange: broker.exchange, logger: database.logger),
+                    database.relay(
+                        AMQPOutboxPublisher(connection: connection, exchange: broker.exchange, logger: database.logger),
                         batchSize: 40,
-                        pollInterval: .milliseconds(200),
-                        logger: database.logger
+                        pollInterval: .milliseconds(200)
                     )
                 }
                 let collector = Collector()
@@ -131,15 +151,7 @@ struct MessagingTests {
                 }
             }
             // prefetch 1: deliveries are handled in queue order, so once the marker is applied both copies were handled.
-            let service = EventConsumerService(
-                name: "tests",
-                connection: connection,
-                queue: broker.queue,
-                client: database.client,
-                registry: registry,
-                prefetch: 1,
-                logger: database.logger
-            )
+            let service = broker.consumer(connection, database, registry, prefetch: 1)
             try await withBroker(broker, [connection]) {
                 let event = testEvent(broker.type("happened"))
                 let marker = testEvent(broker.type("marker"))
@@ -182,16 +194,7 @@ struct MessagingTests {
             registry.register(broker.type("fine")) { envelope, connection, logger in
                 try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
             }
-            let service = EventConsumerService(
-                name: "tests",
-                connection: connection,
-                queue: broker.queue,
-                client: database.client,
-                registry: registry,
-                maxAttempts: 4,
-                retryBaseDelay: .seconds(1),
-                logger: database.logger
-            )
+            let service = broker.consumer(connection, database, registry, maxAttempts: 4, retryBaseDelay: .seconds(1))
             let poison = testEvent(broker.type("poison"))
             let flaky = testEvent(broker.type("flaky"))
             let fine = testEvent(broker.type("fine"))

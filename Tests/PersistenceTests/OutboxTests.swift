@@ -3,6 +3,7 @@ import Foundation
 import Persistence
 import PostgresNIO
 import Synchronization
+import TestSupport
 import Testing
 
 /// Records what it is asked to publish; while `failing`, confirms nothing.
@@ -49,7 +50,7 @@ struct OutboxTests {
                 }
             }
             let publisher = RecordingPublisher()
-            let relay = OutboxRelay(client: database.client, schema: database.schema, publisher: publisher, logger: database.logger)
+            let relay = database.relay(publisher)
             let result = try await relay.publishPending()
             #expect(result == .init(published: 1, failed: 0))
             #expect(publisher.published == [kept.id])
@@ -66,7 +67,7 @@ struct OutboxTests {
                 for event in events { try await Outbox.append(event, on: connection, logger: database.logger) }
             }
             let publisher = RecordingPublisher()
-            let relay = OutboxRelay(client: database.client, schema: database.schema, publisher: publisher, batchSize: 7, logger: database.logger)
+            let relay = database.relay(publisher, batchSize: 7)
             #expect(try await relay.publishPending().published == 20)
             #expect(publisher.published == events.map(\.id))
         }
@@ -77,13 +78,7 @@ struct OutboxTests {
         try await TestDatabase.with { database in
             try await database.migrate()
             let publisher = RecordingPublisher(failing: true)
-            let relay = OutboxRelay(
-                client: database.client,
-                schema: database.schema,
-                publisher: publisher,
-                pollInterval: .milliseconds(200),
-                logger: database.logger
-            )
+            let relay = database.relay(publisher, pollInterval: .milliseconds(200))
             let event = testEvent()
             try await whileRunning([relay]) {
                 try await database.client.withTransaction(logger: database.logger) { connection in
@@ -109,13 +104,7 @@ struct OutboxTests {
         try await TestDatabase.with { database in
             try await database.migrate()
             let publisher = RecordingPublisher()
-            let relay = OutboxRelay(
-                client: database.client,
-                schema: database.schema,
-                publisher: publisher,
-                pollInterval: .seconds(600),
-                logger: database.logger
-            )
+            let relay = database.relay(publisher, pollInterval: .seconds(600))
             try await whileRunning([relay]) {
                 // Round 1 may be picked up by the pass the relay makes when its LISTEN starts; rounds 2 and 3 need NOTIFY.
                 for round in 1...3 {
@@ -134,14 +123,7 @@ struct OutboxTests {
             try await database.migrate()
             let publisher = RecordingPublisher(delay: .milliseconds(5))
             let relays = (0..<2).map { _ in
-                OutboxRelay(
-                    client: database.client,
-                    schema: database.schema,
-                    publisher: publisher,
-                    batchSize: 25,
-                    pollInterval: .milliseconds(100),
-                    logger: database.logger
-                )
+                database.relay(publisher, batchSize: 25, pollInterval: .milliseconds(100))
             }
             try await whileRunning(relays) {
                 for chunk in 0..<50 {
@@ -176,13 +158,7 @@ struct DisruptiveOutboxTests {
         try await TestDatabase.with { database in
             try await database.migrate()
             let publisher = RecordingPublisher()
-            let relay = OutboxRelay(
-                client: database.client,
-                schema: database.schema,
-                publisher: publisher,
-                pollInterval: .milliseconds(300),
-                logger: database.logger
-            )
+            let relay = database.relay(publisher, pollInterval: .milliseconds(300))
             try await whileRunning([relay]) {
                 try await database.client.withTransaction(logger: database.logger) { connection in
                     try await Outbox.append(testEvent(sequence: 1), on: connection, logger: database.logger)
@@ -190,7 +166,7 @@ struct DisruptiveOutboxTests {
                 try await eventually("the first event is published") { publisher.published.count == 1 }
                 // Kill every connection of this test's pool, including the relay's LISTEN connection, from another client.
                 let killerSettings = try PostgresSettings(
-                    url: try PersistenceTestEnvironment.postgresURL(),
+                    url: try TestEnvironment.postgresURL(),
                     schema: "public",
                     applicationName: "killer"
                 )

@@ -3,40 +3,16 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import TestSupport
 import Testing
 
-/// Test environment for the persistence kit: the servers come from the environment and a missing one fails the test.
+/// The persistence tests' logger; the servers come from ``TestEnvironment``, and a missing one fails the test.
 enum PersistenceTestEnvironment {
-    static func postgresURL() throws -> String {
-        try required("SALESDESK_TEST_POSTGRES_URL")
-    }
-
-    static func amqpURL() throws -> String {
-        try required("SALESDESK_TEST_AMQP_URL")
-    }
-
-    private static func required(_ name: String) throws -> String {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-            throw MissingEnvironment(name: name)
-        }
-        return value
-    }
-
-    struct MissingEnvironment: Error, CustomStringConvertible {
-        var name: String
-        var description: String { "\(name) is not set: the persistence tests need a real server" }
-    }
-
     static let logger: Logger = {
         var logger = Logger(label: "persistence-tests")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return logger
     }()
-
-    /// A fresh, unique name suffix.
-    static func uniqueSuffix() -> String {
-        String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
-    }
 }
 
 /// A schema of its own for one test (`t_<random>`), with a running client whose `search_path` is that schema; the
@@ -49,9 +25,9 @@ struct TestDatabase: Sendable {
 
     /// Runs `body` with a fresh schema (not yet migrated).
     static func with<T: Sendable>(_ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
-        let schema = "t_\(PersistenceTestEnvironment.uniqueSuffix())"
+        let schema = "t_\(TestEnvironment.uniqueSuffix())"
         let settings = try PostgresSettings(
-            url: try PersistenceTestEnvironment.postgresURL(),
+            url: try TestEnvironment.postgresURL(),
             schema: schema,
             applicationName: "persistence-tests-\(schema)"
         )
@@ -71,6 +47,11 @@ struct TestDatabase: Sendable {
     /// Applies the kit's migrations and `migrations`.
     func migrate(_ migrations: [Migration] = []) async throws {
         try await Migrator(client: client, schema: schema, migrations: migrations, logger: logger).migrate()
+    }
+
+    /// A relay of this schema's outbox.
+    func relay(_ publisher: any OutboxPublisher, batchSize: Int = 200, pollInterval: Duration = .seconds(2)) -> OutboxRelay {
+        OutboxRelay(client: client, schema: schema, publisher: publisher, batchSize: batchSize, pollInterval: pollInterval, logger: logger)
     }
 
     /// The first column of the first row of `query`, decoded as `Int`.

@@ -4,81 +4,24 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceRuntime
-import TestSupport
+public import TestSupport
 import Testing
 
 @testable import Reporting
+
+extension ReportingService: ServiceUnderTest {}
 
 /// The four reports against a real PostgreSQL schema of their own: projections fed through the registered event
 /// handlers (in a transaction, as the consumer runs them), answered through the service's RPC router.
 @Suite("Report operations")
 struct ReportOperationsTests {
-    static let logger = Logger(label: "test.reporting")
-    var logger: Logger { Self.logger }
-
-    /// east-china: sup-1 leads rep-1 and rep-2; rm-east manages the region. north-china: rep-north. Above: gm.
-    static let users: [UserSnapshot] = [
-        user("rep-1", "张伟", .rep, "east-china", supervisor: "sup-1"),
-        user("rep-2", "李娜", .rep, "east-china", supervisor: "sup-1"),
-        user("rep-3", "王芳", .rep, "east-china", supervisor: "sup-2"),
-        user("rep-4", "刘洋", .rep, "east-china", supervisor: "sup-2"),
-        user("rep-5", "陈静", .rep, "east-china", supervisor: "sup-2"),
-        user("rep-north", "赵磊", .rep, "north-china", supervisor: "rm-north"),
-        user("sup-1", "周主管", .supervisor, "east-china", supervisor: "rm-east"),
-        user("rm-east", "吴经理", .regionalManager, "east-china", supervisor: "gm"),
-        user("gm", "总经理", .gm, nil, supervisor: nil),
-    ]
-
-    static func user(_ id: String, _ name: String, _ role: Role, _ region: String?, supervisor: String?, version: Int64 = 1) -> UserSnapshot {
-        UserSnapshot(
-            id: id,
-            username: id,
-            displayName: name,
-            role: role,
-            region: region,
-            supervisorID: supervisor,
-            mobile: nil,
-            wecomUserID: nil,
-            active: true,
-            version: version
-        )
-    }
-
-    static func identity(_ id: String) -> CallerIdentity {
-        let user = users.first { $0.id == id }
-        return CallerIdentity(
-            userID: id,
-            role: user?.role ?? .rep,
-            region: user?.region,
-            team: users.filter { $0.supervisorID == id }.map(\.id)
-        )
-    }
-
     static func instant(_ text: String) -> Date {
         (try? Date(text, strategy: Date.ISO8601FormatStyle())) ?? .distantPast
     }
 
-    func migrations() throws -> [Migration] {
-        try Migrator.load(bundleDirectory: try #require(ReportingService.migrationsDirectory))
-    }
-
-    /// Runs an envelope through the handler the service registered for its type, in a transaction.
-    func apply(_ envelope: EventEnvelope, _ client: PostgresClient) async throws {
-        let handler = try #require(ReportingService.eventHandlers(logger: logger).handler(for: envelope.type))
-        try await client.withTransaction(logger: logger) { connection in
-            try await handler(envelope, connection, logger)
-        }
-    }
-
-    @discardableResult
-    func apply(_ event: some DomainEvent, subject: String, sequence: Int64 = 1, _ client: PostgresClient) async throws -> EventEnvelope {
-        let envelope = try EventEnvelope(event, source: "test", subject: subject, sequence: sequence)
-        try await apply(envelope, client)
-        return envelope
-    }
-
-    func seedUsers(_ client: PostgresClient) async throws {
-        for user in Self.users { try await apply(UserCreated(user: user), subject: user.id, sequence: user.version, client) }
+    /// Runs `body` with the reporting service on a schema of its own.
+    func withService(_ body: @Sendable (RPCHarness) async throws -> Void) async throws {
+        try await RPCHarness.with(ReportingService.self, body)
     }
 
     static func line(_ productLine: String, amount: Fen, cost: Fen) -> PricedLine {
@@ -115,16 +58,13 @@ struct ReportOperationsTests {
     }
 
     @discardableResult
-    func sign(_ contract: ContractSigned, _ client: PostgresClient) async throws -> EventEnvelope {
-        try await apply(contract, subject: contract.contractID, sequence: 5, client)
+    func sign(_ contract: ContractSigned, _ service: RPCHarness) async throws -> EventEnvelope {
+        try await service.deliver(contract, source: "deals", subject: contract.contractID, sequence: 5)
     }
 
-    func call(_ operation: String, as caller: String?, query: String? = nil, _ router: RPCRouter) async throws -> (Int, JSONValue) {
-        var headers: [String: String] = [:]
-        if let query { headers[RPC.Header.query] = query }
-        let request = RPCRequest(operation: operation, identity: caller.map(Self.identity), headers: headers)
-        let response = await router.handle(request, logger: logger)
-        return (response.status, try JSONCoding.decoder.decode(JSONValue.self, from: Data(response.body)))
+    func call(_ operation: String, as caller: String?, query: String? = nil, _ service: RPCHarness) async throws -> (Int, JSONValue) {
+        let response = await service.call(operation, as: caller.map(Org.identity), query: query)
+        return (response.status, try response.json())
     }
 
     func items(_ json: JSONValue, _ key: String = "items") -> [JSONValue] {
@@ -136,8 +76,8 @@ struct ReportOperationsTests {
 
     @Test("top reps: five largest signed amounts of the Shanghai month, with names; 2026-11-30T16:30Z is December")
     func topReps() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            try await seedUsers(client)
+        try await withService { service in
+            try await Org.seed(service)
             let bolts = { (amount: Fen) in [Self.line("M8 bolts", amount: amount, cost: amount / 2)] }
             for contract in [
                 Self.signed("1", owner: "rep-1", at: "2026-11-03T02:00:00Z", lines: bolts(10_000_000)),
@@ -153,11 +93,10 @@ struct ReportOperationsTests {
                 Self.signed("8", owner: "rep-north", region: "north-china", at: "2026-11-16T02:00:00Z", lines: bolts(3_000_000)),
                 Self.signed("9", owner: "sup-1", at: "2026-11-17T02:00:00Z", lines: bolts(500_000)),
             ] {
-                try await sign(contract, client)
+                try await sign(contract, service)
             }
-            let router = ReportingService.rpcRouter(postgres: client, logger: logger)
 
-            let (status, november) = try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-11", router)
+            let (status, november) = try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-11", service)
             #expect(status == 200)
             #expect(november["month"]?.stringValue == "2026-11")
             let ranked = items(november)
@@ -167,23 +106,25 @@ struct ReportOperationsTests {
             #expect(ranked.dropFirst().first?["signedAmountFen"] == .number(15_000_000))
             #expect(ranked.dropFirst().first?["contracts"] == .number(2))
 
-            let december = items(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-12", router).1)
+            let december = items(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-12", service).1)
             #expect(december.compactMap { $0["userId"]?.stringValue } == ["rep-4"])
 
             // Scope: a rep sees only their own line, a supervisor their team, a regional manager their region.
-            let own = items(try await call(Operation.Reporting.topReps, as: "rep-1", query: "month=2026-11", router).1)
+            let own = items(try await call(Operation.Reporting.topReps, as: "rep-1", query: "month=2026-11", service).1)
             #expect(own.compactMap { $0["userId"]?.stringValue } == ["rep-1"])
-            let team = items(try await call(Operation.Reporting.topReps, as: "sup-1", query: "month=2026-11", router).1)
-            #expect(team.compactMap { $0["userId"]?.stringValue } == ["rep-2", "rep-1", "sup-1"])
-            let region = items(try await call(Operation.Reporting.topReps, as: "rm-east", query: "month=2026-11", router).1)
+            let team = items(try await call(Operation.Reporting.topReps, as: "sup-1", query: "month=2026-11", service).1)
+            #expect(team.compactMap { $0["userId"]?.stringValue } == ["rep-1", "sup-1"])
+            let otherTeam = items(try await call(Operation.Reporting.topReps, as: "sup-2", query: "month=2026-11", service).1)
+            #expect(otherTeam.compactMap { $0["userId"]?.stringValue } == ["rep-2", "rep-5", "rep-3"])
+            let region = items(try await call(Operation.Reporting.topReps, as: "rm-east", query: "month=2026-11", service).1)
             #expect(!region.contains { $0["userId"]?.stringValue == "rep-north" })
             #expect(region.count == 5)
 
-            #expect(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-13", router).0 == 422)
-            #expect(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-1", router).0 == 422)
-            #expect(try await call(Operation.Reporting.topReps, as: nil, query: "month=2026-11", router).0 == 401)
+            #expect(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-13", service).0 == 422)
+            #expect(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-1", service).0 == 422)
+            #expect(try await call(Operation.Reporting.topReps, as: nil, query: "month=2026-11", service).0 == 401)
             // No month: the current one, which answers 200 with its label.
-            let current = try await call(Operation.Reporting.topReps, as: "gm", router)
+            let current = try await call(Operation.Reporting.topReps, as: "gm", service)
             #expect(current.0 == 200)
             #expect(current.1["month"]?.stringValue?.count == 7)
         }
@@ -193,8 +134,8 @@ struct ReportOperationsTests {
 
     @Test("product line margins: revenue, cost and an exact percent per line, inclusive Shanghai dates, scoped")
     func margins() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            try await seedUsers(client)
+        try await withService { service in
+            try await Org.seed(service)
             try await sign(
                 Self.signed(
                     "1",
@@ -202,16 +143,16 @@ struct ReportOperationsTests {
                     at: "2026-11-01T01:00:00Z",
                     lines: [Self.line("M8 bolts", amount: 5_000_000, cost: 3_125_000), Self.line("bearings", amount: 30_000, cost: 20_000)]
                 ),
-                client
+                service
             )
             try await sign(
                 Self.signed("2", owner: "rep-2", at: "2026-11-30T15:00:00Z", lines: [Self.line("M8 bolts", amount: 3_000_000, cost: 1_875_000)]),
-                client
+                service
             )
             // 1 December in Shanghai: outside 1–30 November.
             try await sign(
                 Self.signed("3", owner: "rep-1", at: "2026-11-30T16:30:00Z", lines: [Self.line("M8 bolts", amount: 7_000_000, cost: 1)]),
-                client
+                service
             )
             try await sign(
                 Self.signed(
@@ -221,11 +162,10 @@ struct ReportOperationsTests {
                     at: "2026-11-05T01:00:00Z",
                     lines: [Self.line("gears", amount: 100, cost: 150)]
                 ),
-                client
+                service
             )
-            let router = ReportingService.rpcRouter(postgres: client, logger: logger)
 
-            let (status, body) = try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-11-01&to=2026-11-30", router)
+            let (status, body) = try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-11-01&to=2026-11-30", service)
             #expect(status == 200)
             let lines = items(body)
             #expect(lines.compactMap { $0["productLine"]?.stringValue } == ["M8 bolts", "bearings", "gears"])
@@ -238,17 +178,17 @@ struct ReportOperationsTests {
             #expect(lines[2]["grossMarginFen"] == .number(-50))
             #expect(lines[2]["grossMarginPercent"]?.stringValue == "-50.00")
 
-            let own = items(try await call(Operation.Reporting.productLineMargins, as: "rep-2", query: "from=2026-11-01&to=2026-11-30", router).1)
+            let own = items(try await call(Operation.Reporting.productLineMargins, as: "rep-2", query: "from=2026-11-01&to=2026-11-30", service).1)
             #expect(own.count == 1)
             #expect(own.first?["revenueFen"] == .number(3_000_000))
             #expect(own.first?["grossMarginPercent"]?.stringValue == "37.50")
 
-            let december = items(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-12-01&to=2026-12-01", router).1)
+            let december = items(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-12-01&to=2026-12-01", service).1)
             #expect(december.first?["revenueFen"] == .number(7_000_000))
 
-            #expect(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-11-30&to=2026-11-01", router).0 == 422)
-            #expect(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-02-30", router).0 == 422)
-            #expect(try await call(Operation.Reporting.productLineMargins, as: nil, router).0 == 401)
+            #expect(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-11-30&to=2026-11-01", service).0 == 422)
+            #expect(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-02-30", service).0 == 422)
+            #expect(try await call(Operation.Reporting.productLineMargins, as: nil, service).0 == 401)
         }
     }
 
@@ -262,7 +202,7 @@ struct ReportOperationsTests {
         sequence: Int64,
         owner: String = "rep-1",
         region: String = "east-china",
-        _ client: PostgresClient
+        _ service: RPCHarness
     ) async throws {
         let change = DealStageChanged(
             dealID: deal,
@@ -274,40 +214,39 @@ struct ReportOperationsTests {
             lostReason: to == .lost ? "price" : nil,
             at: Self.instant(at)
         )
-        try await apply(change, subject: deal, sequence: sequence, client)
+        try await service.deliver(change, subject: deal, sequence: sequence)
     }
 
     @Test("funnel: each deal created in the period counts once per stage it reached, out of order and duplicates harmless")
     func funnel() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            try await seedUsers(client)
+        try await withService { service in
+            try await Org.seed(service)
             let day = "2026-11-10T02:00:00Z"
-            try await stage("d1", nil, .lead, at: day, sequence: 1, client)
-            try await stage("d2", nil, .lead, at: day, sequence: 1, client)
-            try await stage("d2", .lead, .qualified, at: "2026-11-11T02:00:00Z", sequence: 2, client)
+            try await stage("d1", nil, .lead, at: day, sequence: 1, service)
+            try await stage("d2", nil, .lead, at: day, sequence: 1, service)
+            try await stage("d2", .lead, .qualified, at: "2026-11-11T02:00:00Z", sequence: 2, service)
             // d3 arrives backwards: contract first, its creation last.
-            try await stage("d3", .quoted, .contract, at: "2026-11-14T02:00:00Z", sequence: 4, client)
-            try await stage("d3", .qualified, .quoted, at: "2026-11-13T02:00:00Z", sequence: 3, client)
-            try await stage("d3", .lead, .qualified, at: "2026-11-12T02:00:00Z", sequence: 2, client)
-            try await stage("d3", nil, .lead, at: day, sequence: 1, client)
+            try await stage("d3", .quoted, .contract, at: "2026-11-14T02:00:00Z", sequence: 4, service)
+            try await stage("d3", .qualified, .quoted, at: "2026-11-13T02:00:00Z", sequence: 3, service)
+            try await stage("d3", .lead, .qualified, at: "2026-11-12T02:00:00Z", sequence: 2, service)
+            try await stage("d3", nil, .lead, at: day, sequence: 1, service)
             // d4: won by a signed contract.
-            try await stage("d4", nil, .lead, at: day, sequence: 1, owner: "rep-2", client)
-            try await stage("d4", .lead, .qualified, at: day, sequence: 2, owner: "rep-2", client)
-            try await stage("d4", .qualified, .quoted, at: day, sequence: 3, owner: "rep-2", client)
-            try await stage("d4", .quoted, .contract, at: day, sequence: 4, owner: "rep-2", client)
-            try await sign(Self.signed("c4", owner: "rep-2", deal: "d4", at: day, lines: [Self.line("M8 bolts", amount: 100, cost: 50)]), client)
+            try await stage("d4", nil, .lead, at: day, sequence: 1, owner: "rep-2", service)
+            try await stage("d4", .lead, .qualified, at: day, sequence: 2, owner: "rep-2", service)
+            try await stage("d4", .qualified, .quoted, at: day, sequence: 3, owner: "rep-2", service)
+            try await stage("d4", .quoted, .contract, at: day, sequence: 4, owner: "rep-2", service)
+            try await sign(Self.signed("c4", owner: "rep-2", deal: "d4", at: day, lines: [Self.line("M8 bolts", amount: 100, cost: 50)]), service)
             // d5: lost after qualifying.
-            try await stage("d5", nil, .lead, at: day, sequence: 1, owner: "rep-north", region: "north-china", client)
-            try await stage("d5", .lead, .qualified, at: day, sequence: 2, owner: "rep-north", region: "north-china", client)
-            try await stage("d5", .qualified, .lost, at: day, sequence: 3, owner: "rep-north", region: "north-china", client)
+            try await stage("d5", nil, .lead, at: day, sequence: 1, owner: "rep-north", region: "north-china", service)
+            try await stage("d5", .lead, .qualified, at: day, sequence: 2, owner: "rep-north", region: "north-china", service)
+            try await stage("d5", .qualified, .lost, at: day, sequence: 3, owner: "rep-north", region: "north-china", service)
             // d6: created on 1 December in Shanghai, outside November, though it progressed inside it.
-            try await stage("d6", nil, .lead, at: "2026-11-30T16:30:00Z", sequence: 1, client)
+            try await stage("d6", nil, .lead, at: "2026-11-30T16:30:00Z", sequence: 1, service)
             // d7: its creation has not arrived, so it is in no period yet.
-            try await stage("d7", .lead, .qualified, at: day, sequence: 2, client)
-            let router = ReportingService.rpcRouter(postgres: client, logger: logger)
+            try await stage("d7", .lead, .qualified, at: day, sequence: 2, service)
 
             func counts(as caller: String) async throws -> [String: (Double, String?)] {
-                let (status, body) = try await call(Operation.Reporting.funnel, as: caller, query: "from=2026-11-01&to=2026-11-30", router)
+                let (status, body) = try await call(Operation.Reporting.funnel, as: caller, query: "from=2026-11-01&to=2026-11-30", service)
                 #expect(status == 200)
                 var result: [String: (Double, String?)] = [:]
                 for stage in items(body, "stages") {
@@ -321,8 +260,8 @@ struct ReportOperationsTests {
             #expect(["lead", "qualified", "quoted", "contract", "won"].map { all[$0]?.1 } == ["100.00", "80.00", "50.00", "100.00", "50.00"])
 
             // The whole story again: duplicated events change nothing.
-            try await stage("d3", .quoted, .contract, at: "2026-11-14T02:00:00Z", sequence: 4, client)
-            try await stage("d1", nil, .lead, at: day, sequence: 1, client)
+            try await stage("d3", .quoted, .contract, at: "2026-11-14T02:00:00Z", sequence: 4, service)
+            try await stage("d1", nil, .lead, at: day, sequence: 1, service)
             let again = try await counts(as: "gm")
             #expect(["lead", "qualified", "quoted", "contract", "won"].map { again[$0]?.0 } == [5, 4, 2, 2, 1])
 
@@ -360,15 +299,15 @@ struct ReportOperationsTests {
 
     @Test("approval times: average, median and share within 2 working days over decided approvals, scoped")
     func approvalTimes() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            try await seedUsers(client)
-            try await apply(completed("a1", .approved, days: 0.5), subject: "a1", sequence: 4, client)
-            try await apply(completed("a2", .approved, days: 1.5), subject: "a2", sequence: 4, client)
-            try await apply(completed("a3", .rejected, days: 3.0, submitter: "rep-2"), subject: "a3", sequence: 4, client)
-            let a4 = try await apply(completed("a4", .approved, days: 5.0, submitter: "rep-north"), subject: "a4", sequence: 4, client)
-            try await apply(completed("a5", .recalled, days: 1.0), subject: "a5", sequence: 2, client)
+        try await withService { service in
+            try await Org.seed(service)
+            try await service.deliver(completed("a1", .approved, days: 0.5), subject: "a1", sequence: 4)
+            try await service.deliver(completed("a2", .approved, days: 1.5), subject: "a2", sequence: 4)
+            try await service.deliver(completed("a3", .rejected, days: 3.0, submitter: "rep-2"), subject: "a3", sequence: 4)
+            let a4 = try await service.deliver(completed("a4", .approved, days: 5.0, submitter: "rep-north"), subject: "a4", sequence: 4)
+            try await service.deliver(completed("a5", .recalled, days: 1.0), subject: "a5", sequence: 2)
             // Completed on 1 December in Shanghai.
-            try await apply(completed("a6", .approved, days: 9.0, at: "2026-11-30T16:30:00Z"), subject: "a6", sequence: 4, client)
+            try await service.deliver(completed("a6", .approved, days: 9.0, at: "2026-11-30T16:30:00Z"), subject: "a6", sequence: 4)
             // a4's contract was submitted for rep-north in north-china.
             let submitted = ContractSubmitted(
                 contractID: "contract-a4",
@@ -383,12 +322,11 @@ struct ReportOperationsTests {
                 submittedBy: "rep-north",
                 submittedAt: Self.instant("2026-11-16T02:00:00Z")
             )
-            try await apply(submitted, subject: "contract-a4", sequence: 2, client)
+            try await service.deliver(submitted, subject: "contract-a4", sequence: 2)
             // A redelivered copy, past the inbox (e.g. a replay), changes nothing.
-            try await apply(a4, client)
-            let router = ReportingService.rpcRouter(postgres: client, logger: logger)
+            try await service.replay(a4)
 
-            let (status, body) = try await call(Operation.Reporting.approvalTimes, as: "gm", query: "from=2026-11-01&to=2026-11-30", router)
+            let (status, body) = try await call(Operation.Reporting.approvalTimes, as: "gm", query: "from=2026-11-01&to=2026-11-30", service)
             #expect(status == 200)
             #expect(body["count"] == .number(5))
             #expect(body["decided"] == .number(4))
@@ -399,16 +337,16 @@ struct ReportOperationsTests {
             #expect(body["medianWorkingDays"]?.stringValue == "2.25")
             #expect(body["withinTwoWorkingDays"]?.stringValue == "50.00")
 
-            let own = try await call(Operation.Reporting.approvalTimes, as: "rep-1", query: "from=2026-11-01&to=2026-11-30", router).1
+            let own = try await call(Operation.Reporting.approvalTimes, as: "rep-1", query: "from=2026-11-01&to=2026-11-30", service).1
             #expect(own["count"] == .number(3))
             #expect(own["averageWorkingDays"]?.stringValue == "1.00")
             #expect(own["withinTwoWorkingDays"]?.stringValue == "100.00")
 
-            let east = try await call(Operation.Reporting.approvalTimes, as: "rm-east", query: "from=2026-11-01&to=2026-11-30", router).1
+            let east = try await call(Operation.Reporting.approvalTimes, as: "rm-east", query: "from=2026-11-01&to=2026-11-30", service).1
             #expect(east["decided"] == .number(3))
             #expect(east["medianWorkingDays"]?.stringValue == "1.50")
 
-            let empty = try await call(Operation.Reporting.approvalTimes, as: "gm", query: "from=2026-10-01&to=2026-10-31", router).1
+            let empty = try await call(Operation.Reporting.approvalTimes, as: "gm", query: "from=2026-10-01&to=2026-10-31", service).1
             #expect(empty["count"] == .number(0))
             #expect(empty["averageWorkingDays"] == .null)
             #expect(empty["withinTwoWorkingDays"] == .null)
@@ -419,40 +357,34 @@ struct ReportOperationsTests {
 
     @Test("a late, older user event and a repeated contract.signed change nothing; every event is in the event log")
     func orderAndDuplicates() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            var renamed = Self.user("rep-1", "张伟 (华东)", .rep, "east-china", supervisor: "sup-1", version: 2)
-            try await apply(UserUpdated(user: renamed, changedFields: ["displayName"]), subject: "rep-1", sequence: 2, client)
-            try await apply(
-                UserCreated(user: Self.user("rep-1", "张伟", .rep, "east-china", supervisor: "sup-1")),
-                subject: "rep-1",
-                sequence: 1,
-                client
-            )
+        try await withService { service in
+            var renamed = Org.user("rep-1").updated(version: 2) { $0.displayName = "张伟 (华东)" }
+            try await service.deliver(UserUpdated(user: renamed, changedFields: ["displayName"]), subject: "rep-1", sequence: 2)
+            try await service.deliver(UserCreated(user: Org.user("rep-1")), subject: "rep-1", sequence: 1)
             let contract = Self.signed("1", owner: "rep-1", at: "2026-11-03T02:00:00Z", lines: [Self.line("M8 bolts", amount: 1_000, cost: 600)])
-            let envelope = try await sign(contract, client)
-            try await apply(envelope, client)
+            let envelope = try await sign(contract, service)
+            try await service.replay(envelope)
             // The same fact under a new event id (a re-publish) is still one contract.
-            try await sign(contract, client)
+            try await sign(contract, service)
             renamed.version = 3
             renamed.active = true
-            try await apply(UserDeactivated(user: renamed), subject: "rep-1", sequence: 3, client)
-            let router = ReportingService.rpcRouter(postgres: client, logger: logger)
+            try await service.deliver(UserDeactivated(user: renamed), subject: "rep-1", sequence: 3)
 
-            let ranked = items(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-11", router).1)
+            let ranked = items(try await call(Operation.Reporting.topReps, as: "gm", query: "month=2026-11", service).1)
             #expect(ranked.count == 1)
             #expect(ranked.first?["displayName"]?.stringValue == "张伟 (华东)")
             #expect(ranked.first?["signedAmountFen"] == .number(1_000))
             #expect(ranked.first?["contracts"] == .number(1))
-            let margins = items(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-11-01&to=2026-11-30", router).1)
+            let margins = items(try await call(Operation.Reporting.productLineMargins, as: "gm", query: "from=2026-11-01&to=2026-11-30", service).1)
             #expect(margins.first?["revenueFen"] == .number(1_000))
             #expect(margins.first?["grossMarginPercent"]?.stringValue == "40.00")
 
-            let rows = try await client.query("SELECT count(*)::bigint FROM event_log", logger: logger)
+            let rows = try await service.client.query("SELECT count(*)::bigint FROM event_log", logger: service.logger)
             var logged: Int64 = -1
             for try await count in rows.decode(Int64.self) { logged = count }
             // Two user events, two distinct contract.signed ids and the deactivation; the repeated id once.
             #expect(logged == 5)
-            let active = try await client.query("SELECT active FROM org_replica WHERE id = 'rep-1'", logger: logger)
+            let active = try await service.client.query("SELECT active FROM org_replica WHERE id = 'rep-1'", logger: service.logger)
             for try await flag in active.decode(Bool.self) { #expect(flag == false) }
         }
     }
