@@ -14,6 +14,7 @@ struct DealView: Decodable {
     var stage: DealStage
     var ownerId: String
     var region: String
+    var title: String
     var lostReason: String?
 }
 
