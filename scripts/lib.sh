@@ -101,6 +101,16 @@ sd_ensure_packages() {
     apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# schemathesis (PyPI) fuzzes the live gateway against openapi.yaml in the end-to-end tests.
+sd_ensure_schemathesis() {
+    if python3 -c "import schemathesis" >/dev/null 2>&1; then
+        return 0
+    fi
+    sd_log "installing schemathesis from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore schemathesis \
+        || python3 -m pip install --quiet --disable-pip-version-check schemathesis
+}
+
 # ---------------------------------------------------------------------------------- server directory
 
 # PostgreSQL and RabbitMQ run as their own system users, so their data must sit on a path those users

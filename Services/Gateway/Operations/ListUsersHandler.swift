@@ -13,9 +13,14 @@ struct ListUsersHandler: Sendable {
     static let limits = 1...200
 
     func callAsFunction(limit limitText: String?, cursor: String?) async throws -> Page<User> {
-        guard let limit = Int(limitText ?? String(Self.defaultLimit)), Self.limits.contains(limit) else {
-            throw Problem.validation([.init(field: "limit", message: "must be a whole number from 1 to 200")])
+        var errors: [Problem.FieldError] = []
+        let limit = Int(limitText ?? String(Self.defaultLimit)).flatMap { Self.limits.contains($0) ? $0 : nil }
+        if limit == nil { errors.append(.init(field: "limit", message: "must be a whole number from 1 to 200")) }
+        // The cursor is a username this API returned; anything else (a NUL, a novel) never reaches the database.
+        if let cursor, !cursor.isEmpty, cursor.wholeMatch(of: UserRules.usernamePattern) == nil {
+            errors.append(.init(field: "cursor", message: "is not a cursor this API returned"))
         }
+        guard errors.isEmpty, let limit else { throw Problem.validation(errors) }
         let users = try await postgres.withConnection { connection in
             try await store.users.list(after: cursor, limit: limit + 1, on: connection)
         }
