@@ -8,10 +8,14 @@ public import PostgresNIO
 ///
 /// The table `idempotency_keys` lives in each service's schema (the persistence kit's migration `kit_0003`). Reusing a key with a
 /// different body is a client error (422), as in the IETF Idempotency-Key draft.
+///
+/// A key answers only for the same operation on the same record: the record (the request's path id) is part of
+/// the stored operation (`deals.changeStage 4f…`), so reusing a key for another deal is a new request, not a replay
+/// of the first deal's answer.
 public enum IdempotentReplies {
-    /// Runs `write` once per `(caller, operation, key)` of an RPC request; without a key it just runs it.
+    /// Runs `write` once per `(caller, operation, record, key)` of an RPC request; without a key it just runs it.
     /// - Parameters:
-    ///   - request: the RPC request; its `x-idempotency-key` header is the key.
+    ///   - request: the RPC request; its `x-idempotency-key` header is the key, its path id (if any) the record.
     ///   - connection: a connection inside the write's transaction.
     ///   - write: the write; its reply is stored when it is a success (2xx).
     public static func run(
@@ -23,6 +27,7 @@ public enum IdempotentReplies {
         try await run(
             caller: request.identity?.userID ?? "",
             operation: request.operation,
+            record: request.pathID,
             key: request.idempotencyKey,
             body: request.body,
             on: connection,
@@ -31,18 +36,20 @@ public enum IdempotentReplies {
         )
     }
 
-    /// Runs `write` once per `(caller, operation, key)`; without a key it just runs it. For writes that do not
-    /// arrive as an RPC, such as the gateway's own operations.
+    /// Runs `write` once per `(caller, operation, record, key)`; without a key it just runs it. For writes that do
+    /// not arrive as an RPC, such as the gateway's own operations.
     /// - Parameters:
     ///   - caller: the caller's user id (empty for an anonymous caller).
     ///   - operation: the operation name, e.g. `gateway.users.create`.
+    ///   - record: the record the operation changes (the path id), `nil` for one that names none (a create).
     ///   - key: the client's `Idempotency-Key`, if any.
     ///   - body: the request body; a repeat of the key with a different body is a 422.
     ///   - connection: a connection inside the write's transaction.
     ///   - write: the write; its reply is stored when it is a success (2xx).
     public static func run(
         caller: String,
-        operation: String,
+        operation name: String,
+        record: String? = nil,
         key: String?,
         body: [UInt8],
         on connection: PostgresConnection,
@@ -53,6 +60,7 @@ public enum IdempotentReplies {
         guard (1...255).contains(key.count) else {
             throw Problem.badRequest("Idempotency-Key must be 1–255 characters.")
         }
+        let operation = record.map { "\(name) \($0)" } ?? name
         let hash = String(StableHash.fnv1a64(body), radix: 16)
         // The insert waits for a concurrent transaction holding the same key, so exactly one of two racing
         // requests writes; the other sees its committed reply (or takes over if it rolled back).

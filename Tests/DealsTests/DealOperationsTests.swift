@@ -360,4 +360,35 @@ struct DealOperationsTests {
             #expect(forged.status == 422)
         }
     }
+
+    @Test("one Idempotency-Key on two deals moves both: a key answers only for the record it was used on")
+    func idempotencyKeyIsPerRecord() async throws {
+        try await TestSchema.with(migrations: try migrations()) { client, _ in
+            let router = DealsService.rpcRouter(postgres: client, logger: logger)
+            try await seedCustomer(client)
+            let first = try #require(try body(await createDeal(router))["id"]?.stringValue)
+            let second = try #require(try body(await createDeal(router))["id"]?.stringValue)
+            func qualify(_ dealID: String) -> RPCRequest {
+                RPCRequest(
+                    operation: Operation.Deals.changeStage,
+                    body: Array(#"{"stage":"qualified"}"#.utf8),
+                    identity: rep,
+                    headers: [RPC.Header.pathID: dealID, RPC.Header.idempotencyKey: "move-to-qualified"]
+                )
+            }
+            for dealID in [first, second] {
+                let reply = await router.handle(qualify(dealID), logger: logger)
+                #expect(reply.status == 200, "\(text(reply))")
+                #expect(try body(reply)["id"]?.stringValue == dealID)
+            }
+            for dealID in [first, second] {
+                let deal = await router.handle(request(Operation.Deals.getDeal, as: rep, id: dealID), logger: logger)
+                #expect(try body(deal)["stage"]?.stringValue == "qualified", "deal \(dealID)")
+            }
+            // The same key, deal and body is still a replay: two creations and one change for each deal.
+            #expect(await router.handle(qualify(first), logger: logger).status == 200)
+            #expect(try await outbox("deal.stage_changed", client).count == 4)
+        }
+    }
+
 }

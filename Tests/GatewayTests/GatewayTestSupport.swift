@@ -46,6 +46,19 @@ struct GatewayHarness: Sendable {
         return router
     }
 
+    /// The login operation as the route calls it, for tests that choose the client's address (a router test has no
+    /// socket, so every request's address is `nil`).
+    var login: LoginHandler {
+        LoginHandler(
+            postgres: postgres,
+            store: api.store,
+            tokens: api.tokens,
+            hasher: api.hasher,
+            lockout: api.settings.lockout,
+            logger: Logger(label: "test.gateway")
+        )
+    }
+
     /// Runs `body` with the gateway's migrations applied, the first admin created and a test client.
     static func with<T: Sendable>(_ body: @Sendable (GatewayHarness, any TestClientProtocol) async throws -> T) async throws -> T {
         let migrations = try Migrator.load(bundleDirectory: GatewayService.migrationsDirectory!)
@@ -65,9 +78,10 @@ extension TestClientProtocol {
         _ method: HTTPRequest.Method,
         _ uri: String,
         token: String? = nil,
-        json: String? = nil
+        json: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> (status: Int, body: [String: any Sendable], headers: HTTPFields) {
-        var headers: HTTPFields = [:]
+        var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in

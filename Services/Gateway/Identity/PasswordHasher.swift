@@ -6,10 +6,16 @@ import NIOPosix
 struct PasswordHasher: Sendable {
     /// The bcrypt cost factor (10 in production; tests lower it to stay fast).
     let cost: UInt8
+    /// A hash of a fixed password at ``cost``, checked when the username is unknown so a miss costs as long as a
+    /// wrong password and timing does not reveal which usernames exist. bcrypt's work follows the cost stored in
+    /// the hash, so the decoy must have the real one.
+    let decoyHash: String
 
-    /// A hash of a fixed password, checked when the username is unknown so a miss costs as long as a wrong
-    /// password and timing does not reveal which usernames exist.
-    private static let decoy = Bcrypt.hash("salesdesk-decoy-password", cost: 4)
+    /// Hashes the decoy once, at start (one hash's time).
+    init(cost: UInt8) {
+        self.cost = cost
+        decoyHash = Bcrypt.hash("salesdesk-decoy-password", cost: cost)
+    }
 
     func hash(_ password: String) async throws -> String {
         let cost = self.cost
@@ -17,7 +23,7 @@ struct PasswordHasher: Sendable {
     }
 
     func verify(_ password: String, hash: String?) async throws -> Bool {
-        let stored = hash ?? Self.decoy
+        let stored = hash ?? decoyHash
         let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: stored) }
         return hash != nil && matches
     }

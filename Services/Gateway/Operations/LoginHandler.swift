@@ -6,8 +6,10 @@ import PostgresNIO
 
 /// `POST /api/v1/auth/login`: username and password for a session, with lockout after repeated failures.
 ///
-/// The lock is checked before the password, so during a lock even the right password is refused and guessing on
-/// is useless. A success counts the login, clears the username's failures, stores the refresh token and publishes
+/// The lock is checked, and the attempt counted as a failure, before the password, in one atomic step (see
+/// ``LoginFailureRepository/attempt(username:address:policy:on:)`` and ADR 0003): during a lock even the right
+/// password is refused and guessing on is useless, and parallel guesses get no more than the limit. A success takes
+/// back this address's failures for the username, counts the login, stores the refresh token and publishes
 /// `user.logged_in`, in one transaction.
 struct LoginHandler: Sendable {
     let postgres: PostgresClient
@@ -34,30 +36,31 @@ struct LoginHandler: Sendable {
         guard !username.isEmpty, !credentials.password.isEmpty else {
             throw Problem.validation([.init(field: "username", message: "username and password are required")])
         }
-        let lockedUntil = try await postgres.withConnection { connection in
-            try await store.loginFailures.lockedUntil(username: username, address: address, policy: lockout, on: connection)
+        let attempt = try await postgres.withTransaction(logger: logger) { connection in
+            try await store.loginFailures.attempt(username: username, address: address, policy: lockout, on: connection)
         }
-        if let lockedUntil {
-            return .locked(retryAfter: max(1, Int(lockedUntil.timeIntervalSinceNow.rounded(.up))))
+        if case .locked(let until) = attempt {
+            return .locked(retryAfter: max(1, Int(until.timeIntervalSinceNow.rounded(.up))))
         }
         let found = try await postgres.withConnection { connection in
             try await store.users.credentials(username: username, on: connection)
         }
         let passwordMatches = try await hasher.verify(credentials.password, hash: found?.1)
         guard let (user, _) = found, passwordMatches else {
-            try await postgres.withConnection { connection in
-                try await store.loginFailures.record(username: username, address: address, on: connection)
-            }
             logger.info("login failed", metadata: ["username": "\(username)", "address": "\(address ?? "-")"])
             throw Problem.unauthorized("Wrong username or password.")
         }
         guard user.active else {
+            // The right password is no guess: it takes its attempt back, but opens no session.
+            try await postgres.withConnection { connection in
+                try await store.loginFailures.forgive(username: username, address: address, on: connection)
+            }
             throw Problem.unauthorized("Wrong username or password.")
         }
         let refreshToken = TokenService.makeRefreshToken()
         try await postgres.withTransaction(logger: logger) { connection in
             let logins = try await store.users.recordLogin(userID: user.id, on: connection)
-            try await store.loginFailures.clear(username: username, on: connection)
+            try await store.loginFailures.forgive(username: username, address: address, on: connection)
             try await store.sessions.store(
                 refreshTokenHash: TokenService.storedHash(ofRefreshToken: refreshToken),
                 userID: user.id,

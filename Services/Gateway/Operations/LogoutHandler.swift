@@ -18,6 +18,7 @@ struct LogoutHandler: Sendable {
             try await store.sessions.revoke(
                 userID: userID,
                 refreshTokenHash: body.refreshToken.map(TokenService.storedHash(ofRefreshToken:)),
+                reason: .logout,
                 on: connection
             )
         }

@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// `POST /api/v1/auth/refresh`: a refresh token for a new session. Each token works once; a used-up token presented
-/// again was copied, so every session of its user ends.
+/// `POST /api/v1/auth/refresh`: a refresh token for a new session. Each token works once; a token used up by a
+/// refresh and presented again was copied, so every session of its user ends. A token ended otherwise (logout, a new
+/// password) is just refused: a client that presents the token it logged out with ends nobody's other sessions.
 struct RefreshHandler: Sendable {
     let postgres: PostgresClient
     let store: IdentityStore
@@ -24,7 +25,7 @@ struct RefreshHandler: Sendable {
             case .unknownOrExpired:
                 throw Problem.unauthorized("The refresh token is unknown, expired or revoked; log in again.")
             case .reused(let userID):
-                try await store.sessions.revoke(userID: userID, on: connection)
+                try await store.sessions.revoke(userID: userID, reason: .reuse, on: connection)
                 logger.warning("refresh token reused; all sessions revoked", metadata: ["user": "\(userID)"])
                 return nil
             case .consumed(let userID):

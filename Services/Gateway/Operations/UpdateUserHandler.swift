@@ -8,6 +8,7 @@ import ServiceRuntime
 ///
 /// A change bumps the version and publishes `user.updated` naming the changed fields; a new password alone changes
 /// no snapshot field, so it publishes nothing, but it ends the sessions the old password opened. Either is audited.
+/// The last active admin cannot be demoted (409).
 struct UpdateUserHandler: Sendable {
     let postgres: PostgresClient
     let store: IdentityStore
@@ -21,7 +22,9 @@ struct UpdateUserHandler: Sendable {
         } else {
             passwordHash = nil
         }
-        return try await request.once("gateway.users.update", postgres: postgres, logger: logger) { [store] connection in
+        return try await request.once("gateway.users.update", record: id, postgres: postgres, logger: logger) { [store] connection in
+            // Only a demotion needs the admins locked; taking them before the user's row keeps one lock order.
+            let admins = patch.role.map { $0 != .admin } == true ? try await store.users.lockActiveAdmins(on: connection) : []
             guard let before = try await store.users.find(id: id, on: connection, forUpdate: true) else {
                 throw Problem.notFound("No user \(id).")
             }
@@ -29,6 +32,9 @@ struct UpdateUserHandler: Sendable {
                 throw Problem.conflict("The user is at version \(before.version), not \(expected); reload and retry.")
             }
             var user = patch.applied(to: before)
+            if before.role == .admin, user.role != .admin, admins == [id] {
+                throw Problem.conflict("\(before.username) is the last active admin; make another user an admin first.")
+            }
 
             var errors: [Problem.FieldError] = []
             if UserRules.needsRegion(user.role), user.region == nil {
@@ -62,7 +68,7 @@ struct UpdateUserHandler: Sendable {
             try await store.users.update(user, passwordHash: passwordHash, on: connection)
             if passwordHash != nil {
                 // A new password ends the sessions the old one opened.
-                try await store.sessions.revoke(userID: id, on: connection)
+                try await store.sessions.revoke(userID: id, reason: .password, on: connection)
             }
             try await store.audit.record(
                 actor: request.actor,

@@ -15,9 +15,11 @@ struct WriteRequest: Sendable {
     /// The caller as the audit trail records them.
     var actor: RecordID? { RecordID(caller.userID) }
 
-    /// Runs `write` in one transaction, once per `Idempotency-Key` (see ``ServiceRuntime/IdempotentReplies``).
+    /// Runs `write` in one transaction, once per `Idempotency-Key` and `record` (see ``ServiceRuntime/IdempotentReplies``).
+    /// - Parameter record: the user or region the write changes; `nil` for a create.
     func once(
         _ operation: String,
+        record: RecordID? = nil,
         postgres: PostgresClient,
         logger: Logger,
         write: @escaping @Sendable (PostgresConnection) async throws -> RPCResponse
@@ -26,6 +28,7 @@ struct WriteRequest: Sendable {
             try await IdempotentReplies.run(
                 caller: caller.userID,
                 operation: operation,
+                record: record?.description,
                 key: idempotencyKey,
                 body: body,
                 on: connection,

@@ -15,12 +15,27 @@ struct SessionRepository: Sendable {
         )
     }
 
+    /// Why a refresh token stopped working (`refresh_tokens.revoked_reason`, migration 0003).
+    enum RevokedReason: String, Sendable {
+        /// Used up by a refresh, which handed out its successor.
+        case rotated
+        /// Its session was ended by logout.
+        case logout
+        /// The user's password changed.
+        case password
+        /// The user was deactivated.
+        case deactivated
+        /// Another of the user's tokens was presented again after rotation.
+        case reuse
+    }
+
     /// What presenting a refresh token finds.
     enum RefreshLookup {
         /// Valid: it is now revoked (used up) and belonged to this user.
         case consumed(RecordID)
-        /// Already used or revoked: presenting it again suggests it was stolen.
+        /// Already used up by a refresh: presenting it again suggests it was copied.
         case reused(RecordID)
+        /// Unknown, expired, or ended for another reason (logout, a new password): simply no longer valid.
         case unknownOrExpired
     }
 
@@ -29,7 +44,7 @@ struct SessionRepository: Sendable {
     func consume(refreshTokenHash hash: String, on connection: PostgresConnection) async throws -> RefreshLookup {
         let consumed = try await connection.query(
             """
-            UPDATE refresh_tokens SET revoked_at = now()
+            UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = \(RevokedReason.rotated.rawValue)
             WHERE token_hash = \(hash) AND revoked_at IS NULL AND expires_at > now()
             RETURNING user_id
             """,
@@ -37,18 +52,23 @@ struct SessionRepository: Sendable {
         )
         for try await userID in consumed.decode(RecordID.self) { return .consumed(userID) }
         let revoked = try await connection.query(
-            "SELECT user_id FROM refresh_tokens WHERE token_hash = \(hash) AND revoked_at IS NOT NULL",
+            "SELECT user_id FROM refresh_tokens WHERE token_hash = \(hash) AND revoked_reason = \(RevokedReason.rotated.rawValue)",
             logger: logger
         )
         for try await userID in revoked.decode(RecordID.self) { return .reused(userID) }
         return .unknownOrExpired
     }
 
-    /// Revokes one of the user's refresh tokens, or all of them when `hash` is `nil`.
-    func revoke(userID: RecordID, refreshTokenHash hash: String? = nil, on connection: PostgresConnection) async throws {
+    /// Revokes one of the user's refresh tokens, or all of them when `hash` is `nil`, saying why.
+    func revoke(
+        userID: RecordID,
+        refreshTokenHash hash: String? = nil,
+        reason: RevokedReason,
+        on connection: PostgresConnection
+    ) async throws {
         try await connection.query(
             """
-            UPDATE refresh_tokens SET revoked_at = now()
+            UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = \(reason.rawValue)
             WHERE user_id = \(userID) AND revoked_at IS NULL AND (\(hash)::text IS NULL OR token_hash = \(hash))
             """,
             logger: logger

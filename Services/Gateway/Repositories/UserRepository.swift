@@ -44,6 +44,20 @@ struct UserRepository: Sendable {
         ).first
     }
 
+    /// Locks the active admins' rows (in id order, so two callers never wait for each other) and returns their ids.
+    ///
+    /// Every change that can take an admin away (demote, deactivate) calls this first in its transaction: two admins
+    /// deactivating each other at once then run one after the other, and the second sees it would leave none.
+    func lockActiveAdmins(on connection: PostgresConnection) async throws -> [RecordID] {
+        let rows = try await connection.query(
+            "SELECT id FROM users WHERE role = \(Role.admin.rawValue) AND active ORDER BY id FOR UPDATE",
+            logger: logger
+        )
+        var ids: [RecordID] = []
+        for try await id in rows.decode(RecordID.self) { ids.append(id) }
+        return ids
+    }
+
     /// The user and their bcrypt hash, looked up by username regardless of case.
     func credentials(username: String, on connection: PostgresConnection) async throws -> (User, String)? {
         let rows = try await connection.query(

@@ -20,6 +20,8 @@ struct IdentityRoutes: Sendable {
     let getUser: GetUserHandler
     let updateUser: UpdateUserHandler
     let deactivateUser: DeactivateUserHandler
+    let reactivateUser: ReactivateUserHandler
+    let unlockUser: UnlockUserHandler
     let createRegion: CreateRegionHandler
     let listRegions: ListRegionsHandler
 
@@ -33,6 +35,8 @@ struct IdentityRoutes: Sendable {
         getUser = GetUserHandler(postgres: postgres, store: store)
         updateUser = UpdateUserHandler(postgres: postgres, store: store, hasher: hasher, logger: logger)
         deactivateUser = DeactivateUserHandler(postgres: postgres, store: store, logger: logger)
+        reactivateUser = ReactivateUserHandler(postgres: postgres, store: store, logger: logger)
+        unlockUser = UnlockUserHandler(postgres: postgres, store: store, logger: logger)
         createRegion = CreateRegionHandler(postgres: postgres, store: store, logger: logger)
         listRegions = ListRegionsHandler(postgres: postgres, store: store)
     }
@@ -101,6 +105,16 @@ struct IdentityRoutes: Sendable {
             let admin = try context.requireAdmin()
             let id = try Self.userID(context)
             return JSONBodies.response(try await deactivateUser(id: id, WriteRequest(admin, body: [], of: request)))
+        }
+        group.post("users/:id/reactivate") { request, context in
+            let admin = try context.requireAdmin()
+            let id = try Self.userID(context)
+            return JSONBodies.response(try await reactivateUser(id: id, WriteRequest(admin, body: [], of: request)))
+        }
+        group.post("users/:id/unlock") { request, context in
+            let admin = try context.requireAdmin()
+            let id = try Self.userID(context)
+            return JSONBodies.response(try await unlockUser(id: id, WriteRequest(admin, body: [], of: request)))
         }
         group.post("regions") { request, context in
             let admin = try context.requireAdmin()

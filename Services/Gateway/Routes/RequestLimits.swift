@@ -1,0 +1,61 @@
+import Contracts
+import HTTPTypes
+import Hummingbird
+
+/// Bounds what a caller's request line and headers may carry before any route sees them, so nothing a caller sends
+/// reaches AMQP unbounded: the query string, the `Idempotency-Key` and `traceparent` travel as RPC headers, and an
+/// AMQP header block larger than the broker's `frame_max` closes the gateway's RPC connection for every caller.
+///
+/// - A path over ``maxPathBytes`` or a query string over ``maxQueryBytes`` answers 414.
+/// - A header block over ``maxHeaderBytes`` answers 431. NIO's HTTP decoder refuses a header block over 80 KiB
+///   (Hummingbird's default `maxHeaderListSize`, request line included) on its own, with a bare 400 that closes the
+///   connection; this limit is lower so callers normally get the problem document.
+/// - An `Idempotency-Key` outside 1–255 bytes answers 400.
+/// - A `traceparent` that is not W3C trace context is replaced by a fresh one.
+struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var maxPathBytes: Int { 2048 }
+    static var maxQueryBytes: Int { 8192 }
+    static var maxHeaderBytes: Int { 16384 }
+    static var idempotencyKeyBytes: ClosedRange<Int> { 1...255 }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.utf8.count > Self.maxPathBytes {
+            throw Problem(title: "URI too long", status: 414, detail: "The path is longer than \(Self.maxPathBytes) bytes.")
+        }
+        if let query = request.uri.query, query.utf8.count > Self.maxQueryBytes {
+            throw Problem(title: "URI too long", status: 414, detail: "The query string is longer than \(Self.maxQueryBytes) bytes.")
+        }
+        // Each field as it travels on the wire: name, ": ", value, CRLF.
+        let headerBytes = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > Self.maxHeaderBytes {
+            throw Problem(
+                title: "Request header fields too large",
+                status: 431,
+                detail: "The request headers take \(headerBytes) bytes; at most \(Self.maxHeaderBytes) are accepted."
+            )
+        }
+        if let key = request.headers[.idempotencyKey], !Self.idempotencyKeyBytes.contains(key.utf8.count) {
+            throw Problem.badRequest("Idempotency-Key must be 1–255 bytes.")
+        }
+        if let traceparent = request.headers[.traceparent], !Traceparent.isValid(traceparent) {
+            var head = request.head
+            head.headerFields[.traceparent] = Traceparent.make()
+            return try await next(Request(head: head, body: request.body), context)
+        }
+        return try await next(request, context)
+    }
+}
+
+extension Traceparent {
+    /// Whether `text` is a W3C `traceparent` this gateway may pass on: `00-<32 hex>-<16 hex>-<2 hex>` in lower case,
+    /// with neither id all zeros. A later version may add fields after the flags; only version 00 is accepted here.
+    static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "00" else { return false }
+        let lowerHex = { (part: Substring, count: Int) in
+            part.utf8.count == count && part.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        }
+        guard lowerHex(parts[1], 32), lowerHex(parts[2], 16), lowerHex(parts[3], 2) else { return false }
+        return parts[1].contains { $0 != "0" } && parts[2].contains { $0 != "0" }
+    }
+}
