@@ -363,32 +363,22 @@ struct DealOperationsTests {
 
     @Test("one Idempotency-Key on two deals moves both: a key answers only for the record it was used on")
     func idempotencyKeyIsPerRecord() async throws {
-        try await TestSchema.with(migrations: try migrations()) { client, _ in
-            let router = DealsService.rpcRouter(postgres: client, logger: logger)
-            try await seedCustomer(client)
-            let first = try #require(try body(await createDeal(router))["id"]?.stringValue)
-            let second = try #require(try body(await createDeal(router))["id"]?.stringValue)
-            func qualify(_ dealID: String) -> RPCRequest {
-                RPCRequest(
-                    operation: Operation.Deals.changeStage,
-                    body: Array(#"{"stage":"qualified"}"#.utf8),
-                    identity: rep,
-                    headers: [RPC.Header.pathID: dealID, RPC.Header.idempotencyKey: "move-to-qualified"]
-                )
+        try await RPCHarness.with(DealsService.self) { service in
+            try await seedCustomer(service)
+            let first = try await createDeal(service).decode(DealView.self).id
+            let second = try await createDeal(service).decode(DealView.self).id
+            for dealID in [first, second] {
+                let reply = await changeStage(service, #"{"stage":"qualified"}"#, of: dealID, key: "move-to-qualified")
+                #expect(reply.status == 200, "\(reply.text)")
+                #expect(try reply.decode(DealView.self).id == dealID)
             }
             for dealID in [first, second] {
-                let reply = await router.handle(qualify(dealID), logger: logger)
-                #expect(reply.status == 200, "\(text(reply))")
-                #expect(try body(reply)["id"]?.stringValue == dealID)
-            }
-            for dealID in [first, second] {
-                let deal = await router.handle(request(Operation.Deals.getDeal, as: rep, id: dealID), logger: logger)
-                #expect(try body(deal)["stage"]?.stringValue == "qualified", "deal \(dealID)")
+                let deal = try await service.call(Operation.Deals.getDeal, as: Self.rep, id: dealID).decode(DealView.self)
+                #expect(deal.stage == .qualified, "deal \(dealID)")
             }
             // The same key, deal and body is still a replay: two creations and one change for each deal.
-            #expect(await router.handle(qualify(first), logger: logger).status == 200)
-            #expect(try await outbox("deal.stage_changed", client).count == 4)
+            #expect(await changeStage(service, #"{"stage":"qualified"}"#, of: first, key: "move-to-qualified").status == 200)
+            #expect(try await service.outbox(type: DealStageChanged.eventType).count == 4)
         }
     }
-
 }

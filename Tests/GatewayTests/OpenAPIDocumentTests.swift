@@ -22,6 +22,8 @@ struct OpenAPIDocumentTests {
         var parameters: [String]
         var responses: Set<String>
         var isPublic: Bool
+        var hasBody: Bool
+        var isForwarded: Bool
     }
 
     static func document() throws -> [String: Any] {
@@ -44,7 +46,9 @@ struct OpenAPIDocumentTests {
                         summary: operation["summary"] as? String ?? "",
                         parameters: parameters,
                         responses: Set(responses.keys.map { "\($0)" }),
-                        isPublic: (operation["security"] as? [Any])?.isEmpty == true
+                        isPublic: (operation["security"] as? [Any])?.isEmpty == true,
+                        hasBody: operation["requestBody"] != nil,
+                        isForwarded: operation["x-rpc"] != nil
                     )
                 )
             }
@@ -94,7 +98,9 @@ struct OpenAPIDocumentTests {
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
     }
 
-    @Test("every operation behind the token documents its 401, and every /api/v1 write takes an Idempotency-Key")
+    @Test(
+        "every operation behind the token documents its 401, every /api/v1 write takes an Idempotency-Key, and every status the runtime can answer is documented"
+    )
     func operationsDocumentAuthAndIdempotency() throws {
         for operation in try Self.operations() {
             let name = "\(operation.method) \(operation.path)"
@@ -104,6 +110,14 @@ struct OpenAPIDocumentTests {
             if operation.method != "GET", operation.path.hasPrefix("/api/v1/"), !operation.path.hasPrefix("/api/v1/auth/") {
                 #expect(operation.parameters.contains("#/components/parameters/IdempotencyKey"), "\(name) does not take an Idempotency-Key")
             }
+            // What the gateway and the runtime answer before any handler runs: a malformed Idempotency-Key (400); a
+            // body that is malformed, too large, not JSON or not UTF-8 text (400, 413, 415, 422); a NUL in the query of
+            // a forwarded call (422).
+            var answered: Set<String> = []
+            if operation.parameters.contains("#/components/parameters/IdempotencyKey") { answered.insert("400") }
+            if operation.hasBody { answered.formUnion(["400", "413", "415", "422"]) }
+            if operation.isForwarded { answered.insert("422") }
+            #expect(answered.subtracting(operation.responses).sorted() == [], "\(name) does not document every status it can answer")
         }
     }
 
