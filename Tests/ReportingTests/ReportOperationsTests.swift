@@ -72,7 +72,7 @@ struct ReportOperationsTests {
 
     @discardableResult
     func apply(_ event: some DomainEvent, subject: String, sequence: Int64 = 1, _ client: PostgresClient) async throws -> EventEnvelope {
-        let envelope = try EventEnvelope(event, source: "test", subject: subject, sequence: sequence)
+        let envelope = try EventEnvelope(event, source: type(of: event).source, subject: subject, sequence: sequence)
         try await apply(envelope, client)
         return envelope
     }
