@@ -60,18 +60,23 @@ struct ApprovalFlowTests {
             }
         }
 
-        func submit(amountFen: Fen, contract: String = UUID().uuidString) async throws -> EventEnvelope {
+        func submit(
+            amountFen: Fen,
+            contract: String = UUID().uuidString,
+            owner: String = "rep-1",
+            submitter: String = "rep-1"
+        ) async throws -> EventEnvelope {
             let event = ContractSubmitted(
                 contractID: contract,
                 number: "HT-2026-000123",
                 dealID: "deal-1",
                 customerID: "c-1",
                 customerName: "宁波精工",
-                ownerID: "rep-1",
+                ownerID: owner,
                 region: "east",
                 amountFen: amountFen,
                 lines: [],
-                submittedBy: "rep-1",
+                submittedBy: submitter,
                 submittedAt: Date()
             )
             let envelope = try EventEnvelope(event, source: "deals", subject: contract, sequence: 2)
@@ -103,6 +108,14 @@ struct ApprovalFlowTests {
             let page = try JSONCoding.decoder.decode(JSONValue.self, from: Data(response.body))
             guard case .array(let items)? = page["items"] else { return [] }
             return items.compactMap { $0["id"]?.stringValue }
+        }
+
+        /// Step `index` of the approval, as `approvals.get` answers it to `user`.
+        func step(_ index: Int, of id: String, as user: String) async throws -> JSONValue? {
+            let response = await call(Operation.Approvals.get, as: user, id: id)
+            #expect(response.status == 200)
+            guard case .array(let steps)? = try JSONCoding.decoder.decode(JSONValue.self, from: Data(response.body))["steps"] else { return nil }
+            return steps.indices.contains(index) ? steps[index] : nil
         }
 
         /// The outbox as `type` list, in order.
@@ -288,6 +301,63 @@ struct ApprovalFlowTests {
             let requested = try await harness.outbox().first { $0.0 == "approval.requested" }
             #expect(requested?.1["policyVersion"] == .number(2))
             #expect(requested?.1["steps"] == .array([.string("supervisor"), .string("gm")]))
+        }
+    }
+
+    @Test("a supervisor who submits their rep's contract, or their own, does not get its supervisor step")
+    func supervisorSubmits() async throws {
+        try await withHarness { harness in
+            _ = try await harness.submit(amountFen: 3_000_000, owner: "rep-1", submitter: "sup-1")
+            #expect(try await harness.queue(of: "sup-1").isEmpty)
+            let id = try #require(try await harness.queue(of: "rm-east").first)
+            let step = try await harness.step(0, of: id, as: "sup-1")
+            #expect(step?["approverId"]?.stringValue == "rm-east")
+            #expect(step?["resolution"]?.stringValue == "escalated:regional_manager;skipped:sup-1=submitter")
+            let assigned = try await harness.outbox().last { $0.0 == "approval.step_assigned" }
+            #expect(assigned?.1["approverID"]?.stringValue == "rm-east")
+            #expect(await harness.call(Operation.Approvals.approve, as: "rm-east", id: id).status == 200)
+
+            _ = try await harness.submit(amountFen: 3_000_000, owner: "sup-1", submitter: "sup-1")
+            #expect(try await harness.queue(of: "sup-1").isEmpty)
+            #expect(try await harness.queue(of: "rm-east").count == 1)
+        }
+    }
+
+    @Test("a gm's own 80,000 CNY contract: its gm step goes to an admin, and the gm cannot decide it")
+    func gmsOwnContract() async throws {
+        try await withHarness { harness in
+            _ = try await harness.submit(amountFen: 8_000_000, owner: "gm", submitter: "gm")
+            let id = try #require(try await harness.queue(of: "rm-east").first)
+            for _ in 0..<2 {
+                #expect(await harness.call(Operation.Approvals.approve, as: "rm-east", id: id).status == 200)
+            }
+            #expect(try await harness.queue(of: "gm").isEmpty)
+            #expect(try await harness.queue(of: "admin") == [id])
+            let step = try await harness.step(2, of: id, as: "gm")
+            #expect(step?["approverId"]?.stringValue == "admin")
+            #expect(step?["resolution"]?.stringValue == "admin;skipped:gm=owner+submitter")
+            #expect(await harness.call(Operation.Approvals.approve, as: "gm", id: id).status == 403)
+            #expect(await harness.call(Operation.Approvals.approve, as: "admin", id: id).status == 200)
+            #expect(try await harness.outbox().last?.1["outcome"]?.stringValue == "approved")
+        }
+    }
+
+    @Test("the contract's owner or submitter cannot decide a step even if it was assigned to them: 403")
+    func partyRefusedAtDecision() async throws {
+        try await withHarness { harness in
+            _ = try await harness.submit(amountFen: 3_000_000, owner: "rep-1", submitter: "sup-1")
+            let id = try #require(try await harness.queue(of: "rm-east").first)
+            let approvalID = try #require(UUID(uuidString: id))
+            for party in ["sup-1", "rep-1"] {
+                // As if assigned before separation of duties, or by a hand-edited org chart.
+                try await harness.client.query(
+                    "UPDATE approval_steps SET approver_id = \(party) WHERE approval_id = \(approvalID) AND step = 0",
+                    logger: harness.logger
+                )
+                let response = await harness.call(Operation.Approvals.approve, as: party, id: id)
+                #expect(response.status == 403, "\(party): \(String(decoding: response.body, as: UTF8.self))")
+            }
+            #expect(try await harness.outbox().filter { $0.0 == "approval.step_decided" }.isEmpty)
         }
     }
 }
