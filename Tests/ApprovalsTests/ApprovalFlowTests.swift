@@ -345,10 +345,10 @@ struct ApprovalFlowTests {
     @Test("the contract's owner or submitter cannot decide a step even if it was assigned to them: 403")
     func partyRefusedAtDecision() async throws {
         try await withHarness { harness in
-            _ = try await harness.submit(amountFen: 3_000_000, owner: "rep-1", submitter: "sup-1")
-            let id = try #require(try await harness.queue(of: "rm-east").first)
+            _ = try await harness.submit(amountFen: 3_000_000, owner: "rep-1", submitter: "rep-2")
+            let id = try #require(try await harness.queue(of: "sup-1").first)
             let approvalID = try #require(UUID(uuidString: id))
-            for party in ["sup-1", "rep-1"] {
+            for party in ["rep-2", "rep-1"] {
                 // As if assigned before separation of duties, or by a hand-edited org chart.
                 try await harness.client.query(
                     "UPDATE approval_steps SET approver_id = \(party) WHERE approval_id = \(approvalID) AND step = 0",
