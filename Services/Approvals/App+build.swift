@@ -73,6 +73,8 @@ public enum ApprovalsService: MessagingService {
             throw Problem.conflict(ended(approval))
         } catch .notYours {
             throw Problem.forbidden(notYours)
+        } catch .partyToContract {
+            throw Problem.forbidden("You own or submitted contract \(approval.contractNumber); someone else must decide its approval.")
         }
         return approval
     }

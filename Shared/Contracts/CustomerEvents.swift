@@ -34,15 +34,23 @@ public struct CustomerSnapshot: Codable, Sendable, Equatable {
     }
 }
 
+/// A `customer.*` event: customers belong to the `customers` service.
+public protocol CustomerEvent: DomainEvent {}
+
+extension CustomerEvent {
+    /// `customers`.
+    public static var source: String { Operation.Customers.service }
+}
+
 /// `customer.created`: a customer was registered.
-public struct CustomerCreated: DomainEvent, Equatable {
+public struct CustomerCreated: CustomerEvent, Equatable {
     public static let eventType = "customer.created"
     public var customer: CustomerSnapshot
     public init(customer: CustomerSnapshot) { self.customer = customer }
 }
 
 /// `customer.updated`: a customer's master data changed; `changedFields` names what changed.
-public struct CustomerUpdated: DomainEvent, Equatable {
+public struct CustomerUpdated: CustomerEvent, Equatable {
     public static let eventType = "customer.updated"
     public var customer: CustomerSnapshot
     public var changedFields: [String]

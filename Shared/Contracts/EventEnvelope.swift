@@ -89,8 +89,14 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     }
 }
 
-/// A typed event payload with its routing key.
+/// A typed event payload with its routing key and the service that owns it.
 public protocol DomainEvent: Codable, Sendable {
     /// The event type, `<aggregate>.<fact>`.
     static var eventType: String { get }
+    /// The service that owns the event's aggregate and alone publishes it, as its envelopes' ``EventEnvelope/source``.
+    ///
+    /// Consumers accept the event only from that service (`EventHandlerRegistry` checks it), so a service that can
+    /// reach the exchange cannot pass its messages off as another's. Each aggregate declares it once, through its
+    /// protocol (``UserEvent``, ``CustomerEvent``, ``DealEvent``, ``ContractEvent``, ``ApprovalEvent``).
+    static var source: String { get }
 }

@@ -44,8 +44,24 @@ public struct PricedLine: Codable, Sendable, Equatable {
     }
 }
 
+/// A `deal.*` event: deals belong to the `deals` service.
+public protocol DealEvent: DomainEvent {}
+
+extension DealEvent {
+    /// `deals`.
+    public static var source: String { Operation.Deals.service }
+}
+
+/// A `contract.*` event: contracts belong to the `deals` service too.
+public protocol ContractEvent: DomainEvent {}
+
+extension ContractEvent {
+    /// `deals`.
+    public static var source: String { Operation.Deals.service }
+}
+
 /// `deal.stage_changed`: a deal moved in the pipeline (also emitted with `from: nil` when a deal is created).
-public struct DealStageChanged: DomainEvent, Equatable {
+public struct DealStageChanged: DealEvent, Equatable {
     public static let eventType = "deal.stage_changed"
     public var dealID: String
     public var customerID: String
@@ -68,7 +84,7 @@ public struct DealStageChanged: DomainEvent, Equatable {
 }
 
 /// `contract.submitted`: a contract went to approval.
-public struct ContractSubmitted: DomainEvent, Equatable {
+public struct ContractSubmitted: ContractEvent, Equatable {
     public static let eventType = "contract.submitted"
     public var contractID: String
     public var number: String
@@ -109,7 +125,7 @@ public struct ContractSubmitted: DomainEvent, Equatable {
 }
 
 /// `contract.signed`: an approved contract was signed; revenue and margin count from here.
-public struct ContractSigned: DomainEvent, Equatable {
+public struct ContractSigned: ContractEvent, Equatable {
     public static let eventType = "contract.signed"
     public var contractID: String
     public var number: String
@@ -145,8 +161,16 @@ public enum ApprovalOutcome: String, Codable, Sendable {
     case approved, rejected, recalled
 }
 
+/// An `approval.*` event: approval instances belong to the `approvals` service.
+public protocol ApprovalEvent: DomainEvent {}
+
+extension ApprovalEvent {
+    /// `approvals`.
+    public static var source: String { Operation.Approvals.service }
+}
+
 /// `approval.requested`: an approval instance started for a contract.
-public struct ApprovalRequested: DomainEvent, Equatable {
+public struct ApprovalRequested: ApprovalEvent, Equatable {
     public static let eventType = "approval.requested"
     public var approvalID: String
     public var contractID: String
@@ -179,7 +203,7 @@ public struct ApprovalRequested: DomainEvent, Equatable {
 }
 
 /// `approval.step_assigned`: a step waits for one approver (notifications pushes it to WeCom).
-public struct ApprovalStepAssigned: DomainEvent, Equatable {
+public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
     public static let eventType = "approval.step_assigned"
     public var approvalID: String
     public var contractID: String
@@ -225,7 +249,7 @@ public struct ApprovalStepAssigned: DomainEvent, Equatable {
 }
 
 /// `approval.step_decided`: an approver approved or rejected their step.
-public struct ApprovalStepDecided: DomainEvent, Equatable {
+public struct ApprovalStepDecided: ApprovalEvent, Equatable {
     public static let eventType = "approval.step_decided"
     public var approvalID: String
     public var contractID: String
@@ -259,7 +283,7 @@ public struct ApprovalStepDecided: DomainEvent, Equatable {
 
 /// `approval.completed`: the approval ended; deals moves the contract, notifications tells the submitter,
 /// reporting records the time it took.
-public struct ApprovalCompleted: DomainEvent, Equatable {
+public struct ApprovalCompleted: ApprovalEvent, Equatable {
     public static let eventType = "approval.completed"
     public var approvalID: String
     public var contractID: String

@@ -41,15 +41,23 @@ public struct UserSnapshot: Codable, Sendable, Equatable {
     }
 }
 
+/// A `user.*` event: users, roles and reporting lines belong to the gateway.
+public protocol UserEvent: DomainEvent {}
+
+extension UserEvent {
+    /// `gateway`.
+    public static var source: String { "gateway" }
+}
+
 /// `user.created`: an admin added a user.
-public struct UserCreated: DomainEvent, Equatable {
+public struct UserCreated: UserEvent, Equatable {
     public static let eventType = "user.created"
     public var user: UserSnapshot
     public init(user: UserSnapshot) { self.user = user }
 }
 
 /// `user.updated`: a user's role, region, reporting line or contact data changed.
-public struct UserUpdated: DomainEvent, Equatable {
+public struct UserUpdated: UserEvent, Equatable {
     public static let eventType = "user.updated"
     public var user: UserSnapshot
     public var changedFields: [String]
@@ -60,14 +68,14 @@ public struct UserUpdated: DomainEvent, Equatable {
 }
 
 /// `user.deactivated`: the user left; their tokens stop working, their records stay.
-public struct UserDeactivated: DomainEvent, Equatable {
+public struct UserDeactivated: UserEvent, Equatable {
     public static let eventType = "user.deactivated"
     public var user: UserSnapshot
     public init(user: UserSnapshot) { self.user = user }
 }
 
 /// `user.logged_in`: a successful login (reporting's daily-active ratio).
-public struct UserLoggedIn: DomainEvent, Equatable {
+public struct UserLoggedIn: UserEvent, Equatable {
     public static let eventType = "user.logged_in"
     public var userID: String
     public var role: Role
@@ -80,7 +88,7 @@ public struct UserLoggedIn: DomainEvent, Equatable {
 }
 
 /// `customer.transferred`: a customer moved from one owner to another.
-public struct CustomerTransferred: DomainEvent, Equatable {
+public struct CustomerTransferred: CustomerEvent, Equatable {
     public static let eventType = "customer.transferred"
     public var customer: CustomerSnapshot
     public var fromOwnerID: String?

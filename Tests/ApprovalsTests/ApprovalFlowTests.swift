@@ -25,18 +25,24 @@ struct ApprovalFlowTests {
 
     /// Delivers rep-1's `contract.submitted` for `amountFen`.
     @discardableResult
-    func submit(_ service: RPCHarness, amountFen: Fen, contract: String = UUID().uuidString) async throws -> EventEnvelope {
+    func submit(
+        _ service: RPCHarness,
+        amountFen: Fen,
+        contract: String = UUID().uuidString,
+        owner: String = "rep-1",
+        submitter: String = "rep-1"
+    ) async throws -> EventEnvelope {
         let event = ContractSubmitted(
             contractID: contract,
             number: "HT-2026-000123",
             dealID: "deal-1",
             customerID: "c-1",
             customerName: "宁波精工",
-            ownerID: "rep-1",
+            ownerID: owner,
             region: "east-china",
             amountFen: amountFen,
             lines: [],
-            submittedBy: "rep-1",
+            submittedBy: submitter,
             submittedAt: Date()
         )
         return try await service.deliver(event, source: "deals", subject: contract, sequence: 2)
@@ -230,6 +236,67 @@ struct ApprovalFlowTests {
             let requested = try await service.outbox(ApprovalRequested.self).first
             #expect(requested?.policyVersion == 2)
             #expect(requested?.steps == [.supervisor, .gm])
+        }
+    }
+
+    /// Step `index` of approval `id`, as `approvals.get` answers it to `user`.
+    func step(_ service: RPCHarness, _ index: Int, of id: String, as user: String) async throws -> ApprovalStep? {
+        let approval = try await service.call(Operation.Approvals.get, as: user, id: id).decode(Approval.self)
+        return approval.steps.indices.contains(index) ? approval.steps[index] : nil
+    }
+
+    @Test("a supervisor who submits their rep's contract, or their own, does not get its supervisor step")
+    func supervisorSubmits() async throws {
+        try await withService { service in
+            try await submit(service, amountFen: 3_000_000, owner: "rep-1", submitter: "sup-1")
+            #expect(try await queue(service, of: "sup-1").isEmpty)
+            let id = try #require(try await queue(service, of: "rm-east").first).id.description
+            let step = try await step(service, 0, of: id, as: "sup-1")
+            #expect(step?.approverID == "rm-east")
+            #expect(step?.resolution == "escalated:regional_manager;skipped:sup-1=submitter")
+            #expect(try await service.outbox(ApprovalStepAssigned.self).last?.approverID == "rm-east")
+            #expect(await decide(service, Operation.Approvals.approve, as: "rm-east", id).status == 200)
+
+            try await submit(service, amountFen: 3_000_000, owner: "sup-1", submitter: "sup-1")
+            #expect(try await queue(service, of: "sup-1").isEmpty)
+            #expect(try await queue(service, of: "rm-east").count == 1)
+        }
+    }
+
+    @Test("a gm's own 80,000 CNY contract: its gm step goes to an admin, and the gm cannot decide it")
+    func gmsOwnContract() async throws {
+        try await withService { service in
+            try await submit(service, amountFen: 8_000_000, owner: "gm", submitter: "gm")
+            let id = try #require(try await queue(service, of: "rm-east").first).id.description
+            for _ in 0..<2 {
+                #expect(await decide(service, Operation.Approvals.approve, as: "rm-east", id).status == 200)
+            }
+            #expect(try await queue(service, of: "gm").isEmpty)
+            #expect(try await queue(service, of: "admin").map(\.id.description) == [id])
+            let step = try await step(service, 2, of: id, as: "gm")
+            #expect(step?.approverID == "admin")
+            #expect(step?.resolution == "admin;skipped:gm=owner+submitter")
+            #expect(await decide(service, Operation.Approvals.approve, as: "gm", id).status == 403)
+            #expect(await decide(service, Operation.Approvals.approve, as: "admin", id).status == 200)
+            #expect(try await service.outbox(ApprovalCompleted.self).last?.outcome == .approved)
+        }
+    }
+
+    @Test("the contract's owner or submitter cannot decide a step even if it was assigned to them: 403")
+    func partyRefusedAtDecision() async throws {
+        try await withService { service in
+            try await submit(service, amountFen: 3_000_000, owner: "rep-1", submitter: "rep-2")
+            let approval = try #require(try await queue(service, of: "sup-1").first)
+            for party in ["rep-2", "rep-1"] {
+                // As if assigned before separation of duties, or by a hand-edited org chart.
+                try await service.client.query(
+                    "UPDATE approval_steps SET approver_id = \(party) WHERE approval_id = \(approval.id.uuid) AND step = 0",
+                    logger: service.logger
+                )
+                let response = await decide(service, Operation.Approvals.approve, as: party, approval.id.description)
+                #expect(response.status == 403, "\(party): \(response.text)")
+            }
+            #expect(try await service.outbox(type: ApprovalStepDecided.eventType).isEmpty)
         }
     }
 }

@@ -146,7 +146,7 @@ struct MessagingTests {
             try await database.migrate([Migration(id: "0001_applied", sql: "CREATE TABLE applied (event_id uuid NOT NULL, type text NOT NULL);")])
             var registry = EventHandlerRegistry()
             for type in [broker.type("happened"), broker.type("marker")] {
-                registry.register(type) { envelope, connection, logger in
+                registry.register(type, from: "tests") { envelope, connection, logger in
                     try await connection.query("INSERT INTO applied (event_id, type) VALUES (\(envelope.id), \(envelope.type))", logger: logger)
                 }
             }
@@ -177,13 +177,13 @@ struct MessagingTests {
             try await database.migrate([Migration(id: "0001_applied", sql: "CREATE TABLE applied (event_id uuid NOT NULL);")])
             let attempts = AttemptCounts()
             var registry = EventHandlerRegistry()
-            registry.register(broker.type("poison")) { envelope, connection, logger in
+            registry.register(broker.type("poison"), from: "tests") { envelope, connection, logger in
                 // The write is rolled back with the failed attempt: the event must leave no trace.
                 try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
                 attempts.withLock { $0["poison", default: 0] += 1 }
                 throw UnprocessableHere()
             }
-            registry.register(broker.type("flaky")) { envelope, connection, logger in
+            registry.register(broker.type("flaky"), from: "tests") { envelope, connection, logger in
                 let attempt = attempts.withLock { state -> Int in
                     state["flaky", default: 0] += 1
                     return state["flaky"]!
@@ -191,7 +191,7 @@ struct MessagingTests {
                 if attempt <= 2 { throw UnprocessableHere() }
                 try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
             }
-            registry.register(broker.type("fine")) { envelope, connection, logger in
+            registry.register(broker.type("fine"), from: "tests") { envelope, connection, logger in
                 try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
             }
             let service = broker.consumer(connection, database, registry, maxAttempts: 4, retryBaseDelay: .seconds(1))
@@ -223,6 +223,82 @@ struct MessagingTests {
                 #expect(attempts.withLock { $0["flaky"] } == 3)
                 #expect(try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(poison.id)") == 0)
                 #expect(try await database.count("SELECT count(*)::int8 FROM inbox WHERE message_id = \(poison.id)") == 0)
+            }
+        }
+    }
+
+    @Test("an event whose source is not the service that owns its type is parked and never applied")
+    func forgedSourceIsParked() async throws {
+        let broker = TestBroker()
+        let connection = try broker.connection("forged")
+        try await TestDatabase.with { database in
+            try await database.migrate([Migration(id: "0001_applied", sql: "CREATE TABLE applied (event_id uuid NOT NULL);")])
+            var registry = EventHandlerRegistry()
+            registry.register(broker.type("owned"), from: "tests") { envelope, connection, logger in
+                try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
+            }
+            let service = EventConsumerService(
+                name: "tests",
+                connection: connection,
+                queue: broker.queue,
+                client: database.client,
+                registry: registry,
+                logger: database.logger
+            )
+            let forged = {
+                var event = testEvent(broker.type("owned"))
+                event.source = "intruder"
+                return event
+            }()
+            let genuine = testEvent(broker.type("owned"), subject: "s-2")
+            try await withBroker(broker, [connection]) {
+                let collector = Collector()
+                try await whileRunning([service, ClosureService { try await collector.consume(connection, queue: broker.deadQueue) }]) {
+                    for envelope in [forged, genuine] {
+                        try await connection.publish(
+                            try AMQPOutboxPublisher.message(for: envelope),
+                            exchange: broker.exchange,
+                            routingKey: envelope.type
+                        )
+                    }
+                    try await eventually("the forged event is parked") { collector.messageIDs == [forged.id.uuidString.lowercased()] }
+                    try await eventually("the genuine event is applied") {
+                        try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(genuine.id)") == 1
+                    }
+                }
+                #expect(try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(forged.id)") == 0)
+                #expect(try await database.count("SELECT count(*)::int8 FROM inbox WHERE message_id = \(forged.id)") == 0)
+            }
+        }
+    }
+
+    @Test("a typed handler refuses its event from any service but the type's owner, before decoding it")
+    func typedHandlerChecksOwner() async throws {
+        try await TestDatabase.with { database in
+            try await database.migrate()
+            let applied = AttemptCounts()
+            var registry = EventHandlerRegistry()
+            registry.register(UserCreated.self) { _, _, _, _ in applied.withLock { $0["user.created", default: 0] += 1 } }
+            let handler = try #require(registry.handler(for: UserCreated.eventType))
+            let user = UserSnapshot(
+                id: "u-1",
+                username: "mallory",
+                displayName: "Mallory",
+                role: .admin,
+                region: nil,
+                supervisorID: nil,
+                mobile: nil,
+                wecomUserID: nil,
+                active: true,
+                version: 1
+            )
+            let forged = try EventEnvelope(UserCreated(user: user), source: "customers", subject: user.id, sequence: 1)
+            let genuine = try EventEnvelope(UserCreated(user: user), source: "gateway", subject: user.id, sequence: 1)
+            try await database.client.withConnection { connection in
+                await #expect(throws: UnprocessableEvent.self) { try await handler(forged, connection, database.logger) }
+                #expect(applied.withLock { $0["user.created"] } == nil)
+                try await handler(genuine, connection, database.logger)
+                #expect(applied.withLock { $0["user.created"] } == 1)
             }
         }
     }

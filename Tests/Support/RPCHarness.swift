@@ -122,8 +122,8 @@ public struct RPCHarness: Sendable {
 
     /// Delivers a new event (a fresh id) and returns its envelope.
     @discardableResult
-    public func deliver(_ event: some DomainEvent, source: String = "test", subject: String, sequence: Int64) async throws -> EventEnvelope {
-        let envelope = try EventEnvelope(event, source: source, subject: subject, sequence: sequence)
+    public func deliver(_ event: some DomainEvent, source: String? = nil, subject: String, sequence: Int64) async throws -> EventEnvelope {
+        let envelope = try EventEnvelope(event, source: source ?? type(of: event).source, subject: subject, sequence: sequence)
         try await deliver(envelope)
         return envelope
     }

@@ -7,6 +7,8 @@ public enum DecisionRefusal: Error, Equatable, Sendable {
     case alreadyDecided
     /// The caller can see the approval but it is not theirs to decide or recall: 403.
     case notYours
+    /// The caller owns or submitted the contract, so separation of duties forbids them to decide it: 403.
+    case partyToContract
 }
 
 /// The approval's state machine, without I/O: who may act, and what acting changes.
@@ -59,8 +61,17 @@ extension Approval {
         steps[currentStep].assignedAt = now
     }
 
+    /// Whether `userID` owns or submitted the contract, and so may never decide a step of it.
+    public func isParty(_ userID: String) -> Bool {
+        userID == ownerID || userID == submitterID
+    }
+
     /// Checks that `userID` may decide the current step now.
+    ///
+    /// The contract's owner and submitter never may, even if a step was somehow assigned to them (data from before
+    /// separation of duties, an org chart edited by hand): ``OrgChart`` never assigns them, and this holds if it did.
     public func checkDecider(_ userID: String) throws(DecisionRefusal) {
+        if isParty(userID) { throw .partyToContract }
         if let step = pendingStep, step.approverID == userID { return }
         // Someone who already decided a step of this approval (or any request once it ended) lost a race or
         // repeated themselves: that is a conflict with the current state, not a permission problem.

@@ -37,7 +37,8 @@ public struct OrgUser: Sendable, Equatable {
 /// Who approves a step, and how they were found.
 public struct ResolvedApprover: Sendable, Equatable {
     public var user: OrgUser
-    /// `direct`, `escalated:<role found instead>` or `admin` (nobody in the management line).
+    /// `direct`, `escalated:<role found instead>` or `admin` (nobody in the management line), followed by
+    /// `;skipped:<user id>=<owner|submitter|owner+submitter>,…` when a party to the contract was passed over.
     public var resolution: String
 }
 
@@ -51,6 +52,13 @@ public struct ResolvedApprover: Sendable, Equatable {
 /// A role nobody fills escalates to the next role up (supervisor → regional manager → gm), and when the whole
 /// line is empty the step goes to an active admin, so an approval never stalls unassigned. Ties (two regional
 /// managers of one region) go to the smallest user id, so every instance of the service picks the same person.
+///
+/// Separation of duties: nobody approves a contract they own or submitted. Such a person is passed over as if their
+/// seat were empty, so the step goes to the next manager up the line (further up the reporting line for the
+/// supervisor step, then regional manager, then gm). A peer of the same role is not asked instead: a peer is not
+/// above them in the line, and who it would be depends only on user ids. Above gm there is no line, so a gm's own
+/// contract goes to an active admin who is not a party either. The passed-over people are recorded in the
+/// resolution, which the step keeps.
 public struct OrgChart: Sendable {
     public var users: [String: OrgUser]
 
@@ -60,40 +68,81 @@ public struct OrgChart: Sendable {
 
     private static let managers: Set<Role> = [.supervisor, .regionalManager, .gm]
 
-    /// The approver of a step with `role` for a contract owned by `ownerID` in `region`; `nil` only when not even
-    /// an admin is known.
-    public func approver(for role: Role, ownerID: String, region: String) -> ResolvedApprover? {
+    /// The approver of a step with `role` for a contract owned by `ownerID`, submitted by `submitterID`, in `region`:
+    /// never the owner or the submitter. `nil` only when not even an admin who is neither is known.
+    public func approver(for role: Role, ownerID: String, submitterID: String, region: String) -> ResolvedApprover? {
+        var search = Search(chart: self, ownerID: ownerID, submitterID: submitterID, region: region)
         let chain: [Role] = [.supervisor, .regionalManager, .gm]
         let start = chain.firstIndex(of: role) ?? chain.count
         for (offset, candidateRole) in chain[start...].enumerated() {
-            if let user = direct(candidateRole, ownerID: ownerID, region: region) {
+            if let user = search.holder(of: candidateRole) {
                 let resolution = offset == 0 && candidateRole == role ? "direct" : "escalated:\(candidateRole.rawValue)"
-                return ResolvedApprover(user: user, resolution: resolution)
+                return ResolvedApprover(user: user, resolution: resolution + search.skippedNote)
             }
         }
-        return firstActive { $0.role == .admin }.map { ResolvedApprover(user: $0, resolution: "admin") }
+        guard let admin = firstActive({ $0.role == .admin && search.party(of: $0) == nil }) else { return nil }
+        return ResolvedApprover(user: admin, resolution: "admin" + search.skippedNote)
     }
 
-    private func direct(_ role: Role, ownerID: String, region: String) -> OrgUser? {
-        switch role {
-        case .supervisor:
-            // Walk up the reporting line; the bound guards against a cycle in replicated data.
-            var current = users[ownerID]?.supervisorID
-            for _ in 0..<10 {
-                guard let id = current, let user = users[id] else { return nil }
-                if user.active, Self.managers.contains(user.role) {
-                    // Skipping past the region's level belongs to the regional-manager step, not this one.
-                    return user.role == .supervisor || user.id == users[ownerID]?.supervisorID ? user : nil
-                }
-                current = user.supervisorID
+    /// One resolution: who holds each role for the contract, and which parties to it were passed over on the way.
+    private struct Search {
+        let chart: OrgChart
+        let ownerID: String
+        let submitterID: String
+        let region: String
+        var skipped: [String] = []
+
+        /// `owner`, `submitter` or `owner+submitter` when `user` may not approve the contract.
+        func party(of user: OrgUser) -> String? {
+            switch (user.id == ownerID, user.id == submitterID) {
+            case (true, true): "owner+submitter"
+            case (true, false): "owner"
+            case (false, true): "submitter"
+            case (false, false): nil
             }
-            return nil
-        case .regionalManager:
-            return firstActive { $0.role == .regionalManager && $0.region == region }
-        case .gm:
-            return firstActive { $0.role == .gm }
-        default:
-            return nil
+        }
+
+        var skippedNote: String { skipped.isEmpty ? "" : ";skipped:" + skipped.joined(separator: ",") }
+
+        /// The user who approves as `role`, or `nil` when the seat is empty or its holder is a party to the contract.
+        mutating func holder(of role: Role) -> OrgUser? {
+            let users = chart.users
+            let holder: OrgUser?
+            switch role {
+            case .supervisor:
+                // Walk up the reporting line; the bound guards against a cycle in replicated data.
+                var current = users[ownerID]?.supervisorID
+                for _ in 0..<10 {
+                    guard let id = current, let user = users[id] else { return nil }
+                    if user.active, OrgChart.managers.contains(user.role) {
+                        if let party = party(of: user) {
+                            passOver(user, party)
+                        } else {
+                            // Skipping past the region's level belongs to the regional-manager step, not this one.
+                            return user.role == .supervisor || user.id == users[ownerID]?.supervisorID ? user : nil
+                        }
+                    }
+                    current = user.supervisorID
+                }
+                return nil
+            case .regionalManager:
+                holder = chart.firstActive { $0.role == .regionalManager && $0.region == region }
+            case .gm:
+                holder = chart.firstActive { $0.role == .gm }
+            default:
+                return nil
+            }
+            guard let holder else { return nil }
+            if let party = party(of: holder) {
+                passOver(holder, party)
+                return nil
+            }
+            return holder
+        }
+
+        private mutating func passOver(_ user: OrgUser, _ party: String) {
+            let note = "\(user.id)=\(party)"
+            if !skipped.contains(note) { skipped.append(note) }
         }
     }
 

@@ -27,7 +27,8 @@ struct ApprovalEvents {
     /// Resolves the current step's approver, assigns it and emits `approval.step_assigned`.
     func assignCurrentStep(of approval: inout Approval, chart: OrgChart, at now: Date) async throws {
         let role = approval.steps[approval.currentStep].role
-        guard let approver = chart.approver(for: role, ownerID: approval.ownerID, region: approval.region) else {
+        guard let approver = chart.approver(for: role, ownerID: approval.ownerID, submitterID: approval.submitterID, region: approval.region)
+        else {
             // Thrown, the event is retried and finally parked: the org replica (user.* events) may still be on its way.
             throw NoApprover(role: role, approvalID: approval.id)
         }
@@ -71,5 +72,8 @@ struct ApprovalEvents {
 struct NoApprover: Error, CustomStringConvertible {
     var role: Role
     var approvalID: RecordID
-    var description: String { "no active \(role.rawValue), manager above or admin to approve \(approvalID) (is the org replica empty?)" }
+    var description: String {
+        "no active \(role.rawValue), manager above or admin other than the contract's owner and submitter to approve \(approvalID) "
+            + "(is the org replica empty?)"
+    }
 }

@@ -21,16 +21,31 @@ public struct EventHandlerRegistry: Sendable {
     public init() {}
 
     /// Registers the handler for an event type, replacing any earlier one.
+    ///
+    /// The handler sees only events whose envelope names `source` as their publisher. Any other source is forged or
+    /// misrouted: the event is an ``UnprocessableEvent``, parked at once and never applied.
     /// - Parameters:
     ///   - type: the event type (routing key), e.g. `customer.created`.
+    ///   - source: the service that owns the event type, e.g. `customers`.
     ///   - handler: applies the event.
-    public mutating func register(_ type: String, handler: @escaping Handler) {
-        handlers[type] = handler
+    public mutating func register(_ type: String, from source: String, handler: @escaping Handler) {
+        handlers[type] = { envelope, connection, logger in
+            guard envelope.source == source else {
+                logger.error(
+                    "event from a service that does not own its type, refusing it",
+                    metadata: ["source": "\(envelope.source)", "expectedSource": "\(source)"]
+                )
+                throw UnprocessableEvent(reason: "\(type) comes only from \(source), not from \(envelope.source)")
+            }
+            try await handler(envelope, connection, logger)
+        }
     }
 
-    /// Registers a handler that receives the typed payload.
+    /// Registers a handler that receives the typed payload, for events from the type's owner
+    /// (``Contracts/DomainEvent/source``) only.
     ///
-    /// A payload that does not decode can never succeed, so it is parked at once (``UnprocessableEvent``).
+    /// A payload that does not decode can never succeed, so it is parked at once (``UnprocessableEvent``), and so is an
+    /// event whose envelope names another source.
     /// - Parameters:
     ///   - event: the payload type; its ``Contracts/DomainEvent/eventType`` is the key.
     ///   - handler: applies the event; it also gets the envelope (subject, sequence, time).
@@ -38,7 +53,7 @@ public struct EventHandlerRegistry: Sendable {
         _ event: Event.Type,
         handler: @escaping @Sendable (Event, EventEnvelope, PostgresConnection, Logger) async throws -> Void
     ) {
-        handlers[Event.eventType] = { envelope, connection, logger in
+        register(Event.eventType, from: Event.source) { envelope, connection, logger in
             let payload: Event
             do {
                 payload = try envelope.decodeData(as: Event.self)
