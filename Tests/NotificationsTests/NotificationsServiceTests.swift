@@ -186,4 +186,42 @@ struct NotificationsServiceTests {
             #expect(await service.call(Operation.Notifications.list, as: nil).status == 401)
         }
     }
+
+    @Test("a push is sent with no transaction open: while WeCom is answering, its delivery row is not locked")
+    func noLockWhileSending() async throws {
+        let standIn = WeComStandIn()
+        try await standIn.serve { baseURL in
+            try await withService { service in
+                try await service.deliver(Self.assigned, source: "approvals", subject: "ap-1", sequence: 2)
+                let locked = Flag(false)
+                let probed = Flag(false)
+                let client = service.client
+                let logger = logger
+                await standIn.whileAnswering {
+                    do {
+                        try await client.withTransaction(logger: logger) { connection in
+                            _ = try await connection.query("SELECT id FROM deliveries FOR UPDATE NOWAIT", logger: logger)
+                        }
+                    } catch {
+                        // 55P03 lock_not_available: the sender still holds the row.
+                        locked.set(true)
+                    }
+                    probed.set(true)
+                }
+                try await sender(service.client, baseURL).sendDue()
+                #expect(probed.value)
+                #expect(!locked.value, "the delivery row was locked while WeCom was answering")
+                #expect(try await deliveries(service.client).map(\.status) == ["sent"])
+            }
+        }
+    }
+}
+
+/// A value tests set from a `@Sendable` closure.
+final class Flag<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func set(_ value: Value) { lock.withLock { stored = value } }
 }

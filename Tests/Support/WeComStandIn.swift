@@ -24,13 +24,19 @@ public actor WeComStandIn {
 
     public private(set) var received: [Received] = []
     private var failures: [Failure] = []
+    private var probe: (@Sendable () async -> Void)?
+
+    /// Runs `probe` while each request is being answered, before the reply leaves: what a test checks there happens
+    /// while the sender waits for WeCom.
+    public func whileAnswering(_ probe: @escaping @Sendable () async -> Void) { self.probe = probe }
 
     /// Fails the next requests, in order.
     public func fail(_ next: Failure...) { failures.append(contentsOf: next) }
 
     public var successes: [Received] { received.filter(\.succeeded) }
 
-    fileprivate func answer(key: String?, body: JSONValue) -> Failure? {
+    fileprivate func answer(key: String?, body: JSONValue) async -> Failure? {
+        await probe?()
         let failure = failures.isEmpty ? nil : failures.removeFirst()
         received.append(Received(key: key, body: body, succeeded: failure == nil))
         return failure

@@ -45,8 +45,11 @@ public struct WeComMessage: Codable, Sendable, Equatable {
         public var content: String
     }
 
-    /// A message from a title and `label: value` lines, mentioning `mobile` when known.
+    /// A message from a title and `label: value` lines, mentioning `mobile` when known. The values (what users typed:
+    /// customer names, comments, people's names) pass through ``neutralized(_:)``; the title, labels and closing
+    /// wording are ours.
     public init(title: String, lines: [(String, String)], closing: String, mobile: String?) {
+        let lines = lines.map { ($0.0, Self.neutralized($0.1)) }
         if let mobile, !mobile.isEmpty {
             let body = ([title] + lines.map { "\($0.0)：\($0.1)" } + [closing]).joined(separator: "\n")
             self.msgtype = "text"
@@ -61,6 +64,17 @@ public struct WeComMessage: Codable, Sendable, Equatable {
         }
     }
 
+    /// Text users typed, made inert in a group message: markdown's active characters become their full-width forms
+    /// (`[点此登录](https://evil.example)` shows as `［点此登录］（https://evil.example）`, not as a link), and line breaks
+    /// become spaces so that a value cannot fake another line of the message.
+    public static func neutralized(_ text: String) -> String {
+        let replacements: [Character: Character] = [
+            "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "_": "＿", "`": "｀", "#": "＃",
+            "~": "～", "|": "｜", "\\": "＼",
+        ]
+        return String(text.map { character in character.isNewline ? " " : replacements[character] ?? character })
+    }
+
     /// The message telling an approver a step waits for them.
     public static func stepAssigned(_ event: ApprovalStepAssigned) -> WeComMessage {
         WeComMessage(
@@ -71,7 +85,7 @@ public struct WeComMessage: Codable, Sendable, Equatable {
                 ("金额", "¥\(CNY.format(event.amountFen))"),
                 ("步骤", "\(event.step + 1)/\(event.stepCount)"),
             ],
-            closing: "请 \(event.approverName ?? event.approverID) 审批。",
+            closing: "请 \(neutralized(event.approverName ?? event.approverID)) 审批。",
             mobile: event.approverMobile
         )
     }
@@ -88,7 +102,7 @@ public struct WeComMessage: Codable, Sendable, Equatable {
         return WeComMessage(
             title: "合同审批\(outcomeText(event.outcome))",
             lines: lines,
-            closing: "提交人：\(submitter?.displayName ?? event.submitterID)",
+            closing: "提交人：\(neutralized(submitter?.displayName ?? event.submitterID))",
             mobile: submitter?.mobile
         )
     }

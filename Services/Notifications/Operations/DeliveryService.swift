@@ -64,10 +64,13 @@ public struct WeComWebhook: Sendable {
 
 /// Sends due push deliveries, several instances side by side.
 ///
-/// Each round claims up to `batchSize` due `pending` rows with `FOR UPDATE SKIP LOCKED`, so two instances never send
-/// the same row, and keeps the lock while sending so that a push is attempted once per claim; the webhook's timeout
-/// bounds how long a lock is held. A success marks the row `sent`; a retryable failure schedules the next attempt
-/// after `retryBaseDelay × 2^(attempts−1)` (capped at 10 minutes) until `maxAttempts`, then marks it `failed`.
+/// Each round claims up to `batchSize` due `pending` rows in one short statement (`FOR UPDATE SKIP LOCKED`, so two
+/// instances never claim the same row): the claim counts the attempt and moves the row's `next_attempt_at` a lease
+/// ahead, then commits. The pushes are sent with no transaction open — a slow WeCom never holds a database lock or
+/// connection in a transaction — and each outcome is written by its own statement. A sender that dies mid-push leaves
+/// the row pending; it is tried again when the lease runs out (at least once, as before). A success marks the row
+/// `sent`; a retryable failure schedules the next attempt after `retryBaseDelay × 2^(attempts−1)` (capped at 10
+/// minutes) until `maxAttempts`, then marks it `failed`.
 public struct DeliveryService: Service {
     let client: PostgresClient
     let webhook: WeComWebhook
@@ -126,49 +129,52 @@ public struct DeliveryService: Service {
     /// - Returns: how many were attempted.
     @discardableResult
     public func sendDue() async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT id, payload::text, attempts FROM deliveries
+        // The lease outlasts the webhook's timeout, so a claimed row is not claimed again while its push is in flight.
+        let leaseSeconds = Double(max(webhook.timeout.components.seconds * 2, 30))
+        let rows = try await client.query(
+            """
+            UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(leaseSeconds))
+            WHERE id IN (
+                SELECT id FROM deliveries
                 WHERE status = 'pending' AND next_attempt_at <= now()
                 ORDER BY next_attempt_at
                 LIMIT \(batchSize)
                 FOR UPDATE SKIP LOCKED
-                """,
-                logger: logger
             )
-            var due: [(UUID, String, Int)] = []
-            for try await row in rows.decode((UUID, String, Int).self) { due.append(row) }
-            for (id, payload, previousAttempts) in due {
-                let attempts = previousAttempts + 1
-                let outcome = await webhook.send(payload, client: http)
-                switch outcome {
-                case .sent:
-                    try await connection.query(
-                        "UPDATE deliveries SET status = 'sent', attempts = \(attempts), sent_at = now(), last_error = NULL WHERE id = \(id)",
-                        logger: logger
-                    )
-                case .retry(let reason) where attempts < maxAttempts:
-                    let delay = min(retryBaseDelay * (1 << min(attempts - 1, 20)), .seconds(600))
-                    let milliseconds = delay.components.seconds * 1_000 + delay.components.attoseconds / 1_000_000_000_000_000
-                    logger.warning("push failed, will retry", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
-                    try await connection.query(
-                        """
-                        UPDATE deliveries SET attempts = \(attempts), last_error = \(reason),
-                            next_attempt_at = now() + make_interval(secs => \(Double(milliseconds) / 1_000))
-                        WHERE id = \(id)
-                        """,
-                        logger: logger
-                    )
-                case .retry(let reason), .permanent(let reason):
-                    logger.error("push failed, giving up", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
-                    try await connection.query(
-                        "UPDATE deliveries SET status = 'failed', attempts = \(attempts), last_error = \(reason) WHERE id = \(id)",
-                        logger: logger
-                    )
-                }
+            RETURNING id, payload::text, attempts
+            """,
+            logger: logger
+        )
+        var due: [(UUID, String, Int)] = []
+        for try await row in rows.decode((UUID, String, Int).self) { due.append(row) }
+        for (id, payload, attempts) in due {
+            let outcome = await webhook.send(payload, client: http)
+            switch outcome {
+            case .sent:
+                try await client.query(
+                    "UPDATE deliveries SET status = 'sent', attempts = \(attempts), sent_at = now(), last_error = NULL WHERE id = \(id)",
+                    logger: logger
+                )
+            case .retry(let reason) where attempts < maxAttempts:
+                let delay = min(retryBaseDelay * (1 << min(attempts - 1, 20)), .seconds(600))
+                let milliseconds = delay.components.seconds * 1_000 + delay.components.attoseconds / 1_000_000_000_000_000
+                logger.warning("push failed, will retry", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
+                try await client.query(
+                    """
+                    UPDATE deliveries SET attempts = \(attempts), last_error = \(reason),
+                        next_attempt_at = now() + make_interval(secs => \(Double(milliseconds) / 1_000))
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+            case .retry(let reason), .permanent(let reason):
+                logger.error("push failed, giving up", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
+                try await client.query(
+                    "UPDATE deliveries SET status = 'failed', attempts = \(attempts), last_error = \(reason) WHERE id = \(id)",
+                    logger: logger
+                )
             }
-            return due.count
         }
+        return due.count
     }
 }
