@@ -218,7 +218,7 @@ let package = Package(
             .testTarget(
                 name: "EndToEndTests",
                 dependencies: [
-                    "AMQP", "Contracts", "Persistence", "TestSupport",
+                    "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport",
                     .product(name: "PostgresNIO", package: "postgres-nio"),
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "AsyncHTTPClient", package: "async-http-client"),

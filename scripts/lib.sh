@@ -291,8 +291,11 @@ sd_rmq_start() {
 sd_rmq_provision() {
     local perms
     perms="$(sd_rmqctl -q list_permissions -p salesdesk 2>/dev/null || true)"
+    # Provisioned already: full rights for salesdesk, and the service users with their topic permissions (added later,
+    # so a node set up before them is provisioned again).
     if grep -Eq '^salesdesk[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]*$' <<<"$perms" &&
-        grep -Eq '^reporting[[:space:]]' <<<"$perms"; then
+        grep -Eq '^reporting[[:space:]]' <<<"$perms" &&
+        sd_rmqctl -q list_topic_permissions -p salesdesk 2>/dev/null | grep -Eq '^reporting[[:space:]]'; then
         return 0
     fi
     sd_log "RabbitMQ: creating vhost salesdesk and user salesdesk"

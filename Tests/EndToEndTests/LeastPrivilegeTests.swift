@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceRuntime
 import TestSupport
 import Testing
 
@@ -71,6 +72,29 @@ struct LeastPrivilegeTests {
         try await deals.declare(own)
         let foreign = AMQPTopology(exchanges: [], queues: [.init(name: "customers.rpc")], bindings: [])
         let error = await #expect(throws: AMQPError.self) { try await deals.declare(foreign) }
+        guard case .channelClosed(let code, _)? = error else {
+            Issue.record("expected the channel to be closed with 403, got \(String(describing: error))")
+            return
+        }
+        #expect(code == 403)
+    }
+
+    @Test("a service's broker user may publish only its own events: deals cannot forge user.created")
+    func topicPermissions() async throws {
+        var components = try #require(URLComponents(string: try TestEnvironment.amqpURL()))
+        components.user = "deals"
+        components.password = "salesdesk-deals"
+        let configuration = try AMQPConfiguration(url: try #require(components.string), connectionName: "topic-permission-test")
+        let deals = AMQPConnection(configuration: configuration, topology: SalesDeskTopology.exchanges, logger: logger)
+        let runner = Task { try await deals.run() }
+        defer { runner.cancel() }
+        try await deals.waitUntilConnected(timeout: .seconds(10))
+        let message = AMQPMessage(body: Array("{}".utf8), contentType: "application/json", type: "test")
+        // Its own routing key goes through (the alternate exchange takes it when no queue is bound).
+        try await deals.publish(message, exchange: SalesDeskTopology.eventsExchange, routingKey: "deal.stage_changed", mandatory: false)
+        let error = await #expect(throws: AMQPError.self) {
+            try await deals.publish(message, exchange: SalesDeskTopology.eventsExchange, routingKey: "user.created", mandatory: false)
+        }
         guard case .channelClosed(let code, _)? = error else {
             Issue.record("expected the channel to be closed with 403, got \(String(describing: error))")
             return
