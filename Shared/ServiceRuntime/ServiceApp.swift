@@ -164,10 +164,11 @@ public enum ServiceApp {
             )
         }
         if let rpc = parts.rpc {
+            let identityKey = try RPCIdentityKey(configuration)
             consumerTopology = consumerTopology.merging(SalesDeskTopology.rpcQueue(service: name))
             afterMigrations.append(
                 AMQPRPCServer(connection: consumer, queue: RPC.queue(for: name), logger: logger) { delivery in
-                    await rpc.handle(delivery: delivery, logger: logger)
+                    await rpc.handle(delivery: delivery, identityKey: identityKey, logger: logger)
                 }
             )
         }
