@@ -20,15 +20,17 @@ public enum GatewayService: SalesDeskService {
     /// Configuration: `jwt.secret` (`JWT_SECRET`, required, ≥ 32 characters), `salesdesk.admin.password`
     /// (`SALESDESK_ADMIN_PASSWORD`, required on first start), `auth.bcrypt.cost` (default 10),
     /// `auth.lockout.user.attempts` (5), `auth.lockout.address.attempts` (20), `auth.lockout.minutes` (15),
-    /// `rpc.timeout.ms` (5000).
+    /// `rpc.timeout.ms` (5000), `rpc.identity.key` (`RPC_IDENTITY_KEY`, required, ≥ 32 characters, shared with every
+    /// service: it signs the caller identity of each RPC).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("rpc.timeout.ms", default: 5000, in: 100...120_000)
         let settings = try IdentitySettings(context.configuration)
+        let identityKey = try RPCIdentityKey(context.configuration)
         var rpcConfiguration = context.amqpConfiguration
         rpcConfiguration.connectionName = "gateway-rpc"
         let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
         let api = try API(
-            forwarder: RPCForwarder(client: client, timeout: .milliseconds(timeoutMS), logger: context.logger),
+            forwarder: RPCForwarder(client: client, timeout: .milliseconds(timeoutMS), identityKey: identityKey, logger: context.logger),
             postgres: context.postgres,
             settings: settings,
             logger: context.logger

@@ -12,6 +12,12 @@ public enum RPC {
         public static let pathID = "x-path-id"
         /// Request and event: W3C trace context.
         public static let traceparent = "traceparent"
+        /// Request: when the caller identity stops being accepted, epoch milliseconds (signed; see ADR 0005).
+        public static let identityExpires = "x-identity-expires"
+        /// Request: the gateway's HMAC-SHA256 over the identity, the operation, the expiry and the deadline, base64.
+        public static let identitySignature = "x-identity-signature"
+        /// Request: when the gateway stops waiting for the reply, epoch milliseconds; a service does no work after it.
+        public static let deadline = "x-deadline"
     }
 
     /// The direct exchange RPC requests are published to.

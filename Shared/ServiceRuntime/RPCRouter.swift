@@ -1,6 +1,6 @@
 public import AMQP
 public import Contracts
-import Foundation
+public import Foundation
 public import Logging
 import PostgresNIO
 
@@ -25,6 +25,11 @@ public struct RPCRequest: Sendable {
 
     /// The client's `Idempotency-Key`, if any.
     public var idempotencyKey: String? { headers[RPC.Header.idempotencyKey] }
+
+    /// When the caller stops waiting (``Contracts/RPC/Header/deadline``), if it sent one.
+    public var deadline: Date? {
+        headers[RPC.Header.deadline].flatMap(Int64.init).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
 
     /// The `{id}` path parameter of the route, if any.
     public var pathID: String? { headers[RPC.Header.pathID] }
@@ -120,14 +125,36 @@ public struct RPCRouter: Sendable {
     }
 
     /// Runs the handler for an AMQP delivery and returns the reply message.
-    public func handle(delivery: AMQPDelivery, logger: Logger) async -> AMQPMessage {
+    ///
+    /// The caller identity must carry the gateway's valid, unexpired signature (``SignedIdentity``): anything else is a
+    /// logged 401 and no handler runs. A request whose deadline (``Contracts/RPC/Header/deadline``) has passed is
+    /// answered 504 without running either: the gateway has already answered 504 and the write must not happen later.
+    /// - Parameters:
+    ///   - delivery: the request as the RPC server received it.
+    ///   - identityKey: the key shared with the gateway.
+    ///   - now: the current time.
+    ///   - logger: where refusals and failures are logged.
+    public func handle(delivery: AMQPDelivery, identityKey: RPCIdentityKey, now: Date = Date(), logger: Logger) async -> AMQPMessage {
         let message = delivery.message
-        let request = RPCRequest(
-            operation: message.type ?? "",
-            body: message.body,
-            identity: CallerIdentity(headers: message.headers),
-            headers: message.headers
-        )
+        let operation = message.type ?? ""
+        let identity: CallerIdentity
+        do {
+            identity = try SignedIdentity.verify(message.headers, operation: operation, now: now, key: identityKey)
+        } catch {
+            logger.warning(
+                "rpc refused",
+                metadata: [
+                    "operation": "\(operation)", "reason": "\(error)",
+                    "claimedUser": "\(message.headers[CallerIdentity.Header.userID] ?? "")",
+                ]
+            )
+            return RPCResponse.problem(.unauthorized("The request carries no valid caller identity.")).replyMessage
+        }
+        let request = RPCRequest(operation: operation, body: message.body, identity: identity, headers: message.headers)
+        if let deadline = request.deadline, deadline <= now {
+            logger.warning("rpc dropped after its deadline", metadata: ["operation": "\(operation)"])
+            return RPCResponse.problem(.timeout("The request arrived after its deadline and was not applied.")).replyMessage
+        }
         return await handle(request, logger: logger).replyMessage
     }
 }

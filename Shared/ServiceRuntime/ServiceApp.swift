@@ -26,7 +26,8 @@ public struct ServiceContext: Sendable {
 
 /// The parts a service adds to the common runtime.
 public struct ServiceParts: Sendable {
-    /// RPC operations answered on `<service>.rpc`.
+    /// RPC operations answered on `<service>.rpc`; the service then needs `rpc.identity.key` to check each request's
+    /// signed caller identity (see ``RPCRouter/handle(delivery:identityKey:now:logger:)``).
     public var rpc: RPCRouter?
     /// Event types bound to `<service>.events`, with their handlers.
     public var events: EventHandlerRegistry?
@@ -164,10 +165,11 @@ public enum ServiceApp {
             )
         }
         if let rpc = parts.rpc {
+            let identityKey = try RPCIdentityKey(configuration)
             consumerTopology = consumerTopology.merging(SalesDeskTopology.rpcQueue(service: name))
             afterMigrations.append(
                 AMQPRPCServer(connection: consumer, queue: RPC.queue(for: name), logger: logger) { delivery in
-                    await rpc.handle(delivery: delivery, logger: logger)
+                    await rpc.handle(delivery: delivery, identityKey: identityKey, logger: logger)
                 }
             )
         }

@@ -30,7 +30,12 @@ struct GatewayHarness: Sendable {
         let logger = Logger(label: "test.gateway")
         let client = AMQPRPCClient(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/test"), logger: logger)
         api = try GatewayService.API(
-            forwarder: RPCForwarder(client: client, timeout: .seconds(1), logger: logger),
+            forwarder: RPCForwarder(
+                client: client,
+                timeout: .seconds(1),
+                identityKey: try RPCIdentityKey(secret: String(repeating: "r", count: 40)),
+                logger: logger
+            ),
             postgres: postgres,
             settings: try GatewayService.IdentitySettings(configuration),
             logger: logger

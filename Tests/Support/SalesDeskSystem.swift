@@ -67,6 +67,8 @@ public final class SalesDeskSystem: @unchecked Sendable {
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         // A fresh signing key per system: tokens of one system are worthless in another.
         let jwtSecret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        // Likewise the key the gateway signs RPC identities with: a system's services trust only their own gateway.
+        let rpcIdentityKey = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         var environment: [String: [String: String]] = [:]
         for service in Self.services {
             environment[service] = [
@@ -77,6 +79,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
                 "RPC_TIMEOUT_MS": "3000",
                 "SALESDESK_ADMIN_PASSWORD": Self.adminPassword,
                 "JWT_SECRET": jwtSecret,
+                "RPC_IDENTITY_KEY": rpcIdentityKey,
             ].merging(extraEnvironment) { $1 }
         }
         self.environment = environment

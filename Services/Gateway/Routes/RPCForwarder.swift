@@ -16,7 +16,12 @@ import Yams
 struct RPCForwarder: Sendable {
     let client: AMQPRPCClient
     let timeout: Duration
+    /// Signs the caller identity of every request; services refuse identities without a valid signature.
+    let identityKey: RPCIdentityKey
     let logger: Logger
+
+    /// How long after the deadline a signed identity stays valid: room for clocks that disagree between hosts.
+    static let clockSkewAllowance: TimeInterval = 10
 
     /// The largest request body the API accepts.
     static let maxBodyBytes = 1_048_576
@@ -36,6 +41,10 @@ struct RPCForwarder: Sendable {
         if let query = request.uri.query, !query.isEmpty { headers[RPC.Header.query] = query }
         if let pathID { headers[RPC.Header.pathID] = pathID }
         headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
+        let (seconds, attoseconds) = timeout.components
+        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
+        SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
 
         let message = AMQPMessage(body: body, contentType: "application/json", type: operation, headers: headers, persistent: false)
         do {
@@ -52,7 +61,14 @@ struct RPCForwarder: Sendable {
             switch error {
             case .timeout:
                 logger.warning("rpc timed out", metadata: ["operation": "\(operation)"])
-                return ProblemResponse.make(.timeout("The \(service) service did not answer in time; the request was not applied late."))
+                // The service drops a request once its deadline passes, but one that began in time may commit in the last
+                // instant before the reply is lost: say so, and point to the Idempotency-Key that makes a retry safe.
+                return ProblemResponse.make(
+                    .timeout(
+                        "The \(service) service did not answer in time. A write may have been applied just before the deadline; "
+                            + "retry with the same Idempotency-Key to get its result without applying it twice."
+                    )
+                )
             default:
                 logger.warning("rpc failed", metadata: ["operation": "\(operation)", "error": "\(error)"])
                 return ProblemResponse.make(.unavailable("The \(service) service is unreachable right now (\(error)); retry shortly."))
