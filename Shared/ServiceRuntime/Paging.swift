@@ -38,6 +38,17 @@ public struct PageCursor: Sendable, Equatable {
         return [u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15].reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 
+    /// ``createdAt`` as a query binds it: a quarter microsecond past it.
+    ///
+    /// PostgresNIO binds a `Date` by truncating to whole microseconds, and a `Date` of our era is exact only to about a
+    /// quarter of a microsecond, so ``createdAt`` itself can arrive one microsecond early: an oldest-first page would
+    /// then repeat the cursor's own row, and a newest-first page could skip rows of the cursor's microsecond. A quarter
+    /// microsecond past it still truncates to the cursor's microsecond.
+    public var boundTime: Date {
+        let micros = (createdAt.timeIntervalSince1970 * 1_000_000).rounded()
+        return Date(timeIntervalSince1970: (micros + 0.25) / 1_000_000)
+    }
+
     /// The opaque token clients pass back as `cursor`.
     public var token: String {
         let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())

@@ -164,7 +164,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             WHERE i.status = 'pending' AND EXISTS (
                 SELECT 1 FROM approval_steps s
                 WHERE s.approval_id = i.id AND s.step = i.current_step AND s.status = 'pending' AND s.approver_id = \(approverID))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (i.requested_at, i.id) > (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) > (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY i.requested_at, i.id
             LIMIT \(page.fetchLimit)
             """,
@@ -186,7 +186,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             WHERE (i.submitter_id = \(userID) OR i.owner_id = \(userID) OR EXISTS (
                     SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id AND s.approver_id = \(userID)))
               AND (\(status?.rawValue)::text IS NULL OR i.status = \(status?.rawValue))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (i.requested_at, i.id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY i.requested_at DESC, i.id DESC
             LIMIT \(page.fetchLimit)
             """,

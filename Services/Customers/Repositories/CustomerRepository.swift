@@ -109,7 +109,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
               AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
             """,
@@ -161,7 +161,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
     }
 
     public func history(customerID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry] {
-        let after = page.cursor.map { ($0.createdAt, $0.number) }
+        let after = page.cursor.map { ($0.boundTime, $0.number) }
         let rows = try await connection.query(
             """
             SELECT id, at, actor_id, action, changes::text FROM customer_history

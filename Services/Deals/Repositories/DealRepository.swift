@@ -77,7 +77,7 @@ struct DealRepository: Sendable {
 
     /// A deal's stage history, newest first, a page at a time.
     func history(dealID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [DealStageChange] {
-        let after = page.cursor.map { ($0.createdAt, $0.number) }
+        let after = page.cursor.map { ($0.boundTime, $0.number) }
         let rows = try await connection.query(
             """
             SELECT id, from_stage, to_stage, lost_reason, changed_by, changed_at FROM deal_stage_history
@@ -120,7 +120,7 @@ struct DealRepository: Sendable {
               AND (\(filter.stage?.rawValue)::text IS NULL OR stage = \(filter.stage?.rawValue))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(filter.customerID)::text IS NULL OR customer_id = \(filter.customerID))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
             """,

@@ -86,7 +86,7 @@ public struct NotificationRepository: Sendable {
             """
             SELECT id, user_id, kind, title, body, approval_id, created_at, read_at FROM notifications
             WHERE user_id = \(userID)
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
             """,
