@@ -174,7 +174,7 @@ let package = Package(
             .testTarget(
                 name: "DealsTests",
                 dependencies: [
-                    "Deals", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
+                    "Deals", "Customers", "AMQP", "Contracts", "TestSupport", "ServiceRuntime", "Persistence",
                     .product(name: "PostgresNIO", package: "postgres-nio"),
                 ],
                 swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import AMQP
 import Contracts
 public import Foundation
 public import Logging
@@ -12,13 +13,48 @@ public enum DealsService: MessagingService {
     public static let defaultHTTPPort = 8082
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// The service's operations, wired to its repositories.
+    /// What deals adds to the common runtime: its operations, its event handlers, the outbox relay, and its own RPC
+    /// client to ask `customers` for a customer the replica does not know yet.
+    ///
+    /// Configuration: `customers.lookup.timeout.ms` (default 2000), how long a `customers.get` may take; shorter than
+    /// the gateway's `rpc.timeout.ms`, so the caller hears the answer (or a 504 naming `customers`) before the gateway
+    /// gives up on deals.
+    public static func parts(_ context: ServiceContext) throws -> ServiceParts {
+        let timeoutMS = try context.configuration.int("customers.lookup.timeout.ms", default: 2000, in: 100...120_000)
+        var rpcConfiguration = context.amqpConfiguration
+        rpcConfiguration.connectionName = "deals-rpc"
+        let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
+        let customers = RPCCustomerLookup(
+            client: client,
+            timeout: .milliseconds(timeoutMS),
+            identityKey: try RPCIdentityKey(context.configuration),
+            logger: context.logger
+        )
+        return ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers),
+            events: eventHandlers(logger: context.logger),
+            publishesEvents: publishesEvents,
+            services: [client],
+            readiness: [ReadinessCheck(name: "rpc") { client.isConnected }]
+        )
+    }
+
+    /// The service's operations answered from the customer replica alone (see ``rpcRouter(postgres:logger:customers:)``).
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+        rpcRouter(postgres: postgres, logger: logger, customers: ReplicaOnlyLookup())
+    }
+
+    /// The service's operations, wired to its repositories; `customers` answers for a customer the replica does not
+    /// know yet.
+    static func rpcRouter(postgres: PostgresClient, logger: Logger, customers: any CustomerLookup) -> RPCRouter {
         let store = DealsStore(logger: logger)
         var router = RPCRouter()
         router.on(Operation.Deals.createProduct, CreateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listProducts, ListProductsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
-        router.on(Operation.Deals.createDeal, CreateDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(
+            Operation.Deals.createDeal,
+            CreateDealHandler(postgres: postgres, store: store, customers: customers, logger: logger).callAsFunction
+        )
         router.on(Operation.Deals.getDeal, GetDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(GetDealHistoryHandler.operation, GetDealHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listDeals, ListDealsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
@@ -37,7 +73,7 @@ public enum DealsService: MessagingService {
     /// The event handlers, by event type: the customer replica and approval outcomes.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         let store = DealsStore(logger: logger)
-        let replica = CustomerReplicaHandler(repository: store.customers, deals: store.deals)
+        let replica = CustomerReplicaHandler(store: store)
         let approvals = ApprovalCompletedHandler(store: store)
         var registry = EventHandlerRegistry()
         registry.register(CustomerCreated.self, handler: replica.created)
@@ -95,6 +131,13 @@ struct DealsStore: Sendable {
         try await deals.updateStage(moved, on: connection)
         try await recordStage(moved, from: deal.stage, by: actor, traceparent: traceparent, on: connection)
         return moved
+    }
+
+    /// Applies a customer's state to the replica at `sequence` (its version) unless a newer or equal one is kept; open
+    /// deals follow the customer's owner and region.
+    func applyCustomer(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
+        guard try await customers.upsert(customer, sequence: sequence, on: connection) else { return }
+        try await deals.follow(customerID: customer.id, ownerID: customer.ownerID, region: customer.region, on: connection)
     }
 
     /// Checks ``QuoteBinding`` for a contract bound to `quoteID` (version `version`) of deal `dealID`: the deal's row

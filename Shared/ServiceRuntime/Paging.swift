@@ -21,6 +21,34 @@ public struct PageCursor: Sendable, Equatable {
         self.id = id
     }
 
+    /// A cursor after a row numbered by a `bigint` (an audit or history line) instead of a UUID: the number travels
+    /// in the last eight bytes of ``id``, big-endian.
+    /// - Parameters:
+    ///   - createdAt: the row's time.
+    ///   - number: the row's number, the tie-breaker between rows of the same microsecond.
+    public init(createdAt: Date, number: Int64) {
+        let n = UInt64(bitPattern: number)
+        let b = (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * (7 - $0))) }
+        self.init(createdAt: createdAt, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])))
+    }
+
+    /// The row number of a cursor made by ``init(createdAt:number:)``.
+    public var number: Int64 {
+        let u = id.uuid
+        return [u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+
+    /// ``createdAt`` as a query binds it: a quarter microsecond past it.
+    ///
+    /// PostgresNIO binds a `Date` by truncating to whole microseconds, and a `Date` of our era is exact only to about a
+    /// quarter of a microsecond, so ``createdAt`` itself can arrive one microsecond early: an oldest-first page would
+    /// then repeat the cursor's own row, and a newest-first page could skip rows of the cursor's microsecond. A quarter
+    /// microsecond past it still truncates to the cursor's microsecond.
+    public var boundTime: Date {
+        let micros = (createdAt.timeIntervalSince1970 * 1_000_000).rounded()
+        return Date(timeIntervalSince1970: (micros + 0.25) / 1_000_000)
+    }
+
     /// The opaque token clients pass back as `cursor`.
     public var token: String {
         let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())

@@ -51,7 +51,7 @@ struct RPCFixture {
     }
 }
 
-@Suite("AMQP RPC")
+@Suite("AMQP RPC", .timeLimit(.minutes(2)))
 struct AMQPRPCTests {
     @Test("a call gets the server's reply, with concurrent calls matched to their own replies")
     func roundTrip() async throws {
@@ -89,10 +89,8 @@ struct AMQPRPCTests {
             await #expect(throws: AMQPError.timeout) {
                 _ = try await client.call(AMQPMessage(body: []), exchange: fixture.exchange, routingKey: fixture.queue, timeout: .seconds(1))
             }
-            let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .seconds(1))
-            // Generous bound: it proves the call does not hang, without turning a loaded CI machine into a failure.
-            #expect(elapsed < .seconds(10))
+            // It waited for its deadline; that it does not hang is the suite's time limit's to prove, not a clock's.
+            #expect(ContinuousClock.now - start >= .seconds(1))
         }
         try await AMQPTest.deleteQueues([fixture.queue])
     }
@@ -101,11 +99,11 @@ struct AMQPRPCTests {
     func unroutableCall() async throws {
         let fixture = RPCFixture()
         try await fixture.run(serve: RPCFixture.echo) { client in
-            let start = ContinuousClock.now
+            // With a deadline far beyond the suite's time limit, failing with `unroutable` (not `timeout`) proves the
+            // call failed when the broker returned the message, not at its deadline.
             await #expect(throws: AMQPError.unroutable(exchange: fixture.exchange, routingKey: "nobody.rpc")) {
-                _ = try await client.call(AMQPMessage(body: []), exchange: fixture.exchange, routingKey: "nobody.rpc", timeout: .seconds(10))
+                _ = try await client.call(AMQPMessage(body: []), exchange: fixture.exchange, routingKey: "nobody.rpc", timeout: .seconds(600))
             }
-            #expect(ContinuousClock.now - start < .seconds(5))
         }
         try await AMQPTest.deleteQueues([fixture.queue])
     }

@@ -73,6 +73,36 @@ struct ApprovalFlowTests {
         await service.call(operation, as: user, comment.map { #"{"comment":"\#($0)"}"# } ?? "", id: id, key: key)
     }
 
+    @Test("approvals come a page at a time: the pending queue oldest first, the caller's approvals newest first, by status")
+    func approvalPages() async throws {
+        try await withService { service in
+            var contracts: [String] = []
+            for _ in 0..<3 {
+                let contract = UUID().uuidString
+                contracts.append(contract)
+                try await submit(service, amountFen: 8_000_000, contract: contract)
+            }
+            func page(_ user: String, _ query: String) async throws -> ListPage<Approval> {
+                let response = await service.call(Operation.Approvals.list, as: user, query: query)
+                #expect(response.status == 200, "\(response.text)")
+                return try response.decode(ListPage<Approval>.self)
+            }
+            let queued = try await page("sup-1", "status=pending&limit=2")
+            #expect(queued.items.map(\.contractID) == Array(contracts.prefix(2)))
+            let rest = try await page("sup-1", "status=pending&limit=2&cursor=\(try #require(queued.nextCursor))")
+            #expect(rest.items.map(\.contractID) == [contracts[2]])
+            #expect(rest.nextCursor == nil)
+
+            let newest = try await page("rep-1", "limit=2")
+            #expect(newest.items.map(\.contractID) == [contracts[2], contracts[1]])
+            let older = try await page("rep-1", "limit=2&cursor=\(try #require(newest.nextCursor))")
+            #expect(older.items.map(\.contractID) == [contracts[0]])
+            #expect(older.nextCursor == nil)
+            #expect(try await page("rep-1", "status=approved").items.isEmpty)
+            #expect(await service.call(Operation.Approvals.list, as: "rep-1", query: "cursor=bogus").status == 422)
+        }
+    }
+
     @Test("a redelivered contract.submitted (same id) and a re-sent one (new id) both leave one approval, at the supervisor")
     func oneApprovalPerContract() async throws {
         try await withService { service in

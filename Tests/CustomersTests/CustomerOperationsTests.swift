@@ -68,6 +68,29 @@ struct CustomerOperationsTests {
         }
     }
 
+    @Test("a customer's history comes a page at a time, newest first, every line once")
+    func historyPages() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            let id = try await createCustomer(service).id.description
+            for industry in ["bearings", "gears", "springs", "valves"] {
+                #expect(await service.call(Operation.Customers.update, as: Self.rep, #"{"industry":"\#(industry)"}"#, id: id).status == 200)
+            }
+            var lines: [HistoryLine] = []
+            var cursor: String?
+            repeat {
+                let query = "limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await service.call(Operation.Customers.history, as: Self.rep, id: id, query: query).decode(ListPage<HistoryLine>.self)
+                #expect(page.items.count <= 2)
+                lines += page.items
+                cursor = page.nextCursor
+            } while cursor != nil && lines.count < 10
+            #expect(lines.map(\.action) == [.updated, .updated, .updated, .updated, .created])
+            let industries = lines.dropLast().compactMap { $0.changes["industry"]?["to"]?.stringValue }
+            #expect(industries == ["valves", "springs", "gears", "bearings"])
+            #expect(await service.call(Operation.Customers.history, as: Self.rep, id: id, query: "cursor=bogus").status == 422)
+        }
+    }
+
     @Test(
         "invalid input is refused with a problem document and nothing is written",
         arguments: [

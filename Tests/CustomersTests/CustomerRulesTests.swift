@@ -96,6 +96,27 @@ struct CustomerRulesTests {
         #expect(PageCursor(token: "not-a-cursor") == nil)
     }
 
+    @Test("a cursor's bound time reaches PostgreSQL as exactly its microsecond, which PostgresNIO truncates to")
+    func cursorBoundTime() {
+        let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let micros = Int64.random(in: 1_700_000_000_000_000...2_000_000_000_000_000, using: &generator)
+            let stored = Date(timeInterval: Double(micros - 946_684_800_000_000) / 1_000_000, since: postgresEpoch)
+            guard let parsed = PageCursor(token: PageCursor(createdAt: stored, id: UUID()).token) else {
+                Issue.record("a token this API wrote was refused")
+                return
+            }
+            // PostgresNIO's own encoding of a Date: microseconds since 2000, truncated.
+            let bound = Int64(parsed.boundTime.timeIntervalSince(postgresEpoch) * 1_000_000)
+            guard bound == micros - 946_684_800_000_000 else {
+                Issue.record("\(micros) µs is bound as \(bound + 946_684_800_000_000)")
+                return
+            }
+            #expect(PageCursor(token: parsed.token) == parsed)
+        }
+    }
+
     @Test(
         "a cursor carrying an extreme time or a bad id is refused, never passed to the database",
         arguments: [

@@ -155,9 +155,29 @@ struct DealOperationsTests {
 
             let versions = try await service.call(Operation.Deals.listQuoteVersions, as: Self.rep, id: deal.id).decode(QuoteVersions.self)
             #expect(versions.currentVersion == 2)
-            #expect(versions.items.count == 2)
-            #expect(versions.items.last?.changes?.added.count == 1)
+            #expect(versions.items.map(\.version) == [2, 1])
+            #expect(versions.items.first?.changes?.added.count == 1)
+            #expect(versions.nextCursor == nil)
             #expect(await service.call(Operation.Deals.getQuote, as: Self.rep, id: v1.id).status == 200)
+        }
+    }
+
+    @Test("quote versions come a page at a time, newest first; a page's oldest version still shows what changed before it")
+    func quoteVersionPages() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (deal, _, v2) = try await quotedDeal(service)
+            let list = { (query: String) in await service.call(Operation.Deals.listQuoteVersions, as: Self.rep, id: deal.id, query: query) }
+            let first = try await list("limit=1").decode(QuoteVersions.self)
+            #expect(first.items.map(\.id) == [v2.id])
+            #expect(first.items.first?.changes?.added.count == 1)
+            #expect(first.currentVersion == 2)
+            let cursor = try #require(first.nextCursor)
+            let second = try await list("limit=1&cursor=\(cursor)").decode(QuoteVersions.self)
+            #expect(second.items.map(\.version) == [1])
+            #expect(second.currentVersion == 2)
+            #expect(second.nextCursor == nil)
+            #expect(await list("cursor=not-ours").status == 422)
+            #expect(await list("limit=101").status == 422)
         }
     }
 

@@ -35,6 +35,7 @@ struct QuoteView: Decodable {
 struct QuoteVersions: Decodable {
     var currentVersion: Int
     var items: [QuoteView]
+    var nextCursor: String?
 }
 
 /// A contract as a client decodes it.

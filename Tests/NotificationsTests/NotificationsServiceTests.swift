@@ -187,6 +187,34 @@ struct NotificationsServiceTests {
         }
     }
 
+    @Test("notifications come a page at a time, newest first, and only the caller's")
+    func notificationPages() async throws {
+        try await withService { service in
+            let start = Date(timeIntervalSince1970: 1_795_000_000)
+            for (index, user) in ["rep-1", "rep-1", "rep-2", "rep-1", "rep-1", "rep-1"].enumerated() {
+                try await service.client.query(
+                    """
+                    INSERT INTO notifications (id, user_id, event_id, kind, title, body, created_at)
+                    VALUES (\(UUID()), \(user), \(UUID()), 'test', \("n\(index)"), 'body', \(start.addingTimeInterval(Double(index))))
+                    """,
+                    logger: logger
+                )
+            }
+            let rep = CallerIdentity(userID: "rep-1", role: .rep)
+            var titles: [String] = []
+            var cursor: String?
+            repeat {
+                let query = "limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await service.call(Operation.Notifications.list, as: rep, query: query).decode(ListPage<InAppNotification>.self)
+                #expect(page.items.count <= 2)
+                titles += page.items.map(\.title)
+                cursor = page.nextCursor
+            } while cursor != nil && titles.count < 10
+            #expect(titles == ["n5", "n4", "n3", "n1", "n0"])
+            #expect(await service.call(Operation.Notifications.list, as: rep, query: "cursor=bogus").status == 422)
+        }
+    }
+
     @Test("a push is sent with no transaction open: while WeCom is answering, its delivery row is not locked")
     func noLockWhileSending() async throws {
         let standIn = WeComStandIn()

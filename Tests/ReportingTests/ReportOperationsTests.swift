@@ -353,6 +353,52 @@ struct ReportOperationsTests {
         }
     }
 
+    // MARK: Summary
+
+    @Test("summary: a rep counts only their own customers, a supervisor their team's, a regional manager their region's")
+    func summaryKeepsToScope() async throws {
+        try await withService { service in
+            try await Org.seed(service)
+            for (index, (owner, region, industry)) in [
+                ("rep-1", "east-china", "manufacturing"),
+                ("rep-1", "east-china", "retail"),
+                ("rep-2", "east-china", "manufacturing"),
+                ("rep-north", "north-china", "energy"),
+                (nil, "east-china", "retail"),
+            ].enumerated() {
+                let customer = CustomerSnapshot(
+                    id: "cust-\(index)",
+                    name: "客户 \(index)",
+                    region: region,
+                    industry: industry,
+                    ownerID: owner,
+                    contacts: [],
+                    version: 1
+                )
+                try await service.deliver(CustomerCreated(customer: customer), subject: customer.id, sequence: 1)
+            }
+
+            let (status, own) = try await call(Operation.Reporting.summary, as: "rep-1", service)
+            #expect(status == 200)
+            #expect(own["customers"] == .number(2))
+            #expect(own["customersByRegion"] == .object(["east-china": .number(2)]))
+            #expect(own["customersByIndustry"] == .object(["manufacturing": .number(1), "retail": .number(1)]))
+
+            let team = try await call(Operation.Reporting.summary, as: "sup-2", service).1
+            #expect(team["customers"] == .number(1))
+            #expect(team["customersByIndustry"] == .object(["manufacturing": .number(1)]))
+            let region = try await call(Operation.Reporting.summary, as: "rm-north", service).1
+            #expect(region["customers"] == .number(1))
+            #expect(region["customersByRegion"] == .object(["north-china": .number(1)]))
+            let everyone = try await call(Operation.Reporting.summary, as: "gm", service).1
+            #expect(everyone["customers"] == .number(5))
+            #expect(everyone["customersByRegion"] == .object(["east-china": .number(4), "north-china": .number(1)]))
+
+            let anonymous = await service.call(Operation.Reporting.summary, as: nil as CallerIdentity?)
+            #expect(anonymous.status == 401)
+        }
+    }
+
     // MARK: Order and duplicates
 
     @Test("a late, older user event and a repeated contract.signed change nothing; every event is in the event log")

@@ -3,6 +3,7 @@ public import Foundation
 public import Logging
 import Persistence
 public import PostgresNIO
+public import ServiceRuntime
 
 /// Approval instances and their steps, policies and the working-day calendar.
 public protocol ApprovalRepository: Sendable {
@@ -18,10 +19,12 @@ public protocol ApprovalRepository: Sendable {
     func find(id: RecordID, lock: Bool, on connection: PostgresConnection) async throws -> Approval?
     /// Writes back an instance's state and all its steps.
     func update(_ approval: Approval, on connection: PostgresConnection) async throws
-    /// Pending approvals whose current step waits for `approverID`, oldest first.
-    func queue(of approverID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval]
-    /// Approvals `userID` submitted, owns or approves a step of, newest first.
-    func involving(_ userID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval]
+    /// Pending approvals whose current step waits for `approverID`, oldest first (by request time and id), a page at a
+    /// time: the page's cursor is the last item seen, and the next page starts after it.
+    func queue(of approverID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
+    /// Approvals `userID` submitted, owns or approves a step of, with `status` when given, newest first (by request
+    /// time and id), a page at a time.
+    func involving(_ userID: String, status: ApprovalStatus?, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
 }
 
 /// The PostgreSQL implementation.
@@ -153,29 +156,39 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         return try await withSteps(try await decode(rows), on: connection).first
     }
 
-    public func queue(of approverID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval] {
+    public func queue(of approverID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval] {
+        let cursor = page.cursor
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM approval_instances i
             WHERE i.status = 'pending' AND EXISTS (
                 SELECT 1 FROM approval_steps s
                 WHERE s.approval_id = i.id AND s.step = i.current_step AND s.status = 'pending' AND s.approver_id = \(approverID))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) > (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY i.requested_at, i.id
-            LIMIT \(limit)
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )
         return try await withSteps(try await decode(rows), on: connection)
     }
 
-    public func involving(_ userID: String, limit: Int, on connection: PostgresConnection) async throws -> [Approval] {
+    public func involving(
+        _ userID: String,
+        status: ApprovalStatus?,
+        page: PageRequest,
+        on connection: PostgresConnection
+    ) async throws -> [Approval] {
+        let cursor = page.cursor
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM approval_instances i
-            WHERE i.submitter_id = \(userID) OR i.owner_id = \(userID) OR EXISTS (
-                SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id AND s.approver_id = \(userID))
+            WHERE (i.submitter_id = \(userID) OR i.owner_id = \(userID) OR EXISTS (
+                    SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id AND s.approver_id = \(userID)))
+              AND (\(status?.rawValue)::text IS NULL OR i.status = \(status?.rawValue))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY i.requested_at DESC, i.id DESC
-            LIMIT \(limit)
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )

@@ -15,17 +15,20 @@ public struct CustomerHistoryEntry: Sendable, Equatable, Encodable {
     public var action: Action
     /// Per changed field `{"from": old, "to": new}`, e.g. `{"owner": {"from": "u-1", "to": "u-2"}}`.
     public var changes: [String: JSONValue]
+    /// The line's number in the trail (its order among lines of the same instant); 0 until it is stored.
+    public var entryID: Int64
 
     enum CodingKeys: String, CodingKey {
         case at, action, changes
         case actorID = "actorId"
     }
 
-    public init(at: Date, actorID: String, action: Action, changes: [String: JSONValue]) {
+    public init(at: Date, actorID: String, action: Action, changes: [String: JSONValue], entryID: Int64 = 0) {
         self.at = at
         self.actorID = actorID
         self.action = action
         self.changes = changes
+        self.entryID = entryID
     }
 
     /// A customer registered: every field it starts with, from nothing.

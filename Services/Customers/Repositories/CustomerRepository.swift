@@ -28,8 +28,8 @@ public protocol CustomerRepository: Sendable {
     func lockOwned(by ownerID: String, scope: DataScope, on connection: PostgresConnection) async throws -> [Customer]
     /// Appends a line to a customer's audit trail.
     func appendHistory(_ entry: CustomerHistoryEntry, customerID: RecordID, on connection: PostgresConnection) async throws
-    /// A customer's audit trail, newest first.
-    func history(customerID: RecordID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry]
+    /// A customer's audit trail, newest first (by time and line number), a page at a time.
+    func history(customerID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry]
 }
 
 /// List filters; `nil` means "any".
@@ -109,7 +109,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
               AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
             """,
@@ -160,25 +160,28 @@ public struct PostgresCustomerRepository: CustomerRepository {
         )
     }
 
-    public func history(customerID: RecordID, limit: Int, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry] {
+    public func history(customerID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [CustomerHistoryEntry] {
+        let after = page.cursor.map { ($0.boundTime, $0.number) }
         let rows = try await connection.query(
             """
-            SELECT at, actor_id, action, changes::text FROM customer_history
+            SELECT id, at, actor_id, action, changes::text FROM customer_history
             WHERE customer_id = \(customerID)
+              AND (\(after?.0)::timestamptz IS NULL OR (at, id) < (\(after?.0), \(after?.1)))
             ORDER BY at DESC, id DESC
-            LIMIT \(limit)
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )
         var entries: [CustomerHistoryEntry] = []
-        for try await (at, actorID, action, changes) in rows.decode((Date, String, String, String).self) {
+        for try await (entryID, at, actorID, action, changes) in rows.decode((Int64, Date, String, String, String).self) {
             let action = try CustomerHistoryEntry.Action(stored: action, column: "customer_history.action")
             entries.append(
                 CustomerHistoryEntry(
                     at: at,
                     actorID: actorID,
                     action: action,
-                    changes: try JSONCoding.decoder.decode([String: JSONValue].self, from: Data(changes.utf8))
+                    changes: try JSONCoding.decoder.decode([String: JSONValue].self, from: Data(changes.utf8)),
+                    entryID: entryID
                 )
             )
         }

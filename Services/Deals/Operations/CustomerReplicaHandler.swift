@@ -6,8 +6,7 @@ import PostgresNIO
 /// whole customer with its new owner, so it upserts like the others). Open deals follow their customer's owner and
 /// region, so a transferred customer's pipeline moves with it; an out-of-order (older) event changes nothing.
 struct CustomerReplicaHandler: Sendable {
-    let repository: CustomerReplicaRepository
-    let deals: DealRepository
+    let store: DealsStore
 
     func created(_ event: CustomerCreated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await apply(event.customer, envelope, connection)
@@ -22,7 +21,6 @@ struct CustomerReplicaHandler: Sendable {
     }
 
     private func apply(_ customer: CustomerSnapshot, _ envelope: EventEnvelope, _ connection: PostgresConnection) async throws {
-        guard try await repository.upsert(customer, sequence: envelope.sequence, on: connection) else { return }
-        try await deals.follow(customerID: customer.id, ownerID: customer.ownerID, region: customer.region, on: connection)
+        try await store.applyCustomer(customer, sequence: envelope.sequence, on: connection)
     }
 }

@@ -4,15 +4,16 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// `deals.listQuoteVersions` (path id = deal id): every version of the deal's quote, oldest first, each with what
-/// changed from the previous one, and which is current.
+/// `deals.listQuoteVersions` (path id = deal id): the versions of the deal's quote, newest first, a page at a time
+/// (`limit` 1…100, default 20; `cursor`), each with what changed from the version before it, and which is current.
 struct ListQuoteVersionsHandler: Sendable {
     let postgres: PostgresClient
     let store: DealsStore
     let logger: Logger
 
-    struct Page: Encodable {
+    struct VersionsPage: Encodable {
         var items: [QuoteVersionView]
+        @ExplicitNull var nextCursor: String?
         var currentVersion: Int?
         var currentQuoteId: String?
     }
@@ -20,16 +21,24 @@ struct ListQuoteVersionsHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try request.dataScope()
         let dealID = try request.pathRecordID("deal")
-        let versions = try await postgres.withConnection { connection in
+        let page = try request.pageRequest()
+        let (versions, current) = try await postgres.withConnection { connection in
             _ = try scope.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: false), "deal", id: dealID)
-            return try await store.quotes.all(dealID: dealID, on: connection)
+            return (
+                try await store.quotes.versions(dealID: dealID, page: page, on: connection),
+                try await store.quotes.latest(dealID: dealID, on: connection)
+            )
         }
-        var items: [QuoteVersionView] = []
-        var previous: Quote.Version?
-        for version in versions {
-            items.append(QuoteVersionView(version: version, changes: Quote.Diff(from: previous, to: version)))
-            previous = version
+        // Each version's changes count from the next row, the version before it; the extra row is never shown.
+        let views = versions.indices.prefix(page.fetchLimit).map { index in
+            QuoteVersionView(
+                version: versions[index],
+                changes: Quote.Diff(from: versions.indices.contains(index + 1) ? versions[index + 1] : nil, to: versions[index])
+            )
         }
-        return try .json(Page(items: items, currentVersion: previous?.version, currentQuoteId: previous?.id.description))
+        let paged = Page(rows: views, for: page) { PageCursor(createdAt: $0.version.createdAt, number: Int64($0.version.version)) }
+        return try .json(
+            VersionsPage(items: paged.items, nextCursor: paged.nextCursor, currentVersion: current?.version, currentQuoteId: current?.id.description)
+        )
     }
 }

@@ -87,7 +87,7 @@ struct ContractRepository: Sendable {
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
               AND (\(filter.dealID)::uuid IS NULL OR c.deal_id = \(filter.dealID))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (c.created_at, c.id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (c.created_at, c.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT \(page.fetchLimit)
             """,

@@ -77,7 +77,7 @@ struct DealRepository: Sendable {
 
     /// A deal's stage history, newest first, a page at a time.
     func history(dealID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [DealStageChange] {
-        let after = page.cursor.map { ($0.createdAt, Self.historyEntryID(in: $0)) }
+        let after = page.cursor.map { ($0.boundTime, $0.number) }
         let rows = try await connection.query(
             """
             SELECT id, from_stage, to_stage, lost_reason, changed_by, changed_at FROM deal_stage_history
@@ -104,16 +104,9 @@ struct DealRepository: Sendable {
         return changes
     }
 
-    /// The page cursor after a history entry: history lines are numbered by a bigint, carried in the cursor's id.
+    /// The page cursor after a history entry: history lines are numbered by a bigint.
     static func historyCursor(after change: DealStageChange) -> PageCursor {
-        let n = UInt64(bitPattern: change.entryID)
-        let b = (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * (7 - $0))) }
-        return PageCursor(createdAt: change.changedAt, id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7])))
-    }
-
-    private static func historyEntryID(in cursor: PageCursor) -> Int64 {
-        let u = cursor.id.uuid
-        return [u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        PageCursor(createdAt: change.changedAt, number: change.entryID)
     }
 
     /// The deals in `scope` matching `filter`, newest first.
@@ -127,7 +120,7 @@ struct DealRepository: Sendable {
               AND (\(filter.stage?.rawValue)::text IS NULL OR stage = \(filter.stage?.rawValue))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(filter.customerID)::text IS NULL OR customer_id = \(filter.customerID))
-              AND (\(cursor?.createdAt)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.createdAt), \(cursor?.id)))
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
             """,

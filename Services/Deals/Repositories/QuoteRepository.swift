@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceRuntime
 
 /// Quote versions. There is deliberately no update: a version, once written, never changes.
 struct QuoteRepository: Sendable {
@@ -51,10 +52,18 @@ struct QuoteRepository: Sendable {
         return nil
     }
 
-    /// Every version of the deal, oldest first.
-    func all(dealID: RecordID, on connection: PostgresConnection) async throws -> [Quote.Version] {
+    /// The deal's versions newest first, a page at a time (the cursor carries the version number), with one row more
+    /// than ``ServiceRuntime/PageRequest/fetchLimit``: the version before the page's oldest, which its changes are
+    /// counted from.
+    func versions(dealID: RecordID, page: PageRequest, on connection: PostgresConnection) async throws -> [Quote.Version] {
+        let before = page.cursor.map { $0.number }
         let rows = try await connection.query(
-            "SELECT \(unescaped: Self.columns) FROM quote_versions WHERE deal_id = \(dealID) ORDER BY version",
+            """
+            SELECT \(unescaped: Self.columns) FROM quote_versions
+            WHERE deal_id = \(dealID) AND (\(before)::bigint IS NULL OR version < \(before))
+            ORDER BY version DESC
+            LIMIT \(page.fetchLimit + 1)
+            """,
             logger: logger
         )
         var versions: [Quote.Version] = []

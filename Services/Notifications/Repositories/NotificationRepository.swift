@@ -2,6 +2,7 @@ public import Contracts
 public import Foundation
 public import Logging
 import PostgresNIO
+import ServiceRuntime
 
 /// An in-app notification.
 public struct InAppNotification: Codable, Sendable, Equatable {
@@ -79,11 +80,15 @@ public struct NotificationRepository: Sendable {
         )
     }
 
-    func notifications(of userID: String, limit: Int, on connection: PostgresConnection) async throws -> [InAppNotification] {
+    func notifications(of userID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [InAppNotification] {
+        let cursor = page.cursor
         let rows = try await connection.query(
             """
             SELECT id, user_id, kind, title, body, approval_id, created_at, read_at FROM notifications
-            WHERE user_id = \(userID) ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            WHERE user_id = \(userID)
+              AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )

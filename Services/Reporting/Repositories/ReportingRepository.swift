@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 public import Logging
 import PostgresNIO
+import ServiceRuntime
 
 /// Reporting's projections in its own schema.
 public struct ReportingRepository: Sendable {
@@ -38,13 +39,22 @@ public struct ReportingRepository: Sendable {
         )
     }
 
-    /// Customer counts: in all, by region and by industry.
-    func customerCounts(on connection: PostgresConnection) async throws -> (total: Int, byRegion: [String: Int], byIndustry: [String: Int]) {
+    /// Customer counts within `scope`: in all, by region and by industry. A customer is in scope by its owner and
+    /// region, as in the customers service.
+    func customerCounts(
+        scope: DataScope,
+        on connection: PostgresConnection
+    ) async throws -> (total: Int, byRegion: [String: Int], byIndustry: [String: Int]) {
         var byRegion: [String: Int] = [:]
         var byIndustry: [String: Int] = [:]
         var total = 0
         let rows = try await connection.query(
-            "SELECT region, industry, count(*)::bigint FROM customer_projection GROUP BY region, industry",
+            """
+            SELECT region, industry, count(*)::bigint FROM customer_projection
+            WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR region = \(scope.region))
+            GROUP BY region, industry
+            """,
             logger: logger
         )
         for try await (region, industry, count) in rows.decode((String, String, Int64).self) {
