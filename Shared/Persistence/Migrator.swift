@@ -91,14 +91,23 @@ public struct Migrator: Sendable {
         logger[metadataKey: "schema"] = "\(schema)"
         let schema = self.schema
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(hashtext(\("salesdesk:" + schema)))", logger: logger)
+            // Waiting for another instance's migration, or a long index build, is not a stuck statement; the session's
+            // default deadline comes back before the connection returns to the pool.
+            try await connection.query("SET statement_timeout = 0", logger: logger)
             do {
-                try await applyLocked(plan, on: connection, logger: logger)
+                try await connection.query("SELECT pg_advisory_lock(hashtext(\("salesdesk:" + schema)))", logger: logger)
+                do {
+                    try await applyLocked(plan, on: connection, logger: logger)
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\("salesdesk:" + schema)))", logger: logger)
+                    throw error
+                }
+                try await connection.query("SELECT pg_advisory_unlock(hashtext(\("salesdesk:" + schema)))", logger: logger)
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\("salesdesk:" + schema)))", logger: logger)
+                _ = try? await connection.query("RESET statement_timeout", logger: logger)
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(hashtext(\("salesdesk:" + schema)))", logger: logger)
+            try await connection.query("RESET statement_timeout", logger: logger)
         }
     }
 

@@ -21,6 +21,12 @@ public struct PostgresSettings: Sendable, Equatable {
     public var schema: String
     /// Reported to the server as `application_name` (visible in `pg_stat_activity`).
     public var applicationName: String
+    /// The server cancels any statement that runs longer (`statement_timeout`), so a stuck query fails its unit of
+    /// work, which is retried, instead of holding a connection forever.
+    public var statementTimeout: Duration = .seconds(30)
+    /// The server ends a session left idle inside a transaction longer than this (`idle_in_transaction_session_timeout`),
+    /// releasing its locks.
+    public var idleInTransactionTimeout: Duration = .seconds(60)
 
     /// Parses a `postgres://user:password@host:port/database` URL.
     ///
@@ -75,7 +81,8 @@ public struct PostgresSettings: Sendable, Equatable {
         }
     }
 
-    /// The `PostgresClient` configuration: TLS off (local and in-cluster traffic), `search_path` = ``schema``.
+    /// The `PostgresClient` configuration: TLS off (local and in-cluster traffic), `search_path` = ``schema``, and the
+    /// server-side deadlines ``statementTimeout`` and ``idleInTransactionTimeout``.
     public var clientConfiguration: PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host,
@@ -88,8 +95,14 @@ public struct PostgresSettings: Sendable, Equatable {
         configuration.options.additionalStartupParameters = [
             ("search_path", schema),
             ("application_name", applicationName),
+            ("statement_timeout", "\(Self.milliseconds(statementTimeout))ms"),
+            ("idle_in_transaction_session_timeout", "\(Self.milliseconds(idleInTransactionTimeout))ms"),
         ]
         return configuration
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// Creates a client from these settings; run it (it is a `Service`) before using it.
