@@ -115,8 +115,8 @@ struct DealsStore: Sendable {
     func moveDeal(
         _ deal: Deal,
         to stage: DealStage,
-        lostReason: String?,
-        lostFromStage: DealStage?,
+        lostReason: String? = nil,
+        lostFromStage: DealStage? = nil,
         by actor: String,
         at time: Date,
         traceparent: String?,

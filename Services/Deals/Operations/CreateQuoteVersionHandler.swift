@@ -48,8 +48,6 @@ struct CreateQuoteVersionHandler: Sendable {
                 _ = try await store.moveDeal(
                     deal,
                     to: next,
-                    lostReason: nil,
-                    lostFromStage: nil,
                     by: scope.caller.userID,
                     at: now,
                     traceparent: request.headers[RPC.Header.traceparent],

@@ -51,8 +51,6 @@ struct SignContractHandler: Sendable {
                 _ = try await store.moveDeal(
                     deal,
                     to: next,
-                    lostReason: nil,
-                    lostFromStage: nil,
                     by: scope.caller.userID,
                     at: now,
                     traceparent: traceparent,
