@@ -1,0 +1,276 @@
+// The shell: boot, hash router, navigation (bottom tab bar on phones, side nav on desktop) and the approvals badge.
+// A screen is one module in views/ plus one line in ROUTES.
+import { h, replace } from './dom.js';
+import { initI18n, t, setLocale, locale, label } from './i18n.js';
+import { currentUser, setSignedOutHandler, signOut, get } from './api.js';
+import { icon } from './icons.js';
+import { loading, errorBox } from './ui.js';
+
+const APPROVERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
+const MANAGERS = ['supervisor', 'regional_manager', 'gm', 'admin', 'finance'];
+const SELLERS = ['rep', 'supervisor', 'regional_manager', 'gm', 'admin'];
+
+// path pattern, module, nav item it belongs to, roles allowed (all when absent).
+const ROUTES = [
+  ['/inbox', () => import('./views/inbox.js'), 'inbox'],
+  ['/customers', () => import('./views/customers.js'), 'customers'],
+  ['/customers/new', () => import('./views/customer-form.js'), 'customers', SELLERS],
+  ['/customers/:id', () => import('./views/customer.js'), 'customers'],
+  ['/customers/:id/edit', () => import('./views/customer-form.js'), 'customers', SELLERS],
+  ['/deals', () => import('./views/deals.js'), 'deals'],
+  ['/deals/new', () => import('./views/deal-form.js'), 'deals', SELLERS],
+  ['/deals/:id', () => import('./views/deal.js'), 'deals'],
+  ['/deals/:id/quote', () => import('./views/quote-builder.js'), 'deals', SELLERS],
+  ['/contracts', () => import('./views/contracts.js'), 'contracts'],
+  ['/contracts/:id', () => import('./views/contract.js'), 'contracts'],
+  ['/approvals', () => import('./views/approvals.js'), 'approvals'],
+  ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
+  ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
+  ['/admin', () => import('./views/admin.js'), 'admin', ['admin']],
+  ['/admin/users', () => import('./views/admin-users.js'), 'admin', ['admin']],
+  ['/admin/users/new', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
+  ['/admin/users/:id', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
+  ['/admin/regions', () => import('./views/admin-regions.js'), 'admin', ['admin']],
+  ['/admin/products', () => import('./views/admin-products.js'), 'admin', ['admin', 'finance']],
+  ['/admin/policy', () => import('./views/admin-policy.js'), 'admin', ['admin']],
+  ['/transfer', () => import('./views/transfer.js'), 'admin', ['supervisor', 'regional_manager', 'gm', 'admin']],
+  ['/more', () => import('./views/more.js'), 'more'],
+].map(([pattern, load, nav, roles]) => ({ pattern, load, nav, roles, regex: compile(pattern) }));
+
+// Navigation items; `tabs` lists, per role, which four sit in the phone's tab bar (the rest are under "more").
+const NAV = [
+  { id: 'inbox', href: '#/inbox', icon: 'inbox', badge: true },
+  { id: 'approvals', href: '#/approvals', icon: 'approvals', roles: APPROVERS, badge: true },
+  { id: 'customers', href: '#/customers', icon: 'customers' },
+  { id: 'deals', href: '#/deals', icon: 'deals' },
+  { id: 'contracts', href: '#/contracts', icon: 'contracts' },
+  { id: 'dashboard', href: '#/dashboard', icon: 'dashboard', roles: MANAGERS },
+  { id: 'admin', href: '#/admin', icon: 'admin', roles: ['admin'] },
+];
+const TABS = {
+  rep: ['inbox', 'customers', 'deals', 'contracts'],
+  supervisor: ['inbox', 'approvals', 'customers', 'dashboard'],
+  regional_manager: ['inbox', 'approvals', 'customers', 'dashboard'],
+  gm: ['inbox', 'approvals', 'dashboard', 'customers'],
+  finance: ['inbox', 'contracts', 'dashboard', 'customers'],
+  admin: ['inbox', 'admin', 'dashboard', 'customers'],
+};
+
+const state = { user: null, cleanup: null, badgeTimer: null, pending: 0, renderId: 0 };
+const root = document.getElementById('app');
+
+function compile(pattern) {
+  return new RegExp(`^${pattern.replace(/:(\w+)/g, '(?<$1>[^/]+)')}$`);
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/inbox';
+  const [path, search = ''] = raw.split('?');
+  return { path, query: Object.fromEntries(new URLSearchParams(search)) };
+}
+
+export function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+export function user() {
+  return state.user;
+}
+
+function allowed(roles) {
+  return !roles || roles.includes(state.user.role);
+}
+
+async function boot() {
+  await initI18n();
+  setSignedOutHandler(() => {
+    if (state.user) {
+      state.user = null;
+      showSignIn();
+    }
+  });
+  window.addEventListener('hashchange', () => route());
+  document.addEventListener('sd:badge', () => refreshBadge());
+  try {
+    state.user = await currentUser();
+  } catch (error) {
+    replace(root, errorBox(error, () => location.reload()));
+    return;
+  }
+  if (state.user) startShell();
+  else showSignIn();
+}
+
+async function showSignIn() {
+  stopBadge();
+  if (state.cleanup) state.cleanup();
+  state.cleanup = null;
+  document.title = `${t('signin.title')} · SalesDesk`;
+  const view = await import('./views/signin.js');
+  replace(root, view.default({
+    onSignedIn(u) {
+      state.user = u;
+      if (parseHash().path === '/signin' || !location.hash) location.hash = '#/inbox';
+      startShell();
+    },
+    onLocale: async (next) => {
+      await setLocale(next);
+      showSignIn();
+    },
+  }));
+}
+
+function startShell() {
+  renderShell();
+  route();
+  refreshBadge();
+  stopBadge();
+  state.badgeTimer = setInterval(refreshBadge, 60000);
+}
+
+function stopBadge() {
+  clearInterval(state.badgeTimer);
+  state.badgeTimer = null;
+}
+
+function navItems() {
+  return NAV.filter((item) => allowed(item.roles));
+}
+
+function navLabel(id) {
+  return t(`nav.${id}`);
+}
+
+function badge(item) {
+  return item.badge ? h('span', { class: 'badge', hidden: true, data: { test: `badge-${item.id}`, badge: '' }, 'aria-label': '' }) : null;
+}
+
+function renderShell() {
+  const u = state.user;
+  const tabIds = TABS[u.role] || ['inbox', 'customers'];
+  const items = navItems();
+  const tabs = tabIds.map((id) => items.find((i) => i.id === id)).filter(Boolean);
+  const tabbar = h('nav', { class: 'tabbar', 'aria-label': t('nav.main'), data: { test: 'tabbar' } },
+    tabs.map((item) => h('a', { href: item.href, data: { nav: item.id, test: `tab-${item.id}` } }, icon(item.icon), h('span', {}, navLabel(item.id)), badge(item))),
+    h('a', { href: '#/more', data: { nav: 'more', test: 'tab-more' } }, icon('more'), h('span', {}, navLabel('more'))));
+  const sidenav = h('nav', { class: 'sidenav', 'aria-label': t('nav.main'), data: { test: 'sidenav' } },
+    h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'SD'), h('span', {}, t('app.name'))),
+    items.map((item) => h('a', { href: item.href, data: { nav: item.id, test: `nav-${item.id}` } }, icon(item.icon), h('span', {}, navLabel(item.id)), badge(item))),
+    h('div', { class: 'spacer' }),
+    h('a', { href: '#/more', data: { nav: 'more', test: 'nav-more' } }, icon('more'), h('span', {}, t('nav.settings'))),
+    h('div', { class: 'who' }, `${u.displayName} · ${label('role', u.role)}`));
+  const back = h('a', { class: 'icon-btn back', href: '#/inbox', hidden: true, 'aria-label': t('common.back'), data: { test: 'back' } }, icon('back'));
+  const title = h('h1', { id: 'page-title', data: { test: 'page-title' } }, '');
+  const actions = h('div', { class: 'topbar-actions' });
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  replace(root, h('div', { class: 'shell' }, sidenav,
+    h('header', { class: 'topbar' }, back, title, actions), main, tabbar));
+  state.shell = { back, title, actions, main };
+}
+
+function markNav(navId) {
+  for (const a of root.querySelectorAll('[data-nav]')) {
+    if (a.dataset.nav === navId) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function route() {
+  if (!state.user) return;
+  const { path, query } = parseHash();
+  if (path === '/signin' || path === '/' || path === '') {
+    location.replace('#/inbox');
+    return;
+  }
+  const renderId = ++state.renderId;
+  if (state.cleanup) {
+    state.cleanup();
+    state.cleanup = null;
+  }
+  const { back, title, actions, main } = state.shell;
+  replace(actions);
+  back.hidden = true;
+  let match = null;
+  let params = {};
+  for (const r of ROUTES) {
+    const m = r.regex.exec(path);
+    if (m) {
+      match = r;
+      params = Object.fromEntries(Object.entries(m.groups || {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+      break;
+    }
+  }
+  if (!match || !allowed(match.roles)) {
+    markNav('');
+    title.textContent = t('error.noPage');
+    replace(main, h('div', { class: 'card' }, h('p', {}, t('error.noPage')), h('a', { href: '#/inbox', class: 'btn' }, t('nav.inbox'))));
+    return;
+  }
+  markNav(match.nav);
+  replace(main, loading());
+  const ctx = {
+    params, query, user: state.user, main, navigate,
+    setTitle(text) {
+      title.textContent = text;
+      document.title = `${text} · SalesDesk`;
+    },
+    setBack(href) {
+      back.href = href;
+      back.hidden = false;
+    },
+    setActions(...nodes) {
+      replace(actions, ...nodes);
+    },
+    onLeave(fn) {
+      const previous = state.cleanup;
+      state.cleanup = () => {
+        if (previous) previous();
+        fn();
+      };
+    },
+    isCurrent: () => renderId === state.renderId,
+    refreshBadge,
+    async setLocale(next) {
+      await setLocale(next);
+      renderShell();
+      route();
+      refreshBadge();
+    },
+    async signOut() {
+      await signOut();
+      state.user = null;
+      location.hash = '#/signin';
+      showSignIn();
+    },
+  };
+  try {
+    const module = await match.load();
+    if (renderId !== state.renderId) return;
+    ctx.setTitle(t(`title.${match.nav}`));
+    await module.default(ctx);
+    if (renderId === state.renderId && document.activeElement === document.body) main.focus({ preventScroll: true });
+  } catch (error) {
+    if (renderId !== state.renderId) return;
+    if (error && error.status === 401) return;
+    replace(main, errorBox(error, () => route()));
+  }
+}
+
+async function refreshBadge() {
+  if (!state.user || !APPROVERS.includes(state.user.role)) return;
+  try {
+    const page = await get('/approvals', { status: 'pending', limit: 100 });
+    state.pending = page.items.length;
+    const text = page.nextCursor ? '99+' : String(page.items.length);
+    for (const el of root.querySelectorAll('[data-badge]')) {
+      el.textContent = text;
+      el.hidden = state.pending === 0;
+      el.setAttribute('aria-label', t('nav.pendingCount', { n: text }));
+    }
+  } catch {
+    // The badge is a hint; the next poll tries again.
+  }
+}
+
+boot();

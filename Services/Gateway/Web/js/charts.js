@@ -1,0 +1,93 @@
+// Our own small SVG charts: horizontal bars, a funnel, and a line against a target. Each bar or stage can link to the
+// records behind it. Sizes are in viewBox units; the SVG scales to its container.
+import { s } from './dom.js';
+
+const COLORS = { bar: '#1b4fd1', barAlt: '#5b7fe0', target: '#b4232a', grid: '#e3e8f0', text: '#172033', muted: '#505b6e' };
+
+function linkWrap(href, label, child) {
+  if (!href) return child;
+  const a = s('a', { href, 'aria-label': label });
+  a.append(child);
+  return a;
+}
+
+/** items: [{ label, value (number for length), display (text), href }] → horizontal bar chart. */
+export function hbar(items, { title, width = 560, rowHeight = 44, labelWidth = 150 } = {}) {
+  const height = Math.max(items.length, 1) * rowHeight + 8;
+  const max = Math.max(1, ...items.map((i) => i.value));
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
+  svg.append(s('title', {}, title));
+  const barSpace = width - labelWidth - 130;
+  items.forEach((item, index) => {
+    const y = index * rowHeight + 8;
+    const length = Math.max(2, (item.value / max) * barSpace);
+    const g = s('g', { data: { test: 'bar' } },
+      s('text', { x: 0, y: y + rowHeight / 2 - 2, 'font-size': 15, 'dominant-baseline': 'middle' }, truncate(item.label, 10)),
+      s('rect', { x: labelWidth, y: y + 6, width: length, height: rowHeight - 20, rx: 5, fill: index === 0 ? COLORS.bar : COLORS.barAlt }),
+      s('text', { x: labelWidth + length + 8, y: y + rowHeight / 2 - 2, 'font-size': 14, 'dominant-baseline': 'middle', fill: COLORS.text }, item.display));
+    svg.append(linkWrap(item.href, `${item.label} ${item.display}`, g));
+  });
+  return svg;
+}
+
+/** stages: [{ label, count, note, href }] → a centred funnel, each stage narrower than the one above. */
+export function funnel(stages, { title, width = 560, rowHeight = 46 } = {}) {
+  const height = stages.length * rowHeight + 4;
+  const max = Math.max(1, ...stages.map((x) => x.count));
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
+  svg.append(s('title', {}, title));
+  const maxWidth = width - 220;
+  const centre = 90 + maxWidth / 2;
+  stages.forEach((stage, index) => {
+    const y = index * rowHeight + 2;
+    const w = Math.max(24, (stage.count / max) * maxWidth);
+    const shade = ['#153fa8', '#1b4fd1', '#3d68d8', '#5b7fe0', '#12703a'][index % 5];
+    const g = s('g', { data: { test: 'funnel-stage' } },
+      s('text', { x: 0, y: y + rowHeight / 2, 'font-size': 15, 'dominant-baseline': 'middle' }, stage.label),
+      s('rect', { x: centre - w / 2, y: y + 4, width: w, height: rowHeight - 10, rx: 6, fill: shade }),
+      s('text', { x: centre, y: y + rowHeight / 2, 'font-size': 15, 'font-weight': 700, 'text-anchor': 'middle', 'dominant-baseline': 'middle',
+        fill: w > 40 ? '#ffffff' : COLORS.text }, String(stage.count)),
+      s('text', { x: width - 4, y: y + rowHeight / 2, 'font-size': 13, 'text-anchor': 'end', 'dominant-baseline': 'middle', fill: COLORS.muted }, stage.note || ''));
+    svg.append(linkWrap(stage.href, `${stage.label} ${stage.count}`, g));
+  });
+  return svg;
+}
+
+/**
+ * points: [{ label, value (number|null), display }], target: number → a line of the values with a dashed target line.
+ * Missing values (null) leave a gap.
+ */
+export function lineVsTarget(points, target, { title, targetLabel, width = 560, height = 220, href } = {}) {
+  const pad = { left: 40, right: 16, top: 16, bottom: 30 };
+  const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
+  const max = Math.max(target * 1.5, ...values, 1);
+  const x = (i) => pad.left + (points.length === 1 ? 0 : (i * (width - pad.left - pad.right)) / (points.length - 1));
+  const y = (v) => pad.top + (1 - v / max) * (height - pad.top - pad.bottom);
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
+  svg.append(s('title', {}, title));
+  for (const tick of [0, max / 2, max]) {
+    svg.append(s('line', { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), stroke: COLORS.grid }),
+      s('text', { x: pad.left - 6, y: y(tick), 'font-size': 12, 'text-anchor': 'end', 'dominant-baseline': 'middle', fill: COLORS.muted }, tick.toFixed(1)));
+  }
+  svg.append(s('line', { x1: pad.left, x2: width - pad.right, y1: y(target), y2: y(target), stroke: COLORS.target, 'stroke-width': 2, 'stroke-dasharray': '6 5', data: { test: 'target-line' } }),
+    s('text', { x: width - pad.right, y: y(target) - 6, 'font-size': 12, 'text-anchor': 'end', fill: COLORS.target }, targetLabel || String(target)));
+  let d = '';
+  points.forEach((p, i) => {
+    if (p.value === null || p.value === undefined) return;
+    d += `${d && points[i - 1] && points[i - 1].value !== null ? 'L' : 'M'}${x(i).toFixed(1)} ${y(p.value).toFixed(1)} `;
+  });
+  if (d) svg.append(s('path', { d, fill: 'none', stroke: COLORS.bar, 'stroke-width': 3, 'stroke-linejoin': 'round' }));
+  points.forEach((p, i) => {
+    svg.append(s('text', { x: x(i), y: height - 8, 'font-size': 12, 'text-anchor': 'middle', fill: COLORS.muted }, p.label));
+    if (p.value === null || p.value === undefined) return;
+    const dot = s('circle', { cx: x(i), cy: y(p.value), r: 5, fill: p.value > target ? COLORS.target : COLORS.bar, data: { test: 'line-point' } },
+      s('title', {}, `${p.label}: ${p.display}`));
+    svg.append(linkWrap(href, `${p.label}: ${p.display}`, dot));
+  });
+  return svg;
+}
+
+function truncate(text, n) {
+  const chars = [...String(text)];
+  return chars.length > n ? `${chars.slice(0, n - 1).join('')}…` : chars.join('');
+}

@@ -1,0 +1,53 @@
+// Every visible string goes through t(). zh-CN is the default; the choice is remembered in localStorage.
+// Only the chosen dictionary is loaded.
+
+const KEY = 'salesdesk.locale';
+export const LOCALES = ['zh-CN', 'en'];
+let dictionary = {};
+let current = 'zh-CN';
+
+export async function initI18n() {
+  const stored = safeGet(KEY);
+  current = LOCALES.includes(stored) ? stored : 'zh-CN';
+  dictionary = current === 'en' ? (await import('./i18n/en.js')).default : (await import('./i18n/zh-CN.js')).default;
+  document.documentElement.lang = current;
+}
+
+export function locale() {
+  return current;
+}
+
+/** Remembers the choice and reloads the dictionary. */
+export async function setLocale(next) {
+  if (!LOCALES.includes(next)) return;
+  try {
+    localStorage.setItem(KEY, next);
+  } catch {
+    // Private mode: the switch still applies to this page.
+  }
+  current = next;
+  dictionary = next === 'en' ? (await import('./i18n/en.js')).default : (await import('./i18n/zh-CN.js')).default;
+  document.documentElement.lang = next;
+}
+
+/** t('customers.count', { n: 3 }) → the text with {n} filled in; an unknown key shows as itself. */
+export function t(key, params) {
+  let text = dictionary[key];
+  if (text === undefined) text = key;
+  if (params) text = text.replace(/\{(\w+)\}/g, (m, name) => (params[name] === undefined ? m : String(params[name])));
+  return text;
+}
+
+/** The label of an enum value (stage.lead, role.gm…), or the value itself when none is defined. */
+export function label(group, value) {
+  const key = `${group}.${value}`;
+  return dictionary[key] === undefined ? String(value) : dictionary[key];
+}
+
+function safeGet(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}

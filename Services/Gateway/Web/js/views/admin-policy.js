@@ -1,0 +1,52 @@
+// The approval policy: tiers by amount, each a chain of approver roles; view it and replace it.
+import { h, replace } from '../dom.js';
+import { t, label } from '../i18n.js';
+import { get, put } from '../api.js';
+import { field, form, invalid, toast, card } from '../ui.js';
+import { money, parseYuan, fenToInput, dateTime } from '../format.js';
+
+const APPROVER_ROLES = ['supervisor', 'regional_manager', 'gm'];
+
+export default async function adminPolicy(ctx) {
+  ctx.setTitle(t('admin.policy'));
+  ctx.setBack('#/admin');
+  const policy = await get('/approval-policies');
+  const current = card(t('admin.policyCurrent', { version: policy.version }),
+    h('p', { class: 'muted small' }, dateTime(policy.createdAt)),
+    h('ul', { class: 'list', data: { test: 'policy-tiers' } }, policy.tiers.map((tier) => h('li', {}, h('div', { class: 'row' }, h('div', { class: 'row-main' },
+      h('div', { class: 'row-title' }, t('admin.above', { amount: money(tier.aboveFen) })),
+      h('div', { class: 'row-sub' }, tier.steps.map((s) => label('role', s)).join(' → '))))))));
+
+  const tiersBox = h('div', {});
+  function addTier(tier = { aboveFen: 0, steps: ['supervisor'] }) {
+    const index = tiersBox.children.length;
+    const above = field({ name: `tiers.${index}.aboveFen`, label: t('admin.aboveLabel'), value: fenToInput(tier.aboveFen), hint: t('common.yuanHint'), attrs: { inputmode: 'decimal' } });
+    const steps = [0, 1, 2].map((i) => field({ name: `tiers.${index}.steps.${i}`, label: t('admin.stepN', { n: i + 1 }), value: tier.steps[i] || '',
+      options: [{ value: '', label: t('common.none') }, ...APPROVER_ROLES.map((r) => ({ value: r, label: label('role', r) }))] }));
+    const box = h('fieldset', { data: { field: `tiers.${index}` } }, h('legend', {}, t('admin.tierN', { n: index + 1 })),
+      h('div', { class: 'field-error group-error', hidden: true, role: 'alert' }), above, h('div', { class: 'row3' }, steps),
+      h('button', { type: 'button', class: 'btn small ghost', onclick: () => box.remove() }, t('common.remove')));
+    box.read = () => ({ above: above.input.value, steps: steps.map((s) => s.input.value).filter(Boolean) });
+    tiersBox.append(box);
+  }
+  for (const tier of policy.tiers) addTier(tier);
+  const el = form({ data: { test: 'policy-form' } }, [
+    h('div', { data: { field: 'tiers' } }, h('div', { class: 'field-error', hidden: true, role: 'alert' }), tiersBox),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => addTier() }, t('admin.addTier')),
+      h('button', { type: 'submit', class: 'btn primary', data: { test: 'save-policy' } }, t('admin.savePolicy')))], async (_f, key) => {
+    const errors = {};
+    const tiers = [...tiersBox.children].map((box, i) => {
+      const v = box.read();
+      const fen = parseYuan(v.above);
+      if (fen === null) errors[`tiers.${i}.aboveFen`] = [t('error.amount')];
+      return { aboveFen: Number(fen ?? 0n), steps: v.steps };
+    });
+    if (!tiers.length) errors.tiers = [t('admin.needTier')];
+    if (Object.keys(errors).length) throw invalid(errors);
+    await put('/approval-policies', { tiers }, { idempotencyKey: key });
+    toast(t('common.saved'));
+    ctx.navigate(location.hash);
+  });
+  replace(ctx.main, h('div', { class: 'split' }, current, card(t('admin.policyEdit'), h('p', { class: 'hint' }, t('admin.policyHintLong')), el)));
+}

@@ -1,0 +1,71 @@
+// A customer: details, contacts with call links, deals, and the audit trail (paged).
+import { h, replace } from '../dom.js';
+import { t, label } from '../i18n.js';
+import { get } from '../api.js';
+import { pagedList, chip, card } from '../ui.js';
+import { money, dateTime, businessDate } from '../format.js';
+import { icon } from '../icons.js';
+import { industryLabel } from './customers.js';
+
+export function dealRow(d) {
+  return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
+    h('div', { class: 'row-main' },
+      h('div', { class: 'row-title' }, d.title),
+      h('div', { class: 'row-sub' }, `${d.customerName} · ${t('deals.closeBy', { date: businessDate(d.expectedCloseDate) })}`)),
+    h('div', { class: 'row-side' }, h('div', { class: 'amount num' }, money(d.expectedAmountFen)), chip('stage', d.stage))));
+}
+
+function historyText(entry) {
+  const fields = Object.keys(entry.changes || {});
+  if (entry.action === 'created') return t('history.created');
+  if (entry.action === 'transferred') return t('history.transferred');
+  return t('history.updated', { fields: fields.map((f) => label('field', f)).join(t('common.listSep')) });
+}
+
+export default async function customer(ctx) {
+  const c = await get(`/customers/${ctx.params.id}`);
+  ctx.setTitle(c.name);
+  ctx.setBack('#/customers');
+  const seller = ctx.user.role !== 'finance';
+  if (seller) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/customers/${c.id}/edit`, data: { test: 'edit-customer' } }, t('common.edit')));
+
+  const details = card(null,
+    h('div', { class: 'card-head' }, h('h2', { data: { test: 'customer-name' } }, c.name)),
+    h('dl', { class: 'kv' },
+      h('dt', {}, t('customers.industry')), h('dd', {}, industryLabel(c.industry)),
+      h('dt', {}, t('customers.region')), h('dd', {}, c.region),
+      c.address ? [h('dt', {}, t('customers.address')), h('dd', {}, c.address)] : null,
+      c.notes ? [h('dt', {}, t('customers.notes')), h('dd', {}, c.notes)] : null,
+      h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt))));
+
+  const contacts = h('ul', { class: 'list', data: { test: 'contact-list' } }, c.contacts.map((p) => h('li', {},
+    h('div', { class: 'row' },
+      h('div', { class: 'avatar', 'aria-hidden': 'true' }, p.name.slice(0, 1)),
+      h('div', { class: 'row-main' },
+        h('div', { class: 'row-title' }, p.name, p.title ? h('span', { class: 'muted small' }, ` · ${p.title}`) : null),
+        h('div', { class: 'row-sub' }, [p.phone, p.email].filter(Boolean).join(' · '))),
+      p.phone ? h('a', { class: 'btn call small', href: `tel:${p.phone.replace(/[^\d+]/g, '')}`, 'aria-label': t('contact.callName', { name: p.name }), data: { test: 'call-link' } }, icon('phone'), t('contact.call')) : null,
+      !p.phone && p.email ? h('a', { class: 'btn small', href: `mailto:${p.email}` }, t('contact.email')) : null))));
+
+  const deals = pagedList({
+    test: 'customer-deals', emptyText: t('deals.none'),
+    fetchPage: (cursor) => get('/deals', { customer: c.id, cursor, limit: 10 }),
+    renderItem: dealRow,
+  });
+
+  const history = pagedList({
+    test: 'customer-history', emptyText: t('common.empty'),
+    fetchPage: (cursor) => get(`/customers/${c.id}/history`, { cursor, limit: 10 }),
+    renderItem: (e) => h('li', {}, h('div', { class: 'row' }, h('div', { class: 'row-main' },
+      h('div', { class: 'row-title' }, historyText(e)), h('div', { class: 'row-sub' }, dateTime(e.at))))),
+  });
+
+  replace(ctx.main, h('div', { class: 'split' },
+    h('div', {}, details,
+      h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
+    h('div', {},
+      h('div', { class: 'card-head section-title' }, h('span', {}, t('title.deals')),
+        seller ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
+      deals,
+      h('h2', { class: 'section-title' }, t('customers.history')), history)));
+}

@@ -1,0 +1,122 @@
+// The manager's dashboard: this month's TOP5 reps, margin by product line, the conversion funnel, and approval time in
+// working days against the 2-day line. Each panel links to the records behind it; the page refreshes every 60 s.
+import { h, replace } from '../dom.js';
+import { t, label } from '../i18n.js';
+import { get } from '../api.js';
+import { card, errorBox, loading } from '../ui.js';
+import { money, percentText, shanghaiMonth, monthRange, addMonths, monthLabel, dateTime } from '../format.js';
+import { hbar, funnel, lineVsTarget } from '../charts.js';
+import { icon } from '../icons.js';
+
+const REFRESH_MS = 60000;
+
+function panel(title, test, link, linkText) {
+  const body = h('div', {}, loading());
+  const el = h('section', { class: 'card', data: { test } },
+    h('div', { class: 'card-head' }, h('h2', {}, title), link ? h('a', { class: 'panel-link', href: link }, linkText || t('dashboard.records')) : null),
+    body);
+  el.body = body;
+  return el;
+}
+
+export default async function dashboard(ctx) {
+  ctx.setTitle(t('title.dashboard'));
+  const month = shanghaiMonth();
+  const range = monthRange(month);
+  const updated = h('span', { class: 'updated', role: 'status', data: { test: 'updated' } });
+  ctx.setActions(updated, h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('common.refresh'), onclick: () => refresh() }, icon('refresh')));
+
+  const kpis = h('div', { class: 'kpis', data: { test: 'kpis' } });
+  const top = panel(t('dashboard.topReps', { month: monthLabel(month) }), 'panel-top-reps', '#/deals?stage=contract', t('dashboard.signedDeals'));
+  const margins = panel(t('dashboard.margins'), 'panel-margins', '#/contracts?status=signed', t('dashboard.signedContracts'));
+  const fun = panel(t('dashboard.funnel'), 'panel-funnel', '#/deals', t('dashboard.allDeals'));
+  const times = panel(t('dashboard.approvalTimes'), 'panel-approval-times', '#/approvals?view=all', t('dashboard.approvals'));
+
+  replace(ctx.main, kpis, h('div', { class: 'grid2' }, top, margins, fun, times));
+
+  async function loadTop() {
+    const data = await get('/reports/top-reps', { month });
+    if (!data.items.length) return replace(top.body, h('p', { class: 'empty' }, t('dashboard.noSigned')));
+    replace(top.body,
+      hbar(data.items.map((r) => ({ label: r.displayName, value: Number(r.signedAmountFen), display: money(r.signedAmountFen),
+        href: `#/deals?owner=${encodeURIComponent(r.userId)}` })), { title: t('dashboard.topReps', { month: monthLabel(month) }) }),
+      h('ol', { class: 'visually-hidden' }, data.items.map((r) => h('li', {}, `${r.displayName}: ${money(r.signedAmountFen)}`))),
+      h('ul', { class: 'list', data: { test: 'top-reps' } }, data.items.map((r, i) => h('li', {}, h('a', { class: 'row', href: `#/deals?owner=${encodeURIComponent(r.userId)}`, data: { test: 'top-rep', name: r.displayName } },
+        h('div', { class: 'avatar', 'aria-hidden': 'true' }, String(i + 1)),
+        h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, r.displayName), h('div', { class: 'row-sub' }, `${r.region || '—'} · ${t('dashboard.contractsN', { n: r.contracts })}`)),
+        h('div', { class: 'row-side amount num' }, money(r.signedAmountFen)))))));
+    return data;
+  }
+
+  async function loadMargins() {
+    const data = await get('/reports/product-line-margins', range);
+    if (!data.items.length) return replace(margins.body, h('p', { class: 'empty' }, t('dashboard.noSigned')));
+    replace(margins.body,
+      hbar(data.items.map((m) => ({ label: m.productLine, value: Number(m.grossMarginFen), display: `${percentText(m.grossMarginPercent)} · ${money(m.grossMarginFen)}`,
+        href: '#/contracts?status=signed' })), { title: t('dashboard.margins') }),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dashboard.productLine')), h('th', { scope: 'col', class: 'num' }, t('dashboard.revenue')),
+          h('th', { scope: 'col', class: 'num' }, t('dashboard.grossMargin')), h('th', { scope: 'col', class: 'num' }, '%'))),
+        h('tbody', {}, data.items.map((m) => h('tr', {}, h('td', {}, m.productLine), h('td', { class: 'num' }, money(m.revenueFen)),
+          h('td', { class: 'num' }, money(m.grossMarginFen)), h('td', { class: 'num' }, percentText(m.grossMarginPercent))))))));
+    return data;
+  }
+
+  async function loadFunnel() {
+    const data = await get('/reports/funnel', range);
+    replace(fun.body, funnel(data.stages.map((st) => ({
+      label: label('funnel', st.stage), count: st.count,
+      note: st.conversionFromPrevious === null ? '' : t('dashboard.conversion', { pct: st.conversionFromPrevious }),
+      href: st.stage === 'won' ? '#/deals?stage=contract' : `#/deals?stage=${st.stage}`,
+    })), { title: t('dashboard.funnel') }));
+    return data;
+  }
+
+  async function loadTimes() {
+    const months = [-5, -4, -3, -2, -1, 0].map((o) => addMonths(month, o));
+    const results = await Promise.all(months.map((m) => get('/reports/approval-times', monthRange(m))));
+    const current = results[results.length - 1];
+    replace(times.body,
+      lineVsTarget(months.map((m, i) => {
+        const avg = results[i].averageWorkingDays;
+        return { label: monthLabel(m), value: avg === null ? null : Number(avg), display: avg === null ? '—' : t('dashboard.days', { n: avg }) };
+      }), 2, { title: t('dashboard.approvalTimes'), targetLabel: t('dashboard.target'), href: '#/approvals?view=all' }),
+      h('div', { class: 'chart-legend' }, h('span', {}, h('span', { class: 'legend-swatch sw-primary' }), t('dashboard.avgDays')),
+        h('span', {}, h('span', { class: 'legend-swatch sw-target' }), t('dashboard.target'))),
+      h('dl', { class: 'kv', data: { test: 'approval-figures' } },
+        h('dt', {}, t('dashboard.decided')), h('dd', {}, String(current.decided)),
+        h('dt', {}, t('dashboard.avgDays')), h('dd', {}, current.averageWorkingDays === null ? '—' : t('dashboard.days', { n: current.averageWorkingDays })),
+        h('dt', {}, t('dashboard.median')), h('dd', {}, current.medianWorkingDays === null ? '—' : t('dashboard.days', { n: current.medianWorkingDays })),
+        h('dt', {}, t('dashboard.within2')), h('dd', {}, percentText(current.withinTwoWorkingDays))));
+    return current;
+  }
+
+  function kpi(labelText, value, test) {
+    return h('div', { class: 'kpi', data: { test } }, h('div', { class: 'label' }, labelText), h('div', { class: 'value num' }, value));
+  }
+
+  async function refresh() {
+    const settle = (p, target) => p.catch((error) => {
+      if (error.status !== 401) replace(target.body, errorBox(error));
+      return null;
+    });
+    const [topData, marginData, funnelData, timeData, summary] = await Promise.all([
+      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times),
+      get('/reports/summary').catch(() => null),
+    ]);
+    if (!ctx.isCurrent()) return;
+    const signed = (topData?.items || []).reduce((sum, r) => sum + BigInt(r.signedAmountFen), 0n);
+    const won = funnelData?.stages.find((st) => st.stage === 'won');
+    replace(kpis,
+      kpi(t('dashboard.kpiSigned'), money(signed), 'kpi-signed'),
+      kpi(t('dashboard.kpiCustomers'), summary ? String(summary.customers) : '—', 'kpi-customers'),
+      kpi(t('dashboard.kpiWon'), won ? String(won.count) : '—', 'kpi-won'),
+      kpi(t('dashboard.kpiWithin2'), timeData ? percentText(timeData.withinTwoWorkingDays) : '—', 'kpi-within2'));
+    void marginData;
+    updated.textContent = t('dashboard.updated', { time: dateTime(new Date().toISOString()) });
+  }
+
+  await refresh();
+  const timer = setInterval(() => refresh().catch(() => {}), REFRESH_MS);
+  ctx.onLeave(() => clearInterval(timer));
+}

@@ -1,0 +1,27 @@
+// "More" (the phone's last tab, the desktop's settings): who I am, language, every screen of my role, sign out.
+import { h, replace } from '../dom.js';
+import { t, label } from '../i18n.js';
+import { card } from '../ui.js';
+import { icon } from '../icons.js';
+import { languageSwitch } from './signin.js';
+import { ADMIN_LINKS } from './admin.js';
+
+export default async function more(ctx) {
+  ctx.setTitle(t('title.more'));
+  const u = ctx.user;
+  const links = [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts']];
+  if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/approvals', 'nav.approvals']);
+  if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
+  if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
+  if (['supervisor', 'regional_manager', 'gm'].includes(u.role)) links.push(['#/transfer', 'admin.transfer']);
+  const adminLinks = u.role === 'admin' ? ADMIN_LINKS.map(([href, title]) => [href, title]) : [];
+  const row = ([href, key]) => h('li', {}, h('a', { class: 'row', href }, h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, t(key)))));
+  replace(ctx.main,
+    card(null, h('div', { class: 'row' }, h('div', { class: 'avatar', 'aria-hidden': 'true' }, [...u.displayName][0] || '?'),
+      h('div', { class: 'row-main' }, h('div', { class: 'row-title', data: { test: 'me-name' } }, u.displayName),
+        h('div', { class: 'row-sub' }, [u.username, label('role', u.role), u.region].filter(Boolean).join(' · '))))),
+    card(t('common.language'), languageSwitch((next) => ctx.setLocale(next))),
+    h('h2', { class: 'section-title' }, t('more.screens')), h('ul', { class: 'list' }, links.map(row)),
+    adminLinks.length ? [h('h2', { class: 'section-title' }, t('title.admin')), h('ul', { class: 'list' }, adminLinks.map(row))] : null,
+    h('div', { class: 'actions' }, h('button', { class: 'btn block', type: 'button', data: { test: 'sign-out' }, onclick: () => ctx.signOut() }, icon('logout'), t('more.signOut'))));
+}
