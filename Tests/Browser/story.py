@@ -376,6 +376,14 @@ def run(args):
         with Step("admin signs in with the keyboard only (Tab, Enter)"):
             admin.sign_in("admin", args.admin_password, keyboard=True)
             admin.shot("desktop-inbox-admin")
+        with Step("the system has no other active GM (the approvals service gives the GM step to the first one)"):
+            users = admin.driver.execute_async_script("""
+              const done = arguments[arguments.length - 1];
+              fetch('/api/v1/users?limit=200', { credentials: 'same-origin' }).then(r => r.json()).then(done, e => done({ error: String(e) }));""")
+            gms = [u["username"] for u in users.get("items", []) if u["role"] == "gm" and u["active"]]
+            if gms:
+                raise StoryFailure(f"this system already has an active GM ({', '.join(gms)}), who would get the GM step; "
+                                   "run the story against a fresh system")
         with Step("admin creates a region"):
             admin.open("/admin/regions")
             admin.type(css("field-code"), region)

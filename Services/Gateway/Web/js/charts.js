@@ -12,38 +12,38 @@ function linkWrap(href, label, child) {
 }
 
 /** items: [{ label, value (number for length), display (text), href }] → horizontal bar chart. */
-export function hbar(items, { title, width = 560, rowHeight = 44, labelWidth = 150 } = {}) {
+export function hbar(items, { title, width = 460, rowHeight = 40, labelWidth = 96, valueWidth = 150 } = {}) {
   const height = Math.max(items.length, 1) * rowHeight + 8;
   const max = Math.max(1, ...items.map((i) => i.value));
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
   svg.append(s('title', {}, title));
-  const barSpace = width - labelWidth - 130;
+  const barSpace = width - labelWidth - valueWidth;
   items.forEach((item, index) => {
     const y = index * rowHeight + 8;
     const length = Math.max(2, (item.value / max) * barSpace);
     const g = s('g', { data: { test: 'bar' } },
-      s('text', { x: 0, y: y + rowHeight / 2 - 2, 'font-size': 15, 'dominant-baseline': 'middle' }, truncate(item.label, 10)),
+      s('text', { x: 0, y: y + rowHeight / 2 - 2, 'font-size': 14, 'dominant-baseline': 'middle', fill: COLORS.text }, truncate(item.label, 7)),
       s('rect', { x: labelWidth, y: y + 6, width: length, height: rowHeight - 20, rx: 5, fill: index === 0 ? COLORS.bar : COLORS.barAlt }),
-      s('text', { x: labelWidth + length + 8, y: y + rowHeight / 2 - 2, 'font-size': 14, 'dominant-baseline': 'middle', fill: COLORS.text }, item.display));
+      s('text', { x: labelWidth + length + 8, y: y + rowHeight / 2 - 2, 'font-size': 13, 'dominant-baseline': 'middle', fill: COLORS.text }, item.display));
     svg.append(linkWrap(item.href, `${item.label} ${item.display}`, g));
   });
   return svg;
 }
 
 /** stages: [{ label, count, note, href }] → a centred funnel, each stage narrower than the one above. */
-export function funnel(stages, { title, width = 560, rowHeight = 46 } = {}) {
+export function funnel(stages, { title, width = 460, rowHeight = 42 } = {}) {
   const height = stages.length * rowHeight + 4;
   const max = Math.max(1, ...stages.map((x) => x.count));
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
   svg.append(s('title', {}, title));
-  const maxWidth = width - 220;
-  const centre = 90 + maxWidth / 2;
+  const maxWidth = width - 190;
+  const centre = 76 + maxWidth / 2;
   stages.forEach((stage, index) => {
     const y = index * rowHeight + 2;
     const w = Math.max(24, (stage.count / max) * maxWidth);
     const shade = ['#153fa8', '#1b4fd1', '#3d68d8', '#5b7fe0', '#12703a'][index % 5];
     const g = s('g', { data: { test: 'funnel-stage' } },
-      s('text', { x: 0, y: y + rowHeight / 2, 'font-size': 15, 'dominant-baseline': 'middle' }, stage.label),
+      s('text', { x: 0, y: y + rowHeight / 2, 'font-size': 14, 'dominant-baseline': 'middle', fill: COLORS.text }, stage.label),
       s('rect', { x: centre - w / 2, y: y + 4, width: w, height: rowHeight - 10, rx: 6, fill: shade }),
       s('text', { x: centre, y: y + rowHeight / 2, 'font-size': 15, 'font-weight': 700, 'text-anchor': 'middle', 'dominant-baseline': 'middle',
         fill: w > 40 ? '#ffffff' : COLORS.text }, String(stage.count)),
@@ -57,7 +57,7 @@ export function funnel(stages, { title, width = 560, rowHeight = 46 } = {}) {
  * points: [{ label, value (number|null), display }], target: number → a line of the values with a dashed target line.
  * Missing values (null) leave a gap.
  */
-export function lineVsTarget(points, target, { title, targetLabel, width = 560, height = 220, href } = {}) {
+export function lineVsTarget(points, target, { title, targetLabel, width = 460, height = 200, href } = {}) {
   const pad = { left: 40, right: 16, top: 16, bottom: 30 };
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
   const max = Math.max(target * 1.5, ...values, 1);

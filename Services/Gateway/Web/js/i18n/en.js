@@ -108,5 +108,6 @@ export default {
   'transfer.from': 'Rep handing over (leaving)', 'transfer.to': 'New owner', 'transfer.fromId': 'User id handing over', 'transfer.toId': 'New owner’s user id',
   'transfer.submit': 'Transfer all their customers', 'transfer.done': '{n} customers transferred', 'transfer.same': 'Choose someone else',
   'transfer.hint': 'Every customer of that rep moves to the new owner; each customer’s history records it.',
+  'quotes.discountIs': 'discount {pct}', 'inbox.hello': 'Hello, {name}', 'inbox.today': 'Today is {date}',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

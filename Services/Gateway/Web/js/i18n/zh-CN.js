@@ -106,5 +106,6 @@ export default {
   'transfer.from': '离职/交出客户的销售', 'transfer.to': '接手人', 'transfer.fromId': '交出客户的用户 ID', 'transfer.toId': '接手人用户 ID',
   'transfer.submit': '转移全部客户', 'transfer.done': '已转移 {n} 位客户', 'transfer.same': '接手人不能是同一个人',
   'transfer.hint': '该销售名下的全部客户将转给接手人，每位客户的变更记录中都会留下记录。',
+  'quotes.discountIs': '折扣 {pct}', 'inbox.hello': '{name}，您好', 'inbox.today': '今天是 {date}',
   'more.screens': '功能', 'more.signOut': '退出登录',
 };

@@ -7,22 +7,16 @@ import { chip } from '../ui.js';
 
 export function linesTable(lines, amountFen, costFen) {
   const margin = BigInt(amountFen) - BigInt(costFen);
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table', data: { test: 'contract-lines' } },
-    h('caption', { class: 'visually-hidden' }, t('contracts.lines')),
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, t('quotes.product')), h('th', { scope: 'col', class: 'num' }, t('quotes.quantity')),
-      h('th', { scope: 'col', class: 'num' }, t('quotes.unitPrice')), h('th', { scope: 'col', class: 'num' }, t('quotes.discount')),
-      h('th', { scope: 'col', class: 'num' }, t('quotes.lineAmount')))),
-    h('tbody', {}, lines.map((l) => h('tr', {},
-      h('td', {}, l.productName, h('div', { class: 'muted small' }, l.productLine)),
-      h('td', { class: 'num' }, String(l.quantity)),
-      h('td', { class: 'num' }, money(l.unitPriceFen)),
-      h('td', { class: 'num' }, l.discountBasisPoints ? basisPoints(l.discountBasisPoints) : '—'),
-      h('td', { class: 'num' }, money(l.amountFen))))),
-    h('tfoot', {},
-      h('tr', {}, h('td', { colspan: 4 }, t('quotes.total')), h('td', { class: 'num', data: { test: 'contract-total' } }, money(amountFen))),
-      h('tr', {}, h('td', { colspan: 4 }, t('quotes.margin')),
-        h('td', { class: 'num', data: { test: 'contract-margin' } }, `${basisPoints(marginBasisPoints(amountFen, costFen))} · ${money(margin)}`)))));
+  return h('div', { data: { test: 'contract-lines' } },
+    h('ul', { class: 'plines', 'aria-label': t('contracts.lines') }, lines.map((l) => h('li', {},
+      h('div', { class: 'pl-main' },
+        h('div', { class: 'pl-name' }, l.productName),
+        h('div', { class: 'muted small num' }, [l.productLine, `${l.quantity} × ${money(l.unitPriceFen)}`,
+          l.discountBasisPoints ? t('quotes.discountIs', { pct: basisPoints(l.discountBasisPoints) }) : null].filter(Boolean).join(' · '))),
+      h('div', { class: 'pl-amount num' }, money(l.amountFen))))),
+    h('dl', { class: 'sum-lines' },
+      h('dt', {}, t('quotes.total')), h('dd', { class: 'num', data: { test: 'contract-total' } }, money(amountFen)),
+      h('dt', {}, t('quotes.margin')), h('dd', { class: 'num', data: { test: 'contract-margin' } }, `${basisPoints(marginBasisPoints(amountFen, costFen))} · ${money(margin)}`)));
 }
 
 export function stepTimeline(approval) {

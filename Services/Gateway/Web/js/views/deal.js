@@ -22,7 +22,9 @@ export default async function deal(ctx) {
     h('div', { class: 'stages', 'aria-hidden': 'true' }, FLOW.map((s, i) => h('span', { class: i <= reach ? 'done' : '' }))),
     h('div', { class: 'stage-labels' }, FLOW.map((s) => h('span', {}, label('stage', s)))));
 
-  const next = FLOW[FLOW.indexOf(d.stage) + 1];
+  // A quote moves a deal to quoted and signing a contract to contract; the other steps forward are the rep's.
+  const MANUAL = { lead: 'qualified', contract: 'delivered', delivered: 'paid' };
+  const next = MANUAL[d.stage];
   const stageActions = h('div', { class: 'actions' });
   if (seller && open && next) {
     stageActions.append(h('button', { class: 'btn primary', type: 'button', data: { test: 'move-stage', to: next },

@@ -5,6 +5,8 @@ import { get } from '../api.js';
 import { pagedList, loading, errorBox, empty } from '../ui.js';
 import { money, dateTime } from '../format.js';
 import { replace } from '../dom.js';
+import { icon } from '../icons.js';
+import { businessDate, shanghaiToday } from '../format.js';
 
 const APPROVERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
 
@@ -22,7 +24,14 @@ export function approvalRow(approval) {
 export default async function inbox(ctx) {
   ctx.setTitle(t('title.inbox'));
   const pendingBox = h('div', { data: { test: 'inbox-pending' } });
-  const parts = [];
+  const parts = [h('div', { class: 'greeting' }, h('h2', {}, t('inbox.hello', { name: ctx.user.displayName })),
+    h('p', {}, t('inbox.today', { date: businessDate(shanghaiToday()) })))];
+  const quick = {
+    rep: [['#/customers/new', 'plus', 'customers.new'], ['#/customers', 'customers', 'nav.customers'], ['#/deals', 'deals', 'nav.deals'], ['#/contracts', 'contracts', 'nav.contracts']],
+    admin: [['#/admin/users', 'admin', 'admin.users'], ['#/admin/products', 'deals', 'admin.products'], ['#/dashboard', 'dashboard', 'nav.dashboard'], ['#/admin/policy', 'approvals', 'admin.policy']],
+    finance: [['#/contracts', 'contracts', 'nav.contracts'], ['#/dashboard', 'dashboard', 'nav.dashboard'], ['#/admin/products', 'deals', 'admin.products'], ['#/customers', 'customers', 'nav.customers']],
+  }[ctx.user.role] || [['#/approvals', 'approvals', 'nav.approvals'], ['#/dashboard', 'dashboard', 'nav.dashboard'], ['#/deals', 'deals', 'nav.deals'], ['#/customers', 'customers', 'nav.customers']];
+  parts.push(h('nav', { class: 'quick', 'aria-label': t('more.screens') }, quick.map(([href, name, key]) => h('a', { href }, icon(name), h('span', {}, t(key))))));
   if (APPROVERS.includes(ctx.user.role)) {
     parts.push(h('h2', { class: 'section-title' }, t('inbox.pending')), pendingBox);
     replace(pendingBox, loading());

@@ -43,6 +43,7 @@ export default async function quoteBuilder(ctx) {
   const totalOut = h('strong', { class: 'num', data: { test: 'live-total' } });
   const marginOut = h('span', { class: 'num', data: { test: 'live-margin' } });
   const costOut = h('span', { class: 'num' });
+  const marginBar = h('span', { class: 'num', data: { test: 'live-margin-bar' } });
 
   function renumber() {
     [...linesBox.children].forEach((row, index) => {
@@ -85,6 +86,7 @@ export default async function quoteBuilder(ctx) {
     totalOut.textContent = money(totals.totalFen);
     marginOut.textContent = `${basisPoints(totals.marginBasisPoints)} · ${money(totals.marginFen)}`;
     costOut.textContent = money(totals.costFen);
+    marginBar.textContent = basisPoints(totals.marginBasisPoints);
     return totals;
   }
 
@@ -127,12 +129,12 @@ export default async function quoteBuilder(ctx) {
   const result = h('div', { data: { test: 'quote-result' }, role: 'status' });
 
   const el = form({ data: { test: 'quote-form' } }, [
-    card(t('quotes.lines'), h('div', { class: 'row2 picker' }, picker, h('div', { class: 'field picker-add' }, h('span', { class: 'label', 'aria-hidden': 'true' }, '\u00a0'), addButton)),
+    card(t('quotes.lines'), h('div', { class: 'row2 picker' }, picker, h('div', { class: 'field' }, addButton)),
       linesGroup),
     card(null, validUntil, note,
       h('dl', { class: 'kv' }, h('dt', {}, t('quotes.cost')), h('dd', {}, costOut), h('dt', {}, t('quotes.margin')), h('dd', {}, marginOut))),
     h('div', { class: 'totals-bar' },
-      h('div', { class: 'sum' }, h('span', { class: 'muted small' }, t('quotes.total')), totalOut),
+      h('div', { class: 'sum' }, h('span', { class: 'muted small' }, t('quotes.total')), totalOut, h('span', { class: 'margin' }, t('quotes.margin'), ' ', marginBar)),
       h('button', { type: 'submit', class: 'btn primary', data: { test: 'save-quote' } }, previous ? t('quotes.saveVersion', { version: previous.version + 1 }) : t('quotes.saveFirst'))),
   ], async (_f, key) => {
     const rows = [...linesBox.children];
