@@ -312,6 +312,18 @@ def check_touch_targets(browser, where):
         raise StoryFailure(f"{where}: touch targets under 44 px: {small}")
 
 
+def check_page_weight(browser, limit=150 * 1024):
+    """The rep's first screen (sign-in, then the inbox): every file of the app the page loaded, by resource timing."""
+    entries = browser.driver.execute_script("""
+      return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+        .map(e => ({ name: e.name, size: e.decodedBodySize || e.encodedBodySize || 0 }));""")
+    files = [e for e in entries if "/api/" not in e["name"] and not e["name"].endswith("/i18n/en.js")]
+    total = sum(e["size"] for e in files)
+    if any(e["size"] == 0 for e in files) or total > limit:
+        raise StoryFailure(f"first screen weighs {total} bytes (limit {limit}): {files}")
+    print(f"  first screen: {len(files)} files, {total / 1024:.1f} kB", flush=True)
+
+
 UNIT_CHECK = """
 const done = arguments[arguments.length - 1];
 Promise.all([import('/js/quote-math.js'), import('/js/format.js'), import('/js/i18n/zh-CN.js'), import('/js/i18n/en.js')])
@@ -324,7 +336,7 @@ Promise.all([import('/js/quote-math.js'), import('/js/format.js'), import('/js/i
     out.negativeMargin = String(q.marginBasisPoints(100, 150));
     out.money = [f.money(8000000), f.money(-150), f.money(5)];
     out.parse = [String(f.parseYuan('80,000.5')), String(f.parseYuan('1.234')), String(f.parsePercent('12.5'))];
-    const zk = Object.keys(zh.default).sort(), ek = Object.keys(en.default).sort();
+    const zk = Object.keys(zh.default).filter(k => !k.startsWith('api:')), ek = Object.keys(en.default).filter(k => !k.startsWith('api:'));
     out.onlyZh = zk.filter(k => !(k in en.default));
     out.onlyEn = ek.filter(k => !(k in zh.default));
     done(out);
@@ -452,6 +464,8 @@ def run(args):
             rep.until("the Chinese sign-in page", lambda: "登录" in rep.test("signin-submit").text)
             rep.sign_in(names["rep"][0], PASSWORD)
             rep.test("tabbar")
+            rep.until("the inbox loaded", lambda: rep.all(css("notifications")) and not rep.all(".loading"))
+            check_page_weight(rep)
             rep.shot("phone-inbox")
             check_accessibility(rep, "rep inbox (phone)", ["body", ".tabbar a", ".section-title", ".topbar h1"])
             check_touch_targets(rep, "rep inbox (phone)")

@@ -32,12 +32,13 @@ export function hbar(items, { title, width = 460, rowHeight = 40, labelWidth = 9
 
 /** stages: [{ label, count, note, href }] → a centred funnel, each stage narrower than the one above. */
 export function funnel(stages, { title, width = 460, rowHeight = 42 } = {}) {
+  width = width || 460;
   const height = stages.length * rowHeight + 4;
   const max = Math.max(1, ...stages.map((x) => x.count));
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
   svg.append(s('title', {}, title));
-  const maxWidth = width - 190;
-  const centre = 76 + maxWidth / 2;
+  const maxWidth = width - (width < 400 ? 150 : 190);
+  const centre = (width < 400 ? 64 : 76) + maxWidth / 2;
   stages.forEach((stage, index) => {
     const y = index * rowHeight + 2;
     const w = Math.max(24, (stage.count / max) * maxWidth);
@@ -58,6 +59,7 @@ export function funnel(stages, { title, width = 460, rowHeight = 42 } = {}) {
  * Missing values (null) leave a gap.
  */
 export function lineVsTarget(points, target, { title, targetLabel, width = 460, height = 200, href } = {}) {
+  width = width || 460;
   const pad = { left: 40, right: 16, top: 16, bottom: 30 };
   const values = points.map((p) => p.value).filter((v) => v !== null && v !== undefined);
   const max = Math.max(target * 1.5, ...values, 1);

@@ -51,3 +51,9 @@ function safeGet(key) {
     return null;
   }
 }
+
+/** An API field message in the current language when the dictionary knows it ("api:<message>"), else as written. */
+export function apiMessage(message) {
+  const text = dictionary[`api:${message}`];
+  return text === undefined ? message : text;
+}

@@ -1,7 +1,7 @@
 // Shared pieces of every screen: form fields with their error slots, problem display, lists that page with the
 // cursor, sheets, toasts, status chips.
 import { h, replace, uid } from './dom.js';
-import { t, label } from './i18n.js';
+import { t, label, apiMessage } from './i18n.js';
 import { ApiError, normalizeField, newKey } from './api.js';
 
 /**
@@ -61,10 +61,10 @@ export function showErrors(form, error) {
   for (const [path, messages] of Object.entries(fieldErrors)) {
     const slot = findSlot(form, path);
     if (!slot) {
-      unplaced.push(`${path}: ${messages.join('; ')}`);
+      unplaced.push(`${path}: ${messages.map(apiMessage).join('; ')}`);
       continue;
     }
-    slot.error.textContent = messages.join('; ');
+    slot.error.textContent = messages.map(apiMessage).join('; ');
     slot.error.hidden = false;
     if (slot.input) slot.input.setAttribute('aria-invalid', 'true');
     if (slot.group) slot.group.setAttribute('aria-invalid', 'true');

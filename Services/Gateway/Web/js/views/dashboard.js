@@ -24,7 +24,7 @@ export default async function dashboard(ctx) {
   const month = shanghaiMonth();
   const range = monthRange(month);
   const updated = h('span', { class: 'updated', role: 'status', data: { test: 'updated' } });
-  ctx.setActions(updated, h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('common.refresh'), onclick: () => refresh() }, icon('refresh')));
+  ctx.setActions(h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('common.refresh'), onclick: () => refresh() }, icon('refresh')));
 
   const kpis = h('div', { class: 'kpis', data: { test: 'kpis' } });
   const top = panel(t('dashboard.topReps', { month: monthLabel(month) }), 'panel-top-reps', '#/deals?stage=contract', t('dashboard.signedDeals'));
@@ -32,14 +32,17 @@ export default async function dashboard(ctx) {
   const fun = panel(t('dashboard.funnel'), 'panel-funnel', '#/deals', t('dashboard.allDeals'));
   const times = panel(t('dashboard.approvalTimes'), 'panel-approval-times', '#/approvals?view=all', t('dashboard.approvals'));
 
-  replace(ctx.main, kpis, h('div', { class: 'grid2' }, top, margins, fun, times));
+  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, fun, times));
+  // Charts are drawn in viewBox units: a narrower box on a phone keeps their text readable.
+  const narrow = window.matchMedia('(max-width: 599px)').matches;
+  const size = narrow ? { width: 340, labelWidth: 84, valueWidth: 128 } : {};
 
   async function loadTop() {
     const data = await get('/reports/top-reps', { month });
     if (!data.items.length) return replace(top.body, h('p', { class: 'empty' }, t('dashboard.noSigned')));
     replace(top.body,
       hbar(data.items.map((r) => ({ label: r.displayName, value: Number(r.signedAmountFen), display: money(r.signedAmountFen),
-        href: `#/deals?owner=${encodeURIComponent(r.userId)}` })), { title: t('dashboard.topReps', { month: monthLabel(month) }) }),
+        href: `#/deals?owner=${encodeURIComponent(r.userId)}` })), { ...size, title: t('dashboard.topReps', { month: monthLabel(month) }) }),
       h('ol', { class: 'visually-hidden' }, data.items.map((r) => h('li', {}, `${r.displayName}: ${money(r.signedAmountFen)}`))),
       h('ul', { class: 'list', data: { test: 'top-reps' } }, data.items.map((r, i) => h('li', {}, h('a', { class: 'row', href: `#/deals?owner=${encodeURIComponent(r.userId)}`, data: { test: 'top-rep', name: r.displayName } },
         h('div', { class: 'avatar', 'aria-hidden': 'true' }, String(i + 1)),
@@ -53,7 +56,7 @@ export default async function dashboard(ctx) {
     if (!data.items.length) return replace(margins.body, h('p', { class: 'empty' }, t('dashboard.noSigned')));
     replace(margins.body,
       hbar(data.items.map((m) => ({ label: m.productLine, value: Number(m.grossMarginFen), display: `${percentText(m.grossMarginPercent)} · ${money(m.grossMarginFen)}`,
-        href: '#/contracts?status=signed' })), { title: t('dashboard.margins') }),
+        href: '#/contracts?status=signed' })), { ...size, title: t('dashboard.margins') }),
       h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dashboard.productLine')), h('th', { scope: 'col', class: 'num' }, t('dashboard.revenue')),
           h('th', { scope: 'col', class: 'num' }, t('dashboard.grossMargin')), h('th', { scope: 'col', class: 'num' }, '%'))),
@@ -68,7 +71,7 @@ export default async function dashboard(ctx) {
       label: label('funnel', st.stage), count: st.count,
       note: st.conversionFromPrevious === null ? '' : t('dashboard.conversion', { pct: st.conversionFromPrevious }),
       href: st.stage === 'won' ? '#/deals?stage=contract' : `#/deals?stage=${st.stage}`,
-    })), { title: t('dashboard.funnel') }));
+    })), { width: size.width, title: t('dashboard.funnel') }));
     return data;
   }
 
@@ -80,7 +83,7 @@ export default async function dashboard(ctx) {
       lineVsTarget(months.map((m, i) => {
         const avg = results[i].averageWorkingDays;
         return { label: monthLabel(m), value: avg === null ? null : Number(avg), display: avg === null ? '—' : t('dashboard.days', { n: avg }) };
-      }), 2, { title: t('dashboard.approvalTimes'), targetLabel: t('dashboard.target'), href: '#/approvals?view=all' }),
+      }), 2, { width: size.width, title: t('dashboard.approvalTimes'), targetLabel: t('dashboard.target'), href: '#/approvals?view=all' }),
       h('div', { class: 'chart-legend' }, h('span', {}, h('span', { class: 'legend-swatch sw-primary' }), t('dashboard.avgDays')),
         h('span', {}, h('span', { class: 'legend-swatch sw-target' }), t('dashboard.target'))),
       h('dl', { class: 'kv', data: { test: 'approval-figures' } },
