@@ -336,7 +336,7 @@ Promise.all([import('/js/quote-math.js'), import('/js/format.js'), import('/js/i
     out.negativeMargin = String(q.marginBasisPoints(100, 150));
     out.money = [f.money(8000000), f.money(-150), f.money(5)];
     out.parse = [String(f.parseYuan('80,000.5')), String(f.parseYuan('1.234')), String(f.parsePercent('12.5'))];
-    const zk = Object.keys(zh.default).filter(k => !k.startsWith('api:')), ek = Object.keys(en.default).filter(k => !k.startsWith('api:'));
+    const zk = Object.keys(zh.default).filter(k => !k.startsWith('api:') && !k.startsWith('api^')), ek = Object.keys(en.default).filter(k => !k.startsWith('api:') && !k.startsWith('api^'));
     out.onlyZh = zk.filter(k => !(k in en.default));
     out.onlyEn = ek.filter(k => !(k in zh.default));
     done(out);

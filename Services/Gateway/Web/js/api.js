@@ -64,7 +64,8 @@ async function send(method, path, body, options) {
   const headers = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (WRITES.has(method)) {
-    headers['X-CSRF-Token'] = readCookie('sd_csrf');
+    const csrf = readCookie('sd_csrf');
+    if (csrf) headers['X-CSRF-Token'] = csrf;
     if (options.idempotencyKey !== false) headers['Idempotency-Key'] = options.idempotencyKey || newKey();
   }
   return fetch(BASE + path, {

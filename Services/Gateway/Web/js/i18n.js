@@ -55,5 +55,10 @@ function safeGet(key) {
 /** An API field message in the current language when the dictionary knows it ("api:<message>"), else as written. */
 export function apiMessage(message) {
   const text = dictionary[`api:${message}`];
-  return text === undefined ? message : text;
+  if (text !== undefined) return text;
+  // "api^<start>" translates a message that starts so and ends with a value: "{rest}" in the text is that value.
+  for (const [key, value] of Object.entries(dictionary)) {
+    if (key.startsWith('api^') && message.startsWith(key.slice(4))) return value.replace('{rest}', message.slice(key.length - 4));
+  }
+  return message;
 }

@@ -109,5 +109,6 @@ export default {
   'transfer.submit': 'Transfer all their customers', 'transfer.done': '{n} customers transferred', 'transfer.same': 'Choose someone else',
   'transfer.hint': 'Every customer of that rep moves to the new owner; each customer’s history records it.',
   'quotes.discountIs': 'discount {pct}', 'inbox.hello': 'Hello, {name}', 'inbox.today': 'Today is {date}',
+  'contracts.recall': 'Recall from approval', 'contracts.recalled': 'Recalled; the contract is a draft again',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

@@ -139,5 +139,13 @@ export default {
   "api:is required to reject": "驳回必须填写原因",
   "api:is not a product in the catalogue": "不是目录中的产品",
   "api:appears twice; put the whole quantity on one line": "重复出现，请把数量合并到一行",
+  'contracts.recall': '撤回审批', 'contracts.recalled': '已撤回，合同回到草稿',
+  'api^is required for the role ': '该角色（{rest}）必须填写',
+  'api^must be at least ': '至少 {rest}',
+  'api^must be at most ': '最多 {rest}',
+  'api^must be one of ': '须为以下之一：{rest}',
+  'api^is not a user you may assign: ': '不是您可以指定的用户：{rest}',
+  "api^no region '": '没有这个区域：{rest}',
+  'api^is longer than ': '超过长度上限 {rest}',
   'more.screens': '功能', 'more.signOut': '退出登录',
 };

@@ -55,6 +55,10 @@ export default async function contract(ctx) {
       actions.append(h('button', { class: 'btn success', type: 'button', data: { test: 'sign-contract' },
         onclick: (e) => act(`/contracts/${id}/sign`, t('contracts.signedToast'), e.currentTarget) }, t('contracts.sign')));
     }
+    if (approval && approval.status === 'pending' && String(approval.submitterId).toLowerCase() === String(ctx.user.id).toLowerCase()) {
+      actions.append(h('button', { class: 'btn', type: 'button', data: { test: 'recall' },
+        onclick: (e) => act(`/approvals/${approval.id}/recall`, t('contracts.recalled'), e.currentTarget) }, t('contracts.recall')));
+    }
     const head = card(null,
       h('div', { class: 'card-head' }, h('h2', {}, c.number), h('span', { data: { test: 'contract-status', status: c.status } }, chip('contract', c.status))),
       h('dl', { class: 'kv' },

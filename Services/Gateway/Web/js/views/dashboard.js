@@ -55,7 +55,7 @@ export default async function dashboard(ctx) {
     const data = await get('/reports/product-line-margins', range);
     if (!data.items.length) return replace(margins.body, h('p', { class: 'empty' }, t('dashboard.noSigned')));
     replace(margins.body,
-      hbar(data.items.map((m) => ({ label: m.productLine, value: Number(m.grossMarginFen), display: `${percentText(m.grossMarginPercent)} · ${money(m.grossMarginFen)}`,
+      hbar(data.items.map((m) => ({ label: m.productLine, value: Math.max(0, Number(m.grossMarginPercent || 0)), display: percentText(m.grossMarginPercent),
         href: '#/contracts?status=signed' })), { ...size, title: t('dashboard.margins') }),
       h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dashboard.productLine')), h('th', { scope: 'col', class: 'num' }, t('dashboard.revenue')),
