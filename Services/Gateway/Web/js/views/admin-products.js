@@ -9,7 +9,8 @@ import { marginBasisPoints } from '../quote-math.js';
 export default async function adminProducts(ctx) {
   ctx.setTitle(t('admin.products'));
   if (ctx.user.role === 'admin') ctx.setBack('#/admin');
-  const catalogue = await get('/products');
+  const showRetired = ctx.query.retired === 'true';
+  const catalogue = await get('/products', showRetired ? { includeRetired: 'true' } : {});
   const byLine = new Map();
   for (const p of catalogue.items) {
     if (!byLine.has(p.productLine)) byLine.set(p.productLine, []);
@@ -34,12 +35,16 @@ export default async function adminProducts(ctx) {
     ctx.navigate(location.hash);
   });
   const groups = [...byLine.entries()].map(([l, items]) => [h('h2', { class: 'section-title' }, l),
-    h('ul', { class: 'list' }, items.map((p) => h('li', {}, h('div', { class: 'row', data: { test: 'product-row', name: p.name } },
-      h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, p.name),
+    h('ul', { class: 'list' }, items.map((p) => h('li', {}, h('a', { class: 'row', href: `#/admin/products/${p.id}`, data: { test: 'product-row', name: p.name } },
+      h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, p.name, p.retired ? h('span', { class: 'chip bad' }, ` ${t('admin.retired')}`) : null),
         h('div', { class: 'row-sub' }, t('admin.costAndMargin', { cost: money(p.unitCostFen), margin: basisPoints(marginBasisPoints(p.listPriceFen, p.unitCostFen)) }))),
       h('div', { class: 'row-side amount num' }, money(p.listPriceFen))))))]);
   const canEdit = ['admin', 'finance'].includes(ctx.user.role);
   replace(ctx.main, h('div', { class: 'split' },
-    h('div', { data: { test: 'product-list' } }, groups.length ? groups : h('div', { class: 'card empty' }, t('admin.noProducts'))),
+    h('div', { data: { test: 'product-list' } },
+      h('nav', { class: 'pill-tabs', 'aria-label': t('admin.products') },
+        h('a', { href: '#/admin/products', 'aria-current': showRetired ? null : 'page' }, t('admin.onSale')),
+        h('a', { href: '#/admin/products?retired=true', 'aria-current': showRetired ? 'page' : null }, t('admin.withRetired'))),
+      groups.length ? groups : h('div', { class: 'card empty' }, t('admin.noProducts'))),
     canEdit ? card(t('admin.addProduct'), el) : null));
 }

@@ -8,6 +8,7 @@ export const ADMIN_LINKS = [
   ['#/admin/products', 'admin.products', 'admin.productsHint', 'admin-products'],
   ['#/admin/policy', 'admin.policy', 'admin.policyHint', 'admin-policy'],
   ['#/transfer', 'admin.transfer', 'admin.transferHint', 'admin-transfer'],
+  ['#/admin/audit', 'admin.audit', 'admin.auditHint', 'admin-audit'],
 ];
 
 export default async function admin(ctx) {

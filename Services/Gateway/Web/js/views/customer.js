@@ -1,8 +1,8 @@
 // A customer: details, contacts with call links, deals, and the audit trail (paged).
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
-import { get } from '../api.js';
-import { pagedList, chip, card } from '../ui.js';
+import { get, post } from '../api.js';
+import { pagedList, chip, card, toast, problemText } from '../ui.js';
 import { money, dateTime, businessDate } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
@@ -19,6 +19,8 @@ function historyText(entry) {
   const fields = Object.keys(entry.changes || {});
   if (entry.action === 'created') return t('history.created');
   if (entry.action === 'transferred') return t('history.transferred');
+  if (entry.action === 'archived') return t('history.archived');
+  if (entry.action === 'restored') return t('history.restored');
   return t('history.updated', { fields: fields.map((f) => label('field', f)).join(t('common.listSep')) });
 }
 
@@ -30,13 +32,14 @@ export default async function customer(ctx) {
   if (seller) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/customers/${c.id}/edit`, data: { test: 'edit-customer' } }, t('common.edit')));
 
   const details = card(null,
-    h('div', { class: 'card-head' }, h('h2', { data: { test: 'customer-name' } }, c.name)),
+    h('div', { class: 'card-head' }, h('h2', { data: { test: 'customer-name' } }, c.name), c.archived ? h('span', { class: 'chip bad', data: { test: 'archived' } }, t('customers.archived')) : null),
     h('dl', { class: 'kv' },
       h('dt', {}, t('customers.industry')), h('dd', {}, industryLabel(c.industry)),
       h('dt', {}, t('customers.region')), h('dd', {}, c.region),
       c.address ? [h('dt', {}, t('customers.address')), h('dd', {}, c.address)] : null,
       c.notes ? [h('dt', {}, t('customers.notes')), h('dd', {}, c.notes)] : null,
-      h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt))));
+      h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt))),
+    seller ? archiveControl(c, ctx) : null);
 
   const contacts = h('ul', { class: 'list', data: { test: 'contact-list' } }, c.contacts.map((p) => h('li', {},
     h('div', { class: 'row' },
@@ -68,4 +71,22 @@ export default async function customer(ctx) {
         seller ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
       deals,
       h('h2', { class: 'section-title' }, t('customers.history')), history)));
+}
+
+function archiveControl(c, ctx) {
+  const message = h('div', { role: 'alert' });
+  const archived = c.archived === true;
+  const button = h('button', { class: 'btn small', type: 'button', data: { test: archived ? 'restore-customer' : 'archive-customer' }, onclick: async () => {
+    replace(message);
+    button.disabled = true;
+    try {
+      await post(`/customers/${c.id}/${archived ? 'restore' : 'archive'}`);
+      toast(archived ? t('customers.restoredToast') : t('customers.archivedToast'));
+      ctx.navigate(location.hash);
+    } catch (error) {
+      button.disabled = false;
+      if (error.status !== 401) replace(message, h('div', { class: 'form-error' }, problemText(error)));
+    }
+  } }, archived ? t('customers.restore') : t('customers.archive'));
+  return h('div', {}, message, h('div', { class: 'actions' }, button));
 }

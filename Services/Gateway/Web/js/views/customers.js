@@ -24,23 +24,26 @@ export default async function customers(ctx) {
   search.classList.add('search');
   const industry = field({ name: 'industry', label: t('customers.industry'), value: q.industry || '',
     options: [{ value: '', label: t('common.all') }, ...INDUSTRIES.map((v) => ({ value: v, label: industryLabel(v) }))] });
+  const archived = field({ name: 'archived', label: t('customers.status'), value: q.archived || '',
+    options: [{ value: '', label: t('customers.active') }, { value: 'true', label: t('customers.archived') }, { value: 'all', label: t('common.all') }] });
   const region = field({ name: 'region', label: t('customers.region'), value: q.region || '', attrs: { placeholder: t('customers.regionHint'), autocapitalize: 'none' } });
-  const filters = h('form', { class: 'filters', role: 'search', data: { test: 'customer-filters' } }, search, industry, region,
+  const filters = h('form', { class: 'filters', role: 'search', data: { test: 'customer-filters' } }, search, industry, region, archived,
     h('button', { class: 'btn desktop-only', type: 'submit' }, t('common.search')));
   function apply(event) {
     if (event) event.preventDefault();
-    ctx.navigate(`#/customers${query({ q: search.input.value.trim(), industry: industry.input.value, region: region.input.value.trim() })}`);
+    ctx.navigate(`#/customers${query({ q: search.input.value.trim(), industry: industry.input.value, region: region.input.value.trim(), archived: archived.input.value })}`);
   }
   filters.addEventListener('submit', apply);
   industry.input.addEventListener('change', apply);
+  archived.input.addEventListener('change', apply);
   const list = pagedList({
     test: 'customer-list',
     emptyText: q.q || q.industry || q.region ? t('customers.noMatch') : t('customers.none'),
-    fetchPage: (cursor) => get('/customers', { cursor, limit: 20, q: q.q, industry: q.industry, region: q.region }),
+    fetchPage: (cursor) => get('/customers', { cursor, limit: 20, q: q.q, industry: q.industry, region: q.region, archived: q.archived }),
     renderItem: (c) => h('li', {}, h('a', { class: 'row', href: `#/customers/${c.id}`, data: { test: 'customer-row', name: c.name } },
       h('div', { class: 'avatar', 'aria-hidden': 'true' }, c.name.slice(0, 1)),
       h('div', { class: 'row-main' },
-        h('div', { class: 'row-title' }, c.name),
+        h('div', { class: 'row-title' }, c.name, c.archived ? h('span', { class: 'chip bad' }, ` ${t('customers.archived')}`) : null),
         h('div', { class: 'row-sub' }, [industryLabel(c.industry), c.region, c.contacts[0] ? c.contacts[0].name : null].filter(Boolean).join(' · '))))),
   });
   replace(ctx.main, filters, list,

@@ -16,6 +16,7 @@ export default async function deal(ctx) {
   ctx.setBack(`#/customers/${d.customerId}`);
   const seller = ctx.user.role !== 'finance';
   const open = !['lost', 'paid'].includes(d.stage);
+  if (seller) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/deals/${id}/edit`, data: { test: 'edit-deal' } }, t('common.edit')));
 
   const reach = FLOW.indexOf(d.stage === 'lost' ? d.lostFromStage : d.stage);
   const stepper = h('div', { 'aria-label': t('deals.progress') },
@@ -137,7 +138,7 @@ export default async function deal(ctx) {
     test: 'deal-history', emptyText: t('common.empty'),
     fetchPage: (c) => get(`/deals/${id}/history`, { cursor: c, limit: 10 }),
     renderItem: (e) => h('li', {}, h('div', { class: 'row' }, h('div', { class: 'row-main' },
-      h('div', { class: 'row-title' }, e.fromStage ? `${label('stage', e.fromStage)} → ${label('stage', e.toStage)}` : t('deals.opened')),
+      h('div', { class: 'row-title' }, e.kind === 'edit' ? t('deals.edited') : e.fromStage ? `${label('stage', e.fromStage)} → ${label('stage', e.toStage)}` : t('deals.opened')),
       h('div', { class: 'row-sub' }, dateTime(e.changedAt), e.lostReason ? ` · ${e.lostReason}` : '')))),
   });
 

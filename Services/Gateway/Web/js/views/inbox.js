@@ -1,8 +1,8 @@
 // My inbox: approvals waiting for me (oldest first), then my notifications (newest first), paging with the cursor.
 import { h } from '../dom.js';
 import { t, label } from '../i18n.js';
-import { get } from '../api.js';
-import { pagedList, loading, errorBox, empty } from '../ui.js';
+import { get, post } from '../api.js';
+import { pagedList, loading, errorBox, toast, problemText } from '../ui.js';
 import { money, dateTime } from '../format.js';
 import { replace } from '../dom.js';
 import { icon } from '../icons.js';
@@ -44,20 +44,49 @@ export default async function inbox(ctx) {
       }
     }).catch((error) => replace(pendingBox, errorBox(error)));
   }
+  // Opening a notification marks it read; "mark all read" appears once a loaded page holds an unread one.
+  const markAll = h('button', { class: 'btn small ghost', type: 'button', hidden: true, data: { test: 'read-all' }, onclick: async () => {
+    try {
+      await post('/notifications/read-all');
+      for (const row of ctx.main.querySelectorAll('.row.unread')) row.classList.remove('unread');
+      markAll.hidden = true;
+    } catch (error) {
+      if (error.status !== 401) toast(problemText(error));
+    }
+  } }, t('inbox.readAll'));
+  function markRead(n, row) {
+    if (n.readAt) return;
+    n.readAt = new Date().toISOString();
+    row.classList.remove('unread');
+    post(`/notifications/${n.id}/read`).catch(() => {});
+  }
   const notifications = pagedList({
     test: 'notifications',
     emptyText: t('inbox.noNotifications'),
-    fetchPage: (cursor) => get('/notifications', { cursor, limit: 20 }),
+    fetchPage: async (cursor) => {
+      const page = await get('/notifications', { cursor, limit: 20 });
+      if (page.items.some((n) => !n.readAt)) markAll.hidden = false;
+      return page;
+    },
     renderItem: (n) => {
       const body = [h('div', { class: 'row-main' },
         h('div', { class: 'row-title' }, n.title),
         h('div', { class: 'row-sub' }, n.body),
-        h('div', { class: 'row-sub small' }, dateTime(n.createdAt)))];
+        h('div', { class: 'row-sub small' }, dateTime(n.createdAt), n.readAt ? '' : ` · ${t('inbox.unread')}`))];
       const attrs = { class: `row${n.readAt ? '' : ' unread'}`, data: { test: 'notification', kind: n.kind } };
-      return h('li', {}, n.approvalId ? h('a', { ...attrs, href: `#/approvals/${n.approvalId}` }, body) : h('div', attrs, body));
+      if (n.approvalId) {
+        const link = h('a', { ...attrs, href: `#/approvals/${n.approvalId}` }, body);
+        link.addEventListener('click', () => markRead(n, link));
+        return h('li', {}, link);
+      }
+      const row = h('div', attrs, body, n.readAt ? null : h('button', { class: 'btn small ghost', type: 'button', onclick: (event) => {
+        markRead(n, row);
+        event.currentTarget.remove();
+      } }, t('inbox.markRead')));
+      return h('li', {}, row);
     },
   });
-  parts.push(h('h2', { class: 'section-title' }, t('inbox.notifications')), notifications);
+  parts.push(h('div', { class: 'card-head section-title' }, h('span', {}, t('inbox.notifications')), markAll), notifications);
   replace(ctx.main, ...parts);
   ctx.refreshBadge();
 }
