@@ -2,7 +2,7 @@
 import { h } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, post } from '../api.js';
-import { pagedList, loading, errorBox, toast, problemText } from '../ui.js';
+import { pagedList, loading, errorBox, toast, problemText, chip } from '../ui.js';
 import { money, dateTime } from '../format.js';
 import { replace } from '../dom.js';
 import { icon } from '../icons.js';
@@ -15,10 +15,11 @@ export function approvalRow(approval) {
   return h('li', {}, h('a', { class: 'row', href: `#/approvals/${approval.id}`, data: { test: 'approval-row', contract: approval.contractNumber } },
     h('div', { class: 'avatar', 'aria-hidden': 'true' }, t('inbox.approvalMark')),
     h('div', { class: 'row-main' },
-      h('div', { class: 'row-title' }, `${approval.contractNumber} · ${approval.customerName}`),
-      h('div', { class: 'row-sub' }, t('approval.stepOf', { step: approval.currentStep + 1, count: approval.stepCount }),
-        step ? ` · ${label('role', step.role)}` : '', ` · ${dateTime(approval.requestedAt)}`)),
-    h('div', { class: 'row-side' }, h('div', { class: 'amount num' }, money(approval.amountFen)))));
+      h('div', { class: 'row-title' }, approval.customerName),
+      h('div', { class: 'row-sub' }, approval.contractNumber, ' · ', t('approval.stepOf', { step: Math.min(approval.currentStep + 1, approval.stepCount), count: approval.stepCount }),
+        step && approval.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
+      h('div', { class: 'row-sub small' }, dateTime(approval.requestedAt))),
+    h('div', { class: 'row-side' }, h('div', { class: 'amount num' }, money(approval.amountFen)), approval.status !== 'pending' ? chip('approval', approval.status) : null)));
 }
 
 export default async function inbox(ctx) {
@@ -31,19 +32,25 @@ export default async function inbox(ctx) {
     admin: [['#/admin/users', 'admin', 'admin.users'], ['#/admin/products', 'deals', 'admin.products'], ['#/dashboard', 'dashboard', 'nav.dashboard'], ['#/admin/policy', 'approvals', 'admin.policy']],
     finance: [['#/contracts', 'contracts', 'nav.contracts'], ['#/dashboard', 'dashboard', 'nav.dashboard'], ['#/admin/products', 'deals', 'admin.products'], ['#/customers', 'customers', 'nav.customers']],
   }[ctx.user.role] || [['#/approvals', 'approvals', 'nav.approvals'], ['#/dashboard', 'dashboard', 'nav.dashboard'], ['#/deals', 'deals', 'nav.deals'], ['#/customers', 'customers', 'nav.customers']];
-  parts.push(h('nav', { class: 'quick', 'aria-label': t('more.screens') }, quick.map(([href, name, key]) => h('a', { href }, icon(name), h('span', {}, t(key))))));
   if (APPROVERS.includes(ctx.user.role)) {
     parts.push(h('h2', { class: 'section-title' }, t('inbox.pending')), pendingBox);
     replace(pendingBox, loading());
-    get('/approvals', { status: 'pending', limit: 20 }).then((page) => {
+    const loadPending = () => get('/approvals', { status: 'pending', limit: 20 }).then((page) => {
       if (!ctx.isCurrent()) return;
       if (!page.items.length) replace(pendingBox, h('div', { class: 'card muted', data: { test: 'no-pending' } }, t('inbox.noPending')));
       else {
         replace(pendingBox, h('ul', { class: 'list' }, page.items.map(approvalRow)),
           page.nextCursor ? h('div', { class: 'loadmore' }, h('a', { class: 'btn', href: '#/approvals' }, t('inbox.allPending'))) : null);
       }
-    }).catch((error) => replace(pendingBox, errorBox(error)));
+    }).catch((error) => {
+      if (error.status !== 401) replace(pendingBox, errorBox(error));
+    });
+    loadPending();
+    // The queue refreshes itself while the inbox is open, like the badge.
+    const timer = setInterval(loadPending, 60000);
+    ctx.onLeave(() => clearInterval(timer));
   }
+  parts.push(h('nav', { class: 'quick', 'aria-label': t('more.screens') }, quick.map(([href, name, key]) => h('a', { href }, icon(name), h('span', {}, t(key))))));
   // Opening a notification marks it read; "mark all read" appears once a loaded page holds an unread one.
   const markAll = h('button', { class: 'btn small ghost', type: 'button', hidden: true, data: { test: 'read-all' }, onclick: async () => {
     try {
