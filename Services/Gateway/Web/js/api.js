@@ -21,7 +21,8 @@ export class ApiError extends Error {
     this.fieldErrors = {};
     for (const error of this.problem.errors || []) {
       const key = normalizeField(error.field);
-      (this.fieldErrors[key] ||= []).push(error.message);
+      if (!this.fieldErrors[key]) this.fieldErrors[key] = [];
+      this.fieldErrors[key].push(error.message);
     }
   }
   /** Whether the problem's type ends with this name, e.g. "quote-version-superseded". */
@@ -78,7 +79,7 @@ async function send(method, path, body, options) {
 }
 
 async function refreshSession() {
-  refreshing ||= send('POST', '/auth/refresh', { session: 'cookie' }, { idempotencyKey: false })
+  if (!refreshing) refreshing = send('POST', '/auth/refresh', { session: 'cookie' }, { idempotencyKey: false })
     .then((response) => response.ok)
     .catch(() => false)
     .finally(() => {

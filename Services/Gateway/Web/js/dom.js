@@ -52,7 +52,7 @@ export function append(el, children) {
 
 /** Replaces every child of `el`. */
 export function replace(el, ...children) {
-  el.replaceChildren();
+  while (el.firstChild) el.removeChild(el.firstChild);
   return append(el, children);
 }
 

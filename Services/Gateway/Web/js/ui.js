@@ -68,14 +68,14 @@ export function showErrors(form, error) {
     slot.error.hidden = false;
     if (slot.input) slot.input.setAttribute('aria-invalid', 'true');
     if (slot.group) slot.group.setAttribute('aria-invalid', 'true');
-    first ||= slot.input || slot.group;
+    if (!first) first = slot.input || slot.group;
   }
   const summary = error instanceof ApiError ? problemText(error) : error.message;
   if (unplaced.length || !Object.keys(fieldErrors).length) {
     const box = h('div', { class: 'form-error', role: 'alert', data: { test: 'form-error' } },
       Object.keys(fieldErrors).length ? unplaced.join(' · ') : summary);
     form.prepend(box);
-    first ||= box;
+    if (!first) first = box;
   }
   if (first) {
     if (first.focus && first.tagName !== 'DIV') first.focus();
