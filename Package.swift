@@ -18,6 +18,8 @@ let extraDependencies: [String: [Target.Dependency]] = [
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Yams", package: "Yams"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
     ],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -140,7 +142,7 @@ let package = Package(
                     ] + extraDependencies[name, default: []],
                     path: "Services/\(name)",
                     exclude: ["Main"],
-                    resources: [.copy("Migrations")] + (name == "Gateway" ? [.copy("openapi.yaml")] : []),
+                    resources: [.copy("Migrations")] + (name == "Gateway" ? [.copy("openapi.yaml"), .copy("Web")] : []),
                     swiftSettings: swiftSettings
                 ),
                 Target.executableTarget(

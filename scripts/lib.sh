@@ -83,9 +83,11 @@ sd_embedded_rabbitmq() { [[ -z ${AMQP_URL:-} ]]; }
 
 # ------------------------------------------------------------------------------------------- packages
 
+# sd_ensure_packages [PACKAGE...]: installs the Debian packages (default: SALESDESK_APT_PACKAGES) that are missing.
 sd_ensure_packages() {
-    local missing=() p
-    for p in "${SALESDESK_APT_PACKAGES[@]}"; do
+    local missing=() p wanted=("$@")
+    ((${#wanted[@]} > 0)) || wanted=("${SALESDESK_APT_PACKAGES[@]}")
+    for p in "${wanted[@]}"; do
         if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]]; then
             missing+=("$p")
         fi
@@ -101,14 +103,25 @@ sd_ensure_packages() {
     apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# schemathesis (PyPI) fuzzes the live gateway against openapi.yaml in the end-to-end tests.
-sd_ensure_schemathesis() {
-    if python3 -c "import schemathesis" >/dev/null 2>&1; then
+# sd_ensure_pypi MODULE [PACKAGE]: installs PACKAGE (default MODULE) from PyPI unless python3 can import MODULE.
+sd_ensure_pypi() {
+    local module=$1 package=${2:-$1}
+    if python3 -c "import $module" >/dev/null 2>&1; then
         return 0
     fi
-    sd_log "installing schemathesis from PyPI"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore schemathesis \
-        || python3 -m pip install --quiet --disable-pip-version-check schemathesis
+    sd_log "installing $package from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$package" \
+        || python3 -m pip install --quiet --disable-pip-version-check "$package"
+}
+
+# schemathesis (PyPI) fuzzes the live gateway against openapi.yaml in the end-to-end tests.
+sd_ensure_schemathesis() { sd_ensure_pypi schemathesis; }
+
+# The browser tests drive Debian's headless Chromium through chromium-driver with selenium (PyPI).
+SALESDESK_BROWSER_PACKAGES=(chromium chromium-driver)
+sd_ensure_browser() {
+    sd_ensure_packages "${SALESDESK_BROWSER_PACKAGES[@]}"
+    sd_ensure_pypi selenium
 }
 
 # ---------------------------------------------------------------------------------- server directory

@@ -14,14 +14,17 @@ public enum GatewayService: SalesDeskService {
     public static let defaultHTTPPort = 8080
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// What the gateway adds to the common runtime: the RPC client, the first-admin bootstrap, the API routes and
-    /// the outbox relay for user events.
+    /// What the gateway adds to the common runtime: the RPC client, the first-admin bootstrap, the API routes, the
+    /// web app and the outbox relay for user events.
     ///
     /// Configuration: `jwt.secret` (`JWT_SECRET`, required, ≥ 32 characters), `salesdesk.admin.password`
     /// (`SALESDESK_ADMIN_PASSWORD`, required on first start), `auth.bcrypt.cost` (default 10),
     /// `auth.lockout.user.attempts` (5), `auth.lockout.address.attempts` (20), `auth.lockout.minutes` (15),
     /// `rpc.timeout.ms` (5000), `rpc.identity.key` (`RPC_IDENTITY_KEY`, required, ≥ 32 characters, shared with every
-    /// service: it signs the caller identity of each RPC).
+    /// service: it signs the caller identity of each RPC), `auth.cookie.secure` (`AUTH_COOKIE_SECURE`, default false;
+    /// set it behind HTTPS), `salesdesk.web.root` (`SALESDESK_WEB_ROOT`: serve the web app from this folder instead of
+    /// the bundled copy, for editing it), and for sign-in with WeCom `wecom.corp.id`, `wecom.agent.id`, `wecom.secret`
+    /// and `salesdesk.public.url` (see ``WeComSignIn``).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("rpc.timeout.ms", default: 5000, in: 100...120_000)
         let settings = try IdentitySettings(context.configuration)
@@ -33,6 +36,7 @@ public enum GatewayService: SalesDeskService {
             forwarder: RPCForwarder(client: client, timeout: .milliseconds(timeoutMS), identityKey: identityKey, logger: context.logger),
             postgres: context.postgres,
             settings: settings,
+            web: try WebApp.configured(context.configuration),
             logger: context.logger
         )
         let bootstrapped = StartupFlag()
@@ -55,6 +59,8 @@ public enum GatewayService: SalesDeskService {
         var adminPassword: String?
         var bcryptCost: UInt8
         var lockout: LockoutPolicy
+        var cookieSecure: Bool
+        var wecom: WeComSignIn.Settings?
 
         init(_ configuration: ServiceConfiguration) throws(ConfigurationError) {
             jwtSecret = try configuration.required("jwt.secret")
@@ -77,6 +83,8 @@ public enum GatewayService: SalesDeskService {
                 addressLimit: try configuration.int("auth.lockout.address.attempts", default: 20, in: 1...100_000),
                 window: TimeInterval(try configuration.int("auth.lockout.minutes", default: 15, in: 1...1440) * 60)
             )
+            cookieSecure = try configuration.bool("auth.cookie.secure", default: false)
+            wecom = try WeComSignIn.Settings(configuration)
         }
     }
 
@@ -88,12 +96,14 @@ public enum GatewayService: SalesDeskService {
         let tokens: TokenService
         let hasher: PasswordHasher
         let settings: IdentitySettings
+        let web: WebApp
         let logger: Logger
         /// The routes forwarded to the services, as the API document declares them (`x-rpc`).
         let forwardedRoutes: [ForwardedRoute]
 
         /// - Throws: ``ForwardedRoute/DocumentError`` when the bundled API document does not give the routes.
-        init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, logger: Logger) throws {
+        init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, web: WebApp, logger: Logger) throws {
+            self.web = web
             forwardedRoutes = try ForwardedRoute.routes(in: OpenAPIDocument.yaml)
             self.forwarder = forwarder
             self.postgres = postgres
@@ -124,6 +134,8 @@ public enum GatewayService: SalesDeskService {
                 tokens: tokens,
                 hasher: hasher,
                 lockout: settings.lockout,
+                cookies: CookieSession(secure: settings.cookieSecure),
+                wecom: settings.wecom.map { WeComSignIn(settings: $0) },
                 logger: logger
             )
             identity.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self))
@@ -132,6 +144,8 @@ public enum GatewayService: SalesDeskService {
                 .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
             identity.addAuthenticated(to: api)
             forwarder.add(forwardedRoutes, to: api)
+            // Last: the app's files answer the GETs no route above takes.
+            web.add(to: router)
         }
     }
 }

@@ -62,6 +62,16 @@ public struct ServiceConfiguration: Sendable {
         return value
     }
 
+    /// A switch (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`), with a default.
+    public func bool(_ key: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
+        guard let text = optional(key)?.lowercased() else { return defaultValue }
+        switch text {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigurationError(key: key, reason: "'\(text)' is not true or false")
+        }
+    }
+
     /// One of a fixed set of values, with a default.
     public func choice(_ key: String, default defaultValue: String, allowed: [String]) throws(ConfigurationError) -> String {
         let value = optional(key)?.lowercased() ?? defaultValue

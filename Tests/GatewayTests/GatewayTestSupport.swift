@@ -21,12 +21,14 @@ struct GatewayHarness: Sendable {
     let api: GatewayService.API
     let postgres: PostgresClient
 
-    init(postgres: PostgresClient, adminPassword: String? = Self.adminPassword) throws {
-        let configuration = ServiceConfiguration(environment: [
-            "JWT_SECRET": Self.secret,
-            "AUTH_BCRYPT_COST": "4",
-            "SALESDESK_ADMIN_PASSWORD": adminPassword ?? "",
-        ])
+    init(postgres: PostgresClient, adminPassword: String? = Self.adminPassword, environment: [String: String] = [:]) throws {
+        let configuration = ServiceConfiguration(
+            environment: [
+                "JWT_SECRET": Self.secret,
+                "AUTH_BCRYPT_COST": "4",
+                "SALESDESK_ADMIN_PASSWORD": adminPassword ?? "",
+            ].merging(environment) { $1 }
+        )
         let logger = Logger(label: "test.gateway")
         let client = AMQPRPCClient(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/test"), logger: logger)
         api = try GatewayService.API(
@@ -38,6 +40,7 @@ struct GatewayHarness: Sendable {
             ),
             postgres: postgres,
             settings: try GatewayService.IdentitySettings(configuration),
+            web: try WebApp.configured(configuration),
             logger: logger
         )
         self.postgres = postgres
@@ -65,10 +68,13 @@ struct GatewayHarness: Sendable {
     }
 
     /// Runs `body` with the gateway's migrations applied, the first admin created and a test client.
-    static func with<T: Sendable>(_ body: @Sendable (GatewayHarness, any TestClientProtocol) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        environment: [String: String] = [:],
+        _ body: @Sendable (GatewayHarness, any TestClientProtocol) async throws -> T
+    ) async throws -> T {
         let migrations = try Migrator.load(bundleDirectory: GatewayService.migrationsDirectory!)
         return try await TestSchema.with(migrations: migrations) { postgres, _ in
-            let harness = try GatewayHarness(postgres: postgres)
+            let harness = try GatewayHarness(postgres: postgres, environment: environment)
             try await harness.api.bootstrap.createAdminIfNoUsers()
             let app = Application(router: harness.router())
             return try await app.test(.router) { client in try await body(harness, client) }

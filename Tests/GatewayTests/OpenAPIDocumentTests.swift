@@ -91,7 +91,8 @@ struct OpenAPIDocumentTests {
             backgroundLogger: logger
         )
         let router = try GatewayHarness(postgres: postgres).router()
-        let served = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
+        // `GET /**` is the web app's files (WebApp), which the document describes once, as `GET /`.
+        let served = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" }).subtracting(["GET /**"])
         let documented = Set(try Self.operations().map { "\($0.method) \($0.path)" })
         #expect(documented.count > 40)
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")

@@ -6,8 +6,9 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// A stand-in for the WeCom (企业微信) group robot: a real HTTP server on a free local port that answers
-/// `POST /cgi-bin/webhook/send?key=…` like WeCom does, records every request, and fails on request.
+/// A stand-in for WeCom (企业微信): a real HTTP server on a free local port that answers like WeCom does. The group
+/// robot's `POST /cgi-bin/webhook/send?key=…` records every request and fails on request; OAuth2 sign-in answers
+/// `/connect/oauth2/authorize`, `/cgi-bin/gettoken` and `/cgi-bin/auth/getuserinfo`.
 public actor WeComStandIn {
     /// How to answer the next request instead of `{"errcode":0,"errmsg":"ok"}`.
     public enum Failure: Sendable {
@@ -42,6 +43,40 @@ public actor WeComStandIn {
         return failure
     }
 
+    // MARK: OAuth2 sign-in (企业微信网页授权) as a self-built app sees it
+
+    public static let corpID = "ww-stand-in"
+    public static let corpSecret = "stand-in-secret"
+    /// Who is using WeCom when its authorize page is opened (`nil`: an outsider, who gets an `openid`).
+    private var member: String?
+    private var codes: [String: String?] = [:]
+    private var accessTokens: Set<String> = []
+
+    /// Makes `userID` the WeCom member who opens the authorize page next.
+    public func signIn(as userID: String?) { member = userID }
+
+    /// A one-time authorization code for `userID`, as WeCom hands the browser after its authorize page.
+    public func code(for userID: String?) -> String {
+        let code = "code-\(UUID().uuidString.prefix(8))"
+        codes[code] = .some(userID)
+        return code
+    }
+
+    fileprivate func codeForCurrentMember() -> String { code(for: member) }
+
+    fileprivate func accessToken(corpID: String?, secret: String?) -> String? {
+        guard corpID == Self.corpID, secret == Self.corpSecret else { return nil }
+        let token = "token-\(UUID().uuidString.prefix(8))"
+        accessTokens.insert(token)
+        return token
+    }
+
+    /// The member behind a code, once; `.none` for an unknown or used code, `.some(nil)` for an outsider.
+    fileprivate func redeem(code: String?, accessToken: String?) -> String?? {
+        guard let accessToken, accessTokens.contains(accessToken), let code, let member = codes.removeValue(forKey: code) else { return .none }
+        return .some(member)
+    }
+
     /// Creates a stand-in that answers success until told to fail.
     public init() {}
 
@@ -65,6 +100,30 @@ public actor WeComStandIn {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: reply))
             )
         }
+        router.get("/cgi-bin/gettoken") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard let token = await self.accessToken(corpID: query["corpid"].map(String.init), secret: query["corpsecret"].map(String.init)) else {
+                return Self.json(#"{"errcode":40001,"errmsg":"invalid credential"}"#)
+            }
+            return Self.json(#"{"errcode":0,"errmsg":"ok","access_token":"\#(token)","expires_in":7200}"#)
+        }
+        router.get("/cgi-bin/auth/getuserinfo") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            switch await self.redeem(code: query["code"].map(String.init), accessToken: query["access_token"].map(String.init)) {
+            case .none: return Self.json(#"{"errcode":40029,"errmsg":"invalid code"}"#)
+            case .some(nil): return Self.json(#"{"errcode":0,"errmsg":"ok","openid":"outsider"}"#)
+            case .some(let userID?): return Self.json(#"{"errcode":0,"errmsg":"ok","userid":"\#(userID)"}"#)
+            }
+        }
+        // The authorize page: straight back to redirect_uri with a code for the current member, as WeCom does for a
+        // silent (snsapi_base) authorization inside its app.
+        router.get("/connect/oauth2/authorize") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let back = query["redirect_uri"].map(String.init)?.removingPercentEncoding ?? "/"
+            let state = query["state"].map(String.init) ?? ""
+            let code = await self.codeForCurrentMember()
+            return Response(status: .found, headers: [.location: "\(back)?code=\(code)&state=\(state)"])
+        }
         let (started, startedContinuation) = AsyncStream<Void>.makeStream()
         let app = Application(
             router: router,
@@ -78,5 +137,9 @@ public actor WeComStandIn {
             for await _ in started { break }
             return try await body("http://127.0.0.1:\(port)")
         }
+    }
+
+    private static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

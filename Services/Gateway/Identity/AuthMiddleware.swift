@@ -6,7 +6,8 @@ import JWTKit
 import Logging
 import PostgresNIO
 
-/// Requires a valid bearer token on every route after it, then loads the caller from the database.
+/// Requires a valid access token on every route after it, then loads the caller from the database. The token is a
+/// bearer token, or the web app's `sd_access` cookie with its CSRF header (see ``CookieSession``).
 ///
 /// The user is read on every request rather than trusted from the token, so a deactivated user's tokens stop
 /// working at once and a role, region or team change applies to the next request.
@@ -22,11 +23,19 @@ struct AuthMiddleware: RouterMiddleware {
         context: GatewayRequestContext,
         next: (Request, GatewayRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let authorization = request.headers[.authorization],
-            authorization.lowercased().hasPrefix("bearer "),
-            case let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces),
-            !token.isEmpty
-        else {
+        let token: String
+        if let authorization = request.headers[.authorization] {
+            guard authorization.lowercased().hasPrefix("bearer "),
+                case let bearer = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces),
+                !bearer.isEmpty
+            else {
+                throw Problem.unauthorized("Send Authorization: Bearer <accessToken> (from POST /api/v1/auth/login).")
+            }
+            token = bearer
+        } else if let cookie = CookieSession.value(of: CookieSession.accessCookie, in: request) {
+            try CookieSession.requireCSRFToken(request)
+            token = cookie
+        } else {
             throw Problem.unauthorized("Send Authorization: Bearer <accessToken> (from POST /api/v1/auth/login).")
         }
         guard let claims = await tokens.verify(token), let userID = RecordID(claims.sub.value) else {

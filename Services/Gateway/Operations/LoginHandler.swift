@@ -23,6 +23,8 @@ struct LoginHandler: Sendable {
     struct Credentials: Decodable, Sendable {
         var username: String
         var password: String
+        /// `cookie` for the web app's session (see ``CookieSession``); tokens in the body otherwise.
+        var session: CookieSession.Mode?
     }
 
     enum Outcome: Sendable {
@@ -57,10 +59,23 @@ struct LoginHandler: Sendable {
             }
             throw Problem.unauthorized("Wrong username or password.")
         }
+        let session = try await openSession(for: user, traceparent: traceparent) { connection in
+            try await store.loginFailures.forgive(username: username, address: address, on: connection)
+        }
+        return .session(session)
+    }
+
+    /// A new session for a user who has proved who they are (by password, or by WeCom): counts the login, stores the
+    /// refresh token and publishes `user.logged_in`, with `also` in the same transaction.
+    func openSession(
+        for user: User,
+        traceparent: String?,
+        also: @Sendable (PostgresConnection) async throws -> Void = { _ in }
+    ) async throws -> Session {
         let refreshToken = TokenService.makeRefreshToken()
         try await postgres.withTransaction(logger: logger) { connection in
             let logins = try await store.users.recordLogin(userID: user.id, on: connection)
-            try await store.loginFailures.forgive(username: username, address: address, on: connection)
+            try await also(connection)
             try await store.sessions.store(
                 refreshTokenHash: TokenService.storedHash(ofRefreshToken: refreshToken),
                 userID: user.id,
@@ -78,6 +93,6 @@ struct LoginHandler: Sendable {
             try await Outbox.append(event, on: connection, logger: logger)
         }
         let accessToken = try await tokens.accessToken(userID: user.id.description, role: user.role, region: user.region)
-        return .session(Session(accessToken: accessToken, refreshToken: refreshToken, user: user))
+        return Session(accessToken: accessToken, refreshToken: refreshToken, user: user)
     }
 }

@@ -12,12 +12,13 @@ struct LogoutHandler: Sendable {
         var refreshToken: String?
     }
 
-    func callAsFunction(_ body: Body, caller: CallerIdentity) async throws {
+    /// - Parameter refreshToken: the session to end (from the body, or the web app's cookie); all of them when `nil`.
+    func callAsFunction(refreshToken: String?, caller: CallerIdentity) async throws {
         guard let userID = RecordID(caller.userID) else { throw Problem.unauthorized("Unknown caller.") }
         try await postgres.withConnection { connection in
             try await store.sessions.revoke(
                 userID: userID,
-                refreshTokenHash: body.refreshToken.map(TokenService.storedHash(ofRefreshToken:)),
+                refreshTokenHash: refreshToken.map(TokenService.storedHash(ofRefreshToken:)),
                 reason: .logout,
                 on: connection
             )

@@ -12,15 +12,16 @@ struct RefreshHandler: Sendable {
     let tokens: TokenService
     let logger: Logger
 
-    /// The body of the request.
+    /// The body of the request: the refresh token, or `"session": "cookie"` for the one in the web app's cookie.
     struct Body: Decodable, Sendable {
-        var refreshToken: String
+        var refreshToken: String?
+        var session: CookieSession.Mode?
     }
 
-    func callAsFunction(_ body: Body) async throws -> Session {
+    func callAsFunction(refreshToken: String) async throws -> Session {
         let newToken = TokenService.makeRefreshToken()
         let refreshed: User? = try await postgres.withTransaction(logger: logger) { connection in
-            let hash = TokenService.storedHash(ofRefreshToken: body.refreshToken)
+            let hash = TokenService.storedHash(ofRefreshToken: refreshToken)
             switch try await store.sessions.consume(refreshTokenHash: hash, on: connection) {
             case .unknownOrExpired:
                 throw Problem.unauthorized("The refresh token is unknown, expired or revoked; log in again.")

@@ -44,6 +44,15 @@ struct UserRepository: Sendable {
         ).first
     }
 
+    /// The one user whose WeCom user id is `wecomUserID`; `nil` when none or several carry it (an admin's typo must
+    /// not let one WeCom account in as someone else).
+    func find(wecomUserID: String, on connection: PostgresConnection) async throws -> User? {
+        let found = try await users(
+            connection.query("SELECT \(unescaped: Self.columns) FROM users WHERE wecom_user_id = \(wecomUserID) LIMIT 2", logger: logger)
+        )
+        return found.count == 1 ? found[0] : nil
+    }
+
     /// Locks the active admins' rows (in id order, so two callers never wait for each other) and returns their ids.
     ///
     /// Every change that can take an admin away (demote, deactivate) calls this first in its transaction: two admins

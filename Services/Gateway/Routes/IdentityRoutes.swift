@@ -24,8 +24,22 @@ struct IdentityRoutes: Sendable {
     let unlockUser: UnlockUserHandler
     let createRegion: CreateRegionHandler
     let listRegions: ListRegionsHandler
+    let cookies: CookieSession
+    /// `nil` when WeCom sign-in is not configured.
+    let wecom: WeComSignIn?
 
-    init(postgres: PostgresClient, store: IdentityStore, tokens: TokenService, hasher: PasswordHasher, lockout: LockoutPolicy, logger: Logger) {
+    init(
+        postgres: PostgresClient,
+        store: IdentityStore,
+        tokens: TokenService,
+        hasher: PasswordHasher,
+        lockout: LockoutPolicy,
+        cookies: CookieSession,
+        wecom: WeComSignIn?,
+        logger: Logger
+    ) {
+        self.cookies = cookies
+        self.wecom = wecom
         login = LoginHandler(postgres: postgres, store: store, tokens: tokens, hasher: hasher, lockout: lockout, logger: logger)
         refresh = RefreshHandler(postgres: postgres, store: store, tokens: tokens, logger: logger)
         logout = LogoutHandler(postgres: postgres, store: store)
@@ -46,6 +60,8 @@ struct IdentityRoutes: Sendable {
         group.post("auth/login") { request, context in
             let credentials = try await JSONBodies.decode(LoginHandler.Credentials.self, from: request)
             switch try await login(credentials, address: context.clientAddress, traceparent: request.headers[.traceparent]) {
+            case .session(let session) where credentials.session == .cookie:
+                return try cookies.response(for: session)
             case .session(let session):
                 return try JSONBodies.response(session)
             case .locked(let seconds):
@@ -61,8 +77,55 @@ struct IdentityRoutes: Sendable {
                 return response
             }
         }
+        group.get("auth/methods") { _, _ in
+            try JSONBodies.response(["password": true, "wecom": wecom != nil])
+        }
+        group.get("auth/wecom") { _, _ in
+            guard let wecom else { throw Problem.notFound("Sign-in with WeCom is not configured here.") }
+            let state = TokenService.makeRefreshToken()
+            return Response(
+                status: .found,
+                headers: [
+                    .location: wecom.authorizationURL(state: state),
+                    // Lax, not Strict: it must come back on WeCom's redirect, a navigation from another site.
+                    .setCookie: "\(WeComSignIn.stateCookie)=\(state); Path=\(WeComSignIn.callbackPath); Max-Age=600; SameSite=Lax; HttpOnly",
+                ]
+            )
+        }
+        group.get("auth/wecom/callback") { request, _ in
+            guard let wecom else { throw Problem.notFound("Sign-in with WeCom is not configured here.") }
+            let query = request.uri.queryParameters
+            guard let state = query["state"].map(String.init), let code = query["code"].map(String.init), !code.isEmpty,
+                let expected = CookieSession.value(of: WeComSignIn.stateCookie, in: request), state == expected
+            else { return Self.backToSignIn(error: "wecom-state") }
+            guard let wecomUserID = try await wecom.userID(forCode: code),
+                let user = try await login.postgres.withConnection({ try await login.store.users.find(wecomUserID: wecomUserID, on: $0) }),
+                user.active
+            else { return Self.backToSignIn(error: "wecom-unknown") }
+            let session = try await login.openSession(for: user, traceparent: request.headers[.traceparent])
+            var response = try cookies.response(for: session)
+            response.status = .found
+            response.headers[.location] = "/"
+            response.headers.append(
+                HTTPField(name: .setCookie, value: "\(WeComSignIn.stateCookie)=; Path=\(WeComSignIn.callbackPath); Max-Age=0; HttpOnly")
+            )
+            return response
+        }
         group.post("auth/refresh") { request, _ in
-            try JSONBodies.response(try await refresh(try await JSONBodies.decode(from: request)))
+            let body = try await JSONBodies.decode(RefreshHandler.Body.self, from: request)
+            switch body.session ?? .bearer {
+            case .bearer:
+                guard let token = body.refreshToken else {
+                    throw Problem.validation([.init(field: "refreshToken", message: "is required (or send \"session\": \"cookie\")")])
+                }
+                return try JSONBodies.response(try await refresh(refreshToken: token))
+            case .cookie:
+                try CookieSession.requireCSRFToken(request)
+                guard let token = CookieSession.value(of: CookieSession.refreshCookie, in: request) else {
+                    throw Problem.unauthorized("No session cookie; log in again.")
+                }
+                return try cookies.response(for: try await refresh(refreshToken: token))
+            }
         }
     }
 
@@ -72,8 +135,14 @@ struct IdentityRoutes: Sendable {
             let caller = try context.requireIdentity()
             let bytes = try await JSONBodies.bytes(of: request)
             let body = bytes.isEmpty ? LogoutHandler.Body(refreshToken: nil) : try JSONBody.decode(LogoutHandler.Body.self, from: bytes)
-            try await logout(body, caller: caller)
-            return Response(status: .noContent)
+            guard request.headers[.authorization] == nil else {
+                try await logout(refreshToken: body.refreshToken, caller: caller)
+                return Response(status: .noContent)
+            }
+            // Signed in by cookie: end the browser's own session and delete its cookies.
+            let token = body.refreshToken ?? CookieSession.value(of: CookieSession.refreshCookie, in: request)
+            try await logout(refreshToken: token, caller: caller)
+            return Response(status: .noContent, headers: HTTPFields(cookies.clearingCookies()))
         }
         group.get("me") { _, context in
             try JSONBodies.response(try await me(caller: try context.requireIdentity()))
@@ -126,6 +195,11 @@ struct IdentityRoutes: Sendable {
             _ = try context.requireAdmin()
             return try JSONBodies.response(try await listRegions())
         }
+    }
+
+    /// Sends the browser back to the app's sign-in screen, which explains `error`.
+    private static func backToSignIn(error: String) -> Response {
+        Response(status: .found, headers: [.location: "/#/signin?error=\(error)"])
     }
 
     /// The `{id}` of a user route; text that is not an id names no user.
