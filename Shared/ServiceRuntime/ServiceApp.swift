@@ -193,6 +193,7 @@ public enum ServiceApp {
         }
         afterMigrations.append(contentsOf: parts.services)
         afterMigrations.append(RetentionPruner(client: postgres, schema: schema, policy: retention, rules: parts.retention, logger: logger))
+        afterMigrations.append(UnroutableMonitor(connection: publisher, logger: logger))
         let usesConsumer = parts.rpc != nil || parts.events != nil
         let declaredTopology = consumerTopology
 
