@@ -326,6 +326,8 @@ sd_rmq_provision() {
     sd_rmqctl -q set_permissions -p salesdesk salesdesk '.*' '.*' '.*' >/dev/null
     sd_log "RabbitMQ: one user per service, permitted only its own queues"
     RABBITMQCTL="$(sd_rmqctl_command_line)" "$SALESDESK_ROOT/deploy/rabbitmq/service-users" salesdesk --create-users
+    sd_log "RabbitMQ: policies (sales.unroutable keeps at most 10,000 messages)"
+    RABBITMQCTL="$(sd_rmqctl_command_line)" "$SALESDESK_ROOT/deploy/rabbitmq/policies" salesdesk
 }
 
 sd_rmq_stop() {

@@ -49,7 +49,8 @@ public enum GatewayService: SalesDeskService {
             readiness: [
                 ReadinessCheck(name: "rpc") { client.isConnected },
                 ReadinessCheck(name: "admin") { bootstrapped.isRaised },
-            ]
+            ],
+            retention: IdentityRetention.rules(context.retention)
         )
     }
 

@@ -1,7 +1,7 @@
 import Contracts
 public import Foundation
 public import Logging
-import Persistence
+public import Persistence
 public import PostgresNIO
 public import ServiceRuntime
 
@@ -26,6 +26,11 @@ public enum ReportingService: MessagingService {
         registry.register(ContractSigned.self, handler: contracts.signed)
         registry.register(DealStageChanged.self, handler: DealStageChangedHandler(log: log, projections: projections).callAsFunction)
         registry.register(ApprovalCompleted.self, handler: ApprovalCompletedHandler(log: log, projections: projections).callAsFunction)
+        // Kept in the log only (no report reads them yet), so replay can build per-step approval figures later and
+        // no published event type is left without a consumer.
+        registry.register(ApprovalRequested.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(ApprovalStepDecided.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         return registry
     }
 
@@ -38,8 +43,17 @@ public enum ReportingService: MessagingService {
         router.on(Operation.Reporting.productLineMargins, ProductLineMarginsHandler(postgres: postgres, repository: reports).callAsFunction)
         router.on(Operation.Reporting.funnel, FunnelHandler(postgres: postgres, repository: reports).callAsFunction)
         router.on(Operation.Reporting.approvalTimes, ApprovalTimesHandler(postgres: postgres, repository: reports).callAsFunction)
+        router.on(
+            DailyActiveHandler.operation,
+            DailyActiveHandler(postgres: postgres, repository: DailyActiveRepository(logger: logger)).callAsFunction
+        )
         return router
     }
 
     public static let publishesEvents = false
+
+    /// The event log keeps its rows (replay rebuilds the projections) but loses their personal data.
+    public static func retentionRules(_ policy: RetentionPolicy) -> [RetentionRule] {
+        [EventLogPrivacy.rule(policy)]
+    }
 }

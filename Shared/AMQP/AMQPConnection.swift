@@ -12,6 +12,7 @@ import Glibc
 enum ConnectionCommand: Sendable {
     case publish([AMQPOutgoingMessage], CheckedContinuation<[Result<Void, AMQPError>], Never>)
     case declare(AMQPTopology, CheckedContinuation<Void, any Error>)
+    case messageCount(queue: String, CheckedContinuation<Int, any Error>)
     case startConsumer(Int)
     case cancelConsumer(Int)
     case ack(deliveryTag: UInt64, generation: UInt64)
@@ -170,6 +171,22 @@ public final class AMQPConnection: Service, Sendable {
                 return true
             }
             if queued { wake() } else { continuation.resume() }
+        }
+    }
+
+    /// The number of messages ready in a queue, from a passive `queue.declare` (which, unlike the management
+    /// statistics, is exact at once, also for quorum queues).
+    /// - Parameter queue: the queue's name.
+    /// - Throws: ``AMQPError/notConnected`` at once when the connection is down; ``AMQPError/channelClosed(code:text:)``
+    ///   when the queue does not exist (the connection recovers its channel afterwards).
+    public func messageCount(queue: String) async throws -> Int {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+            let queued = shared.withLock { state -> Bool in
+                guard state.isConnected, !state.stopRequested else { return false }
+                state.commands.append(.messageCount(queue: queue, continuation))
+                return true
+            }
+            if queued { wake() } else { continuation.resume(throwing: AMQPError.notConnected) }
         }
     }
 

@@ -14,4 +14,10 @@ public enum IdempotencyKeys {
             PRIMARY KEY (caller, operation, key)
         );
         """
+
+    /// Kit migration `kit_0005_idempotency_keys_created_at`: ``RetentionPolicy/idempotencyKeys`` prunes by age, and
+    /// without an index each batch would read the whole table.
+    static let createdAtIndexSQL = """
+        CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+        """
 }

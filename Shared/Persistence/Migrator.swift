@@ -62,6 +62,7 @@ public struct Migrator: Sendable {
         Migration(id: "kit_0002_inbox", sql: Inbox.tableSQL),
         Migration(id: "kit_0003_idempotency_keys", sql: IdempotencyKeys.tableSQL),
         Migration(id: "kit_0004_org_replica", sql: OrgReplica.tableSQL),
+        Migration(id: "kit_0005_idempotency_keys_created_at", sql: IdempotencyKeys.createdAtIndexSQL),
     ]
 
     private let client: PostgresClient

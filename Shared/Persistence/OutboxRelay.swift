@@ -15,8 +15,8 @@ public import ServiceLifecycle
 ///
 /// A relay wakes on `NOTIFY <schema>_outbox` (sent by ``Outbox/append(_:on:logger:)`` at commit) and also polls every
 /// `pollInterval`, because notifications are lost while the listening connection is down. After a failure (broker
-/// down, database down) it backs off exponentially up to 30 seconds and keeps going. Published rows older than seven
-/// days are deleted about once an hour.
+/// down, database down) it backs off exponentially up to 30 seconds and keeps going. Published rows are deleted by
+/// ``RetentionPruner`` (``RetentionPolicy/publishedOutbox``).
 public final class OutboxRelay: Service, Sendable {
     private let client: PostgresClient
     private let schema: String
@@ -30,8 +30,6 @@ public final class OutboxRelay: Service, Sendable {
     private let lagGauge: Gauge
 
     private static let maximumBackoff: Duration = .seconds(30)
-    private static let cleanupInterval: Duration = .seconds(3600)
-    private static let retention = "7 days"
 
     /// Creates a relay.
     /// - Parameters:
@@ -109,7 +107,6 @@ public final class OutboxRelay: Service, Sendable {
 
     private func relayLoop() async {
         var consecutiveFailures = 0
-        var lastCleanup: ContinuousClock.Instant?
         while !doorbell.isClosed && !Task.isCancelled {
             do {
                 let result = try await publishPending()
@@ -124,10 +121,6 @@ public final class OutboxRelay: Service, Sendable {
                     continue
                 }
                 consecutiveFailures = 0
-                if lastCleanup.map({ ContinuousClock.now - $0 >= Self.cleanupInterval }) ?? true {
-                    try await deletePublished()
-                    lastCleanup = .now
-                }
                 await doorbell.wait(upTo: pollInterval)
             } catch {
                 consecutiveFailures += 1
@@ -213,23 +206,6 @@ public final class OutboxRelay: Service, Sendable {
             self.publishedCounter.increment(by: confirmed.count)
             self.failedCounter.increment(by: failed.count)
             return (PassResult(published: confirmed.count, failed: failed.count), fetched: fetched)
-        }
-    }
-
-    private func deletePublished() async throws {
-        let deleted = try await client.query(
-            """
-            WITH deleted AS (
-                DELETE FROM \(unescaped: schema).outbox
-                WHERE published_at IS NOT NULL AND published_at < now() - \(Self.retention)::interval
-                RETURNING 1
-            )
-            SELECT count(*) FROM deleted
-            """,
-            logger: logger
-        )
-        for try await count in deleted.decode(Int.self) where count > 0 {
-            logger.info("deleted published outbox rows", metadata: ["count": "\(count)"])
         }
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import Persistence
 public import PostgresNIO
 
 /// What a SalesDesk service declares about itself; ``ServiceApp`` composes the rest (PostgreSQL, AMQP, migrations,
@@ -31,15 +32,21 @@ public protocol MessagingService: SalesDeskService {
     static func eventHandlers(logger: Logger) -> EventHandlerRegistry
     /// Whether the service writes events to its outbox (then the outbox relay runs).
     static var publishesEvents: Bool { get }
+    /// The service's own tables to prune, beyond the kit's; none unless the service says so.
+    static func retentionRules(_ policy: RetentionPolicy) -> [RetentionRule]
 }
 
 extension MessagingService {
-    /// Its operations, its event handlers and, when it publishes events, the outbox relay.
+    /// Its operations, its event handlers, its retention rules and, when it publishes events, the outbox relay.
     public static func parts(_ context: ServiceContext) -> ServiceParts {
         ServiceParts(
             rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
             events: eventHandlers(logger: context.logger),
-            publishesEvents: publishesEvents
+            publishesEvents: publishesEvents,
+            retention: retentionRules(context.retention)
         )
     }
+
+    /// No tables of its own to prune.
+    public static func retentionRules(_ policy: RetentionPolicy) -> [RetentionRule] { [] }
 }

@@ -3,7 +3,7 @@ import Contracts
 public import Foundation
 public import Hummingbird
 public import Logging
-import Persistence
+public import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 
@@ -22,6 +22,9 @@ public struct ServiceContext: Sendable {
     public let publisher: AMQPConnection
     /// Consuming connection (event consumer, RPC server).
     public let consumer: AMQPConnection
+    /// How long the tables that only grow keep their rows (`RETENTION_*`); the service's own
+    /// ``ServiceParts/retention`` rules take their ages from it.
+    public let retention: RetentionPolicy
 }
 
 /// The parts a service adds to the common runtime.
@@ -39,6 +42,9 @@ public struct ServiceParts: Sendable {
     public var routes: (@Sendable (Router<ServiceRequestContext>) -> Void)?
     /// More `/ready` checks.
     public var readiness: [ReadinessCheck]
+    /// The service's own tables to prune, besides the kit's (inbox, idempotency keys, published outbox rows) that
+    /// every service prunes.
+    public var retention: [RetentionRule]
 
     /// Creates the parts.
     public init(
@@ -47,7 +53,8 @@ public struct ServiceParts: Sendable {
         publishesEvents: Bool = false,
         services: [any Service] = [],
         routes: (@Sendable (Router<ServiceRequestContext>) -> Void)? = nil,
-        readiness: [ReadinessCheck] = []
+        readiness: [ReadinessCheck] = [],
+        retention: [RetentionRule] = []
     ) {
         self.rpc = rpc
         self.events = events
@@ -55,11 +62,12 @@ public struct ServiceParts: Sendable {
         self.services = services
         self.routes = routes
         self.readiness = readiness
+        self.retention = retention
     }
 }
 
 /// Composes a SalesDesk service in one visible place: PostgreSQL, AMQP connections, migrations, outbox relay,
-/// event consumer, RPC server and the HTTP port with `/health`, `/ready` and `/metrics`, as one ServiceGroup
+/// event consumer, RPC server, retention pruning and the HTTP port with `/health`, `/ready` and `/metrics`, as one ServiceGroup
 /// with graceful shutdown on SIGTERM/SIGINT.
 public enum ServiceApp {
     /// Reads configuration from the environment, builds the service and runs it until a signal arrives.
@@ -116,6 +124,7 @@ public enum ServiceApp {
         let amqpURL = try configuration.required("amqp.url")
         let port = try configuration.int("http.port", default: defaultHTTPPort, in: 1...65535)
         let host = configuration.string("http.host", default: "127.0.0.1")
+        let retention = try RetentionPolicy(configuration)
 
         let settings: PostgresSettings
         do {
@@ -146,7 +155,8 @@ public enum ServiceApp {
             postgres: postgres,
             amqpConfiguration: amqp,
             publisher: publisher,
-            consumer: consumer
+            consumer: consumer,
+            retention: retention
         )
         let parts = try makeParts(context)
 
@@ -161,7 +171,15 @@ public enum ServiceApp {
             let queue = SalesDeskTopology.eventQueue(of: name)
             consumerTopology = consumerTopology.merging(SalesDeskTopology.eventQueue(service: name, eventTypes: events.eventTypes))
             afterMigrations.append(
-                EventConsumerService(name: name, connection: consumer, queue: queue, client: postgres, registry: events, logger: logger)
+                EventConsumerService(
+                    name: name,
+                    connection: consumer,
+                    queue: queue,
+                    client: postgres,
+                    registry: events,
+                    retention: retention,
+                    logger: logger
+                )
             )
         }
         if let rpc = parts.rpc {
@@ -174,6 +192,8 @@ public enum ServiceApp {
             )
         }
         afterMigrations.append(contentsOf: parts.services)
+        afterMigrations.append(RetentionPruner(client: postgres, schema: schema, policy: retention, rules: parts.retention, logger: logger))
+        afterMigrations.append(UnroutableMonitor(connection: publisher, logger: logger))
         let usesConsumer = parts.rpc != nil || parts.events != nil
         let declaredTopology = consumerTopology
 

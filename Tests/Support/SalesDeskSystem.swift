@@ -50,6 +50,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
         // Each service connects as its own broker user, with the permissions of a real deployment.
         let rabbitmqctl = try TestEnvironment.require("SALESDESK_TEST_RABBITMQCTL")
         try TestEnvironment.shell("RABBITMQCTL='\(rabbitmqctl)' '\(Self.repositoryRoot)/deploy/rabbitmq/service-users' '\(vhost)'")
+        try TestEnvironment.shell("RABBITMQCTL='\(rabbitmqctl)' '\(Self.repositoryRoot)/deploy/rabbitmq/policies' '\(vhost)'")
         var amqpURLs: [String: String] = [:]
         for service in Self.services {
             var components = amqp

@@ -3,7 +3,7 @@ public import Contracts
 import Foundation
 public import Logging
 import Metrics
-import Persistence
+public import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 
@@ -104,7 +104,8 @@ public struct UnprocessableEvent: Error, CustomStringConvertible, Sendable {
 /// Consumes a service's event queue and applies each event exactly once.
 ///
 /// For each delivery: an undecodable body is rejected without requeue (the queue dead-letters it to
-/// `<service>.events.dead`); an event type without a handler is acked; otherwise one transaction claims the event id
+/// `<service>.events.dead`); an event type without a handler is acked; an event older than the inbox retention is
+/// parked (its inbox row may be gone); otherwise one transaction claims the event id
 /// in the ``Persistence/Inbox`` and, the first time, runs the handler, and the delivery is acked after the commit. A
 /// redelivery finds its claim and is acked without effect. A failing handler (or an unreachable database) is retried
 /// in process after `retryBaseDelay × 2ⁿ`; after `maxAttempts` the message is rejected and parked. Up to `prefetch`
@@ -118,6 +119,7 @@ public final class EventConsumerService: Service, Sendable {
     private let prefetch: UInt16
     private let maxAttempts: Int
     private let retryBaseDelay: Duration
+    private let retention: RetentionPolicy?
     private let logger: Logger
     private let handledCounter: Counter
     private let duplicateCounter: Counter
@@ -134,6 +136,9 @@ public final class EventConsumerService: Service, Sendable {
     ///   - prefetch: unacknowledged deliveries the broker hands out at once, and the processing concurrency.
     ///   - maxAttempts: attempts per delivery before it is parked.
     ///   - retryBaseDelay: the pause after the first failed attempt; it doubles with each further one.
+    ///   - retention: when given, an event older than its inbox retention is parked, not applied: its inbox row may be
+    ///     pruned already, so a copy of an applied event could not be recognised
+    ///     (``Persistence/RetentionPolicy/isTooOldToDeduplicate(eventTime:now:)``).
     ///   - logger: the consumer's logger.
     public init(
         name: String,
@@ -144,6 +149,7 @@ public final class EventConsumerService: Service, Sendable {
         prefetch: UInt16 = 32,
         maxAttempts: Int = 5,
         retryBaseDelay: Duration = .milliseconds(200),
+        retention: RetentionPolicy? = nil,
         logger: Logger
     ) {
         self.name = name
@@ -154,6 +160,7 @@ public final class EventConsumerService: Service, Sendable {
         self.prefetch = max(prefetch, 1)
         self.maxAttempts = max(maxAttempts, 1)
         self.retryBaseDelay = retryBaseDelay
+        self.retention = retention
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue)"
         self.logger = logger
@@ -202,6 +209,15 @@ public final class EventConsumerService: Service, Sendable {
         guard let handler = registry.handler(for: envelope.type) else {
             logger.debug("no handler for event type, acking")
             await connection.ack(delivery)
+            return
+        }
+        if let retention, retention.isTooOldToDeduplicate(eventTime: envelope.time, now: Date()) {
+            logger.error(
+                "event older than the inbox retention, parking it: a copy of an applied event could no longer be recognised",
+                metadata: ["eventTime": "\(envelope.time)", "inboxRetention": "\(retention.inbox)"]
+            )
+            deadLetteredCounter.increment()
+            await connection.reject(delivery, requeue: false)
             return
         }
 
