@@ -469,9 +469,19 @@ def run(args):
             rep.shot("phone-inbox")
             check_accessibility(rep, "rep inbox (phone)", ["body", ".tabbar a", ".section-title", ".topbar h1"])
             check_touch_targets(rep, "rep inbox (phone)")
-        with Step("rep creates a customer: no contact, no save; the API's field error inline; then saved"):
+        with Step("an expired access cookie: one refresh, the call retried, the rep stays signed in"):
+            rep.collect_console()
+            rep.driver.delete_cookie("sd_access")
             rep.click(css("tab-customers"))
             rep.test("customer-filters")
+            rep.until("the customer list", lambda: not rep.all(".loading") and (rep.all(css("customer-list")) or rep.all(css("empty"))))
+            if "sd_access" not in {c["name"] for c in rep.driver.get_cookies()}:
+                raise StoryFailure("the refresh did not set a new access cookie")
+            if rep.all(css("signin-form")):
+                raise StoryFailure("the rep was sent to the sign-in screen instead of being refreshed")
+            # The 401 that started the refresh is expected here, and only here.
+            rep.console.extend(e for e in rep.driver.get_log("browser") if "status of 401" not in e.get("message", ""))
+        with Step("rep creates a customer: no contact, no save; the API's field error inline; then saved"):
             rep.click(css("new-customer"))
             rep.test("customer-form")
             rep.type(css("field-name"), customer)

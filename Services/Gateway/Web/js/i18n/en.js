@@ -125,5 +125,7 @@ export default {
   'productAction.created': 'Created', 'productAction.updated': 'Changed', 'productAction.retired': 'Retired',
   'productField.name': 'name', 'productField.productLine': 'line', 'productField.listPriceFen': 'list price', 'productField.unitCostFen': 'cost',
   'productField.retired': 'retired',
+  'signin.or': 'or', 'signin.wecom': 'Sign in with WeCom', 'signin.error.wecom-state': 'The WeCom sign-in expired; try again.',
+  'signin.error.wecom-unknown': 'No SalesDesk user has this WeCom account; ask your admin.', 'signin.error.other': 'WeCom sign-in failed; try again or use your password.',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

@@ -1,7 +1,7 @@
 // Sign in: username and password, a cookie session. Enter submits; errors are announced.
 import { h } from '../dom.js';
 import { t, locale } from '../i18n.js';
-import { signIn } from '../api.js';
+import { signIn, get } from '../api.js';
 import { field, form, invalid } from '../ui.js';
 
 export function languageSwitch(onLocale) {
@@ -32,10 +32,21 @@ export default function signin({ onSignedIn, onLocale }) {
     }
   });
   setTimeout(() => username.input.focus(), 0);
+  // WeCom sign-in (OAuth2 web authorization) when the gateway has it configured; its callback comes back here with
+  // #/signin?error=… when it could not sign the user in.
+  const wecom = h('div', { class: 'wecom', hidden: true, data: { test: 'wecom-signin' } },
+    h('div', { class: 'or' }, h('span', {}, t('signin.or'))),
+    h('a', { class: 'btn block wecom-btn', href: '/api/v1/auth/wecom', data: { test: 'wecom-button' } }, t('signin.wecom')));
+  get('/auth/methods').then((methods) => {
+    wecom.hidden = !methods.wecom;
+  }).catch(() => {});
+  const error = new URLSearchParams(location.hash.split('?')[1] || '').get('error');
+  const notice = error ? h('div', { class: 'form-error', role: 'alert', data: { test: 'signin-error' } },
+    t(`signin.error.${error}`) === `signin.error.${error}` ? t('signin.error.other') : t(`signin.error.${error}`)) : null;
   return h('div', { class: 'signin' },
     h('div', { class: 'signin-card' },
       h('div', { class: 'brand' }, h('div', { class: 'brand-mark', 'aria-hidden': 'true' }, 'SD'),
         h('div', {}, h('h1', { id: 'signin-title' }, t('signin.title')), h('p', {}, t('signin.subtitle')))),
-      el,
+      notice, el, wecom,
       h('div', { class: 'signin-foot' }, languageSwitch(onLocale))));
 }
