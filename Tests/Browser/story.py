@@ -592,6 +592,15 @@ def run(args):
                 approver.test("contract-lines")
                 if index == 0:
                     approver.shot("phone-approval")
+                    # A rejection needs a reason: the sheet refuses an empty one next to the field.
+                    approver.click(css("reject"))
+                    approver.test("reject-form")
+                    approver.type(css("field-comment"), " ")
+                    approver.click(css("confirm-reject"))
+                    approver.until("the 'reason required' error", lambda: approver.test("error-comment").text.strip())
+                    approver.shot("phone-reject-needs-reason")
+                    approver.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+                    approver.until("the sheet closed", lambda: not approver.all(css("sheet")))
                 approver.click(css("approve"))
                 approver.test("approve-form")
                 if index == 0:
