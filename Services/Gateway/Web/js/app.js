@@ -87,6 +87,8 @@ function allowed(roles) {
 
 async function boot() {
   await initI18n();
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('common.skip');
   setSignedOutHandler(() => {
     if (state.user) {
       state.user = null;
@@ -110,6 +112,8 @@ async function showSignIn() {
   if (state.cleanup) state.cleanup();
   state.cleanup = null;
   document.title = `${t('signin.title')} · SalesDesk`;
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('common.skip');
   const view = await import('./views/signin.js');
   replace(root, view.default({
     onSignedIn(u) {
@@ -236,6 +240,8 @@ async function route() {
     refreshBadge,
     async setLocale(next) {
       await setLocale(next);
+      const skip = document.querySelector('.skip-link');
+      if (skip) skip.textContent = t('common.skip');
       renderShell();
       route();
       refreshBadge();

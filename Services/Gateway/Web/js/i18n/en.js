@@ -127,5 +127,6 @@ export default {
   'productField.retired': 'retired',
   'signin.or': 'or', 'signin.wecom': 'Sign in with WeCom', 'signin.error.wecom-state': 'The WeCom sign-in expired; try again.',
   'signin.error.wecom-unknown': 'No SalesDesk user has this WeCom account; ask your admin.', 'signin.error.other': 'WeCom sign-in failed; try again or use your password.',
+  'common.skip': 'Skip to content',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

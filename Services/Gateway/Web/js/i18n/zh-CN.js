@@ -164,5 +164,6 @@ export default {
   'productField.retired': '停售',
   'signin.or': '或', 'signin.wecom': '企业微信登录', 'signin.error.wecom-state': '企业微信登录已过期，请重试。',
   'signin.error.wecom-unknown': '这个企业微信账号没有对应的 SalesDesk 用户，请联系管理员。', 'signin.error.other': '企业微信登录失败，请重试或使用密码登录。',
+  'common.skip': '跳到主要内容',
   'more.screens': '功能', 'more.signOut': '退出登录',
 };
