@@ -638,6 +638,12 @@ def run(args):
             rep.driver.refresh()
             rep.test("quote-versions")
             rep.shot("desktop-deal")
+            rep.driver.get(contract_url)
+            rep.test('contract-status"][data-status="signed')
+            rep.shot("desktop-contract")
+            rep.driver.get(deal_url + "/quote")
+            rep.test("quote-line")
+            rep.shot("desktop-quote-builder")
         rep.close()
 
         # ---- the GM's dashboard at a desk
@@ -658,6 +664,7 @@ def run(args):
             gm.until(f"{rep_name} in the TOP5", rep_in_top5, timeout=EVENTUAL, poll=1)
             gm.test("target-line", visible=False)
             gm.until("the funnel", lambda: len(gm.all(css("funnel-stage"))) == 5)
+            gm.until("the daily active users", lambda: len(gm.all(css("panel-daily-active") + " " + css("bar"))) == 7)
             gm.shot("desktop-dashboard")
             check_accessibility(gm, "dashboard (desktop)", ["body", ".sidenav a", ".kpi .label", ".kpi .value", ".card h2", ".panel-link"])
             gm.open("/inbox")

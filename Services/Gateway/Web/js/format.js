@@ -126,3 +126,9 @@ export function monthLabel(ym) {
 export function shortId(id) {
   return id ? String(id).slice(0, 8) : '—';
 }
+
+/** "2026-11-30" → "11月30日" / "30 Nov", for chart labels. */
+export function dayLabel(ymd) {
+  const [y, m, d] = ymd.split('-').map(Number);
+  return new Intl.DateTimeFormat(intlLocale(), { timeZone: 'UTC', month: 'short', day: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+}

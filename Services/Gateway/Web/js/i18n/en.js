@@ -128,5 +128,6 @@ export default {
   'signin.or': 'or', 'signin.wecom': 'Sign in with WeCom', 'signin.error.wecom-state': 'The WeCom sign-in expired; try again.',
   'signin.error.wecom-unknown': 'No SalesDesk user has this WeCom account; ask your admin.', 'signin.error.other': 'WeCom sign-in failed; try again or use your password.',
   'common.skip': 'Skip to content',
+  'dashboard.active': 'Active users (last 7 days)', 'dashboard.activeDay': '{users} users · reps {share}', 'dashboard.activeHint': 'The reps’ share is of the {reps} active reps now.',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get } from '../api.js';
 import { card, errorBox, loading } from '../ui.js';
-import { money, percentText, shanghaiMonth, monthRange, addMonths, monthLabel, dateTime } from '../format.js';
+import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime } from '../format.js';
 import { hbar, funnel, lineVsTarget } from '../charts.js';
 import { icon } from '../icons.js';
 
@@ -31,8 +31,9 @@ export default async function dashboard(ctx) {
   const margins = panel(t('dashboard.margins'), 'panel-margins', '#/contracts?status=signed', t('dashboard.signedContracts'));
   const fun = panel(t('dashboard.funnel'), 'panel-funnel', '#/deals', t('dashboard.allDeals'));
   const times = panel(t('dashboard.approvalTimes'), 'panel-approval-times', '#/approvals?view=all', t('dashboard.approvals'));
+  const active = panel(t('dashboard.active'), 'panel-daily-active', ctx.user.role === 'admin' ? '#/admin/users' : null, t('admin.users'));
 
-  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, fun, times));
+  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, fun, times, active));
   // Charts are drawn in viewBox units: a narrower box on a phone keeps their text readable.
   const narrow = window.matchMedia('(max-width: 599px)').matches;
   const size = narrow ? { width: 340, labelWidth: 84, valueWidth: 128 } : {};
@@ -94,6 +95,18 @@ export default async function dashboard(ctx) {
     return current;
   }
 
+  async function loadActive() {
+    const today = shanghaiToday();
+    const [y, m, d] = today.split('-').map(Number);
+    const from = new Date(Date.UTC(y, m - 1, d - 6)).toISOString().slice(0, 10);
+    const data = await get('/reports/daily-active', { from, to: today });
+    replace(active.body,
+      hbar(data.days.slice().reverse().map((day) => ({ label: dayLabel(day.day), value: day.activeUsers,
+        display: t('dashboard.activeDay', { users: day.activeUsers, share: percentText(day.repShare) }) })), { ...size, title: t('dashboard.active') }),
+      h('p', { class: 'hint' }, t('dashboard.activeHint', { reps: data.activeReps })));
+    return data;
+  }
+
   function kpi(labelText, value, test) {
     return h('div', { class: 'kpi', data: { test } }, h('div', { class: 'label' }, labelText), h('div', { class: 'value num' }, value));
   }
@@ -103,8 +116,8 @@ export default async function dashboard(ctx) {
       if (error.status !== 401) replace(target.body, errorBox(error));
       return null;
     });
-    const [topData, marginData, funnelData, timeData, summary] = await Promise.all([
-      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times),
+    const [topData, marginData, funnelData, timeData, , summary] = await Promise.all([
+      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active),
       get('/reports/summary').catch(() => null),
     ]);
     if (!ctx.isCurrent()) return;
