@@ -128,7 +128,7 @@ export default async function quoteBuilder(ctx) {
   const note = field({ name: 'note', label: t('quotes.note'), textarea: true, value: previous?.note || '', attrs: { maxlength: 2000 } });
   const result = h('div', { data: { test: 'quote-result' }, role: 'status' });
 
-  const el = form({ data: { test: 'quote-form' } }, [
+  const el = form({ class: 'form limit', data: { test: 'quote-form' } }, [
     card(t('quotes.lines'), h('div', { class: 'row2 picker' }, picker, h('div', { class: 'field' }, addButton)),
       linesGroup),
     card(null, validUntil, note,
