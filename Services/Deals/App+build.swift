@@ -51,6 +51,9 @@ public enum DealsService: MessagingService {
         var router = RPCRouter()
         router.on(Operation.Deals.createProduct, CreateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listProducts, ListProductsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(UpdateProductHandler.operation, UpdateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(RetireProductHandler.operation, RetireProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(ProductHistoryHandler.operation, ProductHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(
             Operation.Deals.createDeal,
             CreateDealHandler(postgres: postgres, store: store, customers: customers, logger: logger).callAsFunction
@@ -84,6 +87,16 @@ public enum DealsService: MessagingService {
     }
 
     public static let publishesEvents = true
+
+    /// The caller, if they may maintain the catalogue: prices and costs are the company's, so only admin and finance
+    /// (403 for everyone else).
+    static func catalogueMaintainer(_ request: RPCRequest) throws(Problem) -> CallerIdentity {
+        let identity = try request.requireIdentity()
+        guard identity.role == .admin || identity.role == .finance else {
+            throw Problem.forbidden("Only admin and finance maintain the product catalogue.")
+        }
+        return identity
+    }
 
     /// The scope of a caller about to change deals (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
@@ -145,6 +158,29 @@ struct DealsStore: Sendable {
     func requireCurrentQuote(boundTo quoteID: RecordID, version: Int, dealID: RecordID, on connection: PostgresConnection) async throws {
         let current = try await quotes.latest(dealID: dealID, on: connection)
         try QuoteBinding.check(quoteID: quoteID, version: version, current: current.map { ($0.id, $0.version) })
+    }
+
+    /// Appends a line of the product's history and its event (sequence = the product's version), on the caller's
+    /// transaction.
+    func recordProduct(
+        _ product: Product,
+        action: ProductHistoryEntry.Action,
+        changes: [String: JSONValue],
+        event: some ProductEvent,
+        by actor: String,
+        traceparent: String?,
+        on connection: PostgresConnection
+    ) async throws {
+        try await products.appendHistory(productID: product.id, action: action, changes: changes, by: actor, at: product.updatedAt, on: connection)
+        let envelope = try EventEnvelope(
+            event,
+            source: DealsService.name,
+            subject: product.id.description,
+            sequence: product.version,
+            time: product.updatedAt,
+            traceparent: traceparent
+        )
+        try await Outbox.append(envelope, on: connection, logger: logger)
     }
 
     /// Appends the stage history line and `deal.stage_changed` for the deal's current stage.

@@ -20,6 +20,8 @@ struct EventOwnershipTests {
             (CustomerUpdated.self, CustomersService.name),
             (CustomerTransferred.self, CustomersService.name),
             (DealStageChanged.self, DealsService.name),
+            (ProductUpdated.self, DealsService.name),
+            (ProductRetired.self, DealsService.name),
             (ContractSubmitted.self, DealsService.name),
             (ContractSigned.self, DealsService.name),
             (ApprovalRequested.self, ApprovalsService.name),
