@@ -59,6 +59,7 @@ public enum DealsService: MessagingService {
             CreateDealHandler(postgres: postgres, store: store, customers: customers, logger: logger).callAsFunction
         )
         router.on(Operation.Deals.getDeal, GetDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(UpdateDealHandler.operation, UpdateDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(GetDealHistoryHandler.operation, GetDealHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listDeals, ListDealsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.changeStage, ChangeStageHandler(postgres: postgres, store: store, logger: logger).callAsFunction)

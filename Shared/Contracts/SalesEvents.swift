@@ -83,6 +83,46 @@ public struct DealStageChanged: DealEvent, Equatable {
     }
 }
 
+/// `deal.updated`: a deal's title, expected amount or expected close date changed; `changedFields` names what changed.
+public struct DealUpdated: DealEvent, Equatable {
+    public static let eventType = "deal.updated"
+    public var dealID: String
+    public var customerID: String
+    public var ownerID: String
+    public var region: String
+    public var title: String
+    public var expectedAmountFen: Fen
+    /// `YYYY-MM-DD`, Asia/Shanghai.
+    public var expectedCloseDate: String
+    public var changedFields: [String]
+    /// Who changed it.
+    public var byUserID: String
+    public var at: Date
+    public init(
+        dealID: String,
+        customerID: String,
+        ownerID: String,
+        region: String,
+        title: String,
+        expectedAmountFen: Fen,
+        expectedCloseDate: String,
+        changedFields: [String],
+        byUserID: String,
+        at: Date
+    ) {
+        self.dealID = dealID
+        self.customerID = customerID
+        self.ownerID = ownerID
+        self.region = region
+        self.title = title
+        self.expectedAmountFen = expectedAmountFen
+        self.expectedCloseDate = expectedCloseDate
+        self.changedFields = changedFields
+        self.byUserID = byUserID
+        self.at = at
+    }
+}
+
 /// A `product.*` event: the catalogue belongs to the `deals` service.
 public protocol ProductEvent: DomainEvent {}
 

@@ -20,6 +20,7 @@ struct EventOwnershipTests {
             (CustomerUpdated.self, CustomersService.name),
             (CustomerTransferred.self, CustomersService.name),
             (DealStageChanged.self, DealsService.name),
+            (DealUpdated.self, DealsService.name),
             (ProductUpdated.self, DealsService.name),
             (ProductRetired.self, DealsService.name),
             (ContractSubmitted.self, DealsService.name),

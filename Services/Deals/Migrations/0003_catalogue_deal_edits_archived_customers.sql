@@ -28,3 +28,9 @@ SELECT id, 'created',
        created_by, created_at
 FROM products;
 
+-- Deal edits (issue 9): a deal's history keeps the edits of its title, expected amount and expected close date next
+-- to its stage moves, in the same table and order. An edit line has from_stage = to_stage = the deal's stage then.
+ALTER TABLE deal_stage_history ADD COLUMN kind text NOT NULL DEFAULT 'stage' CHECK (kind IN ('stage', 'edit'));
+-- Per changed field {"from": …, "to": …}, on edit lines only.
+ALTER TABLE deal_stage_history ADD COLUMN changes jsonb;
+
