@@ -83,6 +83,8 @@ public enum DealsService: MessagingService {
         registry.register(CustomerCreated.self, handler: replica.created)
         registry.register(CustomerUpdated.self, handler: replica.updated)
         registry.register(CustomerTransferred.self, handler: replica.transferred)
+        registry.register(CustomerArchived.self, handler: replica.archived)
+        registry.register(CustomerRestored.self, handler: replica.restored)
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
         return registry
     }

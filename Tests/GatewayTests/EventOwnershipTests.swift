@@ -19,6 +19,8 @@ struct EventOwnershipTests {
             (CustomerCreated.self, CustomersService.name),
             (CustomerUpdated.self, CustomersService.name),
             (CustomerTransferred.self, CustomersService.name),
+            (CustomerArchived.self, CustomersService.name),
+            (CustomerRestored.self, CustomersService.name),
             (DealStageChanged.self, DealsService.name),
             (DealUpdated.self, DealsService.name),
             (ProductUpdated.self, DealsService.name),

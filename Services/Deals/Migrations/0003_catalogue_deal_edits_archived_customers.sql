@@ -34,3 +34,5 @@ ALTER TABLE deal_stage_history ADD COLUMN kind text NOT NULL DEFAULT 'stage' CHE
 -- Per changed field {"from": …, "to": …}, on edit lines only.
 ALTER TABLE deal_stage_history ADD COLUMN changes jsonb;
 
+-- Archived customers take no new deals (issue 9): the replica keeps the flag from the customer events.
+ALTER TABLE customer_replica ADD COLUMN archived boolean NOT NULL DEFAULT false;

@@ -2,9 +2,9 @@ import Contracts
 import Logging
 import PostgresNIO
 
-/// `customer.created` / `customer.updated` / `customer.transferred` → the customer replica (a transfer carries the
-/// whole customer with its new owner, so it upserts like the others). Open deals follow their customer's owner and
-/// region, so a transferred customer's pipeline moves with it; an out-of-order (older) event changes nothing.
+/// `customer.created` / `.updated` / `.transferred` / `.archived` / `.restored` → the customer replica (each carries
+/// the whole customer, so each upserts; an archived customer takes no new deals). Open deals follow their customer's
+/// owner and region, so a transferred customer's pipeline moves with it; an out-of-order (older) event changes nothing.
 struct CustomerReplicaHandler: Sendable {
     let store: DealsStore
 
@@ -17,6 +17,14 @@ struct CustomerReplicaHandler: Sendable {
     }
 
     func transferred(_ event: CustomerTransferred, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await apply(event.customer, envelope, connection)
+    }
+
+    func archived(_ event: CustomerArchived, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await apply(event.customer, envelope, connection)
+    }
+
+    func restored(_ event: CustomerRestored, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await apply(event.customer, envelope, connection)
     }
 
