@@ -156,6 +156,15 @@ struct DealsStore: Sendable {
         try await deals.follow(customerID: customer.id, ownerID: customer.ownerID, region: customer.region, on: connection)
     }
 
+    /// Applies a transfer: the replica takes the customer's state unless it holds a newer one, then every deal of the
+    /// customer, closed ones included, goes to the owner and region the replica now holds. A stale transfer still
+    /// lines closed deals up with the newest owner, which only a later transfer could have changed.
+    func applyTransfer(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
+        try await applyCustomer(customer, sequence: sequence, on: connection)
+        guard let current = try await customers.find(id: customer.id, on: connection) else { return }
+        try await deals.followTransfer(customerID: current.id, ownerID: current.ownerID, region: current.region, on: connection)
+    }
+
     /// Checks ``QuoteBinding`` for a contract bound to `quoteID` (version `version`) of deal `dealID`: the deal's row
     /// must be locked by the caller's transaction, so no new version can slip in between this check and the write.
     func requireCurrentQuote(boundTo quoteID: RecordID, version: Int, dealID: RecordID, on connection: PostgresConnection) async throws {

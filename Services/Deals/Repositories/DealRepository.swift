@@ -171,6 +171,19 @@ struct DealRepository: Sendable {
         )
     }
 
+    /// A transferred customer's deals, closed ones (paid, lost) included, go to its owner and region, so the new owner
+    /// sees the customer's whole history; their contracts follow, since a contract's owner is its deal's.
+    func followTransfer(customerID: String, ownerID: String?, region: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE deals SET owner_id = COALESCE(\(ownerID), owner_id), region = \(region), updated_at = now()
+            WHERE customer_id = \(customerID)
+              AND (owner_id IS DISTINCT FROM COALESCE(\(ownerID), owner_id) OR region <> \(region))
+            """,
+            logger: logger
+        )
+    }
+
     static func decode(_ row: PostgresRow) throws -> Deal {
         let cells = row.makeRandomAccess()
         let stage = try cells["stage"].decode(String.self)
