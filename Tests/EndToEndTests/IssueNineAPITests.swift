@@ -73,6 +73,8 @@ struct IssueNineAPITests {
         let unread = try await send("GET", "/notifications/unread-count")
         #expect(unread.status == 200 && unread.body["unread"] as? Int == 0)
         #expect(try await send("POST", "/notifications/read-all").body["marked"] as? Int == 0)
+        let pending = try await send("GET", "/approvals/pending-count")
+        #expect(pending.status == 200 && pending.body["pending"] as? Int == 0, "\(pending.text)")
         let audit = try await send("GET", "/audit?action=user.bootstrap")
         #expect(audit.status == 200, "\(audit.text)")
         #expect(((audit.body["items"] as? [[String: Any]]) ?? []).count == 1)
