@@ -20,6 +20,10 @@ public enum ApprovalsService: MessagingService {
         router.on(Operation.Approvals.list, ListApprovalsHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
         router.on(Operation.Approvals.get, GetApprovalHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
         router.on(
+            PendingApprovalCountHandler.operation,
+            PendingApprovalCountHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction
+        )
+        router.on(
             Operation.Approvals.approve,
             DecideApprovalHandler(outcome: .approved, postgres: postgres, approvals: approvals, org: org, logger: logger).callAsFunction
         )

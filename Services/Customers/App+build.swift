@@ -28,6 +28,14 @@ public enum CustomersService: MessagingService {
             TransferCustomersHandler(postgres: postgres, repository: repository, users: users, logger: logger).callAsFunction
         )
         router.on(
+            ArchiveCustomerHandler.archive,
+            ArchiveCustomerHandler(postgres: postgres, repository: repository, archiving: true, logger: logger).callAsFunction
+        )
+        router.on(
+            ArchiveCustomerHandler.restore,
+            ArchiveCustomerHandler(postgres: postgres, repository: repository, archiving: false, logger: logger).callAsFunction
+        )
+        router.on(
             Operation.Customers.history,
             CustomerHistoryHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
         )

@@ -51,11 +51,15 @@ public enum DealsService: MessagingService {
         var router = RPCRouter()
         router.on(Operation.Deals.createProduct, CreateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listProducts, ListProductsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(UpdateProductHandler.operation, UpdateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(RetireProductHandler.operation, RetireProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(ProductHistoryHandler.operation, ProductHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(
             Operation.Deals.createDeal,
             CreateDealHandler(postgres: postgres, store: store, customers: customers, logger: logger).callAsFunction
         )
         router.on(Operation.Deals.getDeal, GetDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(UpdateDealHandler.operation, UpdateDealHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(GetDealHistoryHandler.operation, GetDealHistoryHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listDeals, ListDealsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.changeStage, ChangeStageHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
@@ -79,11 +83,23 @@ public enum DealsService: MessagingService {
         registry.register(CustomerCreated.self, handler: replica.created)
         registry.register(CustomerUpdated.self, handler: replica.updated)
         registry.register(CustomerTransferred.self, handler: replica.transferred)
+        registry.register(CustomerArchived.self, handler: replica.archived)
+        registry.register(CustomerRestored.self, handler: replica.restored)
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
         return registry
     }
 
     public static let publishesEvents = true
+
+    /// The caller, if they may maintain the catalogue: prices and costs are the company's, so only admin and finance
+    /// (403 for everyone else).
+    static func catalogueMaintainer(_ request: RPCRequest) throws(Problem) -> CallerIdentity {
+        let identity = try request.requireIdentity()
+        guard identity.role == .admin || identity.role == .finance else {
+            throw Problem.forbidden("Only admin and finance maintain the product catalogue.")
+        }
+        return identity
+    }
 
     /// The scope of a caller about to change deals (403 for a read-only role).
     static func writeScope(_ request: RPCRequest) throws(Problem) -> DataScope {
@@ -140,11 +156,43 @@ struct DealsStore: Sendable {
         try await deals.follow(customerID: customer.id, ownerID: customer.ownerID, region: customer.region, on: connection)
     }
 
+    /// Applies a transfer: the replica takes the customer's state unless it holds a newer one, then every deal of the
+    /// customer, closed ones included, goes to the owner and region the replica now holds. A stale transfer still
+    /// lines closed deals up with the newest owner, which only a later transfer could have changed.
+    func applyTransfer(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
+        try await applyCustomer(customer, sequence: sequence, on: connection)
+        guard let current = try await customers.find(id: customer.id, on: connection) else { return }
+        try await deals.followTransfer(customerID: current.id, ownerID: current.ownerID, region: current.region, on: connection)
+    }
+
     /// Checks ``QuoteBinding`` for a contract bound to `quoteID` (version `version`) of deal `dealID`: the deal's row
     /// must be locked by the caller's transaction, so no new version can slip in between this check and the write.
     func requireCurrentQuote(boundTo quoteID: RecordID, version: Int, dealID: RecordID, on connection: PostgresConnection) async throws {
         let current = try await quotes.latest(dealID: dealID, on: connection)
         try QuoteBinding.check(quoteID: quoteID, version: version, current: current.map { ($0.id, $0.version) })
+    }
+
+    /// Appends a line of the product's history and its event (sequence = the product's version), on the caller's
+    /// transaction.
+    func recordProduct(
+        _ product: Product,
+        action: ProductHistoryEntry.Action,
+        changes: [String: JSONValue],
+        event: some ProductEvent,
+        by actor: String,
+        traceparent: String?,
+        on connection: PostgresConnection
+    ) async throws {
+        try await products.appendHistory(productID: product.id, action: action, changes: changes, by: actor, at: product.updatedAt, on: connection)
+        let envelope = try EventEnvelope(
+            event,
+            source: DealsService.name,
+            subject: product.id.description,
+            sequence: product.version,
+            time: product.updatedAt,
+            traceparent: traceparent
+        )
+        try await Outbox.append(envelope, on: connection, logger: logger)
     }
 
     /// Appends the stage history line and `deal.stage_changed` for the deal's current stage.

@@ -19,10 +19,20 @@ public enum NotificationsService: SalesDeskService {
 
     /// The service's operations.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+        let repository = NotificationRepository(logger: logger)
         var router = RPCRouter()
+        router.on(Operation.Notifications.list, ListNotificationsHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
         router.on(
-            Operation.Notifications.list,
-            ListNotificationsHandler(postgres: postgres, repository: NotificationRepository(logger: logger), logger: logger).callAsFunction
+            MarkNotificationReadHandler.operation,
+            MarkNotificationReadHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
+        )
+        router.on(
+            MarkAllNotificationsReadHandler.operation,
+            MarkAllNotificationsReadHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
+        )
+        router.on(
+            UnreadNotificationCountHandler.operation,
+            UnreadNotificationCountHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
         )
         return router
     }

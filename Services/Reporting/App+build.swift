@@ -30,6 +30,9 @@ public enum ReportingService: MessagingService {
         // no published event type is left without a consumer.
         registry.register(ApprovalRequested.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ApprovalStepDecided.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(DealUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(ProductUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(ProductRetired.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         return registry
     }

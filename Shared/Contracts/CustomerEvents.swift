@@ -22,8 +22,24 @@ public struct CustomerSnapshot: Codable, Sendable, Equatable {
     public var ownerID: String?
     public var contacts: [CustomerContact]
     public var version: Int64
+    /// An archived customer is hidden from lists and takes no new deals. Absent in events written before archiving
+    /// existed, which read as `false`.
+    public var archived: Bool
 
-    public init(id: String, name: String, region: String, industry: String, ownerID: String?, contacts: [CustomerContact], version: Int64) {
+    enum CodingKeys: String, CodingKey {
+        case id, name, region, industry, ownerID, contacts, version, archived
+    }
+
+    public init(
+        id: String,
+        name: String,
+        region: String,
+        industry: String,
+        ownerID: String?,
+        contacts: [CustomerContact],
+        version: Int64,
+        archived: Bool = false
+    ) {
         self.id = id
         self.name = name
         self.region = region
@@ -31,6 +47,19 @@ public struct CustomerSnapshot: Codable, Sendable, Equatable {
         self.ownerID = ownerID
         self.contacts = contacts
         self.version = version
+        self.archived = archived
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decode(String.self, forKey: .name)
+        region = try container.decode(String.self, forKey: .region)
+        industry = try container.decode(String.self, forKey: .industry)
+        ownerID = try container.decodeIfPresent(String.self, forKey: .ownerID)
+        contacts = try container.decode([CustomerContact].self, forKey: .contacts)
+        version = try container.decode(Int64.self, forKey: .version)
+        archived = try container.decodeIfPresent(Bool.self, forKey: .archived) ?? false
     }
 }
 
@@ -57,5 +86,29 @@ public struct CustomerUpdated: CustomerEvent, Equatable {
     public init(customer: CustomerSnapshot, changedFields: [String]) {
         self.customer = customer
         self.changedFields = changedFields
+    }
+}
+
+/// `customer.archived`: a customer was archived; it is hidden from lists and takes no new deals until restored.
+public struct CustomerArchived: CustomerEvent, Equatable {
+    public static let eventType = "customer.archived"
+    public var customer: CustomerSnapshot
+    /// Who archived it.
+    public var byUserID: String
+    public init(customer: CustomerSnapshot, byUserID: String) {
+        self.customer = customer
+        self.byUserID = byUserID
+    }
+}
+
+/// `customer.restored`: an archived customer is active again.
+public struct CustomerRestored: CustomerEvent, Equatable {
+    public static let eventType = "customer.restored"
+    public var customer: CustomerSnapshot
+    /// Who restored it.
+    public var byUserID: String
+    public init(customer: CustomerSnapshot, byUserID: String) {
+        self.customer = customer
+        self.byUserID = byUserID
     }
 }

@@ -83,6 +83,101 @@ public struct DealStageChanged: DealEvent, Equatable {
     }
 }
 
+/// `deal.updated`: a deal's title, expected amount or expected close date changed; `changedFields` names what changed.
+public struct DealUpdated: DealEvent, Equatable {
+    public static let eventType = "deal.updated"
+    public var dealID: String
+    public var customerID: String
+    public var ownerID: String
+    public var region: String
+    public var title: String
+    public var expectedAmountFen: Fen
+    /// `YYYY-MM-DD`, Asia/Shanghai.
+    public var expectedCloseDate: String
+    public var changedFields: [String]
+    /// Who changed it.
+    public var byUserID: String
+    public var at: Date
+    public init(
+        dealID: String,
+        customerID: String,
+        ownerID: String,
+        region: String,
+        title: String,
+        expectedAmountFen: Fen,
+        expectedCloseDate: String,
+        changedFields: [String],
+        byUserID: String,
+        at: Date
+    ) {
+        self.dealID = dealID
+        self.customerID = customerID
+        self.ownerID = ownerID
+        self.region = region
+        self.title = title
+        self.expectedAmountFen = expectedAmountFen
+        self.expectedCloseDate = expectedCloseDate
+        self.changedFields = changedFields
+        self.byUserID = byUserID
+        self.at = at
+    }
+}
+
+/// A `product.*` event: the catalogue belongs to the `deals` service.
+public protocol ProductEvent: DomainEvent {}
+
+extension ProductEvent {
+    /// `deals`.
+    public static var source: String { Operation.Deals.service }
+}
+
+/// A product as `product.*` events carry it, so a consumer can keep a copy without asking back.
+public struct ProductSnapshot: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var productLine: String
+    public var listPriceFen: Fen
+    public var unitCostFen: Fen
+    public var retired: Bool
+    public var version: Int64
+    public init(id: String, name: String, productLine: String, listPriceFen: Fen, unitCostFen: Fen, retired: Bool, version: Int64) {
+        self.id = id
+        self.name = name
+        self.productLine = productLine
+        self.listPriceFen = listPriceFen
+        self.unitCostFen = unitCostFen
+        self.retired = retired
+        self.version = version
+    }
+}
+
+/// `product.updated`: a product's name, line, list price or unit cost changed; `changedFields` names what changed.
+/// Quote versions already written keep the values they were priced with.
+public struct ProductUpdated: ProductEvent, Equatable {
+    public static let eventType = "product.updated"
+    public var product: ProductSnapshot
+    public var changedFields: [String]
+    /// Who changed it.
+    public var byUserID: String
+    public init(product: ProductSnapshot, changedFields: [String], byUserID: String) {
+        self.product = product
+        self.changedFields = changedFields
+        self.byUserID = byUserID
+    }
+}
+
+/// `product.retired`: a product left the catalogue; no new quote line may name it.
+public struct ProductRetired: ProductEvent, Equatable {
+    public static let eventType = "product.retired"
+    public var product: ProductSnapshot
+    /// Who retired it.
+    public var byUserID: String
+    public init(product: ProductSnapshot, byUserID: String) {
+        self.product = product
+        self.byUserID = byUserID
+    }
+}
+
 /// `contract.submitted`: a contract went to approval.
 public struct ContractSubmitted: ContractEvent, Equatable {
     public static let eventType = "contract.submitted"

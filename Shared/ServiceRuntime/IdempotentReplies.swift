@@ -107,6 +107,12 @@ public enum IdempotentReplies {
 extension PostgresClient {
     /// Runs an RPC write the way every write operation runs: in one transaction, once per `Idempotency-Key`
     /// (see ``IdempotentReplies``), so the change, its outbox rows and its stored reply commit together.
+    ///
+    /// The write is bounded by the caller's deadline (``RPCRequest/deadline``), so a write the gateway has answered
+    /// 504 for is not applied afterwards: each statement is cancelled by PostgreSQL when the deadline passes
+    /// (`statement_timeout` for this transaction only), and a write that finishes its statements after the deadline
+    /// is rolled back instead of committed. Only a commit already under way at the deadline can still land, which is
+    /// what the gateway's 504 tells the client (retry with the same key).
     /// - Parameters:
     ///   - request: the RPC request, whose key, caller, operation and body identify a repeat.
     ///   - logger: the request's logger.
@@ -117,7 +123,18 @@ extension PostgresClient {
         _ write: @Sendable (PostgresConnection) async throws -> RPCResponse
     ) async throws -> RPCResponse {
         try await withTransaction(logger: logger) { connection in
-            try await IdempotentReplies.run(request, on: connection, logger: logger) { try await write(connection) }
+            if let deadline = request.deadline {
+                let remaining = Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))
+                guard remaining > 0 else { throw Self.pastDeadline }
+                try await connection.query("SELECT set_config('statement_timeout', \(String(remaining)), true)", logger: logger)
+            }
+            let reply = try await IdempotentReplies.run(request, on: connection, logger: logger) { try await write(connection) }
+            if let deadline = request.deadline, deadline <= Date() { throw Self.pastDeadline }
+            return reply
         }
     }
+
+    /// Why a write was rolled back: its caller's deadline passed first. (A statement cancelled by the deadline's
+    /// `statement_timeout` answers the same; see ``Contracts/Problem/init(_:operation:logger:)``.)
+    private static let pastDeadline = Problem.timeout("The write did not finish before its deadline and was not applied; retry it.")
 }

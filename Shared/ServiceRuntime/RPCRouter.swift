@@ -161,7 +161,7 @@ public struct RPCRouter: Sendable {
 
 extension Problem {
     /// The problem document an error answers with: a ``Contracts/Problem`` as it is (also when a transaction wrapped it),
-    /// a lost database connection as 503, anything else as a logged 500.
+    /// a statement cancelled at its time limit as 504, a lost database connection as 503, anything else as a logged 500.
     public init(_ error: any Error, operation: String, logger: Logger) {
         switch error {
         case let problem as Problem:
@@ -172,6 +172,12 @@ extension Problem {
                 self.init(inner, operation: operation, logger: logger)
                 return
             }
+        case let psql as PSQLError where psql.serverInfo?[.sqlState] == "57014":
+            // query_canceled: the statement ran out of its time (the caller's deadline, or statement_timeout); the
+            // transaction is rolled back, so nothing was applied.
+            logger.warning("statement cancelled at its time limit", metadata: ["operation": "\(operation)"])
+            self = .timeout("The operation did not finish in time and was not applied; retry it.")
+            return
         case let psql as PSQLError where psql.serverInfo == nil:
             logger.warning("database unavailable", metadata: ["operation": "\(operation)", "error": "\(psql.code)"])
             self = .unavailable("The database is unavailable; retry shortly.")

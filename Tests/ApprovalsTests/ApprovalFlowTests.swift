@@ -148,6 +148,28 @@ struct ApprovalFlowTests {
         }
     }
 
+    @Test("the pending count is the caller's queue: it follows each approval from approver to approver")
+    func pendingCount() async throws {
+        try await withService { service in
+            func count(_ user: String) async throws -> Int64? {
+                let response = await service.call(PendingApprovalCountHandler.operation, as: user)
+                #expect(response.status == 200, "\(response.text)")
+                return try response.json()["pending"]?.integerValue
+            }
+            try await submit(service, amountFen: 8_000_000)
+            try await submit(service, amountFen: 3_000_000)
+            #expect(try await count("sup-1") == 2)
+            #expect(try await count("rm-east") == 0)
+            let first = try await queue(service, of: "sup-1")[0].id.description
+            #expect(await decide(service, Operation.Approvals.approve, as: "sup-1", first).status == 200)
+            #expect(try await count("sup-1") == 1)
+            #expect(try await count("rm-east") == Int64(try await queue(service, of: "rm-east").count))
+            #expect(try await count("rm-east") == 1)
+            #expect(try await count("sup-2") == 0)
+            #expect(await service.call(PendingApprovalCountHandler.operation, as: nil as CallerIdentity?).status == 401)
+        }
+    }
+
     @Test("a 30,000 CNY contract needs the supervisor alone")
     func supervisorOnly() async throws {
         try await withService { service in

@@ -215,6 +215,91 @@ struct NotificationsServiceTests {
         }
     }
 
+    /// Puts `count` unread notifications in `user`'s inbox, one second apart, and returns their ids, oldest first.
+    func seed(_ service: RPCHarness, user: String, count: Int) async throws -> [UUID] {
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        var ids: [UUID] = []
+        for index in 0..<count {
+            let id = UUID()
+            try await service.client.query(
+                """
+                INSERT INTO notifications (id, user_id, event_id, kind, title, body, created_at)
+                VALUES (\(id), \(user), \(UUID()), 'test', \("n\(index)"), 'body', \(start.addingTimeInterval(Double(index))))
+                """,
+                logger: logger
+            )
+            ids.append(id)
+        }
+        return ids
+    }
+
+    func unreadCount(_ service: RPCHarness, of identity: CallerIdentity) async throws -> Int {
+        let response = await service.call(UnreadNotificationCountHandler.operation, as: identity)
+        #expect(response.status == 200)
+        return Int(try #require(response.json()["unread"]?.integerValue))
+    }
+
+    @Test("marking a notification read sets readAt once, lowers the unread count and moves it out of the unread filter")
+    func markRead() async throws {
+        try await withService { service in
+            let ids = try await seed(service, user: "rep-1", count: 3)
+            let rep = CallerIdentity(userID: "rep-1", role: .rep)
+            #expect(try await unreadCount(service, of: rep) == 3)
+            #expect(try await notifications(service, of: rep).allSatisfy { $0.readAt == nil })
+
+            let first = await service.call(MarkNotificationReadHandler.operation, as: rep, id: ids[1].recordID.description, key: "read-1")
+            #expect(first.status == 200)
+            let read = try first.decode(InAppNotification.self)
+            let readAt = try #require(read.readAt)
+            #expect(read.id == ids[1].recordID)
+            // Again, with another key: still read, and the first time is kept.
+            let again = try await service.call(MarkNotificationReadHandler.operation, as: rep, id: ids[1].recordID.description, key: "read-2")
+                .decode(InAppNotification.self)
+            #expect(again.readAt == readAt)
+            #expect(try await unreadCount(service, of: rep) == 2)
+
+            let unread = try await service.call(Operation.Notifications.list, as: rep, query: "unread=true").decode(ListPage<InAppNotification>.self)
+            #expect(unread.items.map(\.title) == ["n2", "n0"])
+            let readOnes = try await service.call(Operation.Notifications.list, as: rep, query: "unread=false").decode(
+                ListPage<InAppNotification>.self
+            )
+            #expect(readOnes.items.map(\.title) == ["n1"])
+            #expect(await service.call(Operation.Notifications.list, as: rep, query: "unread=maybe").status == 422)
+        }
+    }
+
+    @Test("another user's notification cannot be marked read: 404, and it stays unread")
+    func markReadOthers() async throws {
+        try await withService { service in
+            let ids = try await seed(service, user: "rep-2", count: 1)
+            let rep1 = CallerIdentity(userID: "rep-1", role: .rep)
+            let rep2 = CallerIdentity(userID: "rep-2", role: .rep)
+            #expect(await service.call(MarkNotificationReadHandler.operation, as: rep1, id: ids[0].recordID.description).status == 404)
+            #expect(await service.call(MarkNotificationReadHandler.operation, as: rep1, id: "not-a-uuid").status == 404)
+            #expect(try await unreadCount(service, of: rep2) == 1)
+            #expect(await service.call(MarkNotificationReadHandler.operation, as: nil, id: ids[0].recordID.description).status == 401)
+        }
+    }
+
+    @Test("read-all marks only the caller's unread notifications and says how many")
+    func markAllRead() async throws {
+        try await withService { service in
+            let ids = try await seed(service, user: "rep-1", count: 3)
+            _ = try await seed(service, user: "rep-2", count: 2)
+            let rep1 = CallerIdentity(userID: "rep-1", role: .rep)
+            let rep2 = CallerIdentity(userID: "rep-2", role: .rep)
+            #expect(await service.call(MarkNotificationReadHandler.operation, as: rep1, id: ids[0].recordID.description).status == 200)
+            let response = await service.call(MarkAllNotificationsReadHandler.operation, as: rep1, key: "all-1")
+            #expect(response.status == 200)
+            #expect(try response.json()["marked"]?.integerValue == 2)
+            #expect(try await unreadCount(service, of: rep1) == 0)
+            #expect(try await unreadCount(service, of: rep2) == 2)
+            #expect(try await notifications(service, of: rep1).allSatisfy { $0.readAt != nil })
+            let second = await service.call(MarkAllNotificationsReadHandler.operation, as: rep1, key: "all-2")
+            #expect(try second.json()["marked"]?.integerValue == 0)
+        }
+    }
+
     @Test("a push is sent with no transaction open: while WeCom is answering, its delivery row is not locked")
     func noLockWhileSending() async throws {
         let standIn = WeComStandIn()

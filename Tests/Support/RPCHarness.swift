@@ -85,9 +85,11 @@ public struct RPCHarness: Sendable {
         _ json: String = "",
         id: String? = nil,
         query: String? = nil,
-        key: String? = nil
+        key: String? = nil,
+        deadline: Date? = nil
     ) async -> RPCResponse {
         var headers = identity?.headers ?? [:]
+        if let deadline { headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down))) }
         if let id { headers[RPC.Header.pathID] = id }
         if let query { headers[RPC.Header.query] = query }
         if let key { headers[RPC.Header.idempotencyKey] = key }
@@ -101,10 +103,11 @@ public struct RPCHarness: Sendable {
         _ json: String = "",
         id: String? = nil,
         query: String? = nil,
-        key: String? = nil
+        key: String? = nil,
+        deadline: Date? = nil
     )
         async -> RPCResponse
-    { await call(operation, as: Org.identity(user), json, id: id, query: query, key: key) }
+    { await call(operation, as: Org.identity(user), json, id: id, query: query, key: key, deadline: deadline) }
 
     // MARK: Events
 

@@ -32,3 +32,26 @@ struct ListApprovalsHandler: Sendable {
         return try .json(Page(rows: rows, for: page) { PageCursor(createdAt: $0.requestedAt, id: $0.id.uuid) })
     }
 }
+
+/// `approvals.pendingCount`: how many approvals wait for the caller's decision now, for the inbox badge; the same
+/// approvals `approvals.list` with `status=pending` pages through, counted without loading them.
+struct PendingApprovalCountHandler: Sendable {
+    /// The operation this handler answers; `openapi.yaml` routes `GET /approvals/pending-count` to it (`x-rpc`).
+    static let operation = "approvals.pendingCount"
+
+    let postgres: PostgresClient
+    let repository: any ApprovalRepository
+    let logger: Logger
+
+    struct Count: Encodable {
+        var pending: Int
+    }
+
+    func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let caller = try request.requireIdentity()
+        let count = try await postgres.withConnection { connection in
+            try await repository.queueCount(of: caller.userID, on: connection)
+        }
+        return try .json(Count(pending: count))
+    }
+}

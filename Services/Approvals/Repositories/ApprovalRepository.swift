@@ -22,6 +22,8 @@ public protocol ApprovalRepository: Sendable {
     /// Pending approvals whose current step waits for `approverID`, oldest first (by request time and id), a page at a
     /// time: the page's cursor is the last item seen, and the next page starts after it.
     func queue(of approverID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
+    /// How many approvals wait for `approverID` now (their current step is theirs and pending): the inbox badge.
+    func queueCount(of approverID: String, on connection: PostgresConnection) async throws -> Int
     /// Approvals `userID` submitted, owns or approves a step of, with `status` when given, newest first (by request
     /// time and id), a page at a time.
     func involving(_ userID: String, status: ApprovalStatus?, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
@@ -171,6 +173,20 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             logger: logger
         )
         return try await withSteps(try await decode(rows), on: connection)
+    }
+
+    public func queueCount(of approverID: String, on connection: PostgresConnection) async throws -> Int {
+        // From the approver's pending steps (index approval_steps_queue), not from every pending approval.
+        let rows = try await connection.query(
+            """
+            SELECT count(*)::bigint FROM approval_steps s
+            JOIN approval_instances i ON i.id = s.approval_id AND i.current_step = s.step
+            WHERE s.approver_id = \(approverID) AND s.status = 'pending' AND i.status = 'pending'
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
     }
 
     public func involving(

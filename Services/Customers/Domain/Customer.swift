@@ -18,9 +18,13 @@ public struct Customer: Sendable, Equatable, Codable, ScopedRecord {
     public var version: Int64
     public var createdAt: Date
     public var updatedAt: Date
+    /// An archived customer is hidden from lists unless asked for and takes no new deals.
+    public var archived: Bool = false
+    /// When it was archived; `nil` while active.
+    public var archivedAt: Date? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, name, region, industry, address, notes, contacts, version, createdAt, updatedAt
+        case id, name, region, industry, address, notes, contacts, version, createdAt, updatedAt, archived, archivedAt
         case ownerID = "ownerId"
     }
 
@@ -36,7 +40,8 @@ public struct Customer: Sendable, Equatable, Codable, ScopedRecord {
             industry: industry,
             ownerID: ownerID,
             contacts: contacts,
-            version: version
+            version: version,
+            archived: archived
         )
     }
 }

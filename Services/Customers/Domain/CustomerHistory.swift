@@ -8,6 +8,8 @@ public struct CustomerHistoryEntry: Sendable, Equatable, Encodable {
         case created
         case updated
         case transferred
+        case archived
+        case restored
     }
 
     public var at: Date

@@ -5,7 +5,8 @@ import PostgresNIO
 import ServiceRuntime
 
 /// `customers.list`: the customers in the caller's scope, newest first, a page at a time (`limit`, `cursor`),
-/// filtered by `region`, `industry`, `owner` and `q` (part of the name). The filters narrow the scope and never
+/// filtered by `region`, `industry`, `owner` and `q` (part of the name). Archived customers are left out unless
+/// `archived=true` (only them) or `archived=all` (both). The filters narrow the scope and never
 /// widen it: `owner=<id>` lists a departed rep's customers to their supervisor and up, and nothing to anyone else.
 struct ListCustomersHandler: Sendable {
     let postgres: PostgresClient
@@ -16,11 +17,19 @@ struct ListCustomersHandler: Sendable {
         let scope = try request.dataScope()
         let page = try request.pageRequest()
         let query = request.query
+        let archived: Bool?
+        switch query["archived"] ?? "" {
+        case "", "false": archived = false
+        case "true": archived = true
+        case "all": archived = nil
+        default: throw Problem.validation([.init(field: "archived", message: "must be false, true or all")])
+        }
         let filter = CustomerFilter(
             region: query["region"].flatMap { $0.isEmpty ? nil : $0 },
             industry: query["industry"].flatMap { $0.isEmpty ? nil : $0 },
             ownerID: query["owner"].flatMap { $0.isEmpty ? nil : $0 },
-            nameContains: query["q"].flatMap { $0.isEmpty ? nil : $0 }
+            nameContains: query["q"].flatMap { $0.isEmpty ? nil : $0 },
+            archived: archived
         )
         let rows = try await postgres.withConnection { connection in
             try await repository.list(filter, scope: scope, page: page, on: connection)

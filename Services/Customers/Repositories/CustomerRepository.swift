@@ -39,12 +39,15 @@ public struct CustomerFilter: Sendable, Equatable {
     public var ownerID: String?
     /// Case-insensitive substring of the name.
     public var nameContains: String?
+    /// `false` (the default): active customers only; `true`: archived ones only; `nil`: both.
+    public var archived: Bool?
 
-    public init(region: String? = nil, industry: String? = nil, ownerID: String? = nil, nameContains: String? = nil) {
+    public init(region: String? = nil, industry: String? = nil, ownerID: String? = nil, nameContains: String? = nil, archived: Bool? = false) {
         self.region = region
         self.industry = industry
         self.ownerID = ownerID
         self.nameContains = nameContains
+        self.archived = archived
     }
 }
 
@@ -85,7 +88,8 @@ public struct PostgresCustomerRepository: CustomerRepository {
             """
             UPDATE customers SET name = \(customer.name), region = \(customer.region), industry = \(customer.industry),
                 address = \(customer.address), notes = \(customer.notes), owner_id = \(customer.ownerID),
-                contacts = \(contacts)::jsonb, version = \(customer.version), updated_at = \(customer.updatedAt)
+                contacts = \(contacts)::jsonb, version = \(customer.version), updated_at = \(customer.updatedAt),
+                archived_at = \(customer.archivedAt)
             WHERE id = \(customer.id)
             """,
             logger: logger
@@ -109,6 +113,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
               AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
+              AND (\(filter.archived)::boolean IS NULL OR (archived_at IS NOT NULL) = \(filter.archived))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
@@ -188,11 +193,12 @@ public struct PostgresCustomerRepository: CustomerRepository {
         return entries
     }
 
-    private static let columns = "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at"
+    private static let columns =
+        "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at, archived_at"
 
     private static func decode(_ row: PostgresRow) throws -> Customer {
-        let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt) = try row.decode(
-            (RecordID, String, String, String, String?, String?, String?, String, Int64, Date, Date).self
+        let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt, archivedAt) = try row.decode(
+            (RecordID, String, String, String, String?, String?, String?, String, Int64, Date, Date, Date?).self
         )
         return Customer(
             id: id,
@@ -205,7 +211,9 @@ public struct PostgresCustomerRepository: CustomerRepository {
             contacts: try JSONCoding.decoder.decode([CustomerContact].self, from: Data(contacts.utf8)),
             version: version,
             createdAt: createdAt,
-            updatedAt: updatedAt
+            updatedAt: updatedAt,
+            archived: archivedAt != nil,
+            archivedAt: archivedAt
         )
     }
 

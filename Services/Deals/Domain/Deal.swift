@@ -19,7 +19,7 @@ public struct Deal: Sendable, Equatable, Encodable, ScopedRecord {
     public var lostReason: String?
     /// The stage a lost deal was lost from; a reopen returns it there.
     public var lostFromStage: DealStage?
-    /// Incremented by every stage change; the `sequence` of `deal.stage_changed`.
+    /// Incremented by every stage change and edit; the `sequence` of the deal's events.
     public var version: Int64
     public var createdBy: String
     public var createdAt: Date
@@ -82,19 +82,96 @@ public enum DealRules {
     }
 }
 
-/// One line of a deal's stage history: a move from one stage to another, by whom and when.
+/// One line of a deal's history: a move from one stage to another, or an edit of its fields, by whom and when.
 public struct DealStageChange: Sendable, Equatable, Encodable {
+    /// What the line records.
+    public enum Kind: String, Sendable, Codable {
+        /// A stage move (the deal's opening included).
+        case stage
+        /// An edit of the title, expected amount or expected close date; the stage stays.
+        case edit
+    }
+
     /// The line's number in the history table (not part of the API; it orders lines written in the same instant).
     public var entryID: Int64
-    /// `nil` for the deal's first stage; always present (`null`), as the API document says.
+    public var kind: Kind
+    /// `nil` for the deal's first stage; always present (`null`), as the API document says. An edit: the deal's stage.
     @ExplicitNull public var fromStage: DealStage?
     public var toStage: DealStage
     public var lostReason: String?
+    /// An edit's changed fields, `{"field": {"from": …, "to": …}}`; `nil` on a stage move.
+    public var changes: [String: JSONValue]?
     /// The user who moved the deal (or whose signature or quote moved it).
     public var changedBy: String
     public var changedAt: Date
 
+    public init(
+        entryID: Int64,
+        kind: Kind = .stage,
+        fromStage: DealStage?,
+        toStage: DealStage,
+        lostReason: String?,
+        changes: [String: JSONValue]? = nil,
+        changedBy: String,
+        changedAt: Date
+    ) {
+        self.entryID = entryID
+        self.kind = kind
+        self.fromStage = fromStage
+        self.toStage = toStage
+        self.lostReason = lostReason
+        self.changes = changes
+        self.changedBy = changedBy
+        self.changedAt = changedAt
+    }
+
     enum CodingKeys: String, CodingKey {
-        case fromStage, toStage, lostReason, changedBy, changedAt
+        case kind, fromStage, toStage, lostReason, changes, changedBy, changedAt
+    }
+}
+
+/// The body of `deals.updateDeal`: the fields to change (absent ones stay) and, optionally, the version the caller
+/// last saw.
+public struct DealPatch: Sendable, Decodable, Equatable {
+    public var title: String?
+    public var expectedAmountFen: Fen?
+    public var expectedCloseDate: String?
+    public var version: Int64?
+
+    public init(title: String? = nil, expectedAmountFen: Fen? = nil, expectedCloseDate: String? = nil, version: Int64? = nil) {
+        self.title = title
+        self.expectedAmountFen = expectedAmountFen
+        self.expectedCloseDate = expectedCloseDate
+        self.version = version
+    }
+
+    /// The deal with the patch applied and the changed fields as `{"field": {"from": …, "to": …}}` (in API names);
+    /// every bad field at once (422).
+    public func applied(to deal: Deal) throws(Problem) -> (deal: Deal, changes: [String: JSONValue]) {
+        var errors: [Problem.FieldError] = []
+        var next = deal
+        if let title {
+            let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty || trimmed.count > 200 { errors.append(.init(field: "title", message: "must be 1–200 characters")) }
+            next.title = trimmed
+        }
+        if let expectedAmountFen {
+            if expectedAmountFen < 0 { errors.append(.init(field: "expectedAmountFen", message: "must be a whole number of fen, 0 or more")) }
+            next.expectedAmountFen = expectedAmountFen
+        }
+        if let expectedCloseDate {
+            if !CalendarDay.isValid(expectedCloseDate) { errors.append(.init(field: "expectedCloseDate", message: "must be a date YYYY-MM-DD")) }
+            next.expectedCloseDate = expectedCloseDate
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        var changes: [String: JSONValue] = [:]
+        if deal.title != next.title { changes["title"] = .object(["from": .string(deal.title), "to": .string(next.title)]) }
+        if deal.expectedAmountFen != next.expectedAmountFen {
+            changes["expectedAmountFen"] = .object(["from": .integer(deal.expectedAmountFen), "to": .integer(next.expectedAmountFen)])
+        }
+        if deal.expectedCloseDate != next.expectedCloseDate {
+            changes["expectedCloseDate"] = .object(["from": .string(deal.expectedCloseDate), "to": .string(next.expectedCloseDate)])
+        }
+        return (next, changes)
     }
 }

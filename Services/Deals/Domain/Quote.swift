@@ -106,13 +106,16 @@ public enum Quote {
         public var productLine: String
         public var listPriceFen: Fen
         public var unitCostFen: Fen
+        /// A retired product stays in the catalogue's history but cannot be quoted any more.
+        public var retired: Bool
 
-        public init(id: String, name: String, productLine: String, listPriceFen: Fen, unitCostFen: Fen) {
+        public init(id: String, name: String, productLine: String, listPriceFen: Fen, unitCostFen: Fen, retired: Bool = false) {
             self.id = id
             self.name = name
             self.productLine = productLine
             self.listPriceFen = listPriceFen
             self.unitCostFen = unitCostFen
+            self.retired = retired
         }
     }
 
@@ -140,6 +143,9 @@ public enum Quote {
             guard let product = products[productID] else {
                 errors.append(.init(field: "\(field).productId", message: "is not a product in the catalogue"))
                 continue
+            }
+            if product.retired {
+                errors.append(.init(field: "\(field).productId", message: "is a retired product; it cannot be quoted any more"))
             }
             if !seen.insert(productID).inserted {
                 errors.append(.init(field: "\(field).productId", message: "appears twice; put the whole quantity on one line"))

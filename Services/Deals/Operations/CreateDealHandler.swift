@@ -6,7 +6,7 @@ import ServiceRuntime
 
 /// `deals.createDeal`: a new deal in stage `lead` for a customer in the caller's scope. Owner and region come from
 /// the customer replica (the caller when the customer has no owner); an unknown customer, or one out of scope, is a
-/// 404. A customer the replica does not know yet (its `customer.created` is still on the way) is asked of its owner
+/// 404; an archived customer is a 422. A customer the replica does not know yet (its `customer.created` is still on the way) is asked of its owner
 /// through ``CustomerLookup`` and stored at its version, so the caller reads their own write and the event, when it
 /// arrives, changes nothing it should not. The first stage is recorded in the history and published as `deal.stage_changed` with `from: nil`.
 struct CreateDealHandler: Sendable {
@@ -23,6 +23,9 @@ struct CreateDealHandler: Sendable {
             guard let customer = try await store.customers.find(id: fields.customerID, on: connection),
                 scope.contains(ownerID: customer.ownerID, region: customer.region)
             else { throw Problem.notFound("No customer \(fields.customerID).") }
+            guard !customer.archived else {
+                throw Problem.validation([.init(field: "customerId", message: "is an archived customer; restore it before opening a deal")])
+            }
             let now = Date()
             let deal = Deal(
                 id: RecordID(),

@@ -42,9 +42,10 @@ struct RPCCustomerLookup: CustomerLookup {
         var industry: String
         var ownerID: String?
         var version: Int64
+        var archived: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, region, industry, version
+            case id, name, region, industry, version, archived
             case ownerID = "ownerId"
         }
     }
@@ -78,7 +79,8 @@ struct RPCCustomerLookup: CustomerLookup {
                 industry: reply.industry,
                 ownerID: reply.ownerID,
                 contacts: [],
-                version: reply.version
+                version: reply.version,
+                archived: reply.archived ?? false
             )
         case 404:
             return nil

@@ -2,9 +2,10 @@ import Contracts
 import Logging
 import PostgresNIO
 
-/// `customer.created` / `customer.updated` / `customer.transferred` → the customer replica (a transfer carries the
-/// whole customer with its new owner, so it upserts like the others). Open deals follow their customer's owner and
-/// region, so a transferred customer's pipeline moves with it; an out-of-order (older) event changes nothing.
+/// `customer.created` / `.updated` / `.transferred` / `.archived` / `.restored` → the customer replica (each carries
+/// the whole customer, so each upserts; an archived customer takes no new deals). Open deals follow their customer's
+/// owner and region; a transfer moves its closed deals (and so their contracts) too, so the new owner sees the whole
+/// history. An out-of-order (older) event changes nothing the newest state does not say.
 struct CustomerReplicaHandler: Sendable {
     let store: DealsStore
 
@@ -17,6 +18,14 @@ struct CustomerReplicaHandler: Sendable {
     }
 
     func transferred(_ event: CustomerTransferred, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await store.applyTransfer(event.customer, sequence: envelope.sequence, on: connection)
+    }
+
+    func archived(_ event: CustomerArchived, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await apply(event.customer, envelope, connection)
+    }
+
+    func restored(_ event: CustomerRestored, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await apply(event.customer, envelope, connection)
     }
 

@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// `deals.getDealHistory` (path id = deal id): the deal's stage history, newest first, a page at a time (`limit`,
+/// `deals.getDealHistory` (path id = deal id): the deal's history, its stage moves and the edits of its fields, newest first, a page at a time (`limit`,
 /// `cursor`), if the deal is in the caller's scope (404 otherwise).
 struct GetDealHistoryHandler: Sendable {
     /// The operation this handler answers; `openapi.yaml` routes `GET /deals/{id}/history` to it (`x-rpc`).

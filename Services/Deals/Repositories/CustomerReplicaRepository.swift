@@ -8,6 +8,8 @@ struct ReplicatedCustomer: Sendable, Equatable {
     var name: String
     var region: String
     var ownerID: String?
+    /// An archived customer takes no new deals.
+    var archived: Bool = false
 }
 
 /// Deals' local copy of each customer's name, region and owner.
@@ -24,10 +26,10 @@ public struct CustomerReplicaRepository: Sendable {
     func upsert(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
-            INSERT INTO customer_replica (id, name, region, owner_id, sequence)
-            VALUES (\(customer.id), \(customer.name), \(customer.region), \(customer.ownerID), \(sequence))
+            INSERT INTO customer_replica (id, name, region, owner_id, archived, sequence)
+            VALUES (\(customer.id), \(customer.name), \(customer.region), \(customer.ownerID), \(customer.archived), \(sequence))
             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region, owner_id = EXCLUDED.owner_id,
-                sequence = EXCLUDED.sequence, updated_at = now()
+                archived = EXCLUDED.archived, sequence = EXCLUDED.sequence, updated_at = now()
             WHERE customer_replica.sequence < EXCLUDED.sequence
             RETURNING 1
             """,
@@ -38,9 +40,12 @@ public struct CustomerReplicaRepository: Sendable {
     }
 
     func find(id: String, on connection: PostgresConnection) async throws -> ReplicatedCustomer? {
-        let rows = try await connection.query("SELECT id, name, region, owner_id FROM customer_replica WHERE id = \(id)", logger: logger)
-        for try await (id, name, region, ownerID) in rows.decode((String, String, String, String?).self) {
-            return ReplicatedCustomer(id: id, name: name, region: region, ownerID: ownerID)
+        let rows = try await connection.query(
+            "SELECT id, name, region, owner_id, archived FROM customer_replica WHERE id = \(id)",
+            logger: logger
+        )
+        for try await (id, name, region, ownerID, archived) in rows.decode((String, String, String, String?, Bool).self) {
+            return ReplicatedCustomer(id: id, name: name, region: region, ownerID: ownerID, archived: archived)
         }
         return nil
     }

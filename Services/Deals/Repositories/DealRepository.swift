@@ -55,6 +55,30 @@ struct DealRepository: Sendable {
         )
     }
 
+    /// Writes a deal's editable fields and version.
+    func updateFields(_ deal: Deal, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE deals SET title = \(deal.title), expected_amount_fen = \(deal.expectedAmountFen),
+                expected_close_date = \(deal.expectedCloseDate)::date, version = \(deal.version), updated_at = \(deal.updatedAt)
+            WHERE id = \(deal.id)
+            """,
+            logger: logger
+        )
+    }
+
+    /// Appends an edit line to the deal's history: the stage stays, `changes` says what changed.
+    func appendEdit(_ deal: Deal, changes: [String: JSONValue], by: String, on connection: PostgresConnection) async throws {
+        let json = String(decoding: try JSONCoding.encoder.encode(changes), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO deal_stage_history (deal_id, kind, from_stage, to_stage, changes, changed_by, changed_at)
+            VALUES (\(deal.id), 'edit', \(deal.stage.rawValue), \(deal.stage.rawValue), \(json)::jsonb, \(by), \(deal.updatedAt))
+            """,
+            logger: logger
+        )
+    }
+
     func appendHistory(
         dealID: RecordID,
         from: DealStage?,
@@ -80,7 +104,7 @@ struct DealRepository: Sendable {
         let after = page.cursor.map { ($0.boundTime, $0.number) }
         let rows = try await connection.query(
             """
-            SELECT id, from_stage, to_stage, lost_reason, changed_by, changed_at FROM deal_stage_history
+            SELECT id, kind, from_stage, to_stage, lost_reason, changes::text, changed_by, changed_at FROM deal_stage_history
             WHERE deal_id = \(dealID)
               AND (\(after?.0)::timestamptz IS NULL OR (changed_at, id) < (\(after?.0), \(after?.1)))
             ORDER BY changed_at DESC, id DESC
@@ -89,13 +113,17 @@ struct DealRepository: Sendable {
             logger: logger
         )
         var changes: [DealStageChange] = []
-        for try await (id, from, to, lostReason, changedBy, changedAt) in rows.decode((Int64, String?, String, String?, String, Date).self) {
+        for try await (id, kind, from, to, lostReason, edits, changedBy, changedAt) in rows.decode(
+            (Int64, String, String?, String, String?, String?, String, Date).self
+        ) {
             changes.append(
                 DealStageChange(
                     entryID: id,
+                    kind: try DealStageChange.Kind(stored: kind, column: "deal_stage_history.kind"),
                     fromStage: try from.map { text throws(UnknownValue) in try DealStage(stored: text, column: "deal_stage_history.from_stage") },
                     toStage: try DealStage(stored: to, column: "deal_stage_history.to_stage"),
                     lostReason: lostReason,
+                    changes: try edits.map { try JSONCoding.decoder.decode([String: JSONValue].self, from: Data($0.utf8)) },
                     changedBy: changedBy,
                     changedAt: changedAt
                 )
@@ -137,6 +165,19 @@ struct DealRepository: Sendable {
             """
             UPDATE deals SET owner_id = COALESCE(\(ownerID), owner_id), region = \(region), updated_at = now()
             WHERE customer_id = \(customerID) AND stage <> ALL(\(DealStageRules.closedStageNames)::text[])
+              AND (owner_id IS DISTINCT FROM COALESCE(\(ownerID), owner_id) OR region <> \(region))
+            """,
+            logger: logger
+        )
+    }
+
+    /// A transferred customer's deals, closed ones (paid, lost) included, go to its owner and region, so the new owner
+    /// sees the customer's whole history; their contracts follow, since a contract's owner is its deal's.
+    func followTransfer(customerID: String, ownerID: String?, region: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE deals SET owner_id = COALESCE(\(ownerID), owner_id), region = \(region), updated_at = now()
+            WHERE customer_id = \(customerID)
               AND (owner_id IS DISTINCT FROM COALESCE(\(ownerID), owner_id) OR region <> \(region))
             """,
             logger: logger

@@ -5,8 +5,8 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// The operations the gateway answers itself: `/api/v1/auth/*`, `/api/v1/me`, and the admin API `/api/v1/users`
-/// and `/api/v1/regions`. Each route reads the HTTP request and writes the response; the handlers in `Operations/`
+/// The operations the gateway answers itself: `/api/v1/auth/*`, `/api/v1/me`, and the admin API `/api/v1/users`,
+/// `/api/v1/regions` and `/api/v1/audit`. Each route reads the HTTP request and writes the response; the handlers in `Operations/`
 /// do the work.
 ///
 /// Unlike the forwarded routes these are not one table: each handler takes its own typed input.
@@ -24,6 +24,7 @@ struct IdentityRoutes: Sendable {
     let unlockUser: UnlockUserHandler
     let createRegion: CreateRegionHandler
     let listRegions: ListRegionsHandler
+    let listAudit: ListAuditHandler
     let cookies: CookieSession
     /// `nil` when WeCom sign-in is not configured.
     let wecom: WeComSignIn?
@@ -53,6 +54,7 @@ struct IdentityRoutes: Sendable {
         unlockUser = UnlockUserHandler(postgres: postgres, store: store, logger: logger)
         createRegion = CreateRegionHandler(postgres: postgres, store: store, logger: logger)
         listRegions = ListRegionsHandler(postgres: postgres, store: store)
+        listAudit = ListAuditHandler(postgres: postgres, store: store)
     }
 
     /// Routes that work without a token.
@@ -194,6 +196,19 @@ struct IdentityRoutes: Sendable {
         group.get("regions") { _, context in
             _ = try context.requireAdmin()
             return try JSONBodies.response(try await listRegions())
+        }
+        group.get("audit") { request, context in
+            _ = try context.requireAdmin()
+            let query = request.uri.queryParameters
+            let input = ListAuditHandler.Query(
+                limit: query["limit"].map(String.init),
+                cursor: query["cursor"].map(String.init),
+                actor: query["actor"].map(String.init),
+                action: query["action"].map(String.init),
+                from: query["from"].map(String.init),
+                to: query["to"].map(String.init)
+            )
+            return try JSONBodies.response(try await listAudit(input))
         }
     }
 

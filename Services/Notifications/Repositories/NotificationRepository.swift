@@ -80,18 +80,69 @@ public struct NotificationRepository: Sendable {
         )
     }
 
-    func notifications(of userID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [InAppNotification] {
+    /// A user's notifications, newest first; `unread` `true` keeps the unread ones, `false` the read ones, `nil` all.
+    func notifications(
+        of userID: String,
+        unread: Bool? = nil,
+        page: PageRequest,
+        on connection: PostgresConnection
+    ) async throws
+        -> [InAppNotification]
+    {
         let cursor = page.cursor
         let rows = try await connection.query(
             """
             SELECT id, user_id, kind, title, body, approval_id, created_at, read_at FROM notifications
             WHERE user_id = \(userID)
+              AND (\(unread)::boolean IS NULL OR (read_at IS NULL) = \(unread))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
             """,
             logger: logger
         )
+        return try await Self.decode(rows)
+    }
+
+    /// Marks one of the user's notifications read (a read one keeps its first `readAt`).
+    /// - Returns: the notification after the change; `nil` if the user has no such notification.
+    func markRead(id: RecordID, of userID: String, at time: Date, on connection: PostgresConnection) async throws -> InAppNotification? {
+        let rows = try await connection.query(
+            """
+            UPDATE notifications SET read_at = COALESCE(read_at, \(time))
+            WHERE id = \(id) AND user_id = \(userID)
+            RETURNING id, user_id, kind, title, body, approval_id, created_at, read_at
+            """,
+            logger: logger
+        )
+        return try await Self.decode(rows).first
+    }
+
+    /// Marks every unread notification of the user read.
+    /// - Returns: how many were unread.
+    func markAllRead(of userID: String, at time: Date, on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            WITH marked AS (UPDATE notifications SET read_at = \(time) WHERE user_id = \(userID) AND read_at IS NULL RETURNING 1)
+            SELECT count(*)::bigint FROM marked
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    /// How many of the user's notifications are unread.
+    func unreadCount(of userID: String, on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT count(*)::bigint FROM notifications WHERE user_id = \(userID) AND read_at IS NULL",
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [InAppNotification] {
         var items: [InAppNotification] = []
         for try await (id, user, kind, title, body, approval, createdAt, readAt) in rows.decode(
             (RecordID, String, String, String, String, String?, Date, Date?).self
