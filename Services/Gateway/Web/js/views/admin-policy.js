@@ -15,7 +15,7 @@ export default async function adminPolicy(ctx) {
     h('p', { class: 'muted small' }, dateTime(policy.createdAt)),
     h('ul', { class: 'list', data: { test: 'policy-tiers' } }, policy.tiers.map((tier) => h('li', {}, h('div', { class: 'row' }, h('div', { class: 'row-main' },
       h('div', { class: 'row-title' }, t('admin.above', { amount: money(tier.aboveFen) })),
-      h('div', { class: 'row-sub' }, tier.steps.map((s) => label('role', s)).join(' → '))))))));
+      h('div', { class: 'row-sub wrap' }, tier.steps.map((s) => label('role', s)).join(' → '))))))));
 
   const tiersBox = h('div', {});
   function addTier(tier = { aboveFen: 0, steps: ['supervisor'] }) {
@@ -24,7 +24,7 @@ export default async function adminPolicy(ctx) {
     const steps = [0, 1, 2].map((i) => field({ name: `tiers.${index}.steps.${i}`, label: t('admin.stepN', { n: i + 1 }), value: tier.steps[i] || '',
       options: [{ value: '', label: t('common.none') }, ...APPROVER_ROLES.map((r) => ({ value: r, label: label('role', r) }))] }));
     const box = h('fieldset', { data: { field: `tiers.${index}` } }, h('legend', {}, t('admin.tierN', { n: index + 1 })),
-      h('div', { class: 'field-error group-error', hidden: true, role: 'alert' }), above, h('div', { class: 'row3' }, steps),
+      h('div', { class: 'field-error group-error', hidden: true, role: 'alert' }), above, h('div', { class: 'row3 steps' }, steps),
       h('button', { type: 'button', class: 'btn small ghost', onclick: () => box.remove() }, t('common.remove')));
     box.read = () => ({ above: above.input.value, steps: steps.map((s) => s.input.value).filter(Boolean) });
     tiersBox.append(box);
