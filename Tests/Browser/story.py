@@ -176,6 +176,11 @@ class Browser:
             pass
         path = os.path.join(self.args.screenshots, f"{name}.png")
         self.driver.save_screenshot(path)
+        # Nothing may stick out sideways: a phone screen that scrolls horizontally is broken.
+        overflow = self.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        if overflow > 1:
+            raise StoryFailure(f"{name}: the page is {overflow} px wider than the {'phone' if self.phone else 'desktop'} viewport")
         print(f"  screenshot {path}", flush=True)
 
     def collect_console(self):
