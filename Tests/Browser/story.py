@@ -7,7 +7,9 @@ The admin sets up a region, a GM, a regional manager, a supervisor, a rep and a 
 phone, creates a customer (refused inline first: no contact with a phone, then a bad phone number), a deal and two
 quote versions, is refused a contract on v1 and offered v2, creates it on v2 and submits it (80,000 CNY: three
 levels). The supervisor, the regional manager and the GM each approve from their inbox; the rep signs; the GM's
-dashboard (1280×800) shows the rep in the TOP5. Along the way it checks accessibility basics (labelled inputs,
+dashboard (1280×800) shows the rep in the TOP5. Around it: the expired-access-cookie refresh, a rejection refused
+without a reason, notifications marked read, a customer archived and restored, and the admin changing and retiring
+the product and reading the audit log. Along the way it checks accessibility basics (labelled inputs,
 contrast, Tab/Enter on the sign-in form), the browser's own quote arithmetic, the dictionaries, and that the
 browser logged no error and no CSP violation. Screenshots of each main screen go to DIR.
 
@@ -620,6 +622,15 @@ def run(args):
                     approver.resize(DESKTOP, phone=False)
                     approver.shot("desktop-approval")
                 if index == 0:
+                    # Opening the inbox again: the notifications can be marked read, and stay read.
+                    approver.open("/inbox")
+                    approver.test("notifications")
+                    approver.until("an unread notification", lambda: approver.all(".row.unread"))
+                    approver.click(css("read-all"))
+                    approver.until("every notification read", lambda: not approver.all(".row.unread"))
+                    approver.driver.refresh()
+                    approver.test("notifications")
+                    approver.until("still read after a reload", lambda: approver.all(css("notification")) and not approver.all(".row.unread"))
                     approver.sign_out()
             approver.close()
 
@@ -652,6 +663,17 @@ def run(args):
             rep.driver.get(deal_url + "/quote")
             rep.test("quote-line")
             rep.shot("desktop-quote-builder")
+            # Archive the customer: hidden from the list by default, found with the filter, restored.
+            rep.open("/customers")
+            rep.click(css("customer-row") + f'[data-name="{customer}"]')
+            rep.click(css("archive-customer"))
+            rep.test("archived")
+            rep.open("/customers")
+            rep.until("the archived customer hidden", lambda: not rep.all(".loading") and not rep.all(css("customer-row") + f'[data-name="{customer}"]'))
+            rep.open("/customers?archived=true")
+            rep.click(css("customer-row") + f'[data-name="{customer}"]')
+            rep.click(css("restore-customer"))
+            rep.until("the customer restored", lambda: rep.all(css("customer-name")) and not rep.all(css("archived")))
         rep.close()
 
         # ---- the GM's dashboard at a desk
@@ -686,6 +708,23 @@ def run(args):
             gm.until(f"{rep_name} in the TOP5 (phone)", rep_in_top5, timeout=EVENTUAL, poll=1)
             gm.shot("phone-dashboard")
         gm.close()
+
+        admin = browser("admin-again", DESKTOP, phone=False)
+        with Step("admin changes the product's price and retires it; the audit log shows the setup"):
+            admin.sign_in("admin", args.admin_password)
+            admin.open("/admin/products")
+            admin.click(css("product-row") + f'[data-name="{product}"]')
+            admin.type(css("field-listPriceFen"), "1100")
+            admin.click(css("save-product"))
+            admin.until("the price change in the product's history",
+                        lambda: any("¥1,100.00" in e.text for e in admin.all("[data-test=product-history] li")))
+            admin.click(css("retire-product"))
+            admin.until("the product retired", lambda: not admin.all(css("retire-product")) and admin.all("[data-test=product-history] li"))
+            admin.shot("desktop-admin-product")
+            admin.open("/admin/audit")
+            admin.until("the users and the region in the audit log", lambda: len(admin.all(css("audit-row"))) >= 5)
+            admin.shot("desktop-admin-audit")
+        admin.close()
 
         with Step("no console error and no CSP violation in any browser"):
             check_console(browsers)

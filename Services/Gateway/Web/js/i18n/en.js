@@ -129,5 +129,6 @@ export default {
   'signin.error.wecom-unknown': 'No SalesDesk user has this WeCom account; ask your admin.', 'signin.error.other': 'WeCom sign-in failed; try again or use your password.',
   'common.skip': 'Skip to content',
   'dashboard.active': 'Active users (last 7 days)', 'dashboard.activeDay': '{users} users · reps {share}', 'dashboard.activeHint': 'The reps’ share is of the {reps} active reps now.',
+  'auditAction.user.bootstrap': 'First admin created',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

@@ -166,5 +166,6 @@ export default {
   'signin.error.wecom-unknown': '这个企业微信账号没有对应的 SalesDesk 用户，请联系管理员。', 'signin.error.other': '企业微信登录失败，请重试或使用密码登录。',
   'common.skip': '跳到主要内容',
   'dashboard.active': '系统活跃（近 7 天）', 'dashboard.activeDay': '{users} 人 · 销售 {share}', 'dashboard.activeHint': '销售占比按当前 {reps} 位在职销售计算。',
+  'auditAction.user.bootstrap': '初始化管理员',
   'more.screens': '功能', 'more.signOut': '退出登录',
 };
