@@ -268,8 +268,28 @@ async function route() {
   }
 }
 
+function showBadges(selector, count, more) {
+  const text = more ? '99+' : String(count);
+  for (const el of root.querySelectorAll(selector)) {
+    el.textContent = text;
+    el.hidden = count === 0;
+    el.setAttribute('aria-label', t('nav.pendingCount', { n: text }));
+  }
+}
+
 async function refreshBadge() {
-  if (!state.user || !APPROVERS.includes(state.user.role)) return;
+  if (!state.user) return;
+  if (!APPROVERS.includes(state.user.role)) {
+    // Without an approval queue, the inbox badge counts unread notifications.
+    try {
+      const { unread } = await get('/notifications/unread-count');
+      showBadges('[data-badge]', unread, unread > 99);
+      for (const el of root.querySelectorAll('[data-badge]')) el.setAttribute('aria-label', t('nav.unreadCount', { n: unread }));
+    } catch {
+      // A hint only; the next poll tries again.
+    }
+    return;
+  }
   try {
     const page = await get('/approvals', { status: 'pending', limit: 100 });
     state.pending = page.items.length;

@@ -130,5 +130,6 @@ export default {
   'common.skip': 'Skip to content',
   'dashboard.active': 'Active users (last 7 days)', 'dashboard.activeDay': '{users} users · reps {share}', 'dashboard.activeHint': 'The reps’ share is of the {reps} active reps now.',
   'auditAction.user.bootstrap': 'First admin created',
+  'nav.unreadCount': '{n} unread notifications',
   'more.screens': 'Screens', 'more.signOut': 'Sign out',
 };

@@ -167,5 +167,6 @@ export default {
   'common.skip': '跳到主要内容',
   'dashboard.active': '系统活跃（近 7 天）', 'dashboard.activeDay': '{users} 人 · 销售 {share}', 'dashboard.activeHint': '销售占比按当前 {reps} 位在职销售计算。',
   'auditAction.user.bootstrap': '初始化管理员',
+  'nav.unreadCount': '{n} 条未读通知',
   'more.screens': '功能', 'more.signOut': '退出登录',
 };

@@ -57,6 +57,7 @@ export default async function inbox(ctx) {
       await post('/notifications/read-all');
       for (const row of ctx.main.querySelectorAll('.row.unread')) row.classList.remove('unread');
       markAll.hidden = true;
+      ctx.refreshBadge();
     } catch (error) {
       if (error.status !== 401) toast(problemText(error));
     }
@@ -65,7 +66,7 @@ export default async function inbox(ctx) {
     if (n.readAt) return;
     n.readAt = new Date().toISOString();
     row.classList.remove('unread');
-    post(`/notifications/${n.id}/read`).catch(() => {});
+    post(`/notifications/${n.id}/read`).then(() => ctx.refreshBadge()).catch(() => {});
   }
   const notifications = pagedList({
     test: 'notifications',
