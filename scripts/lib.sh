@@ -118,7 +118,8 @@ sd_ensure_pypi() {
 sd_ensure_schemathesis() { sd_ensure_pypi schemathesis; }
 
 # The browser tests drive Debian's headless Chromium through chromium-driver with selenium (PyPI).
-SALESDESK_BROWSER_PACKAGES=(chromium chromium-driver)
+# fonts-noto-cjk: without it the Chinese in the screenshots shows as boxes.
+SALESDESK_BROWSER_PACKAGES=(chromium chromium-driver fonts-noto-cjk)
 sd_ensure_browser() {
     sd_ensure_packages "${SALESDESK_BROWSER_PACKAGES[@]}"
     sd_ensure_pypi selenium
