@@ -122,6 +122,8 @@ struct WebSessionTests {
             let etag = try #require(page.headers[.eTag])
             let again = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: etag]) { $0 }
             #expect(again.status == .notModified)
+            let head = try await client.execute(uri: "/", method: .head) { $0 }
+            #expect(head.status == .ok && head.headers[.eTag] == etag && head.body.readableBytes == 0)
             let html = String(buffer: page.body)
             #expect(!html.contains("<script>"), "no inline script: every script is a file of this origin")
         }

@@ -73,6 +73,9 @@ struct WebApp: Sendable {
     func add(to router: Router<ServiceRequestContext>) {
         router.get("/") { request, _ in try serve("index.html", request) }
         router.get("**") { request, _ in try serve(String(request.uri.path.dropFirst()), request) }
+        // HEAD answers GET's headers without the body (link checkers, proxies, `curl -I`).
+        router.head("/") { request, _ in try serve("index.html", request).withoutBody }
+        router.head("**") { request, _ in try serve(String(request.uri.path.dropFirst()), request).withoutBody }
     }
 
     private func serve(_ path: String, _ request: Request) throws -> Response {
@@ -130,5 +133,13 @@ struct WebApp: Sendable {
         let data = try Data(contentsOf: url)
         let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
         return Asset(body: ByteBuffer(bytes: data), contentType: type, etag: "\"\(digest)\"")
+    }
+}
+
+extension Response {
+    fileprivate var withoutBody: Response {
+        var response = self
+        response.body = .init()
+        return response
     }
 }
