@@ -156,7 +156,9 @@ class Browser:
 
     def until(self, description, check, timeout=WAIT, poll=0.25):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=poll).until(lambda d: check())
+            # A list re-rendered while the check reads it leaves stale elements: that poll just counts as "not yet".
+            return WebDriverWait(self.driver, timeout, poll_frequency=poll,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: check())
         except TimeoutException:
             raise StoryFailure(f"{self.who}: {description} did not happen within {timeout}s on "
                                f"{self.driver.current_url}; page says: {self.page_text()[:600]}")
