@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 public import Logging
+import Persistence
 public import PostgresNIO
 
 /// Makes a write safe to retry: the first reply to an `Idempotency-Key` is stored in the same transaction as the
@@ -107,6 +108,10 @@ public enum IdempotentReplies {
 extension PostgresClient {
     /// Runs an RPC write the way every write operation runs: in one transaction, once per `Idempotency-Key`
     /// (see ``IdempotentReplies``), so the change, its outbox rows and its stored reply commit together.
+    ///
+    /// The transaction runs under the watchdog of ``Persistence/PostgresSettings/defaultTransactionDeadline``
+    /// (``Persistence/PostgresClient/withTransaction(deadline:logger:_:)``): a write whose connection stops answering
+    /// fails instead of holding the RPC consumer.
     /// - Parameters:
     ///   - request: the RPC request, whose key, caller, operation and body identify a repeat.
     ///   - logger: the request's logger.
@@ -114,9 +119,9 @@ extension PostgresClient {
     public func idempotentWrite(
         _ request: RPCRequest,
         logger: Logger,
-        _ write: @Sendable (PostgresConnection) async throws -> RPCResponse
+        _ write: @escaping @Sendable (PostgresConnection) async throws -> RPCResponse
     ) async throws -> RPCResponse {
-        try await withTransaction(logger: logger) { connection in
+        try await withTransaction(deadline: PostgresSettings.defaultTransactionDeadline, logger: logger) { connection in
             try await IdempotentReplies.run(request, on: connection, logger: logger) { try await write(connection) }
         }
     }

@@ -3,7 +3,7 @@ public import Contracts
 import Foundation
 public import Logging
 import Metrics
-import Persistence
+public import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 
@@ -79,6 +79,7 @@ extension EventConsumerService {
             if transaction.beginError != nil || transaction.commitError != nil { return true }
             return transaction.closureError.map(isDatabaseUnavailable) ?? false
         }
+        if error is ConnectionLost { return true }
         guard let error = error as? PSQLError else { return false }
         let lostConnection: [PSQLError.Code] = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed]
         if lostConnection.contains(error.code) { return true }
@@ -109,6 +110,11 @@ public struct UnprocessableEvent: Error, CustomStringConvertible, Sendable {
 /// redelivery finds its claim and is acked without effect. A failing handler (or an unreachable database) is retried
 /// in process after `retryBaseDelay × 2ⁿ`; after `maxAttempts` the message is rejected and parked. Up to `prefetch`
 /// deliveries are processed at once, so a slow or failing message never holds up the rest of the queue.
+///
+/// Each event's transaction runs under a watchdog (`transactionDeadline`, see
+/// ``Persistence/PostgresSettings/transactionDeadline``): one that has not committed in time is abandoned, its
+/// connection closed, and the attempt counts as a failed one. A connection that stops answering therefore costs one
+/// attempt, never the consumer.
 public final class EventConsumerService: Service, Sendable {
     private let name: String
     private let connection: AMQPConnection
@@ -118,6 +124,7 @@ public final class EventConsumerService: Service, Sendable {
     private let prefetch: UInt16
     private let maxAttempts: Int
     private let retryBaseDelay: Duration
+    private let transactionDeadline: Duration
     private let logger: Logger
     private let handledCounter: Counter
     private let duplicateCounter: Counter
@@ -134,6 +141,7 @@ public final class EventConsumerService: Service, Sendable {
     ///   - prefetch: unacknowledged deliveries the broker hands out at once, and the processing concurrency.
     ///   - maxAttempts: attempts per delivery before it is parked.
     ///   - retryBaseDelay: the pause after the first failed attempt; it doubles with each further one.
+    ///   - transactionDeadline: the longest one event's transaction may take before it is abandoned and retried.
     ///   - logger: the consumer's logger.
     public init(
         name: String,
@@ -144,6 +152,7 @@ public final class EventConsumerService: Service, Sendable {
         prefetch: UInt16 = 32,
         maxAttempts: Int = 5,
         retryBaseDelay: Duration = .milliseconds(200),
+        transactionDeadline: Duration = PostgresSettings.defaultTransactionDeadline,
         logger: Logger
     ) {
         self.name = name
@@ -154,6 +163,7 @@ public final class EventConsumerService: Service, Sendable {
         self.prefetch = max(prefetch, 1)
         self.maxAttempts = max(maxAttempts, 1)
         self.retryBaseDelay = retryBaseDelay
+        self.transactionDeadline = transactionDeadline
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue)"
         self.logger = logger
@@ -206,11 +216,13 @@ public final class EventConsumerService: Service, Sendable {
         }
 
         let consumer = name
+        let transactionLogger = logger
         var attempt = 1
         var outageRetries = 0
         while true {
             do {
-                let applied = try await client.withTransaction(logger: logger) { connection in
+                let applied = try await client.withTransaction(deadline: transactionDeadline, logger: transactionLogger) { connection in
+                    let logger = transactionLogger
                     guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: consumer, on: connection, logger: logger)
                     else { return false }
                     try await handler(envelope, connection, logger)
