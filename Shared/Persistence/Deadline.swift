@@ -34,13 +34,23 @@ public func withDeadline<T: Sendable>(
     onTimeout: @escaping @Sendable () -> Void = {},
     operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
+    try await withDeadline(timeout, onTimeout: onTimeout) { (_: DeadlineRace<T>) in try await operation() }
+}
+
+/// ``withDeadline(_:onTimeout:operation:)`` whose operation may also give up early: ``DeadlineRace/abandon(with:)``
+/// ends the call at once with an error, as the deadline would.
+func withDeadline<T: Sendable>(
+    _ timeout: Duration,
+    onTimeout: @escaping @Sendable () -> Void,
+    racing operation: @escaping @Sendable (DeadlineRace<T>) async throws -> T
+) async throws -> T {
     let race = DeadlineRace<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             race.begin(continuation)
             let work = Task {
                 do {
-                    race.finish(.success(try await operation()))
+                    race.finish(.success(try await operation(race)))
                 } catch {
                     race.finish(.failure(error))
                 }
@@ -60,7 +70,7 @@ public func withDeadline<T: Sendable>(
 }
 
 /// Resumes the caller with whichever comes first, the work's result or the deadline.
-private final class DeadlineRace<T: Sendable>: Sendable {
+final class DeadlineRace<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
         var finished = false
@@ -100,6 +110,11 @@ private final class DeadlineRace<T: Sendable>: Sendable {
         return true
     }
 
+    /// Ends the call now with `error` (unless it has ended already) and cancels the work, which is abandoned.
+    func abandon(with error: any Error) {
+        if finish(.failure(error)) { cancelWork() }
+    }
+
     func cancelWork() {
         let work = state.withLock { state in
             state.cancelled = true
@@ -118,8 +133,10 @@ extension PostgresClient {
     ///   query's own promise is never completed. When the server kills a connection mid-query, the failed transaction
     ///   gives the connection back to the pool before the pool hears of the close (NIO reports it in that same later
     ///   tick), so the pool can lend it again and the next `BEGIN` waits forever; a `ROLLBACK` or `COMMIT` sent after
-    ///   the close would too. Here no `BEGIN`, `COMMIT` or `ROLLBACK` is sent on a closed connection
-    ///   (``ConnectionLost``; the server has ended that transaction already).
+    ///   the close would too, and so would any query of `body` written in that instant. Here no `BEGIN`, `COMMIT` or
+    ///   `ROLLBACK` is sent on a closed connection, and when the connection closes while the transaction holds it the
+    ///   call fails at once with ``ConnectionLost`` (the server has ended that transaction already), abandoning a
+    ///   query that may never be answered.
     /// - A connection that stops answering, which neither the server's `statement_timeout` nor task cancellation
     ///   (PostgresNIO ignores it once a query is sent) can end. When the deadline passes the connection is closed,
     ///   which fails the queries waiting on it and makes the server roll the transaction back, the pool drops it
@@ -148,10 +165,15 @@ extension PostgresClient {
                     logger.error("transaction passed its deadline before it had a connection", metadata: ["deadline": "\(deadline)"])
                 }
             },
-            operation: {
+            racing: { race in
                 try await self.withConnection { connection in
                     leased.hold(connection)
                     defer { leased.letGo() }
+                    // A query written after the close would wait forever (see above): once the connection closes under
+                    // the transaction, the call fails at once and the stuck work is abandoned.
+                    connection.closeFuture.whenComplete { _ in
+                        if leased.holds(connection) { race.abandon(with: ConnectionLost(statement: "the end of the transaction")) }
+                    }
                     try ConnectionLost.check(connection, before: "BEGIN")
                     try await connection.query("BEGIN;", logger: logger)
                     let value: T
@@ -201,6 +223,9 @@ private final class LeasedConnection: Sendable {
 
     /// Forgets the connection; called before it goes back to the pool, so ``close()`` can never reach it there.
     func letGo() { connection.withLock { $0 = nil } }
+
+    /// Whether `candidate` is the connection held now.
+    func holds(_ candidate: PostgresConnection) -> Bool { connection.withLock { $0 === candidate } }
 
     /// Closes the held connection, if any; returns whether there was one.
     func close() -> Bool {

@@ -101,6 +101,30 @@ struct DeadlineTests {
         }
     }
 
+    @Test("a transaction whose connection closes under it fails at once, even while its work is stuck")
+    func closedConnectionEndsTheTransaction() async throws {
+        try await TestDatabase.with { database in
+            try await database.migrate()
+            let gate = Gate()
+            let logger = database.logger
+            await #expect(throws: ConnectionLost.self) {
+                try await database.client.withTransaction(deadline: .seconds(60), logger: logger) { connection in
+                    try await connection.close()
+                    // Stuck like a query written to the closed channel, which nothing ever answers.
+                    await gate.wait()
+                }
+            }
+            gate.open()
+            let answer = try await database.client.withTransaction(deadline: .seconds(30), logger: logger) { connection in
+                let rows = try await connection.query("SELECT 7", logger: logger)
+                var value = 0
+                for try await decoded in rows.decode(Int.self) { value = decoded }
+                return value
+            }
+            #expect(answer == 7)
+        }
+    }
+
     @Test("a query the server keeps running past the deadline does not hold the caller")
     func longQueryDoesNotHoldTheCaller() async throws {
         try await TestDatabase.with { database in
