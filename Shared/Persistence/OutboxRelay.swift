@@ -17,12 +17,17 @@ public import ServiceLifecycle
 /// `pollInterval`, because notifications are lost while the listening connection is down. After a failure (broker
 /// down, database down) it backs off exponentially up to 30 seconds and keeps going. Published rows are deleted by
 /// ``RetentionPruner`` (``RetentionPolicy/publishedOutbox``).
+///
+/// Each pass runs under a watchdog (`transactionDeadline`, see ``PostgresClient/withTransaction(deadline:logger:_:)``):
+/// a pass whose connection or broker stops answering is abandoned, its connection closed (so its row locks go with
+/// it), and the next pass starts after the usual backoff. The relay never waits on one pass forever.
 public final class OutboxRelay: Service, Sendable {
     private let client: PostgresClient
     private let schema: String
     private let publisher: any OutboxPublisher
     private let batchSize: Int
     private let pollInterval: Duration
+    private let transactionDeadline: Duration
     private let logger: Logger
     private let doorbell = Doorbell()
     private let publishedCounter: Counter
@@ -38,6 +43,7 @@ public final class OutboxRelay: Service, Sendable {
     ///   - publisher: publishes batches to the broker.
     ///   - batchSize: rows per pass and transaction.
     ///   - pollInterval: the longest pause between passes when no notification arrives.
+    ///   - transactionDeadline: the longest one batch (lock, publish, mark) may take before it is abandoned.
     ///   - logger: the relay's logger.
     public init(
         client: PostgresClient,
@@ -45,6 +51,7 @@ public final class OutboxRelay: Service, Sendable {
         publisher: any OutboxPublisher,
         batchSize: Int = 200,
         pollInterval: Duration = .seconds(2),
+        transactionDeadline: Duration = PostgresSettings.defaultTransactionDeadline,
         logger: Logger
     ) {
         precondition(batchSize > 0, "batchSize must be positive")
@@ -53,6 +60,7 @@ public final class OutboxRelay: Service, Sendable {
         self.publisher = publisher
         self.batchSize = batchSize
         self.pollInterval = pollInterval
+        self.transactionDeadline = transactionDeadline
         var logger = logger
         logger[metadataKey: "outbox"] = "\(schema)"
         self.logger = logger
@@ -141,7 +149,7 @@ public final class OutboxRelay: Service, Sendable {
         let batchSize = self.batchSize
         let publisher = self.publisher
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.withTransaction(deadline: transactionDeadline, logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT id, envelope::text, EXTRACT(EPOCH FROM now() - created_at)::float8

@@ -27,6 +27,15 @@ public struct PostgresSettings: Sendable, Equatable {
     /// The server ends a session left idle inside a transaction longer than this (`idle_in_transaction_session_timeout`),
     /// releasing its locks.
     public var idleInTransactionTimeout: Duration = .seconds(60)
+    /// The client-side watchdog on each unit of work (an outbox relay pass, an event's transaction, an RPC write): one
+    /// that has not committed after this long is abandoned and its connection closed
+    /// (``PostgresClient/withTransaction(deadline:logger:_:)``). Above ``statementTimeout``, so the server's own
+    /// deadline normally fires first; this one catches what the server cannot see, such as a connection that stopped
+    /// answering.
+    public var transactionDeadline: Duration = Self.defaultTransactionDeadline
+
+    /// The default ``transactionDeadline``: 45 seconds.
+    public static let defaultTransactionDeadline: Duration = .seconds(45)
 
     /// Parses a `postgres://user:password@host:port/database` URL.
     ///

@@ -70,36 +70,3 @@ extension Router {
 private func jsonResponse(status: HTTPResponse.Status, _ json: String) -> Response {
     Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
 }
-
-/// Runs `operation`, giving up with `nil` after `timeout`.
-///
-/// The operation runs in its own task and is cancelled at the deadline, but the caller does not wait for it to
-/// notice: a hung database call must not hang `/ready`.
-public func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async -> T? {
-    let outcome = FirstOutcome<T>()
-    return await withCheckedContinuation { continuation in
-        outcome.wait(continuation)
-        let work = Task { outcome.finish(try? await operation()) }
-        Task {
-            try? await Task.sleep(for: timeout)
-            work.cancel()
-            outcome.finish(nil)
-        }
-    }
-}
-
-/// Resumes a continuation with whichever result arrives first.
-private final class FirstOutcome<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T?, Never>?>(nil)
-
-    func wait(_ continuation: CheckedContinuation<T?, Never>) {
-        self.continuation.withLock { $0 = continuation }
-    }
-
-    func finish(_ value: T?) {
-        continuation.withLock { pending in
-            pending?.resume(returning: value)
-            pending = nil
-        }
-    }
-}

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 public import Logging
+import Persistence
 public import PostgresNIO
 
 /// Makes a write safe to retry: the first reply to an `Idempotency-Key` is stored in the same transaction as the
@@ -113,6 +114,10 @@ extension PostgresClient {
     /// (`statement_timeout` for this transaction only), and a write that finishes its statements after the deadline
     /// is rolled back instead of committed. Only a commit already under way at the deadline can still land, which is
     /// what the gateway's 504 tells the client (retry with the same key).
+    ///
+    /// The transaction also runs under the watchdog of ``Persistence/PostgresSettings/defaultTransactionDeadline``
+    /// (``Persistence/PostgresClient/withTransaction(deadline:logger:_:)``): a write whose connection stops answering
+    /// fails instead of holding the RPC consumer.
     /// - Parameters:
     ///   - request: the RPC request, whose key, caller, operation and body identify a repeat.
     ///   - logger: the request's logger.
@@ -120,9 +125,9 @@ extension PostgresClient {
     public func idempotentWrite(
         _ request: RPCRequest,
         logger: Logger,
-        _ write: @Sendable (PostgresConnection) async throws -> RPCResponse
+        _ write: @escaping @Sendable (PostgresConnection) async throws -> RPCResponse
     ) async throws -> RPCResponse {
-        try await withTransaction(logger: logger) { connection in
+        try await withTransaction(deadline: PostgresSettings.defaultTransactionDeadline, logger: logger) { connection in
             if let deadline = request.deadline {
                 let remaining = Int((deadline.timeIntervalSinceNow * 1000).rounded(.up))
                 guard remaining > 0 else { throw Self.pastDeadline }

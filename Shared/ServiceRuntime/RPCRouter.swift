@@ -2,6 +2,7 @@ public import AMQP
 public import Contracts
 public import Foundation
 public import Logging
+import Persistence
 import PostgresNIO
 
 /// An RPC request as a service's operation handler sees it.
@@ -168,7 +169,7 @@ extension Problem {
             self = problem
             return
         case let transaction as PostgresTransactionError:
-            if let inner = transaction.closureError {
+            if let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
                 self.init(inner, operation: operation, logger: logger)
                 return
             }
@@ -177,6 +178,10 @@ extension Problem {
             // transaction is rolled back, so nothing was applied.
             logger.warning("statement cancelled at its time limit", metadata: ["operation": "\(operation)"])
             self = .timeout("The operation did not finish in time and was not applied; retry it.")
+            return
+        case is ConnectionLost, is DeadlineExceeded:
+            logger.warning("database unavailable", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            self = .unavailable("The database is unavailable; retry shortly.")
             return
         case let psql as PSQLError where psql.serverInfo == nil:
             logger.warning("database unavailable", metadata: ["operation": "\(operation)", "error": "\(psql.code)"])

@@ -126,12 +126,16 @@ public enum ServiceApp {
         let host = configuration.string("http.host", default: "127.0.0.1")
         let retention = try RetentionPolicy(configuration)
 
-        let settings: PostgresSettings
+        var settings: PostgresSettings
         do {
             settings = try PostgresSettings(url: postgresURL, schema: schema, applicationName: name)
         } catch {
             throw ConfigurationError(key: "postgres.url", reason: "\(error)")
         }
+        let defaultDeadline = Int(PostgresSettings.defaultTransactionDeadline.components.seconds) * 1_000
+        settings.transactionDeadline = .milliseconds(
+            try configuration.int("postgres.transaction.deadline.ms", default: defaultDeadline, in: 1_000...3_600_000)
+        )
         let amqp: AMQPConfiguration
         do {
             amqp = try AMQPConfiguration(url: amqpURL, connectionName: name)
@@ -164,7 +168,13 @@ public enum ServiceApp {
         var afterMigrations: [any Service] = []
         if parts.publishesEvents {
             afterMigrations.append(
-                OutboxRelay(client: postgres, schema: schema, publisher: AMQPOutboxPublisher(connection: publisher), logger: logger)
+                OutboxRelay(
+                    client: postgres,
+                    schema: schema,
+                    publisher: AMQPOutboxPublisher(connection: publisher),
+                    transactionDeadline: settings.transactionDeadline,
+                    logger: logger
+                )
             )
         }
         if let events = parts.events {
@@ -178,6 +188,7 @@ public enum ServiceApp {
                     client: postgres,
                     registry: events,
                     retention: retention,
+                    transactionDeadline: settings.transactionDeadline,
                     logger: logger
                 )
             )
@@ -218,7 +229,7 @@ public enum ServiceApp {
 
         var checks = [
             ReadinessCheck(name: "postgres") {
-                await withDeadline(.seconds(2)) { try await postgres.query("SELECT 1", logger: logger) } != nil
+                (try? await withDeadline(.seconds(2)) { try await postgres.query("SELECT 1", logger: logger) }) != nil
             },
             ReadinessCheck(name: "amqp") { publisher.isConnected && (!usesConsumer || consumer.isConnected) },
             ReadinessCheck(name: "migrations") { migrated.isRaised },

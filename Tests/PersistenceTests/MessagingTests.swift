@@ -227,6 +227,49 @@ struct MessagingTests {
         }
     }
 
+    @Test("an event whose transaction is stuck past its deadline is rolled back, retried and applied once")
+    func stuckTransactionIsRetried() async throws {
+        let broker = TestBroker()
+        let connection = try broker.connection("stuck")
+        try await TestDatabase.with { database in
+            try await database.migrate([Migration(id: "0001_applied", sql: "CREATE TABLE applied (event_id uuid NOT NULL);")])
+            let attempts = AttemptCounts()
+            let gate = Gate()
+            var registry = EventHandlerRegistry()
+            registry.register(broker.type("stuck"), from: "tests") { envelope, connection, logger in
+                try await connection.query("INSERT INTO applied (event_id) VALUES (\(envelope.id))", logger: logger)
+                let attempt = attempts.withLock { state -> Int in
+                    state["stuck", default: 0] += 1
+                    return state["stuck"]!
+                }
+                // The first attempt hangs like a query on a connection that never answers, ignoring cancellation.
+                if attempt == 1 { await gate.wait() }
+            }
+            let service = EventConsumerService(
+                name: "tests",
+                connection: connection,
+                queue: broker.queue,
+                client: database.client,
+                registry: registry,
+                maxAttempts: 3,
+                transactionDeadline: .seconds(1),
+                logger: database.logger
+            )
+            let event = testEvent(broker.type("stuck"))
+            try await withBroker(broker, [connection]) {
+                try await whileRunning([service]) {
+                    try await connection.publish(try AMQPOutboxPublisher.message(for: event), exchange: broker.exchange, routingKey: event.type)
+                    try await eventually("the event is applied by a later attempt") {
+                        try await database.count("SELECT count(*)::int8 FROM inbox WHERE message_id = \(event.id) AND consumer = 'tests'") == 1
+                    }
+                }
+                gate.open()
+                #expect(attempts.withLock { $0["stuck"] } == 2)
+                #expect(try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(event.id)") == 1)
+            }
+        }
+    }
+
     @Test("an event whose source is not the service that owns its type is parked and never applied")
     func forgedSourceIsParked() async throws {
         let broker = TestBroker()

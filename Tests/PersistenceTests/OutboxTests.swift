@@ -148,20 +148,24 @@ struct OutboxTests {
     }
 }
 
-/// Kills database connections under a running relay. Disabled: with PostgresNIO 1.33 a connection the server
-/// terminates in the middle of a query can leave `withTransaction` waiting forever (seen under parallel load), which
-/// hangs the whole run instead of failing it.
-@Suite("Disruptive outbox", .disabled("PostgresNIO 1.33 can hang when the server kills a connection mid-query"))
+/// Kills database connections under a running relay (only this test's: they carry its own `application_name`).
+///
+/// It was disabled because PostgresNIO 1.33's `withTransaction` could wait forever after the server killed a
+/// connection: the pool could lend the killed connection once more, and the `BEGIN` written to its closed channel was
+/// dropped by NIO without failing the query. The relay's transactions now never send to a closed connection and run
+/// under a watchdog (``PostgresClient/withTransaction(deadline:logger:_:)``); `DeadlineTests` shows the hang.
+@Suite("Disruptive outbox", .timeLimit(.minutes(3)))
 struct DisruptiveOutboxTests {
     @Test("the relay keeps working after its database connections are killed")
     func survivesLostConnections() async throws {
         try await TestDatabase.with { database in
             try await database.migrate()
             let publisher = RecordingPublisher()
-            let relay = database.relay(publisher, pollInterval: .milliseconds(300))
+            let relay = database.relay(publisher, pollInterval: .milliseconds(300), transactionDeadline: .seconds(10))
+            let logger = database.logger
             try await whileRunning([relay]) {
-                try await database.client.withTransaction(logger: database.logger) { connection in
-                    try await Outbox.append(testEvent(sequence: 1), on: connection, logger: database.logger)
+                try await database.client.withTransaction(deadline: .seconds(10), logger: logger) { connection in
+                    try await Outbox.append(testEvent(sequence: 1), on: connection, logger: logger)
                 }
                 try await eventually("the first event is published") { publisher.published.count == 1 }
                 // Kill every connection of this test's pool, including the relay's LISTEN connection, from another client.
@@ -178,8 +182,8 @@ struct DisruptiveOutboxTests {
                 }
                 try await eventually("a new event can be appended again") {
                     do {
-                        try await database.client.withTransaction(logger: database.logger) { connection in
-                            try await Outbox.append(testEvent(sequence: 2), on: connection, logger: database.logger)
+                        try await database.client.withTransaction(deadline: .seconds(10), logger: logger) { connection in
+                            try await Outbox.append(testEvent(sequence: 2), on: connection, logger: logger)
                         }
                         return true
                     } catch {

@@ -50,8 +50,21 @@ struct TestDatabase: Sendable {
     }
 
     /// A relay of this schema's outbox.
-    func relay(_ publisher: any OutboxPublisher, batchSize: Int = 200, pollInterval: Duration = .seconds(2)) -> OutboxRelay {
-        OutboxRelay(client: client, schema: schema, publisher: publisher, batchSize: batchSize, pollInterval: pollInterval, logger: logger)
+    func relay(
+        _ publisher: any OutboxPublisher,
+        batchSize: Int = 200,
+        pollInterval: Duration = .seconds(2),
+        transactionDeadline: Duration = PostgresSettings.defaultTransactionDeadline
+    ) -> OutboxRelay {
+        OutboxRelay(
+            client: client,
+            schema: schema,
+            publisher: publisher,
+            batchSize: batchSize,
+            pollInterval: pollInterval,
+            transactionDeadline: transactionDeadline,
+            logger: logger
+        )
     }
 
     /// The first column of the first row of `query`, decoded as `Int`.

@@ -13,13 +13,19 @@ public final class SalesDeskSystem: @unchecked Sendable {
     public let ports: [String: Int]
     public let database: String
     public let vhost: String
+    /// The admin URL of the PostgreSQL server the system's database lives on.
+    public let postgresAdminURL: String
     private var processes: [String: Process] = [:]
     private let logDirectory: URL
     private let environment: [String: [String: String]]
 
     /// Creates the database and vhost and starts every service; returns once each answers `/ready`.
-    public static func start(extraEnvironment: [String: String] = [:]) async throws -> SalesDeskSystem {
-        let system = try SalesDeskSystem(extraEnvironment: extraEnvironment)
+    /// - Parameters:
+    ///   - postgresURL: the admin URL of the server to use (a role that may create databases, on a server with the
+    ///     per-service roles, e.g. a ``PrivatePostgres``); the shared test server when `nil`.
+    ///   - extraEnvironment: more environment for every service.
+    public static func start(postgresURL: String? = nil, extraEnvironment: [String: String] = [:]) async throws -> SalesDeskSystem {
+        let system = try SalesDeskSystem(postgresURL: postgresURL, extraEnvironment: extraEnvironment)
         do {
             for service in services { try system.launch(service) }
             for service in services { try await system.waitUntilReady(service) }
@@ -30,11 +36,12 @@ public final class SalesDeskSystem: @unchecked Sendable {
         return system
     }
 
-    private init(extraEnvironment: [String: String]) throws {
+    private init(postgresURL: String?, extraEnvironment: [String: String]) throws {
         let suffix = TestEnvironment.uniqueSuffix()
         database = "e2e_\(suffix)"
         vhost = "e2e_\(suffix)"
-        let admin = try TestEnvironment.postgresURL()
+        let admin = try postgresURL ?? TestEnvironment.postgresURL()
+        postgresAdminURL = admin
         guard let adminURL = URLComponents(string: admin), let host = adminURL.host, let pgPort = adminURL.port else {
             throw MissingTestEnvironment(name: "SALESDESK_TEST_POSTGRES_URL (host and port)")
         }
@@ -181,9 +188,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         }
         processes = [:]
-        if let admin = try? TestEnvironment.postgresURL() {
-            _ = try? TestEnvironment.shell("psql '\(admin)' -q -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'")
-        }
+        _ = try? TestEnvironment.shell("psql '\(postgresAdminURL)' -q -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'")
         _ = try? TestEnvironment.rabbitmqctl("delete_vhost", vhost)
     }
 }

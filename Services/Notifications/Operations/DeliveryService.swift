@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 
@@ -131,50 +132,77 @@ public struct DeliveryService: Service {
     public func sendDue() async throws -> Int {
         // The lease outlasts the webhook's timeout, so a claimed row is not claimed again while its push is in flight.
         let leaseSeconds = Double(max(webhook.timeout.components.seconds * 2, 30))
-        let rows = try await client.query(
-            """
-            UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(leaseSeconds))
-            WHERE id IN (
-                SELECT id FROM deliveries
-                WHERE status = 'pending' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at
-                LIMIT \(batchSize)
-                FOR UPDATE SKIP LOCKED
+        // Outcomes are recorded before the lease runs out, with room for the recording itself.
+        let recordBy = ContinuousClock.now + .seconds(leaseSeconds - 5)
+        let rows = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger, batchSize] in
+            try await client.query(
+                """
+                    UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(leaseSeconds))
+                WHERE id IN (
+                    SELECT id FROM deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at
+                    LIMIT \(batchSize)
+                    FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id, payload::text, attempts
+                """,
+                logger: logger
             )
-            RETURNING id, payload::text, attempts
-            """,
-            logger: logger
-        )
+        }
         var due: [(UUID, String, Int)] = []
         for try await row in rows.decode((UUID, String, Int).self) { due.append(row) }
         for (id, payload, attempts) in due {
             let outcome = await webhook.send(payload, client: http)
             switch outcome {
             case .sent:
-                try await client.query(
+                try await record(
                     "UPDATE deliveries SET status = 'sent', attempts = \(attempts), sent_at = now(), last_error = NULL WHERE id = \(id)",
-                    logger: logger
+                    by: recordBy
                 )
             case .retry(let reason) where attempts < maxAttempts:
                 let delay = min(retryBaseDelay * (1 << min(attempts - 1, 20)), .seconds(600))
                 let milliseconds = delay.components.seconds * 1_000 + delay.components.attoseconds / 1_000_000_000_000_000
                 logger.warning("push failed, will retry", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
-                try await client.query(
+                try await record(
                     """
                     UPDATE deliveries SET attempts = \(attempts), last_error = \(reason),
                         next_attempt_at = now() + make_interval(secs => \(Double(milliseconds) / 1_000))
                     WHERE id = \(id)
                     """,
-                    logger: logger
+                    by: recordBy
                 )
             case .retry(let reason), .permanent(let reason):
                 logger.error("push failed, giving up", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
-                try await client.query(
+                try await record(
                     "UPDATE deliveries SET status = 'failed', attempts = \(attempts), last_error = \(reason) WHERE id = \(id)",
-                    logger: logger
+                    by: recordBy
                 )
             }
         }
         return due.count
+    }
+
+    /// Writes a push's outcome, retrying while the database is away (a restart) until `deadline`: an outcome left
+    /// unwritten when the lease runs out makes the row due again, and the approver would be pushed twice.
+    private func record(_ query: PostgresQuery, by deadline: ContinuousClock.Instant) async throws {
+        var delay = Duration.milliseconds(100)
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            do {
+                _ = try await withDeadline(max(remaining, .milliseconds(100))) { [client, logger] in
+                    try await client.query(query, logger: logger)
+                }
+                return
+            } catch {
+                guard ContinuousClock.now + delay < deadline, !Task.isCancelled else { throw error }
+                logger.warning(
+                    "cannot record a push's outcome yet, retrying",
+                    metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(delay)"]
+                )
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
     }
 }

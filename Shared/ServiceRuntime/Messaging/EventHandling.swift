@@ -79,6 +79,7 @@ extension EventConsumerService {
             if transaction.beginError != nil || transaction.commitError != nil { return true }
             return transaction.closureError.map(isDatabaseUnavailable) ?? false
         }
+        if error is ConnectionLost { return true }
         guard let error = error as? PSQLError else { return false }
         let lostConnection: [PSQLError.Code] = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed]
         if lostConnection.contains(error.code) { return true }
@@ -110,6 +111,11 @@ public struct UnprocessableEvent: Error, CustomStringConvertible, Sendable {
 /// redelivery finds its claim and is acked without effect. A failing handler (or an unreachable database) is retried
 /// in process after `retryBaseDelay × 2ⁿ`; after `maxAttempts` the message is rejected and parked. Up to `prefetch`
 /// deliveries are processed at once, so a slow or failing message never holds up the rest of the queue.
+///
+/// Each event's transaction runs under a watchdog (`transactionDeadline`, see
+/// ``Persistence/PostgresSettings/transactionDeadline``): one that has not committed in time is abandoned, its
+/// connection closed, and the attempt counts as a failed one. A connection that stops answering therefore costs one
+/// attempt, never the consumer.
 public final class EventConsumerService: Service, Sendable {
     private let name: String
     private let connection: AMQPConnection
@@ -120,6 +126,7 @@ public final class EventConsumerService: Service, Sendable {
     private let maxAttempts: Int
     private let retryBaseDelay: Duration
     private let retention: RetentionPolicy?
+    private let transactionDeadline: Duration
     private let logger: Logger
     private let handledCounter: Counter
     private let duplicateCounter: Counter
@@ -139,6 +146,7 @@ public final class EventConsumerService: Service, Sendable {
     ///   - retention: when given, an event older than its inbox retention is parked, not applied: its inbox row may be
     ///     pruned already, so a copy of an applied event could not be recognised
     ///     (``Persistence/RetentionPolicy/isTooOldToDeduplicate(eventTime:now:)``).
+    ///   - transactionDeadline: the longest one event's transaction may take before it is abandoned and retried.
     ///   - logger: the consumer's logger.
     public init(
         name: String,
@@ -150,6 +158,7 @@ public final class EventConsumerService: Service, Sendable {
         maxAttempts: Int = 5,
         retryBaseDelay: Duration = .milliseconds(200),
         retention: RetentionPolicy? = nil,
+        transactionDeadline: Duration = PostgresSettings.defaultTransactionDeadline,
         logger: Logger
     ) {
         self.name = name
@@ -161,6 +170,7 @@ public final class EventConsumerService: Service, Sendable {
         self.maxAttempts = max(maxAttempts, 1)
         self.retryBaseDelay = retryBaseDelay
         self.retention = retention
+        self.transactionDeadline = transactionDeadline
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue)"
         self.logger = logger
@@ -222,11 +232,13 @@ public final class EventConsumerService: Service, Sendable {
         }
 
         let consumer = name
+        let transactionLogger = logger
         var attempt = 1
         var outageRetries = 0
         while true {
             do {
-                let applied = try await client.withTransaction(logger: logger) { connection in
+                let applied = try await client.withTransaction(deadline: transactionDeadline, logger: transactionLogger) { connection in
+                    let logger = transactionLogger
                     guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: consumer, on: connection, logger: logger)
                     else { return false }
                     try await handler(envelope, connection, logger)
