@@ -111,6 +111,7 @@ export default {
   'quotes.discountIs': 'discount {pct}', 'inbox.hello': 'Hello, {name}', 'inbox.today': 'Today is {date}',
   'contracts.recall': 'Recall from approval', 'contracts.recalled': 'Recalled; the contract is a draft again',
   'inbox.readAll': 'Mark all read', 'inbox.markRead': 'Mark read', 'inbox.unread': 'unread',
+  'customers.archivedReadOnly': 'An archived customer cannot be edited; restore it first.', 'customers.restoreThere': 'Open the customer to restore it',
   'customers.archive': 'Archive customer', 'customers.restore': 'Restore customer', 'customers.archived': 'Archived', 'customers.active': 'Active customers',
   'customers.status': 'Status', 'customers.archivedToast': 'Customer archived', 'customers.restoredToast': 'Customer restored',
   'history.archived': 'Archived', 'history.restored': 'Restored',

@@ -148,6 +148,7 @@ export default {
   "api^no region '": '没有这个区域：{rest}',
   'api^is longer than ': '超过长度上限 {rest}',
   'inbox.readAll': '全部已读', 'inbox.markRead': '标为已读', 'inbox.unread': '未读',
+  'customers.archivedReadOnly': '已归档的客户不能修改，请先恢复。', 'customers.restoreThere': '打开客户页面恢复',
   'customers.archive': '归档客户', 'customers.restore': '恢复客户', 'customers.archived': '已归档', 'customers.active': '在用客户',
   'customers.status': '状态', 'customers.archivedToast': '客户已归档', 'customers.restoredToast': '客户已恢复',
   'history.archived': '归档客户', 'history.restored': '恢复客户',
