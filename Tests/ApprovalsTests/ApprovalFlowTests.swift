@@ -103,6 +103,31 @@ struct ApprovalFlowTests {
         }
     }
 
+    @Test("contract=<id> narrows the caller's approvals and queue to that contract's, and never shows another user's")
+    func approvalsOfOneContract() async throws {
+        try await withService { service in
+            let first = UUID().uuidString
+            let second = UUID().uuidString
+            try await submit(service, amountFen: 8_000_000, contract: first)
+            try await submit(service, amountFen: 8_000_000, contract: second)
+            func contracts(_ user: String, _ query: String) async throws -> [String] {
+                let response = await service.call(Operation.Approvals.list, as: user, query: query)
+                #expect(response.status == 200, "\(response.text)")
+                return try response.decode(ListPage<Approval>.self).items.map(\.contractID)
+            }
+            // Deals sends lower-case ids; the events of this test carry upper-case ones: either matches.
+            #expect(try await contracts("rep-1", "contract=\(first.lowercased())") == [first])
+            #expect(try await contracts("rep-1", "contract=\(second)&limit=1") == [second])
+            #expect(try await contracts("sup-1", "status=pending&contract=\(second.lowercased())") == [second])
+            #expect(try await contracts("rep-1", "contract=\(UUID().uuidString)").isEmpty)
+            #expect(try await contracts("rep-2", "contract=\(first.lowercased())").isEmpty)
+            #expect(try await contracts("sup-2", "status=pending&contract=\(first.lowercased())").isEmpty)
+            let bad = await service.call(Operation.Approvals.list, as: "rep-1", query: "contract=HT-2026-000123")
+            #expect(bad.status == 422)
+            #expect(bad.text.contains("contract"))
+        }
+    }
+
     @Test("a redelivered contract.submitted (same id) and a re-sent one (new id) both leave one approval, at the supervisor")
     func oneApprovalPerContract() async throws {
         try await withService { service in

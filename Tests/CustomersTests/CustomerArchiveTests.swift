@@ -51,6 +51,34 @@ struct CustomerArchiveTests {
         }
     }
 
+    @Test("an archived customer cannot be edited (409, restore it first) and is unchanged; restored, it can be again")
+    func archivedIsReadOnly() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            let org = try await CustomerFixture.seed(service)
+            let c1 = try #require(org.customers["c1"])
+            #expect(await org.service.call(ArchiveCustomerHandler.archive, as: "rep-1", id: c1).status == 200)
+            let updatesBefore = try await org.service.outbox(CustomerUpdated.self).count
+
+            for patch in [#"{"notes":"still buying"}"#, #"{"notes":"still buying","version":2}"#, "{}"] {
+                let refused = await org.call(Operation.Customers.update, as: "rep-1", patch, id: c1)
+                #expect(refused.status == 409, "\(patch): \(refused.text)")
+                let problem = try refused.decode(Problem.self)
+                #expect(problem.type.hasSuffix("/customer-archived"))
+                #expect(problem.detail?.contains("restore it first") == true, "\(problem)")
+            }
+            // Out of scope stays a 404: the 409 does not tell another rep that the customer exists.
+            #expect(await org.call(Operation.Customers.update, as: "rep-2", #"{"notes":"x"}"#, id: c1).status == 404)
+            let unchanged = try await org.call(Operation.Customers.get, as: "rep-1", id: c1).decode(Customer.self)
+            #expect(unchanged.notes != "still buying" && unchanged.version == 2)
+            #expect(try await org.service.outbox(CustomerUpdated.self).count == updatesBefore)
+
+            #expect(await org.service.call(ArchiveCustomerHandler.restore, as: "rep-1", id: c1).status == 200)
+            let edited = await org.call(Operation.Customers.update, as: "rep-1", #"{"notes":"still buying"}"#, id: c1)
+            #expect(edited.status == 200, "\(edited.text)")
+            #expect(try edited.decode(Customer.self).notes == "still buying")
+        }
+    }
+
     @Test("only who may change a customer archives it: another rep 404, finance 403, no identity 401")
     func scope() async throws {
         try await RPCHarness.with(CustomersService.self) { service in

@@ -282,6 +282,25 @@ struct DealOperationsTests {
         }
     }
 
+    @Test("owner=<user id> narrows the contracts list to that rep's contracts, and never shows a rep another rep's")
+    func contractsOfOneOwner() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            let (_, contract) = try await draftContract(service)
+            func numbers(_ identity: CallerIdentity, _ query: String) async throws -> [String] {
+                let response = await service.call(Operation.Deals.listContracts, as: identity, query: query)
+                #expect(response.status == 200, "\(response.text)")
+                return try response.decode(ListPage<ContractView>.self).items.map(\.number)
+            }
+            #expect(try await numbers(Self.admin, "owner=rep-1") == [contract.number])
+            #expect(try await numbers(Self.admin, "owner=rep-2").isEmpty)
+            #expect(try await numbers(Self.admin, "owner=rep-1&status=signed").isEmpty)
+            #expect(try await numbers(Self.finance, "owner=rep-1&status=draft") == [contract.number])
+            #expect(try await numbers(Self.rep, "owner=rep-1") == [contract.number])
+            #expect(try await numbers(Self.otherRep, "owner=rep-1").isEmpty)
+            #expect(try await numbers(Self.otherRep, "").isEmpty)
+        }
+    }
+
     @Test("a rep reads the catalogue but cannot create products (403)")
     func productsAreAdmin() async throws {
         try await RPCHarness.with(DealsService.self) { service in

@@ -191,6 +191,13 @@ struct SalesStoryTests {
             // Nothing lost, nothing twice: one approval for the contract, one push per step.
             let history = try await Self.call(system, "GET", "/api/v1/approvals", as: rep, expect: 200)
             #expect(Self.items(history).filter { ($0["contractId"] as? String)?.lowercased() == contractID }.count == 1)
+            // Through the gateway, the contract's approval by its id, and the rep's contracts by owner (the screens' filters).
+            let ofContract = try await Self.call(system, "GET", "/api/v1/approvals?contract=\(contractID)", as: rep, expect: 200)
+            #expect(Self.items(ofContract).map { ($0["contractId"] as? String)?.lowercased() } == [contractID.lowercased()])
+            let owner = contract["ownerId"] as? String ?? ""
+            #expect(!owner.isEmpty && owner == rep.id, "\(contract)")
+            let ofOwner = try await Self.call(system, "GET", "/api/v1/contracts?owner=\(owner)", as: gm, expect: 200)
+            #expect(Self.items(ofOwner).compactMap { $0["id"] as? String } == [contractID])
             let pushes = await wecom.successes.filter { "\($0.body)".contains(number) }
             #expect(pushes.filter { !"\($0.body)".contains("13900000004") }.count == 3, "expected one push per approver")
 

@@ -6,7 +6,9 @@ import ServiceRuntime
 
 /// `approvals.list`: with `status=pending`, the caller's queue (approvals whose current step waits for them,
 /// oldest first); otherwise the approvals the caller submitted, owns or approves a step of, newest first, optionally
-/// filtered by `status` (approved, rejected, recalled). A page at a time: `limit` 1…100, default 50, and `cursor`.
+/// filtered by `status` (approved, rejected, recalled). Either list narrows to one contract's approvals with `contract`
+/// (a contract id): a contract screen finds its approval without paging through the caller's. A page at a time:
+/// `limit` 1…100, default 50, and `cursor`.
 struct ListApprovalsHandler: Sendable {
     let postgres: PostgresClient
     let repository: any ApprovalRepository
@@ -23,11 +25,16 @@ struct ListApprovalsHandler: Sendable {
             }
             status = parsed
         }
+        var contractID: RecordID?
+        if let text = query["contract"], !text.isEmpty {
+            guard let parsed = RecordID(text) else { throw Problem.validation([.init(field: "contract", message: "is not a contract id")]) }
+            contractID = parsed
+        }
         let rows = try await postgres.withConnection { connection in
             if status == .pending {
-                return try await repository.queue(of: caller.userID, page: page, on: connection)
+                return try await repository.queue(of: caller.userID, contractID: contractID, page: page, on: connection)
             }
-            return try await repository.involving(caller.userID, status: status, page: page, on: connection)
+            return try await repository.involving(caller.userID, status: status, contractID: contractID, page: page, on: connection)
         }
         return try .json(Page(rows: rows, for: page) { PageCursor(createdAt: $0.requestedAt, id: $0.id.uuid) })
     }

@@ -19,14 +19,20 @@ public protocol ApprovalRepository: Sendable {
     func find(id: RecordID, lock: Bool, on connection: PostgresConnection) async throws -> Approval?
     /// Writes back an instance's state and all its steps.
     func update(_ approval: Approval, on connection: PostgresConnection) async throws
-    /// Pending approvals whose current step waits for `approverID`, oldest first (by request time and id), a page at a
-    /// time: the page's cursor is the last item seen, and the next page starts after it.
-    func queue(of approverID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
+    /// Pending approvals whose current step waits for `approverID`, of `contractID` when given, oldest first (by request
+    /// time and id), a page at a time: the page's cursor is the last item seen, and the next page starts after it.
+    func queue(of approverID: String, contractID: RecordID?, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
     /// How many approvals wait for `approverID` now (their current step is theirs and pending): the inbox badge.
     func queueCount(of approverID: String, on connection: PostgresConnection) async throws -> Int
-    /// Approvals `userID` submitted, owns or approves a step of, with `status` when given, newest first (by request
-    /// time and id), a page at a time.
-    func involving(_ userID: String, status: ApprovalStatus?, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
+    /// Approvals `userID` submitted, owns or approves a step of, with `status` and of `contractID` when given, newest
+    /// first (by request time and id), a page at a time.
+    func involving(
+        _ userID: String,
+        status: ApprovalStatus?,
+        contractID: RecordID?,
+        page: PageRequest,
+        on connection: PostgresConnection
+    ) async throws -> [Approval]
 }
 
 /// The PostgreSQL implementation.
@@ -158,14 +164,22 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         return try await withSteps(try await decode(rows), on: connection).first
     }
 
-    public func queue(of approverID: String, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval] {
+    public func queue(
+        of approverID: String,
+        contractID: RecordID?,
+        page: PageRequest,
+        on connection: PostgresConnection
+    ) async throws -> [Approval] {
         let cursor = page.cursor
+        // Contract ids arrive as text in contract.submitted; compared case-blind, as `RecordID` parses them.
+        let contract = contractID?.description
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM approval_instances i
             WHERE i.status = 'pending' AND EXISTS (
                 SELECT 1 FROM approval_steps s
                 WHERE s.approval_id = i.id AND s.step = i.current_step AND s.status = 'pending' AND s.approver_id = \(approverID))
+              AND (\(contract)::text IS NULL OR lower(i.contract_id) = \(contract))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) > (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY i.requested_at, i.id
             LIMIT \(page.fetchLimit)
@@ -192,16 +206,20 @@ public struct PostgresApprovalRepository: ApprovalRepository {
     public func involving(
         _ userID: String,
         status: ApprovalStatus?,
+        contractID: RecordID?,
         page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> [Approval] {
         let cursor = page.cursor
+        // Contract ids arrive as text in contract.submitted; compared case-blind, as `RecordID` parses them.
+        let contract = contractID?.description
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM approval_instances i
             WHERE (i.submitter_id = \(userID) OR i.owner_id = \(userID) OR EXISTS (
                     SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id AND s.approver_id = \(userID)))
               AND (\(status?.rawValue)::text IS NULL OR i.status = \(status?.rawValue))
+              AND (\(contract)::text IS NULL OR lower(i.contract_id) = \(contract))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY i.requested_at DESC, i.id DESC
             LIMIT \(page.fetchLimit)

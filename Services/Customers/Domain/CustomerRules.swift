@@ -34,6 +34,18 @@ public enum CustomerRules {
         return Fields(name: name, region: region, industry: industry, address: address, notes: notes, contacts: contacts)
     }
 
+    /// An archived customer is read-only until it is restored.
+    /// - Throws: a 409 ``Problem`` (type `.../customer-archived`) that says to restore the customer first.
+    public static func requireEditable(_ customer: Customer) throws(Problem) {
+        guard customer.archived else { return }
+        var problem = Problem.conflict(
+            "The customer is archived; restore it first (POST /api/v1/customers/\(customer.id)/restore), then edit it."
+        )
+        problem.type = "https://salesdesk.example/problems/customer-archived"
+        problem.title = "Customer archived"
+        throw problem
+    }
+
     /// Applies a patch to a customer's current fields and validates the result.
     public static func apply(_ patch: CustomerPatch, to current: Fields) throws(Problem) -> (fields: Fields, changed: [String]) {
         var draft = CustomerDraft(

@@ -7,7 +7,7 @@ import ServiceRuntime
 
 /// `customers.update`: applies a partial update; a change publishes `customer.updated` naming the changed
 /// fields and is written to the audit trail, a no-op changes nothing and publishes nothing. With `version`, a stale
-/// update is a 409. Only customers in the caller's scope can be found (404 otherwise); finance may not write (403);
+/// update is a 409, and so is any update of an archived customer (restore it first). Only customers in the caller's scope can be found (404 otherwise); finance may not write (403);
 /// the owner changes only through `customers.transfer`.
 struct UpdateCustomerHandler: Sendable {
     let postgres: PostgresClient
@@ -20,6 +20,7 @@ struct UpdateCustomerHandler: Sendable {
         let patch = try request.decode(CustomerPatch.self)
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
             var customer = try scope.visible(try await repository.find(id: id, on: connection, forUpdate: true), "customer", id: id)
+            try CustomerRules.requireEditable(customer)
             if let ownerID = patch.ownerID, ownerID != customer.ownerID {
                 throw Problem.validation(
                     [.init(field: "ownerId", message: "cannot change here; move customers with POST /api/v1/customers/transfer")]

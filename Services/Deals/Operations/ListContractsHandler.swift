@@ -5,7 +5,7 @@ import PostgresNIO
 import ServiceRuntime
 
 /// `deals.listContracts`: the contracts in the caller's scope, newest first, a page at a time (`limit`, `cursor`),
-/// filtered by `status` and `deal`.
+/// filtered by `status`, `deal` and `owner` (the deal owner's user id). Filters narrow the scope, never widen it.
 struct ListContractsHandler: Sendable {
     let postgres: PostgresClient
     let store: DealsStore
@@ -26,6 +26,7 @@ struct ListContractsHandler: Sendable {
             guard let dealID = RecordID(text) else { throw Problem.validation([.init(field: "deal", message: "is not a deal id")]) }
             filter.dealID = dealID
         }
+        filter.ownerID = query["owner"].flatMap { $0.isEmpty ? nil : $0 }
         let rows = try await postgres.withConnection { connection in
             try await store.contracts.list(filter, scope: scope, page: page, on: connection)
         }

@@ -9,6 +9,8 @@ import ServiceRuntime
 struct ContractFilter: Sendable, Equatable {
     var status: Contract.Status?
     var dealID: RecordID?
+    /// The deal owner's user id: narrows the caller's scope, never widens it.
+    var ownerID: String?
 }
 
 /// Contracts. Customer, owner and region come from the contract's deal, so a transfer moves both together.
@@ -87,6 +89,7 @@ struct ContractRepository: Sendable {
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
               AND (\(filter.dealID)::uuid IS NULL OR c.deal_id = \(filter.dealID))
+              AND (\(filter.ownerID)::text IS NULL OR d.owner_id = \(filter.ownerID))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (c.created_at, c.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT \(page.fetchLimit)

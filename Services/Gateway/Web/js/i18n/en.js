@@ -59,7 +59,7 @@ export default {
   'diff.quantity': 'quantity {from} → {to}', 'diff.price': 'price {from} → {to}', 'diff.discount': 'discount {from} → {to}',
   'diff.total': 'vs v{version}: total {delta}',
 
-  'contracts.none': 'No contracts', 'contracts.byStatus': 'By status', 'contracts.fromVersion': 'Contract from v{version}',
+  'contracts.none': 'No contracts', 'contracts.ofOwner': 'Showing one rep’s contracts.', 'contracts.byStatus': 'By status', 'contracts.fromVersion': 'Contract from v{version}',
   'contracts.created': 'Contract {number} drafted', 'contracts.superseded': 'Quote v{requested} was superseded by v{current}: a contract needs the current version.',
   'contracts.useCurrent': 'Use the current version v{version}', 'contracts.amount': 'Amount', 'contracts.fromQuote': 'Quote version',
   'contracts.submittedAt': 'Submitted', 'contracts.signedAt': 'Signed', 'contracts.decision': 'Decision', 'contracts.submit': 'Submit for approval',
@@ -111,6 +111,7 @@ export default {
   'quotes.discountIs': 'discount {pct}', 'inbox.hello': 'Hello, {name}', 'inbox.today': 'Today is {date}',
   'contracts.recall': 'Recall from approval', 'contracts.recalled': 'Recalled; the contract is a draft again',
   'inbox.readAll': 'Mark all read', 'inbox.markRead': 'Mark read', 'inbox.unread': 'unread',
+  'customers.archivedReadOnly': 'An archived customer cannot be edited; restore it first.', 'customers.restoreThere': 'Open the customer to restore it',
   'customers.archive': 'Archive customer', 'customers.restore': 'Restore customer', 'customers.archived': 'Archived', 'customers.active': 'Active customers',
   'customers.status': 'Status', 'customers.archivedToast': 'Customer archived', 'customers.restoredToast': 'Customer restored',
   'history.archived': 'Archived', 'history.restored': 'Restored',

@@ -58,7 +58,7 @@ export default {
   'diff.quantity': '数量 {from} → {to}', 'diff.price': '单价 {from} → {to}', 'diff.discount': '折扣 {from} → {to}',
   'diff.total': '较 v{version}：合计 {delta}',
 
-  'contracts.none': '暂无合同', 'contracts.byStatus': '按状态筛选', 'contracts.fromVersion': '用 v{version} 生成合同',
+  'contracts.none': '暂无合同', 'contracts.ofOwner': '只显示一位销售的合同。', 'contracts.byStatus': '按状态筛选', 'contracts.fromVersion': '用 v{version} 生成合同',
   'contracts.created': '合同 {number} 已创建', 'contracts.superseded': '报价 v{requested} 已被 v{current} 取代，不能用旧版本生成合同。',
   'contracts.useCurrent': '改用当前版本 v{version} 生成合同', 'contracts.amount': '合同金额', 'contracts.fromQuote': '报价版本',
   'contracts.submittedAt': '提交时间', 'contracts.signedAt': '签约时间', 'contracts.decision': '审批意见', 'contracts.submit': '提交审批',
@@ -148,6 +148,7 @@ export default {
   "api^no region '": '没有这个区域：{rest}',
   'api^is longer than ': '超过长度上限 {rest}',
   'inbox.readAll': '全部已读', 'inbox.markRead': '标为已读', 'inbox.unread': '未读',
+  'customers.archivedReadOnly': '已归档的客户不能修改，请先恢复。', 'customers.restoreThere': '打开客户页面恢复',
   'customers.archive': '归档客户', 'customers.restore': '恢复客户', 'customers.archived': '已归档', 'customers.active': '在用客户',
   'customers.status': '状态', 'customers.archivedToast': '客户已归档', 'customers.restoredToast': '客户已恢复',
   'history.archived': '归档客户', 'history.restored': '恢复客户',

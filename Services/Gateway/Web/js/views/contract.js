@@ -7,17 +7,10 @@ import { money, dateTime } from '../format.js';
 import { icon } from '../icons.js';
 import { linesTable, stepTimeline } from './contract-parts.js';
 
-/** The approval of a contract among the caller's approvals (they submitted, own or approve it). */
+/** The approval of a contract among the caller's approvals (they submitted, own or approve it): the newest one. */
 export async function findApproval(contractId) {
-  let cursor = null;
-  for (let page = 0; page < 5; page += 1) {
-    const reply = await get('/approvals', { cursor, limit: 100 });
-    const found = reply.items.find((a) => a.contractId === contractId);
-    if (found) return found;
-    cursor = reply.nextCursor;
-    if (!cursor) return null;
-  }
-  return null;
+  const reply = await get('/approvals', { contract: contractId, limit: 1 });
+  return reply.items[0] || null;
 }
 
 export default async function contract(ctx) {

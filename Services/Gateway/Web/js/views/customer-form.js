@@ -10,6 +10,12 @@ export default async function customerForm(ctx) {
   const existing = editing ? await get(`/customers/${editing}`) : null;
   ctx.setTitle(editing ? t('customers.edit') : t('customers.new'));
   ctx.setBack(editing ? `#/customers/${editing}` : '#/customers');
+  if (existing?.archived) {
+    // The API refuses to edit an archived customer (409) until it is restored.
+    replace(ctx.main, h('div', { class: 'narrow-wrap' }, h('p', { class: 'notice warn', data: { test: 'customer-archived-readonly' } },
+      t('customers.archivedReadOnly'), ' ', h('a', { href: `#/customers/${editing}` }, t('customers.restoreThere')))));
+    return;
+  }
 
   const name = field({ name: 'name', label: t('customers.name'), required: true, value: existing?.name, attrs: { maxlength: 200, autocomplete: 'organization' } });
   const region = field({ name: 'region', label: t('customers.region'), required: true, value: existing?.region || ctx.user.region || '',

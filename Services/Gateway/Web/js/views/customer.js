@@ -29,7 +29,8 @@ export default async function customer(ctx) {
   ctx.setTitle(c.name);
   ctx.setBack('#/customers');
   const seller = ctx.user.role !== 'finance';
-  if (seller) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/customers/${c.id}/edit`, data: { test: 'edit-customer' } }, t('common.edit')));
+  // An archived customer is read-only until restored (the API answers 409), so it offers no edit.
+  if (seller && !c.archived) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/customers/${c.id}/edit`, data: { test: 'edit-customer' } }, t('common.edit')));
 
   const details = card(null,
     h('div', { class: 'card-head' }, h('h2', { data: { test: 'customer-name' } }, c.name), c.archived ? h('span', { class: 'chip bad', data: { test: 'archived' } }, t('customers.archived')) : null),

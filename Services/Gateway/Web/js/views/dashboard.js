@@ -2,7 +2,7 @@
 // working days against the 2-day line. Each panel links to the records behind it; the page refreshes every 60 s.
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
-import { get } from '../api.js';
+import { get, query } from '../api.js';
 import { card, errorBox, loading } from '../ui.js';
 import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime } from '../format.js';
 import { hbar, funnel, lineVsTarget } from '../charts.js';
@@ -43,9 +43,9 @@ export default async function dashboard(ctx) {
     if (!data.items.length) return replace(top.body, h('p', { class: 'empty' }, t('dashboard.noSigned')));
     replace(top.body,
       hbar(data.items.map((r) => ({ label: r.displayName, value: Number(r.signedAmountFen), display: money(r.signedAmountFen),
-        href: `#/deals?owner=${encodeURIComponent(r.userId)}` })), { ...size, title: t('dashboard.topReps', { month: monthLabel(month) }) }),
+        href: `#/contracts${query({ owner: r.userId })}` })), { ...size, title: t('dashboard.topReps', { month: monthLabel(month) }) }),
       h('ol', { class: 'visually-hidden' }, data.items.map((r) => h('li', {}, `${r.displayName}: ${money(r.signedAmountFen)}`))),
-      h('ul', { class: 'list', data: { test: 'top-reps' } }, data.items.map((r, i) => h('li', {}, h('a', { class: 'row', href: `#/deals?owner=${encodeURIComponent(r.userId)}`, data: { test: 'top-rep', name: r.displayName } },
+      h('ul', { class: 'list', data: { test: 'top-reps' } }, data.items.map((r, i) => h('li', {}, h('a', { class: 'row', href: `#/contracts${query({ owner: r.userId })}`, data: { test: 'top-rep', name: r.displayName } },
         h('div', { class: 'avatar', 'aria-hidden': 'true' }, String(i + 1)),
         h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, r.displayName), h('div', { class: 'row-sub' }, `${r.region || '—'} · ${t('dashboard.contractsN', { n: r.contracts })}`)),
         h('div', { class: 'row-side amount num' }, money(r.signedAmountFen)))))));
