@@ -174,24 +174,31 @@ extension PostgresClient {
                     connection.closeFuture.whenComplete { _ in
                         if leased.holds(connection) { race.abandon(with: ConnectionLost(statement: "the end of the transaction")) }
                     }
-                    try ConnectionLost.check(connection, before: "BEGIN")
-                    try await connection.query("BEGIN;", logger: logger)
-                    let value: T
                     do {
-                        value = try await body(connection)
-                    } catch {
-                        if !connection.isClosed {
-                            do {
-                                try await connection.query("ROLLBACK;", logger: logger)
-                            } catch let rollbackError {
-                                logger.debug("rollback failed", metadata: ["error": "\(String(reflecting: rollbackError))"])
+                        try ConnectionLost.check(connection, before: "BEGIN")
+                        try await connection.query("BEGIN;", logger: logger)
+                        let value: T
+                        do {
+                            value = try await body(connection)
+                        } catch {
+                            if !connection.isClosed {
+                                do {
+                                    try await connection.query("ROLLBACK;", logger: logger)
+                                } catch let rollbackError {
+                                    logger.debug("rollback failed", metadata: ["error": "\(String(reflecting: rollbackError))"])
+                                }
                             }
+                            throw error
                         }
+                        try ConnectionLost.check(connection, before: "COMMIT")
+                        try await connection.query("COMMIT;", logger: logger)
+                        return value
+                    } catch {
+                        // The pool hears of a close one event-loop tick later; a lease given back before then makes it
+                        // lend the dead connection once more, to a query that would never be answered.
+                        if connection.isClosed { try? await connection.closeFuture.get() }
                         throw error
                     }
-                    try ConnectionLost.check(connection, before: "COMMIT")
-                    try await connection.query("COMMIT;", logger: logger)
-                    return value
                 }
             }
         )
