@@ -130,6 +130,7 @@ public struct RPCRouter: Sendable {
     /// The caller identity must carry the gateway's valid, unexpired signature (``SignedIdentity``): anything else is a
     /// logged 401 and no handler runs. A request whose deadline (``Contracts/RPC/Header/deadline``) has passed is
     /// answered 504 without running either: the gateway has already answered 504 and the write must not happen later.
+    /// One still running ``watchdogGrace`` after its deadline is abandoned and answered 504.
     /// - Parameters:
     ///   - delivery: the request as the RPC server received it.
     ///   - identityKey: the key shared with the gateway.
@@ -156,8 +157,23 @@ public struct RPCRouter: Sendable {
             logger.warning("rpc dropped after its deadline", metadata: ["operation": "\(operation)"])
             return RPCResponse.problem(.timeout("The request arrived after its deadline and was not applied.")).replyMessage
         }
-        return await handle(request, logger: logger).replyMessage
+        // The watchdog: an operation still running this long after its deadline is abandoned and answered 504, so a
+        // connection that stopped answering (a read has no transaction deadline of its own) cannot hold the consumer.
+        let budget = request.deadline.map { Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(now)) * 1000)) }
+        do {
+            return try await withDeadline((budget ?? PostgresSettings.defaultTransactionDeadline) + Self.watchdogGrace) {
+                await self.handle(request, logger: logger)
+            }.replyMessage
+        } catch {
+            logger.error("rpc abandoned after its deadline", metadata: ["operation": "\(operation)"])
+            return RPCResponse.problem(.timeout("The service could not finish the request in time; retry it.")).replyMessage
+        }
     }
+
+    /// How long past its deadline an operation may run before ``handle(delivery:identityKey:now:logger:)`` gives up
+    /// on it. A write's own bounds (its `statement_timeout`, the check before COMMIT) end it first; this only frees a
+    /// consumer that something below stopped answering.
+    public static let watchdogGrace: Duration = .seconds(5)
 }
 
 extension Problem {
