@@ -52,7 +52,7 @@ struct AMQPConnectionTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
             group.addTask { try await connection.run() }
-            try await connection.waitUntilConnected(timeout: .seconds(30))
+            try await connection.waitUntilConnected(timeout: .seconds(90))
             let lost = Mutex(false)
             connection.onLoss { _ in lost.withLock { $0 = true } }
             // The duration is the behaviour under test (the broker drops peers silent for 2 intervals), not a wait for an event.

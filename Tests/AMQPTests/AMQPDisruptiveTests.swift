@@ -22,7 +22,7 @@ struct AMQPDisruptiveTests {
 
                 try AMQPTest.closeAllConnections()
                 #expect(await eventually(timeout: .seconds(10)) { !connection.isConnected })
-                try await connection.waitUntilConnected(timeout: .seconds(30))
+                try await connection.waitUntilConnected(timeout: .seconds(90))
 
                 // Dropped silently: its tag belongs to the closed channel.
                 await connection.ack(stale)
@@ -73,7 +73,7 @@ struct AMQPDisruptiveTests {
             #expect(elapsed < .seconds(5))
 
             answering.withLock { $0 = true }
-            try await client.waitUntilConnected(timeout: .seconds(30))
+            try await client.waitUntilConnected(timeout: .seconds(90))
             #expect(
                 await eventually(timeout: .seconds(30)) {
                     (try? await client.call(

@@ -35,8 +35,8 @@ struct RPCFixture {
                 let server = AMQPRPCServer(connection: serverConnection, queue: queue, prefetch: 8, logger: AMQPTest.logger, handler: handler)
                 group.addTask { try await server.run() }
             }
-            try await serverConnection.waitUntilConnected(timeout: .seconds(30))
-            try await client.waitUntilConnected(timeout: .seconds(30))
+            try await serverConnection.waitUntilConnected(timeout: .seconds(90))
+            try await client.waitUntilConnected(timeout: .seconds(90))
             try await body(client)
         }
     }

@@ -28,7 +28,7 @@ enum AMQPTest {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await connection.run() }
             defer { group.cancelAll() }
-            try await connection.waitUntilConnected(timeout: .seconds(30))
+            try await connection.waitUntilConnected(timeout: .seconds(90))
             return try await body(connection)
         }
     }

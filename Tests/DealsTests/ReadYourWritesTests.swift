@@ -61,8 +61,8 @@ struct ReadYourWritesTests {
                         await customers.router.handle(delivery: delivery, identityKey: key, logger: logger)
                     }
                     group.addTask { try await server.run() }
-                    try await serverConnection.waitUntilConnected(timeout: .seconds(30))
-                    try await client.waitUntilConnected(timeout: .seconds(30))
+                    try await serverConnection.waitUntilConnected(timeout: .seconds(90))
+                    try await client.waitUntilConnected(timeout: .seconds(90))
                     try await RPCHarness.with(
                         DealsService.name,
                         migrationsDirectory: DealsService.migrationsDirectory,

@@ -350,7 +350,7 @@ struct MessagingTests {
 /// Runs `body` while `connections` run and are connected (each declares the test topology).
 func withBroker<T: Sendable>(_ broker: TestBroker, _ connections: [AMQPConnection], _ body: @Sendable () async throws -> T) async throws -> T {
     try await whileRunning(connections) {
-        for connection in connections { try await connection.waitUntilConnected(timeout: .seconds(30)) }
+        for connection in connections { try await connection.waitUntilConnected(timeout: .seconds(90)) }
         return try await body()
     }
 }

@@ -30,7 +30,7 @@ struct UnroutableQueueTests {
             logger: PersistenceTestEnvironment.logger
         )
         return try await whileRunning([connection]) {
-            try await connection.waitUntilConnected(timeout: .seconds(30))
+            try await connection.waitUntilConnected(timeout: .seconds(90))
             return try await body(connection)
         }
     }
