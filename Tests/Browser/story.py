@@ -7,8 +7,8 @@ The admin sets up a region, a GM, a regional manager, a supervisor, a rep and a 
 phone, creates a customer (refused inline first: no contact with a phone, then a bad phone number), a deal and two
 quote versions, is refused a contract on v1 and offered v2, creates it on v2 and submits it (80,000 CNY: three
 levels). On the customer's page the rep checks in (the first visit's position becomes the customer's location),
-checks out, and checks in again 2 km away, which is flagged far; the supervisor sees both on the visits screen
-and the far one alone with the flagged-only filter. The supervisor, the regional manager and the GM each approve
+checks out, checks in again 2 km away (flagged far) and a third time 80 m away (not flagged); the supervisor sees
+the three on the visits screen and, with the flagged-only filter, the two flagged ones. The supervisor, the regional manager and the GM each approve
 from their inbox; the rep signs; the GM's
 dashboard (1280×800) shows the rep in the TOP5. Around it: the expired-access-cookie refresh, a rejection refused
 without a reason, notifications marked read, a customer archived and restored, and the admin changing and retiring
@@ -569,9 +569,21 @@ def run(args):
             rep.shot("phone-visit")
             rep.click(css("check-out"))
             rep.until("the second visit checked out", lambda: rep.all(css("visit-card") + " " + css("visit-done")))
+        with Step("rep checks in a third time, 80 m from the customer with a good fix: no flag"):
+            rep.geolocate(CUSTOMER_SITE[0] + 0.0007, CUSTOMER_SITE[1], 15)
             rep.click(css("back-to-customer"))
-            rep.until("both visits on the customer page", lambda: len(rep.all(css("visit-row"))) == 2
+            rep.until("two visits on the customer page", lambda: len(rep.all(css("visit-row"))) == 2
                       and len(rep.all(css("visit-row") + '[data-flags="far"]')) == 1)
+            rep.click(css("check-in"))
+            rep.until("the third position", lambda: "15" in rep.text_of("position"))
+            rep.select(css("field-purpose"), value="demo")
+            rep.click(css("submit-checkin"))
+            rep.test("visit-unflagged")
+            if rep.test("visit-card").get_attribute("data-flags"):
+                raise StoryFailure(f"a check-in 80 m away was flagged {rep.test('visit-card').get_attribute('data-flags')!r}")
+            rep.click(css("back-to-customer"))
+            rep.until("three visits on the customer page, the newest still open",
+                      lambda: len(rep.all(css("visit-row"))) == 3 and len(rep.all(css("visit-row") + '[data-open="true"]')) == 1)
         with Step("rep opens a deal and qualifies it"):
             rep.click(css("new-deal"))
             rep.test("deal-form")
@@ -741,7 +753,7 @@ def run(args):
             sup.click(css("nav-visits"))
             sup.test("visit-filters")
             mine = css("visit-row") + f'[data-customer="{customer}"]'
-            sup.until("both of the rep's visits", lambda: not sup.all(".loading") and len(sup.all(mine)) == 2)
+            sup.until("the rep's three visits", lambda: not sup.all(".loading") and len(sup.all(mine)) == 3)
             if len(sup.all(mine + '[data-flags="far"]')) != 1:
                 raise StoryFailure(f"expected one far visit: {[e.get_attribute('data-flags') for e in sup.all(mine)]}")
             # The row names the rep: by name when the API's Visit carries repName, else by the start of the rep's id.
@@ -762,8 +774,9 @@ def run(args):
                 print("  note: the API's Visit has no repName, so the row shows the start of the rep's id", flush=True)
             sup.shot("desktop-visits")
             sup.click(css("visits-flagged"))
-            sup.until("only the flagged visit", lambda: not sup.all(".loading") and len(sup.all(mine)) == 1
-                      and sup.all(mine + '[data-flags="far"]'))
+            # Flagged: the far one and the one whose position became the customer's location; not the unflagged one.
+            sup.until("only the flagged visits", lambda: not sup.all(".loading") and len(sup.all(mine)) == 2
+                      and all(e.get_attribute("data-flags") for e in sup.all(mine)) and sup.all(mine + '[data-flags="far"]'))
         sup.close()
 
         # ---- the GM's dashboard at a desk
