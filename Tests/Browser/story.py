@@ -760,7 +760,7 @@ def run(args):
             far_row = sup.find(mine + '[data-flags="far"]')
             visit = sup.driver.execute_async_script("""
               const done = arguments[arguments.length - 1];
-              fetch('/api/v1/visits?flagged=true&limit=200', { credentials: 'same-origin' }).then(r => r.json())
+              fetch('/api/v1/visits?flagged=true&limit=100', { credentials: 'same-origin' }).then(r => r.json())
                 .then(p => done((p.items || []).find(v => v.id === arguments[0]) || null), e => done({ error: String(e) }));""",
                 far_row.get_attribute("data-id"))
             if not visit or "repId" not in visit:

@@ -67,7 +67,7 @@ export default async function visitCheckIn(ctx) {
   const chips = (c.contacts || []).length ? h('div', { class: 'contact-chips' }, c.contacts.map((p) => h('button', {
     type: 'button', class: 'btn small', data: { test: 'pick-contact', name: p.name },
     onclick: () => { contact.input.value = p.name; } }, p.name))) : null;
-  const notes = field({ name: 'notes', label: t('visits.notes'), textarea: true, attrs: { maxlength: 4000 } });
+  const notes = field({ name: 'notes', label: t('visits.notes'), textarea: true, attrs: { maxlength: 2000 } });
   const next = field({ name: 'nextFollowUpOn', label: t('visits.nextFollowUp'), type: 'date' });
 
   const el = form({ data: { test: 'checkin-form' } }, [
