@@ -11,9 +11,33 @@ public enum CustomersService: MessagingService {
     public static let defaultHTTPPort = 8081
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// The service's operations, wired to its repositories.
+    /// What customers adds to the common runtime: its operations with the visit thresholds from configuration,
+    /// its event handlers and the outbox relay.
+    ///
+    /// Configuration: `visits.max.distance.meters` (default 500), beyond which a check-in is flagged `far`, and
+    /// `visits.poor.accuracy.meters` (default 200), beyond which its position is flagged `poor_accuracy`.
+    public static func parts(_ context: ServiceContext) throws -> ServiceParts {
+        let thresholds = VisitRules.Thresholds(
+            maxDistanceMeters: try context.configuration.int("visits.max.distance.meters", default: 500, in: 1...1_000_000),
+            poorAccuracyMeters: try context.configuration.int("visits.poor.accuracy.meters", default: 200, in: 1...100_000)
+        )
+        return ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, thresholds: thresholds),
+            events: eventHandlers(logger: context.logger),
+            publishesEvents: publishesEvents,
+            retention: retentionRules(context.retention)
+        )
+    }
+
+    /// The service's operations with the default visit thresholds.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+        rpcRouter(postgres: postgres, logger: logger, thresholds: VisitRules.Thresholds())
+    }
+
+    /// The service's operations, wired to its repositories.
+    static func rpcRouter(postgres: PostgresClient, logger: Logger, thresholds: VisitRules.Thresholds) -> RPCRouter {
         let repository = PostgresCustomerRepository(logger: logger)
+        let visits = PostgresVisitRepository(logger: logger)
         let users = OrgReplica(logger: logger)
         var router = RPCRouter()
         router.on(
@@ -38,6 +62,23 @@ public enum CustomersService: MessagingService {
         router.on(
             Operation.Customers.history,
             CustomerHistoryHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
+        )
+        router.on(
+            SetCustomerLocationHandler.operation,
+            SetCustomerLocationHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
+        )
+        router.on(
+            CheckInHandler.operation,
+            CheckInHandler(postgres: postgres, customers: repository, visits: visits, thresholds: thresholds, logger: logger).callAsFunction
+        )
+        router.on(CheckOutHandler.operation, CheckOutHandler(postgres: postgres, visits: visits, logger: logger).callAsFunction)
+        router.on(
+            ListVisitsHandler.list,
+            ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: false, logger: logger).callAsFunction
+        )
+        router.on(
+            ListVisitsHandler.listOfCustomer,
+            ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: true, logger: logger).callAsFunction
         )
         return router
     }

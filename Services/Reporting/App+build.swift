@@ -33,6 +33,9 @@ public enum ReportingService: MessagingService {
         registry.register(DealUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ProductUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ProductRetired.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        // Visits are logged for the visit-count and follow-up reports to replay (issue 10).
+        registry.register(VisitCheckedIn.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(VisitCheckedOut.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         return registry
     }

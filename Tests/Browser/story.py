@@ -6,7 +6,10 @@
 The admin sets up a region, a GM, a regional manager, a supervisor, a rep and a product. The rep, on a 390×844
 phone, creates a customer (refused inline first: no contact with a phone, then a bad phone number), a deal and two
 quote versions, is refused a contract on v1 and offered v2, creates it on v2 and submits it (80,000 CNY: three
-levels). The supervisor, the regional manager and the GM each approve from their inbox; the rep signs; the GM's
+levels). On the customer's page the rep checks in (the first visit's position becomes the customer's location),
+checks out, checks in again 2 km away (flagged far) and a third time 80 m away (not flagged); the supervisor sees
+the three on the visits screen and, with the flagged-only filter, the two flagged ones. The supervisor, the regional manager and the GM each approve
+from their inbox; the rep signs; the GM's
 dashboard (1280×800) shows the rep in the TOP5. Around it: the expired-access-cookie refresh, a rejection refused
 without a reason, notifications marked read, a customer archived and restored, and the admin changing and retiring
 the product and reading the audit log. Along the way it checks accessibility basics (labelled inputs,
@@ -16,6 +19,7 @@ browser logged no error and no CSP violation. Screenshots of each main screen go
 Exit status 0 on success; otherwise 1 with the step that failed and why.
 """
 import argparse
+import datetime
 import json
 import os
 import re
@@ -38,6 +42,8 @@ DESKTOP = (1280, 800)
 EVENTUAL = 90
 WAIT = 20
 PASSWORD = "story-password-1"
+# Where the story's customer is (WGS-84, as a phone's browser reports it): Ningbo.
+CUSTOMER_SITE = (29.868336, 121.543990)
 
 # Console messages the story causes on purpose: the 409 of a contract from a superseded version, and the 422s of
 # the customer form's server-side check. Anything else logged at SEVERE (a script error, a CSP violation) fails.
@@ -96,6 +102,12 @@ class Browser:
         self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": size[0], "height": size[1], "deviceScaleFactor": 2 if phone else 1, "mobile": phone})
         self.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": phone})
+
+    def geolocate(self, latitude, longitude, accuracy):
+        """Lets the page read the position and fakes it, through Chromium's DevTools."""
+        self.driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["geolocation"], "origin": self.args.base_url})
+        self.driver.execute_cdp_cmd("Emulation.setGeolocationOverride", {
+            "latitude": latitude, "longitude": longitude, "accuracy": accuracy})
 
     def open(self, hash_path="", fresh=False):
         url = f"{self.args.base_url}/{('#' + hash_path) if hash_path else ''}"
@@ -516,6 +528,62 @@ def run(args):
             if not call.get_attribute("href").startswith("tel:13912345678"):
                 raise StoryFailure(f"the call link is {call.get_attribute('href')}")
             rep.shot("phone-customer")
+        with Step("rep checks in at the customer: the first visit's position becomes its location; then checks out"):
+            rep.geolocate(CUSTOMER_SITE[0], CUSTOMER_SITE[1], 18)
+            rep.click(css("check-in"))
+            rep.test("checkin-form")
+            rep.until("the position with its accuracy", lambda: "18" in rep.text_of("position"))
+            rep.select(css("field-purpose"), value="first_visit")
+            rep.click(css("pick-contact") + '[data-name="王工"]')
+            rep.type(css("field-notes"), "看了车间，下周送样")
+            follow_up = (datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+                         + datetime.timedelta(days=7)).isoformat()
+            rep.driver.execute_script("arguments[0].value = arguments[1]", rep.test("field-nextFollowUpOn"), follow_up)
+            rep.shot("phone-visit-checkin")
+            rep.click(css("submit-checkin"))
+            card = rep.test("visit-card")
+            flags = card.get_attribute("data-flags").split()
+            if flags != ["location_from_visit"]:
+                raise StoryFailure(f"the first visit's flags are {flags}, expected only location_from_visit")
+            rep.test("flag-location_from_visit")
+            rep.click(css("check-out"))
+            rep.until("the visit checked out", lambda: rep.all(css("visit-card") + " " + css("visit-done")) and not rep.all(css("check-out")))
+            rep.test("visit-duration")
+        with Step("rep checks in again 2 km away: flagged far, with the distance"):
+            # 0.018° of latitude is about 2.0 km.
+            rep.geolocate(CUSTOMER_SITE[0] + 0.018, CUSTOMER_SITE[1], 25)
+            rep.click(css("back-to-customer"))
+            rep.until("the first visit listed on the customer page", lambda: len(rep.all(css("visit-row"))) == 1)
+            rep.click(css("check-in"))
+            rep.until("the new position", lambda: "25" in rep.text_of("position"))
+            rep.select(css("field-purpose"), value="follow_up")
+            rep.type(css("field-contactName"), "李采购")
+            rep.click(css("submit-checkin"))
+            card = rep.test("visit-card")
+            if card.get_attribute("data-flags").split() != ["far"]:
+                raise StoryFailure(f"the visit 2 km away has flags {card.get_attribute('data-flags')!r}, expected far")
+            far = rep.text_of("flag-far")
+            if not re.search(r"(2\.0|1\.9|2\.1) 公里", far):
+                raise StoryFailure(f"the far flag does not give the distance in kilometres: {far!r}")
+            rep.test("check-out")
+            rep.shot("phone-visit")
+            rep.click(css("check-out"))
+            rep.until("the second visit checked out", lambda: rep.all(css("visit-card") + " " + css("visit-done")))
+        with Step("rep checks in a third time, 80 m from the customer with a good fix: no flag"):
+            rep.geolocate(CUSTOMER_SITE[0] + 0.0007, CUSTOMER_SITE[1], 15)
+            rep.click(css("back-to-customer"))
+            rep.until("two visits on the customer page", lambda: len(rep.all(css("visit-row"))) == 2
+                      and len(rep.all(css("visit-row") + '[data-flags="far"]')) == 1)
+            rep.click(css("check-in"))
+            rep.until("the third position", lambda: "15" in rep.text_of("position"))
+            rep.select(css("field-purpose"), value="demo")
+            rep.click(css("submit-checkin"))
+            rep.test("visit-unflagged")
+            if rep.test("visit-card").get_attribute("data-flags"):
+                raise StoryFailure(f"a check-in 80 m away was flagged {rep.test('visit-card').get_attribute('data-flags')!r}")
+            rep.click(css("back-to-customer"))
+            rep.until("three visits on the customer page, the newest still open",
+                      lambda: len(rep.all(css("visit-row"))) == 3 and len(rep.all(css("visit-row") + '[data-open="true"]')) == 1)
         with Step("rep opens a deal and qualifies it"):
             rep.click(css("new-deal"))
             rep.test("deal-form")
@@ -677,6 +745,39 @@ def run(args):
             rep.click(css("restore-customer"))
             rep.until("the customer restored", lambda: rep.all(css("customer-name")) and not rep.all(css("archived")))
         rep.close()
+
+        # ---- the supervisor looks at today's visits
+        sup = browser("sup-desk", DESKTOP, phone=False)
+        with Step("the supervisor sees today's visits, the far one flagged, and filters to the flagged"):
+            sup.sign_in(names["sup"][0], PASSWORD)
+            sup.click(css("nav-visits"))
+            sup.test("visit-filters")
+            mine = css("visit-row") + f'[data-customer="{customer}"]'
+            sup.until("the rep's three visits", lambda: not sup.all(".loading") and len(sup.all(mine)) == 3)
+            if len(sup.all(mine + '[data-flags="far"]')) != 1:
+                raise StoryFailure(f"expected one far visit: {[e.get_attribute('data-flags') for e in sup.all(mine)]}")
+            # The row names the rep: by name when the API's Visit carries repName, else by the start of the rep's id.
+            far_row = sup.find(mine + '[data-flags="far"]')
+            visit = sup.driver.execute_async_script("""
+              const done = arguments[arguments.length - 1];
+              fetch('/api/v1/visits?flagged=true&limit=100', { credentials: 'same-origin' }).then(r => r.json())
+                .then(p => done((p.items || []).find(v => v.id === arguments[0]) || null), e => done({ error: String(e) }));""",
+                far_row.get_attribute("data-id"))
+            if not visit or "repId" not in visit:
+                raise StoryFailure(f"the far visit is not in GET /visits?flagged=true: {visit}")
+            expected_rep = visit.get("repName") or visit["repId"][:8]
+            if visit.get("repName") and visit["repName"] != rep_name:
+                raise StoryFailure(f"the visit's repName is {visit['repName']!r}, expected {rep_name!r}")
+            if expected_rep not in far_row.text:
+                raise StoryFailure(f"the visit row does not name the rep ({expected_rep}): {far_row.text!r}")
+            if not visit.get("repName"):
+                print("  note: the API's Visit has no repName, so the row shows the start of the rep's id", flush=True)
+            sup.shot("desktop-visits")
+            sup.click(css("visits-flagged"))
+            # Flagged: the far one and the one whose position became the customer's location; not the unflagged one.
+            sup.until("only the flagged visits", lambda: not sup.all(".loading") and len(sup.all(mine)) == 2
+                      and all(e.get_attribute("data-flags") for e in sup.all(mine)) and sup.all(mine + '[data-flags="far"]'))
+        sup.close()
 
         # ---- the GM's dashboard at a desk
         gm = browser("gm-desk", DESKTOP, phone=False)

@@ -21,6 +21,8 @@ struct EventOwnershipTests {
             (CustomerTransferred.self, CustomersService.name),
             (CustomerArchived.self, CustomersService.name),
             (CustomerRestored.self, CustomersService.name),
+            (VisitCheckedIn.self, CustomersService.name),
+            (VisitCheckedOut.self, CustomersService.name),
             (DealStageChanged.self, DealsService.name),
             (DealUpdated.self, DealsService.name),
             (ProductUpdated.self, DealsService.name),

@@ -22,9 +22,11 @@ public struct Customer: Sendable, Equatable, Codable, ScopedRecord {
     public var archived: Bool = false
     /// When it was archived; `nil` while active.
     public var archivedAt: Date? = nil
+    /// Where the customer is (WGS-84), set by a manager or taken from a rep's first check-in; `nil` until then.
+    public var location: GeoPoint? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, name, region, industry, address, notes, contacts, version, createdAt, updatedAt, archived, archivedAt
+        case id, name, region, industry, address, notes, contacts, version, createdAt, updatedAt, archived, archivedAt, location
         case ownerID = "ownerId"
     }
 

@@ -73,6 +73,7 @@ public struct CustomerHistoryEntry: Sendable, Equatable, Encodable {
         try compare("notes", old.notes, new.notes)
         try compare("owner", old.ownerID, new.ownerID)
         try compare("contacts", old.contacts, new.contacts)
+        try compare("location", old.location, new.location)
         return changes
     }
 }

@@ -61,11 +61,15 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func insert(_ customer: Customer, on connection: PostgresConnection) async throws {
         let contacts = try Self.encodeContacts(customer.contacts)
+        let latitude = customer.location.map { VisitRules.decimalText($0.latitude) }
+        let longitude = customer.location.map { VisitRules.decimalText($0.longitude) }
         try await connection.query(
             """
-            INSERT INTO customers (id, name, region, industry, address, notes, owner_id, contacts, version, created_at, updated_at)
+            INSERT INTO customers (id, name, region, industry, address, notes, owner_id, contacts, version, created_at, updated_at,
+                                   latitude, longitude)
             VALUES (\(customer.id), \(customer.name), \(customer.region), \(customer.industry), \(customer.address), \(customer.notes),
-                    \(customer.ownerID), \(contacts)::jsonb, \(customer.version), \(customer.createdAt), \(customer.updatedAt))
+                    \(customer.ownerID), \(contacts)::jsonb, \(customer.version), \(customer.createdAt), \(customer.updatedAt),
+                    \(latitude)::numeric(9,6), \(longitude)::numeric(9,6))
             """,
             logger: logger
         )
@@ -84,12 +88,14 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func update(_ customer: Customer, on connection: PostgresConnection) async throws {
         let contacts = try Self.encodeContacts(customer.contacts)
+        let latitude = customer.location.map { VisitRules.decimalText($0.latitude) }
+        let longitude = customer.location.map { VisitRules.decimalText($0.longitude) }
         try await connection.query(
             """
             UPDATE customers SET name = \(customer.name), region = \(customer.region), industry = \(customer.industry),
                 address = \(customer.address), notes = \(customer.notes), owner_id = \(customer.ownerID),
                 contacts = \(contacts)::jsonb, version = \(customer.version), updated_at = \(customer.updatedAt),
-                archived_at = \(customer.archivedAt)
+                archived_at = \(customer.archivedAt), latitude = \(latitude)::numeric(9,6), longitude = \(longitude)::numeric(9,6)
             WHERE id = \(customer.id)
             """,
             logger: logger
@@ -194,12 +200,11 @@ public struct PostgresCustomerRepository: CustomerRepository {
     }
 
     private static let columns =
-        "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at, archived_at"
+        "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at, archived_at, latitude::text, longitude::text"
 
     private static func decode(_ row: PostgresRow) throws -> Customer {
-        let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt, archivedAt) = try row.decode(
-            (RecordID, String, String, String, String?, String?, String?, String, Int64, Date, Date, Date?).self
-        )
+        let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt, archivedAt, latitude, longitude) =
+            try row.decode((RecordID, String, String, String, String?, String?, String?, String, Int64, Date, Date, Date?, String?, String?).self)
         return Customer(
             id: id,
             name: name,
@@ -213,7 +218,8 @@ public struct PostgresCustomerRepository: CustomerRepository {
             createdAt: createdAt,
             updatedAt: updatedAt,
             archived: archivedAt != nil,
-            archivedAt: archivedAt
+            archivedAt: archivedAt,
+            location: try GeoPoint(storedLatitude: latitude, longitude: longitude)
         )
     }
 

@@ -16,6 +16,8 @@ const ROUTES = [
   ['/customers', () => import('./views/customers.js'), 'customers'],
   ['/customers/new', () => import('./views/customer-form.js'), 'customers', SELLERS],
   ['/customers/:id', () => import('./views/customer.js'), 'customers'],
+  ['/customers/:id/check-in', () => import('./views/visit-checkin.js'), 'customers', SELLERS],
+  ['/visits', () => import('./views/visits.js'), 'visits', SELLERS],
   ['/customers/:id/edit', () => import('./views/customer-form.js'), 'customers', SELLERS],
   ['/deals', () => import('./views/deals.js'), 'deals'],
   ['/deals/new', () => import('./views/deal-form.js'), 'deals', SELLERS],
@@ -47,6 +49,7 @@ const NAV = [
   { id: 'customers', href: '#/customers', icon: 'customers' },
   { id: 'deals', href: '#/deals', icon: 'deals' },
   { id: 'contracts', href: '#/contracts', icon: 'contracts' },
+  { id: 'visits', href: '#/visits', icon: 'pin', roles: APPROVERS },
   { id: 'dashboard', href: '#/dashboard', icon: 'dashboard', roles: MANAGERS },
   { id: 'admin', href: '#/admin', icon: 'admin', roles: ['admin'] },
 ];

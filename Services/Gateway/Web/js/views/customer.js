@@ -1,4 +1,4 @@
-// A customer: details, contacts with call links, deals, and the audit trail (paged).
+// A customer: details, the check-in button and the visits, contacts with call links, deals, and the audit trail (paged).
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, post } from '../api.js';
@@ -6,6 +6,7 @@ import { pagedList, chip, card, toast, problemText } from '../ui.js';
 import { money, dateTime, businessDate } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
+import { visitRow } from './visits.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -64,8 +65,18 @@ export default async function customer(ctx) {
       h('div', { class: 'row-title' }, historyText(e)), h('div', { class: 'row-sub' }, dateTime(e.at))))),
   });
 
+  const checkIn = seller && !c.archived
+    ? h('a', { class: 'btn primary block big checkin', href: `#/customers/${c.id}/check-in`, data: { test: 'check-in' } }, icon('pin'), t('visits.checkIn'))
+    : null;
+  const visits = pagedList({
+    test: 'customer-visits', emptyText: t('visits.noneHere'),
+    fetchPage: (cursor) => get(`/customers/${c.id}/visits`, { cursor, limit: 10 }),
+    renderItem: (v) => visitRow(v, { user: ctx.user, showRep: ctx.user.role !== 'rep' }),
+  });
+
   replace(ctx.main, h('div', { class: 'split' },
-    h('div', {}, details,
+    h('div', {}, checkIn, details,
+      h('h2', { class: 'section-title' }, t('visits.title')), visits,
       h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
     h('div', {},
       h('div', { class: 'card-head section-title' }, h('span', {}, t('title.deals')),

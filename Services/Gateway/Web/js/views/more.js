@@ -11,6 +11,7 @@ export default async function more(ctx) {
   const u = ctx.user;
   const links = [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts']];
   if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/approvals', 'nav.approvals']);
+  if (u.role !== 'finance') links.push(['#/visits', 'nav.visits']);
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
   if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
   if (['supervisor', 'regional_manager', 'gm'].includes(u.role)) links.push(['#/transfer', 'admin.transfer']);
