@@ -66,10 +66,10 @@ struct NotificationsServiceTests {
         return result
     }
 
-    func sender(_ client: PostgresClient, _ baseURL: String, maxAttempts: Int = 5) -> DeliveryService {
+    func sender(_ client: PostgresClient, _ baseURL: String, maxAttempts: Int = 5, timeout: Duration = .seconds(2)) -> DeliveryService {
         DeliveryService(
             client: client,
-            webhook: WeComWebhook(baseURL: baseURL, key: "robot-key", timeout: .seconds(2)),
+            webhook: WeComWebhook(baseURL: baseURL, key: "robot-key", timeout: timeout),
             maxAttempts: maxAttempts,
             retryBaseDelay: .milliseconds(20),
             logger: logger
@@ -321,7 +321,8 @@ struct NotificationsServiceTests {
                     }
                     probed.set(true)
                 }
-                try await sender(service.client, baseURL).sendDue()
+                // The probe runs inside WeCom's answer: a loaded machine must not turn it into a push timeout.
+                try await sender(service.client, baseURL, timeout: .seconds(60)).sendDue()
                 #expect(probed.value)
                 #expect(!locked.value, "the delivery row was locked while WeCom was answering")
                 #expect(try await deliveries(service.client).map(\.status) == ["sent"])
