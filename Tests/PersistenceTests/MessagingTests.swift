@@ -264,7 +264,9 @@ struct MessagingTests {
                     }
                 }
                 gate.open()
-                #expect(attempts.withLock { $0["stuck"] } == 2)
+                // At least one retry after the stuck attempt (a loaded machine may need more than one within the 1 s
+                // deadline); whatever the count, the effect is applied exactly once.
+                #expect((attempts.withLock { $0["stuck"] } ?? 0) >= 2)
                 #expect(try await database.count("SELECT count(*)::int8 FROM applied WHERE event_id = \(event.id)") == 1)
             }
         }
