@@ -71,18 +71,10 @@ struct CookieSession: Sendable {
         return HTTPField(name: .setCookie, value: attributes.joined(separator: "; "))
     }
 
-    /// The value of cookie `name` in the request's `Cookie` headers.
+    /// The value of cookie `name` in the request (Hummingbird's cookie parsing); `nil` when absent or empty.
     static func value(of name: String, in request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    let value = parts[1].trimmingCharacters(in: .whitespaces)
-                    return value.isEmpty ? nil : value
-                }
-            }
-        }
-        return nil
+        guard let value = request.cookies[name]?.value, !value.isEmpty else { return nil }
+        return value
     }
 
     /// Refuses (403) a state-changing request whose `X-CSRF-Token` header does not equal its `sd_csrf` cookie.
