@@ -67,11 +67,16 @@ public struct WeComWebhook: Sendable {
 ///
 /// Each round claims up to `batchSize` due `pending` rows in one short statement (`FOR UPDATE SKIP LOCKED`, so two
 /// instances never claim the same row): the claim counts the attempt and moves the row's `next_attempt_at` a lease
-/// ahead, then commits. The pushes are sent with no transaction open — a slow WeCom never holds a database lock or
-/// connection in a transaction — and each outcome is written by its own statement. A sender that dies mid-push leaves
-/// the row pending; it is tried again when the lease runs out (at least once, as before). A success marks the row
-/// `sent`; a retryable failure schedules the next attempt after `retryBaseDelay × 2^(attempts−1)` (capped at 10
-/// minutes) until `maxAttempts`, then marks it `failed`.
+/// ahead, then commits. The pushes are sent one by one with no transaction open — a slow WeCom never holds a database
+/// lock or connection in a transaction — and each outcome is written by its own statement.
+///
+/// Right before its push, each row's lease is renewed, fenced by the attempt count the claim returned: a row whose
+/// renewal fails (the database is away) or finds the row changed is not pushed, and a pushed row has a whole lease —
+/// not what the pushes before it in the batch left of one — to record its outcome while the database restarts. WeCom's
+/// robot takes no idempotency key, so one window stays: a sender killed between a push and its record pushes that row
+/// again when the lease runs out (at least once rather than lost). A success marks the row `sent`; a retryable failure
+/// schedules the next attempt after `retryBaseDelay × 2^(attempts−1)` (capped at 10 minutes) until `maxAttempts`,
+/// then marks it `failed`.
 public struct DeliveryService: Service {
     let client: PostgresClient
     let webhook: WeComWebhook
@@ -130,10 +135,9 @@ public struct DeliveryService: Service {
     /// - Returns: how many were attempted.
     @discardableResult
     public func sendDue() async throws -> Int {
-        // The lease outlasts the webhook's timeout, so a claimed row is not claimed again while its push is in flight.
-        let leaseSeconds = Double(max(webhook.timeout.components.seconds * 2, 30))
-        // Outcomes are recorded before the lease runs out, with room for the recording itself.
-        let recordBy = ContinuousClock.now + .seconds(leaseSeconds - 5)
+        // The lease outlasts the webhook's timeout and a database restart, so a claimed row is not claimed again while
+        // its push is in flight or its outcome waits for the database.
+        let leaseSeconds = Double(max(webhook.timeout.components.seconds * 2, 60))
         let rows = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger, batchSize] in
             try await client.query(
                 """
@@ -153,6 +157,10 @@ public struct DeliveryService: Service {
         var due: [(UUID, String, Int)] = []
         for try await row in rows.decode((UUID, String, Int).self) { due.append(row) }
         for (id, payload, attempts) in due {
+            // Renewing can throw (the database went away): the round ends, and this row and the rest stay leased, unsent.
+            guard try await renewLease(of: id, attempts: attempts, seconds: leaseSeconds) else { continue }
+            // Outcomes are recorded before the renewed lease runs out, with room for the recording itself.
+            let recordBy = ContinuousClock.now + .seconds(leaseSeconds - 5)
             let outcome = await webhook.send(payload, client: http)
             switch outcome {
             case .sent:
@@ -181,6 +189,24 @@ public struct DeliveryService: Service {
             }
         }
         return due.count
+    }
+
+    /// Moves a claimed row's lease a whole period ahead, if it is still this claim's (same attempt, still pending).
+    /// - Returns: whether the row may be pushed.
+    private func renewLease(of id: UUID, attempts: Int, seconds: Double) async throws -> Bool {
+        let rows = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger] in
+            try await client.query(
+                """
+                UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => \(seconds))
+                WHERE id = \(id) AND status = 'pending' AND attempts = \(attempts)
+                RETURNING id
+                """,
+                logger: logger
+            )
+        }
+        for try await _ in rows { return true }
+        logger.notice("a claimed push changed hands before it was sent; not sending it", metadata: ["delivery": "\(id)"])
+        return false
     }
 
     /// Writes a push's outcome, retrying while the database is away (a restart) until `deadline`: an outcome left
