@@ -20,6 +20,7 @@ Exit status 0 on success; otherwise 1 with the step that failed and why.
 """
 import argparse
 import datetime
+import importlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import secrets
 import sys
 import time
 import traceback
+import types
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
@@ -829,11 +831,25 @@ def run(args):
             admin.shot("desktop-admin-audit")
         admin.close()
 
+        # ---- further stories: each module of Tests/Browser/steps/ (see its README) runs here, in file-name order,
+        # against the same system and with what the story set up.
+        context = types.SimpleNamespace(args=args, browser=browser, names=names, region=region, customer=customer,
+                                        product=product, suffix=suffix, rep_name=rep_name)
+        for module in step_modules():
+            module.run(context)
+
         with Step("no console error and no CSP violation in any browser"):
             check_console(browsers)
     finally:
         for b in browsers:
             b.close()
+
+
+def step_modules():
+    """The modules of Tests/Browser/steps/, in file-name order (`10_…`, `20_…`)."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "steps")
+    names = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_"))
+    return [importlib.import_module(f"steps.{name}") for name in names]
 
 
 def main():
@@ -845,6 +861,9 @@ def main():
     parser.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     args = parser.parse_args()
     args.base_url = args.base_url.rstrip("/")
+    # The step modules `import story`: let them find this running module rather than load a second copy of it.
+    sys.modules.setdefault("story", sys.modules[__name__])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     started = time.monotonic()
     try:
         run(args)
