@@ -41,25 +41,30 @@ struct PhotoMetadataTests {
         return Array(jpeg[(start + marker.count)..<(start - 2 + length)])
     }
 
-    /// A HEIC file whose Exif item holds `tiff`; `exifOffsetShift` moves the Exif extent's offset (past the end, say).
+    /// A HEIC file whose Exif item holds `tiff`, with an XMP (`mime`) item after it; `exifOffsetShift` moves the Exif
+    /// extent's offset (past the end, say).
     static func heic(tiff: [UInt8], exifOffsetShift: Int = 0, brand: String = "heic") -> [UInt8] {
         let ftyp = box("ftyp", Array(brand.utf8) + be(0, 4) + Array("mif1".utf8) + Array(brand.utf8))
         let image = Array("HEVC-IMAGE-DATA-0123456789".utf8)
+        let xmp = Array("<x:xmpmeta><tiff:Make>XMP-Camera-Make</tiff:Make></x:xmpmeta>".utf8)
         let exif = be(6, 4) + Array("Exif\0\0".utf8) + tiff
-        func meta(imageOffset: Int, exifOffset: Int) -> [UInt8] {
+        func meta(imageOffset: Int, xmpOffset: Int, exifOffset: Int) -> [UInt8] {
             let hdlr = fullBox("hdlr", version: 0, be(0, 4) + Array("pict".utf8) + [UInt8](repeating: 0, count: 12) + [0])
             let infe1 = fullBox("infe", version: 2, be(1, 2) + be(0, 2) + Array("hvc1".utf8) + [0])
             let infe2 = fullBox("infe", version: 2, be(2, 2) + be(0, 2) + Array("Exif".utf8) + [0])
-            let iinf = fullBox("iinf", version: 0, be(2, 2) + infe1 + infe2)
+            let infe3 = fullBox("infe", version: 2, be(3, 2) + be(0, 2) + Array("mime".utf8) + [0] + Array("application/rdf+xml".utf8) + [0])
+            let iinf = fullBox("iinf", version: 0, be(3, 2) + infe1 + infe2 + infe3)
             // Version 1: offset and length 4 bytes each, no base offset, no index; construction method 0 (file).
-            var iloc: [UInt8] = [0x44, 0x00] + be(2, 2)
+            var iloc: [UInt8] = [0x44, 0x00] + be(3, 2)
             iloc += be(1, 2) + be(0, 2) + be(0, 2) + be(1, 2) + be(imageOffset, 4) + be(image.count, 4)
             iloc += be(2, 2) + be(0, 2) + be(0, 2) + be(1, 2) + be(exifOffset, 4) + be(exif.count, 4)
+            iloc += be(3, 2) + be(0, 2) + be(0, 2) + be(1, 2) + be(xmpOffset, 4) + be(xmp.count, 4)
             return fullBox("meta", version: 0, hdlr + iinf + fullBox("iloc", version: 1, iloc))
         }
-        let metaSize = meta(imageOffset: 0, exifOffset: 0).count
+        let metaSize = meta(imageOffset: 0, xmpOffset: 0, exifOffset: 0).count
         let mdatStart = ftyp.count + metaSize + 8
-        return ftyp + meta(imageOffset: mdatStart, exifOffset: mdatStart + image.count + exifOffsetShift) + box("mdat", image + exif)
+        let offsets = (image: mdatStart, xmp: mdatStart + image.count, exif: mdatStart + image.count + xmp.count + exifOffsetShift)
+        return ftyp + meta(imageOffset: offsets.image, xmpOffset: offsets.xmp, exifOffset: offsets.exif) + box("mdat", image + xmp + exif)
     }
 
     // MARK: Tests
@@ -122,11 +127,12 @@ struct PhotoMetadataTests {
         #expect(try PhotoMetadata.strip(stripped.bytes).bytes == stripped.bytes)
     }
 
-    @Test("a HEIC's Exif item is read, then overwritten with zeros in place: same length, image data untouched")
+    @Test("a HEIC's Exif item is read, then it and the XMP item are overwritten with zeros in place: same length, image data untouched")
     func heicStripped() throws {
         let original = Self.heic(tiff: try Self.fixtureTIFF())
-        #expect(Self.contains(original, "SalesDeskTestCam"))
+        #expect(Self.contains(original, "SalesDeskTestCam") && Self.contains(original, "XMP-Camera-Make"))
         let stripped = try PhotoMetadata.strip(original)
+        #expect(!Self.contains(stripped.bytes, "XMP-Camera-Make") && !Self.contains(stripped.bytes, "xmpmeta"))
         #expect(stripped.format == .heic && stripped.bytes.count == original.count)
         #expect(stripped.metadata.latitude == 31.2989 && stripped.metadata.longitude == 120.585317)
         #expect(stripped.metadata.capturedAt == Self.date("2026-11-28T06:30:05Z"))
