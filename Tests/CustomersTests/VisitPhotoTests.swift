@@ -132,6 +132,24 @@ struct VisitPhotoTests {
         }
     }
 
+    @Test("two uploads racing for a visit's ninth place: one gets it, the other a 409")
+    func racingForTheLastPlace() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            let (_, visitID) = try await Self.visitOfRep1(service)
+            let png = try PhotoMetadataTests.fixture("exif-gps.png")
+            for index in 1...8 {
+                #expect(
+                    await Self.call(service, AddVisitPhotoHandler.operation, as: "rep-1", id: visitID, bytes: png, key: "p-\(index)").status == 201
+                )
+            }
+            async let first = Self.call(service, AddVisitPhotoHandler.operation, as: "rep-1", id: visitID, bytes: png, key: "race-a")
+            async let second = Self.call(service, AddVisitPhotoHandler.operation, as: "rep-1", id: visitID, bytes: png, key: "race-b")
+            let statuses = await [first.status, second.status].sorted()
+            #expect(statuses == [201, 409])
+            #expect(try await service.count("visit_photos") == 9)
+        }
+    }
+
     @Test("refusals: over 10 MiB is 413, text named like a photo 415, empty or damaged 422; none writes anything")
     func refusals() async throws {
         try await RPCHarness.with(CustomersService.self) { service in
