@@ -39,8 +39,6 @@ public enum CustomersService: MessagingService {
         let repository = PostgresCustomerRepository(logger: logger)
         let visits = PostgresVisitRepository(logger: logger)
         let users = OrgReplica(logger: logger)
-        let photos = VisitPhotoRepository(logger: logger)
-        let photoStore = PostgresPhotoStore(logger: logger)
         var router = RPCRouter()
         router.on(
             Operation.Customers.create,
@@ -74,6 +72,7 @@ public enum CustomersService: MessagingService {
             CheckInHandler(postgres: postgres, customers: repository, visits: visits, thresholds: thresholds, logger: logger).callAsFunction
         )
         router.on(CheckOutHandler.operation, CheckOutHandler(postgres: postgres, visits: visits, logger: logger).callAsFunction)
+        addPhotoOperations(to: &router, postgres: postgres, customers: repository, visits: visits, logger: logger)
         router.on(
             ListVisitsHandler.list,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: false, logger: logger).callAsFunction
@@ -81,19 +80,6 @@ public enum CustomersService: MessagingService {
         router.on(
             ListVisitsHandler.listOfCustomer,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: true, logger: logger).callAsFunction
-        )
-        router.on(
-            AddVisitPhotoHandler.operation,
-            AddVisitPhotoHandler(postgres: postgres, customers: repository, visits: visits, photos: photos, store: photoStore, logger: logger)
-                .callAsFunction
-        )
-        router.on(
-            ListVisitPhotosHandler.operation,
-            ListVisitPhotosHandler(postgres: postgres, visits: visits, photos: photos, logger: logger).callAsFunction
-        )
-        router.on(
-            GetPhotoHandler.operation,
-            GetPhotoHandler(postgres: postgres, visits: visits, photos: photos, store: photoStore, logger: logger).callAsFunction
         )
         return router
     }

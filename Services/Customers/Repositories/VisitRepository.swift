@@ -157,9 +157,9 @@ public struct PostgresVisitRepository: VisitRepository {
             },
             distanceMeters: distance,
             flags: try flags.map { try VisitFlag(stored: $0, column: "visits.flags") },
+            photoCount: photoCount,
             version: version,
-            customerRegion: region,
-            photoCount: photoCount
+            customerRegion: region
         )
     }
 }
