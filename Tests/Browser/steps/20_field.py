@@ -205,7 +205,12 @@ def run(context):
         photos = api.json(f"/api/v1/visits/{visit_id}/photos")["items"]
         if len(photos) != 1:
             raise StoryFailure(f"the visit's photos: {photos}")
-        status, headers, body = api.call("GET", photos[0].get("url") or f"/api/v1/photos/{photos[0]['id']}")
+        # The capture time and position of the original's EXIF survive the browser's shrinking as the photo's data.
+        taken = photos[0]
+        if not (str(taken.get("capturedAt")).startswith("2026-11-29T02:30:00") and abs(taken.get("latitude", 0) - 29.868333) < 1e-5
+                and abs(taken.get("longitude", 0) - 121.543889) < 1e-5):
+            raise StoryFailure(f"the photo lost its capture time or position: {taken}")
+        status, headers, body = api.call("GET", taken.get("url") or f"/api/v1/photos/{taken['id']}")
         content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
         if status != 200 or not content_type.startswith("image/jpeg"):
             raise StoryFailure(f"GET the photo: {status} {content_type}")

@@ -20,6 +20,8 @@ let queued = null;
 let queuedForce = false;
 let started = false;
 const listeners = new Set();
+// Per bundle being submitted from the check-in screen: called with the bundle at each step (photo sending, sent).
+const progress = new Map();
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(LOCK) : null;
 if (channel) channel.onmessage = () => emit();
 
@@ -59,7 +61,8 @@ function emit() {
   for (const listener of listeners) listener();
 }
 
-function changed() {
+function changed(bundle) {
+  if (bundle && progress.has(bundle.id)) progress.get(bundle.id)(bundle);
   emit();
   if (channel) channel.postMessage('changed');
 }
@@ -105,19 +108,19 @@ function exclusive(task) {
 async function deliver(bundle) {
   bundle.state = 'sending';
   await save(bundle);
-  changed();
+  changed(bundle);
   if (!bundle.visitId) {
     const visit = await post(`/customers/${bundle.customerId}/visits`, bundle.body, { idempotencyKey: bundle.checkInKey });
     bundle.visitId = visit.id;
     bundle.visit = visit;
     await save(bundle);
-    changed();
+    changed(bundle);
   }
   let refused = null;
   for (const photo of bundle.photos) {
     if (photo.state === 'sent' || photo.state === 'refused') continue;
     photo.state = 'sending';
-    changed();
+    changed(bundle);
     try {
       const sent = await upload(`/visits/${bundle.visitId}/photos`, photo.blob, { idempotencyKey: photo.key });
       photo.state = 'sent';
@@ -134,8 +137,11 @@ async function deliver(bundle) {
       refused = refused || error;
     }
     await save(bundle);
-    changed();
+    changed(bundle);
   }
+  // The check-in's answer predates the photos: count the ones sent, so the visit card shows them.
+  const sent = bundle.photos.filter((p) => p.state === 'sent').length;
+  if (bundle.visit && sent > (bundle.visit.photoCount || 0)) bundle.visit = { ...bundle.visit, photoCount: sent };
   if (refused) {
     bundle.state = 'failed';
     bundle.lastError = summary(refused);
@@ -143,7 +149,7 @@ async function deliver(bundle) {
   } else {
     await drop(bundle.id);
   }
-  changed();
+  changed(bundle);
   return { visit: bundle.visit, refused };
 }
 
@@ -164,9 +170,10 @@ async function failed(bundle, error) {
  * Stores a check-in and tries to send it at once. draft: { customerId, customerName, body, photos: [Blob] }.
  * Resolves { sent: true, visit } (photos too), { queued: true, bundle } (kept, sent later; bundle.visit is there when
  * the check-in itself went through), or { failed: true, bundle } (visit made, a photo refused). A refused check-in
- * throws its ApiError and keeps nothing: the form is still on the screen to correct it.
+ * throws its ApiError and keeps nothing: the form is still on the screen to correct it. onProgress(bundle) follows
+ * the sending.
  */
-export async function submit(draft) {
+export async function submit(draft, onProgress = () => {}) {
   const bundle = {
     id: makeKey(), userId: user && user.id, customerId: draft.customerId, customerName: draft.customerName, body: draft.body,
     checkInKey: makeKey(), visitId: null, visit: null, createdAt: new Date().toISOString(), attempts: 0, nextAttemptAt: 0,
@@ -175,6 +182,7 @@ export async function submit(draft) {
   };
   await save(bundle);
   changed();
+  progress.set(bundle.id, onProgress);
   return exclusive(async () => {
     const current = await read(bundle.id);
     if (!current) return { sent: true, visit: bundle.visit };
@@ -195,7 +203,7 @@ export async function submit(draft) {
       schedule();
       return { queued: true, bundle: current };
     }
-  });
+  }).finally(() => progress.delete(bundle.id));
 }
 
 async function sendDue(force) {

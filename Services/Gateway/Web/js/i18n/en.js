@@ -170,5 +170,6 @@ export default {
   'outbox.offlineCustomer': 'No connection: this is the customer as last opened. You can still check in; it is sent once the connection returns.',
   'outbox.visitSentPhotoRefused': 'Checked in, but a photo was refused; see why below.',
   'outbox.queuedOffline': 'No connection: this visit and its photos are kept on this phone and sent once the connection returns.',
+  'photos.state.waiting': 'Waiting', 'photos.state.sending': 'Sending…', 'photos.state.sent': 'Sent', 'photos.state.refused': 'Refused',
   'visits.photoCount': '{n} photo(s)',
 };

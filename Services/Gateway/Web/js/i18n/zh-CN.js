@@ -207,5 +207,6 @@ export default {
   'outbox.offlineCustomer': '现在没有网络，这里是上次打开时的客户资料。仍可签到，有网络后自动发送。',
   'outbox.visitSentPhotoRefused': '已签到，但有照片没被接受，见下方原因。',
   'outbox.queuedOffline': '没有网络：这条拜访和照片已保存在手机上，有网络后自动发送。',
+  'photos.state.waiting': '待发送', 'photos.state.sending': '发送中…', 'photos.state.sent': '已发送', 'photos.state.refused': '被拒绝',
   'visits.photoCount': '{n} 张照片',
 };

@@ -109,7 +109,8 @@ export default async function visitCheckIn(ctx) {
       contactName: contact.input.value.trim() || undefined,
       nextFollowUpOn: next.input.value || undefined,
     };
-    const result = await submit({ customerId: c.id, customerName: c.name, body, photos: photos.photos().map((p) => p.blob) });
+    const result = await submit({ customerId: c.id, customerName: c.name, body, photos: photos.photos().map((p) => p.blob) },
+      (bundle) => photos.showSending(bundle.photos.map((p) => p.state)));
     if (result.sent) {
       toast(t('visits.checkedInToast'));
       showVisit(ctx, c, result.visit);
