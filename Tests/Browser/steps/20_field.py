@@ -108,8 +108,20 @@ class LoseFirstAnswer:
         self.running = True
         self.next_id = 1
         self.send("Fetch.enable", {"patterns": [{"urlPattern": "*/api/v1/customers/*/visits", "requestStage": "Response"}]})
+        # Interception is on once Chromium answers; only then may the network come back.
+        deadline = time.monotonic() + story.WAIT
+        while json.loads(self.receive(deadline)).get("id") != self.next_id:
+            pass
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
+
+    def receive(self, deadline):
+        while time.monotonic() < deadline:
+            try:
+                return self.socket.recv()
+            except websocket.WebSocketTimeoutException:
+                continue
+        raise StoryFailure("Chromium did not answer the DevTools client")
 
     def send(self, method, params):
         self.next_id += 1

@@ -162,7 +162,7 @@ export default {
   'outbox.discard': 'Discard this visit', 'outbox.discardConfirm': 'This visit and its photos will be deleted from this phone. Discard?',
   'outbox.state.waiting': 'Waiting', 'outbox.state.sending': 'Sending', 'outbox.state.failed': 'Not sent',
   'outbox.photo.waiting': 'Photo {n} waiting', 'outbox.photo.sending': 'Photo {n} sending', 'outbox.photo.sent': 'Photo {n} sent', 'outbox.photo.refused': 'Photo {n} refused',
-  'outbox.savedAt': 'saved {time}', 'outbox.photos': '{sent}/{total} photos sent', 'outbox.visitSent': 'Check-in sent; photos waiting',
+  'outbox.savedAt': 'saved {time}', 'outbox.photos': '{sent}/{total} photos sent', 'outbox.visitSent': 'Check-in sent',
   'outbox.refused': 'The server refused it: {reason}', 'outbox.willRetry': 'Not sent yet ({reason}); trying again soon',
   'outbox.error.network': 'no connection', 'outbox.error.session': 'signed out; please sign in again',
   'outbox.sentNow': 'Sent: the visit is recorded', 'outbox.visitSentPhotosWaiting': 'Checked in; the photos are sent once the connection returns.',

@@ -199,7 +199,7 @@ export default {
   'outbox.discard': '放弃这条拜访', 'outbox.discardConfirm': '放弃后这条拜访和照片将从手机上删除，确定吗？',
   'outbox.state.waiting': '待发送', 'outbox.state.sending': '发送中', 'outbox.state.failed': '发送失败',
   'outbox.photo.waiting': '照片 {n} 待发送', 'outbox.photo.sending': '照片 {n} 发送中', 'outbox.photo.sent': '照片 {n} 已发送', 'outbox.photo.refused': '照片 {n} 被拒绝',
-  'outbox.savedAt': '{time} 保存', 'outbox.photos': '照片 {sent}/{total} 已发送', 'outbox.visitSent': '签到已发送，照片待发送',
+  'outbox.savedAt': '{time} 保存', 'outbox.photos': '照片 {sent}/{total} 已发送', 'outbox.visitSent': '签到已发送',
   'outbox.refused': '服务器拒绝了：{reason}', 'outbox.willRetry': '上次没有发出（{reason}），稍后自动重试',
   'outbox.error.network': '没有网络', 'outbox.error.session': '登录已过期，请重新登录',
   'outbox.sentNow': '已发送，拜访已记录', 'outbox.visitSentPhotosWaiting': '已签到；照片还没发完，有网络后自动发送。',
