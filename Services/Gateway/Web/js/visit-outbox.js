@@ -18,6 +18,7 @@ let timer = null;
 let chain = Promise.resolve();
 let queued = null;
 let queuedForce = false;
+let queuedEarly = false;
 let started = false;
 const listeners = new Set();
 // Per bundle being submitted from the check-in screen: called with the bundle at each step (photo sending, sent).
@@ -206,10 +207,11 @@ export async function submit(draft, onProgress = () => {}) {
   }).finally(() => progress.delete(bundle.id));
 }
 
-async function sendDue(force) {
+async function sendDue(force, early) {
   if (!user || !navigator.onLine) return;
   for (const bundle of await bundles()) {
-    if (!force && (bundle.state === 'failed' || bundle.nextAttemptAt > Date.now())) continue;
+    if (!force && bundle.state === 'failed') continue;
+    if (!force && !early && bundle.nextAttemptAt > Date.now()) continue;
     try {
       await deliver(bundle);
     } catch (error) {
@@ -220,15 +222,21 @@ async function sendDue(force) {
   }
 }
 
-/** Sends every bundle that is due (with force: every bundle, refused ones too). Calls made meanwhile share one run. */
-export function flush({ force = false } = {}) {
+/**
+ * Sends the waiting bundles now, without waiting out their backoff (the connection is back, the app started, the
+ * page was shown); `early: false` only those due (the retry timer); `force` the refused ones too ("send now").
+ * Calls made meanwhile share one run.
+ */
+export function flush({ force = false, early = true } = {}) {
   queuedForce = queuedForce || force;
+  queuedEarly = queuedEarly || early;
   if (!queued) {
     queued = exclusive(async () => {
-      const runForce = queuedForce;
+      const [runForce, runEarly] = [queuedForce, queuedEarly];
       queued = null;
       queuedForce = false;
-      await sendDue(runForce);
+      queuedEarly = false;
+      await sendDue(runForce, runEarly);
     }).finally(schedule);
   }
   return queued;
@@ -237,10 +245,12 @@ export function flush({ force = false } = {}) {
 async function schedule() {
   clearTimeout(timer);
   timer = null;
+  // Offline, the `online` event starts the next attempt.
+  if (!navigator.onLine) return;
   const waiting = (await bundles()).filter((b) => b.state !== 'failed');
   if (!waiting.length) return;
   const next = Math.min(...waiting.map((b) => b.nextAttemptAt || 0));
-  timer = setTimeout(() => flush(), Math.max(1000, next - Date.now()));
+  timer = setTimeout(() => flush({ early: false }), Math.max(1000, next - Date.now()));
 }
 
 /** Removes a bundle the rep gave up on. */
