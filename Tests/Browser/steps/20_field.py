@@ -1,9 +1,10 @@
 """Issue 10 in the field: a rep checks in with a real photo, and checks in with no signal.
 
-The rep, on a phone at the story's customer (position through Chromium's geolocation override), picks ten photos
-and is refused the tenth, then checks in with one real camera-sized JPEG carrying EXIF (GPS, orientation "rotate
-90°"): the browser shrinks it, and the server's copy is upright, at most 1600 px, smaller than the original and
-without EXIF; the visit card shows it. Then the network is cut (DevTools): the check-in and its photo wait on the
+The rep, on a phone at the story's customer, is refused a check-in while the position is denied (and told why).
+With a position (Chromium's geolocation override) the rep picks ten photos and is refused the tenth, then checks in
+with one real camera-sized JPEG carrying EXIF (time, GPS, orientation "rotate 90°"): the browser shrinks it, and the
+server's copy is upright, at most 1600 px, smaller than the original and without EXIF, while the photo keeps the
+capture time and position as data; the visit card shows it. Then the network is cut (DevTools): the check-in and its photo wait on the
 phone, the server has nothing new, and a reload with no network still opens the app (service worker) with the visit
 still waiting (IndexedDB). When the network returns the first answer of the check-in is lost on its way back (a
 second DevTools client fails that response), and "send now" is tapped twice: the server still has exactly one new
@@ -178,13 +179,26 @@ def run(context):
     site = story.CUSTOMER_SITE
 
     rep = context.browser("field-rep")
-    with Step("field: the rep picks ten photos and is refused the tenth, then checks in with one real photo"):
+    with Step("field: with the position refused, the check-in says why and is not sent"):
         rep.sign_in(username, story.PASSWORD)
-        rep.geolocate(site[0], site[1], 12)
+        rep.driver.execute_cdp_cmd("Browser.setPermission", {"permission": {"name": "geolocation"}, "setting": "denied",
+                                                             "origin": context.args.base_url})
         rep.open("/customers")
         rep.click(css("customer-row") + f'[data-name="{context.customer}"]')
         rep.test("customer-name")
         customer_id = rep.driver.current_url.split("#/customers/")[1].split("?")[0]
+        rep.click(css("check-in"))
+        rep.test("locate-denied")
+        rep.select(css("field-purpose"), value="other")
+        rep.click(css("submit-checkin"))
+        rep.until("'the check-in needs the position' next to it", lambda: rep.test("error-latitude").text.strip())
+        if rep.all(css("visit-card")) or rep.all(css("visit-queued")):
+            raise StoryFailure("a check-in without a position was accepted")
+        rep.click(css("back"))
+        rep.test("customer-name")
+
+    with Step("field: the rep picks ten photos and is refused the tenth, then checks in with one real photo"):
+        rep.geolocate(site[0], site[1], 12)
         rep.click(css("check-in"))
         rep.until("the position", lambda: "12" in rep.text_of("position"))
         rep.select(css("field-purpose"), value="after_sales")
