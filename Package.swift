@@ -21,6 +21,9 @@ let extraDependencies: [String: [Target.Dependency]] = [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ],
+    "Customers": [
+        .product(name: "Crypto", package: "swift-crypto")
+    ],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

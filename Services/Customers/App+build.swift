@@ -39,6 +39,8 @@ public enum CustomersService: MessagingService {
         let repository = PostgresCustomerRepository(logger: logger)
         let visits = PostgresVisitRepository(logger: logger)
         let users = OrgReplica(logger: logger)
+        let photos = VisitPhotoRepository(logger: logger)
+        let photoStore = PostgresPhotoStore(logger: logger)
         var router = RPCRouter()
         router.on(
             Operation.Customers.create,
@@ -79,6 +81,19 @@ public enum CustomersService: MessagingService {
         router.on(
             ListVisitsHandler.listOfCustomer,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: true, logger: logger).callAsFunction
+        )
+        router.on(
+            AddVisitPhotoHandler.operation,
+            AddVisitPhotoHandler(postgres: postgres, customers: repository, visits: visits, photos: photos, store: photoStore, logger: logger)
+                .callAsFunction
+        )
+        router.on(
+            ListVisitPhotosHandler.operation,
+            ListVisitPhotosHandler(postgres: postgres, visits: visits, photos: photos, logger: logger).callAsFunction
+        )
+        router.on(
+            GetPhotoHandler.operation,
+            GetPhotoHandler(postgres: postgres, visits: visits, photos: photos, store: photoStore, logger: logger).callAsFunction
         )
         return router
     }

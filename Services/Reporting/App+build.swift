@@ -36,6 +36,7 @@ public enum ReportingService: MessagingService {
         // Visits are logged for the visit-count and follow-up reports to replay (issue 10).
         registry.register(VisitCheckedIn.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(VisitCheckedOut.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        registry.register(VisitPhotoAdded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         return registry
     }

@@ -62,10 +62,12 @@ public struct Visit: Sendable, Equatable, Codable, ScopedRecord {
     public var version: Int64
     /// The customer's current region, for data scope; not part of the API.
     public var customerRegion: String? = nil
+    /// How many photos the visit has (at most ``VisitPhotoRules/maxPerVisit``).
+    public var photoCount: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case id, customerName, checkedInAt, checkedOutAt, durationMinutes, latitude, longitude, accuracyMeters, purpose, notes
-        case contactName, nextFollowUpOn, distanceMeters, flags, version
+        case contactName, nextFollowUpOn, distanceMeters, flags, version, photoCount
         case customerID = "customerId"
         case repID = "repId"
     }
