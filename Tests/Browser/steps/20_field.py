@@ -322,6 +322,6 @@ def run(context):
             raise StoryFailure(f"the visit sent later has photoCount {new[0].get('photoCount')}")
         print(f"  {interceptor.posts} check-in POSTs (the first answer lost), one visit on the server", flush=True)
         rep.until("the visit sent later listed on the customer page",
-                  lambda: rep.all(css("visit-row") + f'[data-id="{new[0]["id"]}"]'), timeout=story.EVENTUAL)
+                  lambda: rep.all(css("visit-row") + f'[data-id="{new[0]["id"]}"][data-photos="1"]'), timeout=story.EVENTUAL)
         rep.shot("phone-visit-sent-later")
     rep.close()
