@@ -8,7 +8,8 @@ capture time and position as data; the visit card shows it. Then the network is 
 phone, the server has nothing new, and a reload with no network still opens the app (service worker) with the visit
 still waiting (IndexedDB). When the network returns the first answer of the check-in is lost on its way back (a
 second DevTools client fails that response), and "send now" is tapped twice: the server still has exactly one new
-visit, with its photo.
+visit, with its photo. Last, an offline check-in at a customer archived meanwhile is refused when sent: the outbox
+stops retrying it, shows the server's reason, keeps it across a reload, and drops it only when the rep discards it.
 """
 import io
 import json
@@ -30,6 +31,7 @@ from story import Step, StoryFailure, css
 story.EXPECTED_CONSOLE.extend([
     re.compile(r"/api/v1/\S+ - Failed to load resource: net::ERR_INTERNET_DISCONNECTED"),
     re.compile(r"/api/v1/customers/[0-9a-f-]+/visits - Failed to load resource: net::ERR_CONNECTION_RESET"),
+    re.compile(r"/api/v1/customers/[0-9a-f-]+/visits - Failed to load resource: the server responded with a status of 409"),
 ])
 
 WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "Services", "Gateway", "Web")
@@ -59,6 +61,12 @@ class Api:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
+
+    def post(self, path, payload):
+        status, _, body = self.call("POST", path, payload)
+        if status not in (200, 201):
+            raise StoryFailure(f"POST {path}: {status} {body[:300]!r}")
+        return json.loads(body)
 
     def json(self, path):
         status, _, body = self.call("GET", path)
@@ -324,4 +332,35 @@ def run(context):
         rep.until("the visit sent later listed on the customer page",
                   lambda: rep.all(css("visit-row") + f'[data-id="{new[0]["id"]}"][data-photos="1"]'), timeout=story.EVENTUAL)
         rep.shot("phone-visit-sent-later")
+
+    with Step("field: a check-in the server refuses (customer archived meanwhile) stops, says why, stays until discarded"):
+        other = api.post("/api/v1/customers", {"name": f"{context.customer}-二厂", "industry": "machinery", "region": context.region,
+                                               "contacts": [{"name": "赵工", "phone": "13912345670"}]})
+        rep.open(f"/customers/{other['id']}")
+        rep.test("customer-name")
+        rep.click(css("check-in"))
+        rep.until("the position", lambda: "30" in rep.text_of("position"))
+        offline(rep, True)
+        rep.select(css("field-purpose"), value="follow_up")
+        rep.click(css("submit-checkin"))
+        rep.test("visit-queued")
+        api.post(f"/api/v1/customers/{other['id']}/archive", {})
+        offline(rep, False)
+        rep.until("the refusal shown", lambda: rep.all(css("outbox-item") + '[data-state="failed"]')
+                  and rep.test("bundle-error").text.strip(), timeout=story.EVENTUAL)
+        if rep.test("queued-offline", visible=False).is_displayed():
+            raise StoryFailure("the screen still says there is no connection")
+        rep.shot("phone-visit-refused")
+        rep.driver.refresh()
+        rep.until("still kept after a reload, not retried", lambda: rep.test("outbox-banner").get_attribute("data-count") == "1")
+        rep.open("/outbox")
+        rep.test("outbox-item", timeout=story.WAIT)
+        if not rep.all(css("outbox-item") + '[data-state="failed"]'):
+            raise StoryFailure("the refused visit is no longer marked refused after a reload")
+        rep.click(css("discard-bundle"))
+        story.WebDriverWait(rep.driver, story.WAIT).until(story.EC.alert_is_present()).accept()
+        rep.until("the outbox empty", lambda: rep.test("outbox-banner", visible=False).get_attribute("data-count") == "0"
+                  and rep.test("outbox-empty").is_displayed())
+        if api.visits(other["id"]):
+            raise StoryFailure("a visit was recorded at the archived customer")
     rep.close()

@@ -126,8 +126,16 @@ export default async function visitCheckIn(ctx) {
 /** A check-in kept on the phone (no signal, or a photo refused): what happened, its state, and "send now". */
 function showQueued(ctx, c, bundle) {
   ctx.setTitle(t('visits.visitTitle'));
+  const offline = h('p', { class: 'notice warn', role: 'status', hidden: navigator.onLine, data: { test: 'queued-offline' } }, t('outbox.queuedOffline'));
+  const connection = () => { offline.hidden = navigator.onLine; };
+  window.addEventListener('online', connection);
+  window.addEventListener('offline', connection);
+  ctx.onLeave(() => {
+    window.removeEventListener('online', connection);
+    window.removeEventListener('offline', connection);
+  });
   replace(ctx.main, h('div', { class: 'narrow-wrap' },
-    !navigator.onLine ? h('p', { class: 'notice warn', role: 'status', data: { test: 'queued-offline' } }, t('outbox.queuedOffline')) : null,
+    offline,
     bundle.state === 'failed' ? h('p', { class: 'notice warn', role: 'status' }, t('outbox.visitSentPhotoRefused'))
       : bundle.visit ? h('p', { class: 'notice ok', role: 'status' }, t('outbox.visitSentPhotosWaiting')) : null,
     bundleCard(bundle, { ctx, standalone: true }),
