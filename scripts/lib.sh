@@ -117,12 +117,13 @@ sd_ensure_pypi() {
 # schemathesis (PyPI) fuzzes the live gateway against openapi.yaml in the end-to-end tests.
 sd_ensure_schemathesis() { sd_ensure_pypi schemathesis; }
 
-# The browser tests drive Debian's headless Chromium through chromium-driver with selenium (PyPI).
-# fonts-noto-cjk: without it the Chinese in the screenshots shows as boxes.
+# The browser tests drive Debian's headless Chromium through chromium-driver with selenium (PyPI); Pillow (PyPI) makes
+# and reads the camera photos of the field steps. fonts-noto-cjk: without it the Chinese in the screenshots shows as boxes.
 SALESDESK_BROWSER_PACKAGES=(chromium chromium-driver fonts-noto-cjk)
 sd_ensure_browser() {
     sd_ensure_packages "${SALESDESK_BROWSER_PACKAGES[@]}"
     sd_ensure_pypi selenium
+    sd_ensure_pypi PIL pillow
 }
 
 # ---------------------------------------------------------------------------------- server directory

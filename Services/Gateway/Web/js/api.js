@@ -63,7 +63,9 @@ export function query(params) {
 
 async function send(method, path, body, options) {
   const headers = { Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // options.raw: a Blob sent as it is (a photo), under its own type.
+  if (options.raw) headers['Content-Type'] = options.raw.type || 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (WRITES.has(method)) {
     const csrf = readCookie('sd_csrf');
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -72,7 +74,7 @@ async function send(method, path, body, options) {
   return fetch(BASE + path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: options.raw || (body === undefined ? undefined : JSON.stringify(body)),
     credentials: 'same-origin',
     cache: 'no-store',
   });
@@ -125,6 +127,8 @@ export const get = (path, params) => api('GET', path + query(params));
 export const post = (path, body, options) => api('POST', path, body, options);
 export const put = (path, body, options) => api('PUT', path, body, options);
 export const patch = (path, body, options) => api('PATCH', path, body, options);
+/** POST a Blob (a photo) as the raw body, e.g. upload('/visits/1/photos', jpeg, { idempotencyKey }). */
+export const upload = (path, blob, options = {}) => api('POST', path, undefined, { ...options, raw: blob });
 
 /** Sign in with a cookie session; returns the user. */
 export async function signIn(username, password) {

@@ -5,6 +5,7 @@ import { initI18n, t, setLocale, locale, label } from './i18n.js';
 import { currentUser, setSignedOutHandler, signOut, get } from './api.js';
 import { icon } from './icons.js';
 import { loading, errorBox } from './ui.js';
+import * as outbox from './visit-outbox.js';
 
 const APPROVERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
 const MANAGERS = ['supervisor', 'regional_manager', 'gm', 'admin', 'finance'];
@@ -18,6 +19,7 @@ const ROUTES = [
   ['/customers/:id', () => import('./views/customer.js'), 'customers'],
   ['/customers/:id/check-in', () => import('./views/visit-checkin.js'), 'customers', SELLERS],
   ['/visits', () => import('./views/visits.js'), 'visits', SELLERS],
+  ['/outbox', () => import('./views/outbox.js'), 'customers', SELLERS],
   ['/customers/:id/edit', () => import('./views/customer-form.js'), 'customers', SELLERS],
   ['/deals', () => import('./views/deals.js'), 'deals'],
   ['/deals/new', () => import('./views/deal-form.js'), 'deals', SELLERS],
@@ -102,9 +104,15 @@ async function boot() {
   document.addEventListener('sd:badge', () => refreshBadge());
   try {
     state.user = await currentUser();
+    remember(state.user);
   } catch (error) {
-    replace(root, errorBox(error, () => location.reload()));
-    return;
+    // No connection (a workshop without signal): the shell of the user last signed in on this phone, so visits can
+    // still be checked in and wait in the outbox; every API call says it is offline until the connection returns.
+    state.user = error.status === 0 ? remembered() : null;
+    if (!state.user) {
+      replace(root, errorBox(error, () => location.reload()));
+      return;
+    }
   }
   if (state.user) startShell();
   else await showSignIn();
@@ -112,8 +120,28 @@ async function boot() {
   if (performance.mark) performance.mark('sd:first-screen');
 }
 
+const USER_KEY = 'salesdesk.user';
+
+function remember(u) {
+  try {
+    if (u) localStorage.setItem(USER_KEY, JSON.stringify({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, region: u.region }));
+    else localStorage.removeItem(USER_KEY);
+  } catch {
+    // Private mode: no offline start, nothing else changes.
+  }
+}
+
+function remembered() {
+  try {
+    return JSON.parse(localStorage.getItem(USER_KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
 async function showSignIn() {
   stopBadge();
+  outbox.stop();
   if (state.cleanup) state.cleanup();
   state.cleanup = null;
   document.title = `${t('signin.title')} · SalesDesk`;
@@ -123,6 +151,7 @@ async function showSignIn() {
   replace(root, view.default({
     onSignedIn(u) {
       state.user = u;
+      remember(u);
       if (parseHash().path === '/signin' || !location.hash) location.hash = '#/inbox';
       startShell();
     },
@@ -135,6 +164,7 @@ async function showSignIn() {
 
 function startShell() {
   renderShell();
+  outbox.start(state.user);
   route();
   refreshBadge();
   stopBadge();
@@ -176,8 +206,18 @@ function renderShell() {
   const title = h('h1', { id: 'page-title', data: { test: 'page-title' } }, '');
   const actions = h('div', { class: 'topbar-actions' });
   const main = h('main', { id: 'main', tabindex: '-1' });
+  const waiting = h('a', { class: 'outbox-banner', href: '#/outbox', hidden: true, role: 'status', data: { test: 'outbox-banner', count: 0 } });
+  const showWaiting = async () => {
+    const n = (await outbox.bundles()).length;
+    waiting.dataset.count = String(n);
+    waiting.hidden = n === 0;
+    waiting.textContent = t('outbox.banner', { n });
+  };
+  if (state.unsubscribeOutbox) state.unsubscribeOutbox();
+  state.unsubscribeOutbox = outbox.subscribe(showWaiting);
+  showWaiting();
   replace(root, h('div', { class: 'shell' }, sidenav,
-    h('header', { class: 'topbar' }, back, title, actions), main, tabbar));
+    h('header', { class: 'topbar' }, back, title, actions), waiting, main, tabbar));
   state.shell = { back, title, actions, main };
 }
 
@@ -254,6 +294,8 @@ async function route() {
     async signOut() {
       await signOut();
       state.user = null;
+      remember(null);
+      outbox.forgetCustomers();
       location.hash = '#/signin';
       showSignIn();
     },
@@ -308,3 +350,11 @@ async function refreshBadge() {
 }
 
 boot();
+
+// The service worker keeps the app's files on the phone, so it opens with no signal. Registered after the first
+// screen, so its downloads never compete with it.
+if ('serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    setTimeout(() => navigator.serviceWorker.register('/sw.js').catch(() => {}), 1000);
+  });
+}

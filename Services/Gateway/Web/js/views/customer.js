@@ -7,6 +7,8 @@ import { money, dateTime, businessDate } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
 import { visitRow } from './visits.js';
+import { outboxPanel } from './outbox.js';
+import { rememberCustomer, rememberedCustomer } from '../visit-outbox.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -26,8 +28,29 @@ function historyText(entry) {
   return t('history.updated', { fields: fields.map((f) => label('field', f)).join(t('common.listSep')) });
 }
 
+/** No connection: the customer as last shown on this phone, its check-in button and its visits waiting to be sent. */
+function offlineCustomer(ctx, c) {
+  ctx.setTitle(c.name);
+  ctx.setBack('#/customers');
+  replace(ctx.main, h('div', {},
+    h('p', { class: 'notice warn', role: 'status', data: { test: 'customer-offline' } }, t('outbox.offlineCustomer')),
+    c.archived ? null : h('a', { class: 'btn primary block big checkin', href: `#/customers/${c.id}/check-in`, data: { test: 'check-in' } }, icon('pin'), t('visits.checkIn')),
+    card(null, h('h2', { data: { test: 'customer-name' } }, c.name)),
+    // Once its visits are sent the connection is back: show the customer as usual.
+    outboxPanel({ ctx, customerId: c.id, onSent: () => ctx.navigate(location.hash) })));
+}
+
 export default async function customer(ctx) {
-  const c = await get(`/customers/${ctx.params.id}`);
+  let c;
+  try {
+    c = await get(`/customers/${ctx.params.id}`);
+  } catch (error) {
+    const kept = error.status === 0 && ctx.user.role !== 'finance' ? rememberedCustomer(ctx.params.id) : null;
+    if (!kept) throw error;
+    offlineCustomer(ctx, kept);
+    return;
+  }
+  if (ctx.user.role !== 'finance') rememberCustomer(c);
   ctx.setTitle(c.name);
   ctx.setBack('#/customers');
   const seller = ctx.user.role !== 'finance';
@@ -80,15 +103,18 @@ export default async function customer(ctx) {
   const checkIn = seller && !c.archived && !merged
     ? h('a', { class: 'btn primary block big checkin', href: `#/customers/${c.id}/check-in`, data: { test: 'check-in' } }, icon('pin'), t('visits.checkIn'))
     : null;
-  const visits = pagedList({
+  const visitList = () => pagedList({
     test: 'customer-visits', emptyText: t('visits.noneHere'),
     fetchPage: (cursor) => get(`/customers/${c.id}/visits`, { cursor, limit: 10 }),
     renderItem: (v) => visitRow(v, { user: ctx.user, showRep: ctx.user.role !== 'rep' }),
   });
+  const visits = h('div', {}, visitList());
+  // A visit sent from this phone's outbox shows in the list as soon as it is sent.
+  const waiting = seller ? outboxPanel({ ctx, customerId: c.id, onSent: () => replace(visits, visitList()) }) : null;
 
   replace(ctx.main, h('div', { class: 'split' },
     h('div', {}, checkIn, details,
-      h('h2', { class: 'section-title' }, t('visits.title')), visits,
+      waiting, h('h2', { class: 'section-title' }, t('visits.title')), visits,
       h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
     h('div', {},
       h('div', { class: 'card-head section-title' }, h('span', {}, t('title.deals')),

@@ -1,13 +1,17 @@
 // Check in at a customer (拜访签到), phone first: the browser's position (WGS-84 as received, with its accuracy), the
-// purpose, the contact met, notes and the next follow-up date. The answer shows the visit with its flags and the
-// check-out button.
+// purpose, the contact met, notes, the next follow-up date and up to nine photos (shrunk on the phone). The check-in
+// goes through the visit outbox: stored on the phone first, then sent; with no signal it waits there and the screen
+// says so. The answer shows the visit with its flags, its photos and the check-out button.
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
-import { get, post } from '../api.js';
+import { get } from '../api.js';
 import { field, form, invalid, toast } from '../ui.js';
 import { dateTime } from '../format.js';
 import { icon } from '../icons.js';
+import { photoPicker } from '../photos.js';
+import { submit, rememberCustomer, rememberedCustomer } from '../visit-outbox.js';
 import { flagChips, checkOutButton, durationText } from './visits.js';
+import { bundleCard, visitPhotos } from './outbox.js';
 
 export const PURPOSES = ['first_visit', 'follow_up', 'demo', 'negotiation', 'delivery', 'after_sales', 'collection', 'other'];
 
@@ -25,8 +29,21 @@ function locate() {
   });
 }
 
+/** The customer from the API, or as last shown on this phone when there is no connection. */
+async function loadCustomer(id) {
+  try {
+    const c = await get(`/customers/${id}`);
+    rememberCustomer(c);
+    return { c, offline: false };
+  } catch (error) {
+    const kept = error.status === 0 ? rememberedCustomer(id) : null;
+    if (!kept) throw error;
+    return { c: kept, offline: true };
+  }
+}
+
 export default async function visitCheckIn(ctx) {
-  const c = await get(`/customers/${ctx.params.id}`);
+  const { c, offline } = await loadCustomer(ctx.params.id);
   ctx.setTitle(t('visits.checkInTitle'));
   ctx.setBack(`#/customers/${c.id}`);
 
@@ -69,15 +86,21 @@ export default async function visitCheckIn(ctx) {
     onclick: () => { contact.input.value = p.name; } }, p.name))) : null;
   const notes = field({ name: 'notes', label: t('visits.notes'), textarea: true, attrs: { maxlength: 2000 } });
   const next = field({ name: 'nextFollowUpOn', label: t('visits.nextFollowUp'), type: 'date' });
+  const photos = photoPicker();
+  ctx.onLeave(() => photos.release());
 
   const el = form({ data: { test: 'checkin-form' } }, [
+    offline ? h('p', { class: 'notice warn', role: 'status', data: { test: 'checkin-offline' } }, t('outbox.offlineCheckIn')) : null,
     h('section', { class: 'card' }, h('p', {}, h('span', { class: 'muted' }, `${t('visits.customer')}: `), h('strong', { data: { test: 'checkin-customer' } }, c.name)), where),
     h('section', { class: 'card' }, purpose, contact, contactOptions, chips, notes, next),
+    h('section', { class: 'card' }, photos.el),
     h('div', { class: 'actionbar' }, h('button', { type: 'submit', class: 'btn primary block big', data: { test: 'submit-checkin' } }, icon('pin'), t('visits.checkIn'))),
-  ], async (_f, key) => {
+  ], async () => {
     const problems = {};
     if (!position) problems.latitude = [t('visits.needPosition')];
     if (!purpose.input.value) problems.purpose = [t('error.required')];
+    await photos.ready();
+    if (photos.failed().length) problems.photos = [t('photos.removeUnreadable')];
     if (Object.keys(problems).length) throw invalid(problems);
     const body = {
       latitude: position.latitude, longitude: position.longitude, accuracyMeters: Math.round(position.accuracy),
@@ -86,19 +109,44 @@ export default async function visitCheckIn(ctx) {
       contactName: contact.input.value.trim() || undefined,
       nextFollowUpOn: next.input.value || undefined,
     };
-    const visit = await post(`/customers/${c.id}/visits`, body, { idempotencyKey: key });
-    toast(t('visits.checkedInToast'));
-    showVisit(ctx, c, visit);
+    const result = await submit({ customerId: c.id, customerName: c.name, body, photos: photos.photos().map((p) => p.blob) },
+      (bundle) => photos.showSending(bundle.photos.map((p) => p.state)));
+    if (result.sent) {
+      toast(t('visits.checkedInToast'));
+      showVisit(ctx, c, result.visit);
+    } else {
+      showQueued(ctx, c, result.bundle);
+    }
   });
   el.classList.add('narrow');
   replace(ctx.main, h('div', { class: 'narrow-wrap' }, el));
   find();
 }
 
+/** A check-in kept on the phone (no signal, or a photo refused): what happened, its state, and "send now". */
+function showQueued(ctx, c, bundle) {
+  ctx.setTitle(t('visits.visitTitle'));
+  const offline = h('p', { class: 'notice warn', role: 'status', hidden: navigator.onLine, data: { test: 'queued-offline' } }, t('outbox.queuedOffline'));
+  const connection = () => { offline.hidden = navigator.onLine; };
+  window.addEventListener('online', connection);
+  window.addEventListener('offline', connection);
+  ctx.onLeave(() => {
+    window.removeEventListener('online', connection);
+    window.removeEventListener('offline', connection);
+  });
+  replace(ctx.main, h('div', { class: 'narrow-wrap' },
+    offline,
+    bundle.state === 'failed' ? h('p', { class: 'notice warn', role: 'status' }, t('outbox.visitSentPhotoRefused'))
+      : bundle.visit ? h('p', { class: 'notice ok', role: 'status' }, t('outbox.visitSentPhotosWaiting')) : null,
+    bundleCard(bundle, { ctx, standalone: true }),
+    h('div', { class: 'actions' }, h('a', { class: 'btn', href: `#/customers/${c.id}`, data: { test: 'back-to-customer' } }, t('visits.backToCustomer')))));
+}
+
 /** The visit just made: when, where, how precise, its flags, and the check-out button while it is open. */
 function showVisit(ctx, c, visit) {
   ctx.setTitle(t('visits.visitTitle'));
   const box = h('div', { class: 'narrow-wrap' });
+  const photoBox = visitPhotos(visit);
   const render = (v) => replace(box, h('section', { class: 'card', data: { test: 'visit-card', id: v.id, flags: (v.flags || []).join(' ') } },
     h('div', { class: 'card-head' }, h('h2', {}, c.name),
       v.checkedOutAt ? h('span', { class: 'chip ok', data: { test: 'visit-done' } }, t('visits.done')) : h('span', { class: 'chip wait', data: { test: 'visit-open' } }, t('visits.open'))),
@@ -112,6 +160,7 @@ function showVisit(ctx, c, visit) {
       v.nextFollowUpOn ? [h('dt', {}, t('visits.nextFollowUp')), h('dd', {}, v.nextFollowUpOn)] : null,
       v.notes ? [h('dt', {}, t('visits.notes')), h('dd', {}, v.notes)] : null),
     (v.flags || []).length ? h('div', { class: 'flags', data: { test: 'visit-flags' } }, flagChips(v)) : h('p', { class: 'notice ok', data: { test: 'visit-unflagged' } }, t('visits.noFlags')),
+    photoBox,
     v.checkedOutAt ? null : checkOutButton(v, (done) => render(done)),
     h('div', { class: 'actions' }, h('a', { class: 'btn', href: `#/customers/${c.id}`, data: { test: 'back-to-customer' } }, t('visits.backToCustomer')))));
   render(visit);

@@ -68,10 +68,11 @@ export function visitRow(v, opts = {}) {
     const who = [];
     if (opts.showRep) who.push(visit.repName || shortId(visit.repId));
     if (opts.showCustomer) who.push(visit.customerName);
-    replace(li, h('div', { class: 'row visit-row', data: { test: 'visit-row', id: visit.id, customer: visit.customerName, flags: (visit.flags || []).join(' '), open: visit.checkedOutAt ? null : 'true' } },
+    replace(li, h('div', { class: 'row visit-row', data: { test: 'visit-row', id: visit.id, customer: visit.customerName, flags: (visit.flags || []).join(' '), photos: visit.photoCount ?? null, open: visit.checkedOutAt ? null : 'true' } },
       h('div', { class: 'row-main' },
         h('div', { class: 'row-title' }, who.length ? `${who.join(' · ')} · ` : '', label('visitPurpose', visit.purpose)),
         h('div', { class: 'row-sub' }, timeSpan(visit), visit.contactName ? ` · ${visit.contactName}` : ''),
+        visit.photoCount > 0 ? h('div', { class: 'row-sub', data: { test: 'visit-photo-count' } }, t('visits.photoCount', { n: visit.photoCount })) : null,
         visit.notes ? h('div', { class: 'row-sub' }, visit.notes) : null,
         visit.nextFollowUpOn ? h('div', { class: 'row-sub' }, t('visits.nextFollowUpOn', { date: visit.nextFollowUpOn })) : null,
         (visit.flags || []).length ? h('div', { class: 'flags' }, flagChips(visit)) : null),
