@@ -7,6 +7,7 @@ import { money, dateTime, businessDate } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
 import { visitRow } from './visits.js';
+import { locationCard } from './customer-location.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -75,7 +76,7 @@ export default async function customer(ctx) {
   });
 
   replace(ctx.main, h('div', { class: 'split' },
-    h('div', {}, checkIn, details,
+    h('div', {}, checkIn, details, locationCard(c, ctx.user, () => {}),
       h('h2', { class: 'section-title' }, t('visits.title')), visits,
       h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
     h('div', {},

@@ -12,7 +12,7 @@ import { flagChips, checkOutButton, durationText } from './visits.js';
 export const PURPOSES = ['first_visit', 'follow_up', 'demo', 'negotiation', 'delivery', 'after_sales', 'collection', 'other'];
 
 /** Asks the browser for one fresh position; resolves { latitude, longitude, accuracy } or rejects with a reason key. */
-function locate() {
+export function locate() {
   return new Promise((resolve, reject) => {
     if (!('geolocation' in navigator)) {
       reject(new Error('unsupported'));
