@@ -82,6 +82,7 @@ def run(context):
         sup.open("/visits?flagged=false", fresh=True)
         sup.until("the groups on a desk", lambda: loaded(sup) and sup.all(group))
         sup.click("details.plot-details summary")
+        described = sup.test("visit-plot").get_attribute("aria-describedby")
         sup.until("the table of positions", lambda: sup.find(f"#{described}").is_displayed())
         sup.shot("desktop-visits-today")
         story.check_accessibility(sup, "today's visits (desktop)", ["body", ".section-title", ".row-title", ".table th"])

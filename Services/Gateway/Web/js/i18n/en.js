@@ -166,7 +166,7 @@ export default {
   'visitViews.col.total': 'Total', 'visitViews.col.flagged': 'Flagged', 'visitViews.col.avgDuration': 'Avg. length', 'visitViews.col.followUps': 'Follow-ups',
   'visitViews.weeksLabel': 'Weeks', 'visitViews.weeksN': '{n} weeks', 'visitViews.thisWeek': 'This week', 'visitViews.noReps': 'No reps in your scope',
   'visitViews.weeklyCaption': 'Visits per rep per week ({from} to {to}, {n} weeks, Beijing time)',
-  'visitViews.weeklyHint': 'Darker means more visits; ⚑ counts flagged visits. Follow-ups: visits with a next follow-up date, on time / late / overdue.',
+  'visitViews.weeklyHint': 'Darker means more visits; ⚑ counts flagged visits (too far, poor accuracy, location taken from the visit). Follow-ups: visits with a next follow-up date, on time / late / overdue.',
   'visitViews.followUpSummary': '{set}: {onTime} on time · {late} late · {overdue} overdue',
   'visitViews.daysLabel': 'Days without a visit', 'visitViews.daysN': '{n} days', 'visitViews.daysSince': '{n} days ago', 'visitViews.never': 'Never visited',
   'visitViews.noOwner': 'No owner', 'visitViews.lastVisit': 'Last visit: {time}',
@@ -176,5 +176,6 @@ export default {
   'location.title': 'Customer location', 'location.coordinates': 'Coordinates (WGS-84)', 'location.none': 'Not set', 'location.set': 'Set location',
   'location.latitude': 'Latitude (WGS-84)', 'location.longitude': 'Longitude (WGS-84)', 'location.useMine': 'Use my current position',
   'location.note': 'Coordinates are WGS-84, as browsers and GPS give them. Amap and Tencent Maps use GCJ-02 and Baidu Maps BD-09: a point copied from those maps is offset by several hundred metres, so do not paste it here.',
+  'field.location': 'location',
   'location.badLatitude': 'Latitude must be between -90 and 90', 'location.badLongitude': 'Longitude must be between -180 and 180', 'location.savedToast': 'Customer location saved',
 };

@@ -21,7 +21,9 @@ function sum(values) {
 
 export default async function visitsWeekly(ctx) {
   ctx.setTitle(t('visitViews.weekly'));
-  const weeks = WEEK_CHOICES.includes(Number(ctx.query.weeks)) ? Number(ctx.query.weeks) : 8;
+  // A phone shows four weeks unless asked for more, so this week fits on the screen without scrolling sideways.
+  const fallback = window.matchMedia('(max-width: 700px)').matches ? 4 : 8;
+  const weeks = WEEK_CHOICES.includes(Number(ctx.query.weeks)) ? Number(ctx.query.weeks) : fallback;
   const choices = h('div', { class: 'seg-tabs choice', role: 'group', 'aria-label': t('visitViews.weeksLabel') },
     WEEK_CHOICES.map((n) => h('a', { href: `#/visits/weekly?weeks=${n}`, class: 'seg', 'aria-current': n === weeks ? 'true' : null,
       data: { test: `weeks-${n}` } }, t('visitViews.weeksN', { n }))));
@@ -47,7 +49,7 @@ export default async function visitsWeekly(ctx) {
         const onTime = sum(r.followUpsOnTime);
         const late = sum(r.followUpsLate);
         const overdue = sum(r.followUpsOverdue);
-        return h('tr', { data: { test: 'weekly-row', rep: r.repName, total: sum(r.counts), 'this-week': r.counts[r.counts.length - 1] } },
+        return h('tr', { data: { test: 'weekly-row', rep: r.repName, total: sum(r.counts), thisWeek: r.counts[r.counts.length - 1] } },
           h('th', { scope: 'row' }, r.repName),
           r.counts.map((n, i) => h('td', { class: `num ${shade(n, max) || ''}`, data: { test: 'weekly-cell', count: n },
             title: `${report.weeks[i]} · ${t('visitViews.visitCount', { n })}${r.flagged[i] ? ` · ${t('visitViews.flaggedCount', { n: r.flagged[i] })}` : ''}` },

@@ -75,7 +75,7 @@ export function visitRow(v, opts = {}) {
       h('div', { class: 'row-main' },
         h('div', { class: 'row-title' }, who.length ? `${who.join(' · ')} · ` : '', label('visitPurpose', visit.purpose)),
         h('div', { class: 'row-sub' }, timeSpan(visit), visit.contactName ? ` · ${visit.contactName}` : ''),
-        visit.distanceMeters !== undefined && visit.distanceMeters !== null
+        visit.distanceMeters !== undefined && visit.distanceMeters !== null && !(visit.flags || []).includes('far')
           ? h('div', { class: 'row-sub', data: { test: 'visit-distance' } }, t('visits.distance', { distance: distanceText(visit.distanceMeters) })) : null,
         visit.notes ? h('div', { class: 'row-sub' }, visit.notes) : null,
         visit.nextFollowUpOn ? h('div', { class: 'row-sub' }, t('visits.nextFollowUpOn', { date: visit.nextFollowUpOn })) : null,
@@ -160,13 +160,14 @@ function plotCard(groups) {
     h('h2', {}, t('visitViews.plotHeading')), plot, legend, h('p', { class: 'hint' }, t('visitViews.plotHint')), table);
 }
 
-function repGroup(group, index, user) {
-  const flagged = group.visits.filter((v) => (v.flags || []).some((f) => f !== 'location_from_visit')).length;
+function repGroup(group, index, user, showRep) {
+  // Counted like GET /visits?flagged=true and the weekly report: any flag.
+  const flagged = group.visits.filter((v) => (v.flags || []).length).length;
   return h('section', { class: 'rep-group', data: { test: 'rep-group', rep: group.repName, count: group.visits.length, flagged } },
     h('h2', { class: 'section-title' }, swatch(repColor(index)),
       h('span', {}, group.repName), h('span', { class: 'chip' }, t('visitViews.visitCount', { n: group.visits.length })),
       flagged ? h('span', { class: 'chip wait', data: { test: 'rep-flagged' } }, t('visitViews.flaggedCount', { n: flagged })) : null),
-    h('ul', { class: 'list' }, group.visits.map((v) => visitRow(v, { user, showCustomer: true }))));
+    h('ul', { class: 'list' }, group.visits.map((v) => visitRow(v, { user, showCustomer: true, showRep }))));
 }
 
 export default async function visits(ctx) {
@@ -203,12 +204,12 @@ export default async function visits(ctx) {
         return;
       }
       const groups = byRep(items);
-      const flaggedCount = items.filter((v) => (v.flags || []).some((f) => f !== 'location_from_visit')).length;
+      const flaggedCount = items.filter((v) => (v.flags || []).length).length;
       replace(body,
         h('p', { class: 'visit-summary', data: { test: 'visit-summary' } },
           t('visitViews.summary', { visits: items.length, reps: groups.length, flagged: flaggedCount })),
         h('div', { class: 'split visits-split' },
-          h('div', {}, groups.map((g, i) => repGroup(g, i, ctx.user))),
+          h('div', {}, groups.map((g, i) => repGroup(g, i, ctx.user, manager))),
           h('div', {}, plotCard(groups))));
     } catch (error) {
       if (error && error.status === 401) return;
