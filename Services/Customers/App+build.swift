@@ -89,6 +89,9 @@ public enum CustomersService: MessagingService {
             ListVisitsHandler.list,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: false, logger: logger).callAsFunction
         )
+        let fieldWork = FieldWorkRepository(logger: logger)
+        router.on(NotVisitedCustomersHandler.operation, NotVisitedCustomersHandler(postgres: postgres, repository: fieldWork).callAsFunction)
+        router.on(OverdueFollowUpsHandler.operation, OverdueFollowUpsHandler(postgres: postgres, repository: fieldWork).callAsFunction)
         router.on(
             ListVisitsHandler.listOfCustomer,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: true, logger: logger).callAsFunction

@@ -34,9 +34,10 @@ public enum ReportingService: MessagingService {
         registry.register(DealUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ProductUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ProductRetired.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
-        // Visits are logged for the visit-count and follow-up reports to replay (issue 10).
-        registry.register(VisitCheckedIn.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
-        registry.register(VisitCheckedOut.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        // Visits feed the weekly visit counts and follow-up figures (issue 10).
+        let visits = VisitEventsHandler(log: log, projections: VisitReportsRepository(logger: logger))
+        registry.register(VisitCheckedIn.self, handler: visits.checkedIn)
+        registry.register(VisitCheckedOut.self, handler: visits.checkedOut)
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         // Visit photos are logged with the other visit events (issue 10).
         registry.register(VisitPhotoAdded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
@@ -55,6 +56,10 @@ public enum ReportingService: MessagingService {
         router.on(
             DailyActiveHandler.operation,
             DailyActiveHandler(postgres: postgres, repository: DailyActiveRepository(logger: logger)).callAsFunction
+        )
+        router.on(
+            VisitsWeeklyHandler.operation,
+            VisitsWeeklyHandler(postgres: postgres, repository: VisitReportsRepository(logger: logger)).callAsFunction
         )
         return router
     }

@@ -64,10 +64,16 @@ public struct Visit: Sendable, Equatable, Codable, ScopedRecord {
     public var version: Int64
     /// The customer's current region, for data scope; not part of the API.
     public var customerRegion: String? = nil
+    /// The rep's display name from the org replica (their user id until the replica knows a name); set on every
+    /// visit read from the store.
+    public var repName: String? = nil
+    /// The customer's current location (WGS-84), `nil` when it has none: a manager's plot joins it to the visit's
+    /// position.
+    public var customerLocation: GeoPoint? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, customerName, checkedInAt, checkedOutAt, durationMinutes, latitude, longitude, accuracyMeters, purpose, notes
-        case contactName, nextFollowUpOn, distanceMeters, flags, version
+        case contactName, nextFollowUpOn, distanceMeters, flags, version, repName, customerLocation
         case customerID = "customerId"
         case repID = "repId"
         case photoCount

@@ -81,7 +81,8 @@ struct CheckInHandler: Sendable {
                 traceparent: traceparent
             )
             try await Outbox.append(event, on: connection, logger: logger)
-            return try .json(visit, status: 201)
+            // Read back for what the store adds: the rep's name and the customer's location.
+            return try .json(try await visits.find(id: visit.id, on: connection, forUpdate: false) ?? visit, status: 201)
         }
     }
 }

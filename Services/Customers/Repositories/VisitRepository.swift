@@ -8,6 +8,7 @@ public import ServiceRuntime
 /// Where visits are stored. Writes take the transaction's connection, so a visit and its outbox event commit
 /// together. Reads join the customer for its name and its current region (the region part of the data scope).
 public protocol VisitRepository: Sendable {
+    /// Stores a new visit and moves its customer's `last_visit_at` forward.
     func insert(_ visit: Visit, on connection: PostgresConnection) async throws
     func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Visit?
     /// Records the check-out (time, duration, version).
@@ -71,17 +72,24 @@ public struct PostgresVisitRepository: VisitRepository {
             """,
             logger: logger
         )
+        // The customer's latest visit, for "not visited for N days"; the check-in holds the customer's row lock.
+        try await connection.query(
+            """
+            UPDATE customers SET last_visit_at = GREATEST(last_visit_at, \(visit.checkedInAt)) WHERE id = \(visit.customerID)
+            """,
+            logger: logger
+        )
     }
 
     public func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Visit? {
         let rows =
             forUpdate
             ? try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM visits v JOIN customers c ON c.id = v.customer_id WHERE v.id = \(id) FOR UPDATE OF v",
+                "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables) WHERE v.id = \(id) FOR UPDATE OF v",
                 logger: logger
             )
             : try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM visits v JOIN customers c ON c.id = v.customer_id WHERE v.id = \(id)",
+                "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables) WHERE v.id = \(id)",
                 logger: logger
             )
         for try await row in rows {
@@ -108,7 +116,7 @@ public struct PostgresVisitRepository: VisitRepository {
         let cursor = page.cursor
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: Self.columns) FROM visits v JOIN customers c ON c.id = v.customer_id
+            SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables)
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR v.rep_id = ANY(\(scope.ownerIDs)::text[]))
               AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
               AND (\(filter.customerID?.uuid)::uuid IS NULL OR v.customer_id = \(filter.customerID?.uuid))
@@ -129,20 +137,25 @@ public struct PostgresVisitRepository: VisitRepository {
         return visits
     }
 
-    private static let columns = """
+    /// A visit with its customer and its rep's replica row (absent until a `user.*` event about them arrived).
+    static let tables = "visits v JOIN customers c ON c.id = v.customer_id LEFT JOIN org_replica u ON u.id = v.rep_id"
+
+    /// The columns ``decode(_:)`` reads, over ``tables``.
+    static let columns = """
         v.id, v.customer_id, c.name, c.region, v.rep_id, v.checked_in_at, v.checked_out_at, v.duration_minutes, v.latitude::text, \
         v.longitude::text, v.accuracy_meters, v.purpose, v.notes, v.contact_name, v.next_follow_up_on::text, v.distance_meters, \
-        v.flags, v.version, (SELECT count(*)::int FROM visit_photos p WHERE p.visit_id = v.id)
+        v.flags, v.version, COALESCE(NULLIF(u.display_name, ''), v.rep_id), c.latitude::text, c.longitude::text,
+        (SELECT count(*)::int FROM visit_photos p WHERE p.visit_id = v.id)
         """
 
-    private static func decode(_ row: PostgresRow) throws -> Visit {
+    static func decode(_ row: PostgresRow) throws -> Visit {
         let (
             id, customerID, customerName, region, repID, checkedInAt, checkedOutAt, duration, latitude, longitude, accuracy, purpose, notes,
-            contactName, followUp, distance, flags, version, photoCount
+            contactName, followUp, distance, flags, version, repName, customerLatitude, customerLongitude, photoCount
         ) = try row.decode(
             (
                 RecordID, RecordID, String, String, String, Date, Date?, Int?, String, String, Int, String, String?, String?, String?, Int?,
-                [String], Int64, Int
+                [String], Int64, String, String?, String?, Int
             ).self
         )
         guard let point = try GeoPoint(storedLatitude: latitude, longitude: longitude) else {
@@ -170,7 +183,9 @@ public struct PostgresVisitRepository: VisitRepository {
             flags: try flags.map { try VisitFlag(stored: $0, column: "visits.flags") },
             photoCount: photoCount,
             version: version,
-            customerRegion: region
+            customerRegion: region,
+            repName: repName,
+            customerLocation: try GeoPoint(storedLatitude: customerLatitude, longitude: customerLongitude)
         )
     }
 }

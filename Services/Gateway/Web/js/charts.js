@@ -93,3 +93,88 @@ function truncate(text, n) {
   const chars = [...String(text)];
   return chars.length > n ? `${chars.slice(0, n - 1).join('')}…` : chars.join('');
 }
+
+// ---- Visit positions (issue 10): a map-free plot. Nothing is fetched: no map tiles, only the points themselves.
+
+const EARTH_RADIUS_M = 6371008.8;
+const REP_COLORS = ['#1b4fd1', '#12703a', '#8a4f00', '#6b2fb3', '#0e6b7a', '#a3316f', '#44556f'];
+
+/** The colour of the rep at `index` in a plot's legend. */
+export function repColor(index) {
+  return REP_COLORS[index % REP_COLORS.length];
+}
+
+/** 1, 2 or 5 × 10^k metres: the largest such length not over `max`. */
+function niceMeters(max) {
+  const power = 10 ** Math.floor(Math.log10(Math.max(max, 1)));
+  for (const step of [5, 2, 1]) if (step * power <= max) return step * power;
+  return power;
+}
+
+/**
+ * points: [{ id, label, color, far, position: {latitude, longitude}, customer: {latitude, longitude} | null }] →
+ * each position a dot and its customer's location a ring, joined by a line, on an equirectangular projection
+ * (x = Δlongitude·cos(mean latitude), y = Δlatitude, both in metres, one scale) fitted to the points, with a scale
+ * bar in metres. A far visit's dot is drawn larger with a red outline. Returns the SVG (role img, titled); the caller
+ * adds the table that is its text alternative and names it with `describedBy`.
+ */
+export function positionPlot(points, { title, describedBy, width = 460, height = 320, metersLabel = (m) => `${m} m` } = {}) {
+  const pad = 28;
+  const coords = points.flatMap((p) => [p.position, p.customer].filter(Boolean));
+  const svg = s('svg', { class: 'chart plot', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title,
+    'aria-describedby': describedBy, data: { test: 'visit-plot' } });
+  svg.append(s('title', {}, title));
+  svg.append(s('rect', { x: 0.5, y: 0.5, width: width - 1, height: height - 1, rx: 10, fill: '#f8fafd', stroke: COLORS.grid }));
+  if (!coords.length) return svg;
+  const meanLat = coords.reduce((sum, c) => sum + c.latitude, 0) / coords.length;
+  const lat0 = Math.min(...coords.map((c) => c.latitude));
+  const lon0 = Math.min(...coords.map((c) => c.longitude));
+  const rad = Math.PI / 180;
+  const project = (c) => ({
+    x: (c.longitude - lon0) * rad * Math.cos(meanLat * rad) * EARTH_RADIUS_M,
+    y: (c.latitude - lat0) * rad * EARTH_RADIUS_M,
+  });
+  const projected = coords.map(project);
+  // At least 200 m across, so one point (or points a few metres apart) sits in the middle at a sensible scale.
+  const spanX = Math.max(200, ...projected.map((p) => p.x));
+  const spanY = Math.max(200, ...projected.map((p) => p.y));
+  const areaWidth = width - 2 * pad;
+  const areaHeight = height - 2 * pad - 24;
+  const scale = Math.min(areaWidth / spanX, areaHeight / spanY);
+  const left = pad + (areaWidth - Math.max(...projected.map((p) => p.x)) * scale) / 2;
+  const bottom = pad + areaHeight - (areaHeight - Math.max(...projected.map((p) => p.y)) * scale) / 2;
+  const toScreen = (c) => {
+    const p = project(c);
+    return { x: left + p.x * scale, y: bottom - p.y * scale };
+  };
+  for (const point of points) {
+    const dot = toScreen(point.position);
+    const g = s('g', { data: { test: 'plot-visit', id: point.id, far: point.far ? 'true' : null } });
+    if (point.customer) {
+      const ring = toScreen(point.customer);
+      g.append(s('line', { x1: ring.x, y1: ring.y, x2: dot.x, y2: dot.y, stroke: point.far ? COLORS.target : point.color,
+        'stroke-width': 1.5, 'stroke-dasharray': point.far ? '5 4' : null }),
+      s('circle', { cx: ring.x, cy: ring.y, r: 7, fill: 'none', stroke: point.color, 'stroke-width': 2, data: { test: 'plot-customer' } }));
+    }
+    g.append(s('circle', { cx: dot.x, cy: dot.y, r: point.far ? 6 : 4.5, fill: point.color,
+      stroke: point.far ? COLORS.target : '#ffffff', 'stroke-width': point.far ? 3 : 1.5, data: { test: 'plot-dot' } },
+    s('title', {}, point.label)));
+    svg.append(g);
+  }
+  // The scale bar: a round length of about a quarter of the plot's width.
+  const meters = niceMeters(((width - 2 * pad) / 4) / scale);
+  const length = meters * scale;
+  const y = height - 14;
+  svg.append(s('g', { data: { test: 'plot-scale', meters } },
+    s('line', { x1: pad, x2: pad + length, y1: y, y2: y, stroke: COLORS.text, 'stroke-width': 2 }),
+    s('line', { x1: pad, x2: pad, y1: y - 5, y2: y + 1, stroke: COLORS.text, 'stroke-width': 2 }),
+    s('line', { x1: pad + length, x2: pad + length, y1: y - 5, y2: y + 1, stroke: COLORS.text, 'stroke-width': 2 }),
+    s('text', { x: pad + length + 8, y, 'font-size': 12, 'dominant-baseline': 'middle', fill: COLORS.muted }, metersLabel(meters))));
+  return svg;
+}
+
+/** A small round key of `color` for a legend (an SVG: the CSP allows no inline style). */
+export function swatch(color, { ring = false } = {}) {
+  return s('svg', { class: 'swatch-svg', viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' },
+    s('circle', { cx: 6, cy: 6, r: ring ? 4.5 : 6, fill: ring ? 'none' : color, stroke: ring ? color : 'none', 'stroke-width': ring ? 2 : 0 }));
+}

@@ -9,6 +9,7 @@ import { industryLabel } from './customers.js';
 import { visitRow } from './visits.js';
 import { outboxPanel } from './outbox.js';
 import { rememberCustomer, rememberedCustomer } from '../visit-outbox.js';
+import { locationCard } from './customer-location.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -113,7 +114,7 @@ export default async function customer(ctx) {
   const waiting = seller ? outboxPanel({ ctx, customerId: c.id, onSent: () => replace(visits, visitList()) }) : null;
 
   replace(ctx.main, h('div', { class: 'split' },
-    h('div', {}, checkIn, details,
+    h('div', {}, checkIn, details, locationCard(c, ctx.user, () => {}),
       waiting, h('h2', { class: 'section-title' }, t('visits.title')), visits,
       h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
     h('div', {},

@@ -16,7 +16,7 @@ import { bundleCard, visitPhotos } from './outbox.js';
 export const PURPOSES = ['first_visit', 'follow_up', 'demo', 'negotiation', 'delivery', 'after_sales', 'collection', 'other'];
 
 /** Asks the browser for one fresh position; resolves { latitude, longitude, accuracy } or rejects with a reason key. */
-function locate() {
+export function locate() {
   return new Promise((resolve, reject) => {
     if (!('geolocation' in navigator)) {
       reject(new Error('unsupported'));
