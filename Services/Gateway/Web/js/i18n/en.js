@@ -152,4 +152,16 @@ export default {
   'visitPurpose.first_visit': 'First visit', 'visitPurpose.follow_up': 'Follow-up', 'visitPurpose.demo': 'Demo', 'visitPurpose.negotiation': 'Negotiation',
   'visitPurpose.delivery': 'Delivery', 'visitPurpose.after_sales': 'After-sales', 'visitPurpose.collection': 'Collection', 'visitPurpose.other': 'Other',
   'visitFlag.far': 'Far from the customer', 'visitFlag.poor_accuracy': 'Poor accuracy', 'visitFlag.location_from_visit': 'This visit’s position became the customer’s location',
+  // Data completeness (数据完整率, issue 10)
+  'title.completeness': 'Data completeness', 'completeness.overall': 'Overall completeness', 'completeness.targetIs': 'Target {target}',
+  'completeness.target': 'Target {target}', 'completeness.targetLine': 'Target line', 'completeness.bestOfMonth': 'Data star of {month}',
+  'completeness.byRep': 'Average completeness per rep', 'completeness.below': 'Below target', 'completeness.met': 'On target',
+  'completeness.rule': 'Each customer is scored on 7 items: credit code, address, industry, level, a contact’s title, location, a visit in the last 90 days; the weights are configurable.',
+  'completeness.worstTitle': 'Each rep’s least complete customers', 'completeness.customersN': '{n} customers', 'completeness.missing': 'Missing: {items}',
+  'completeness.complete': 'Complete', 'completeness.none': 'No customers in your scope yet', 'completeness.customerTitle': 'Data completeness',
+  'completeness.criterion.creditCode': 'credit code', 'completeness.criterion.address': 'address', 'completeness.criterion.industry': 'industry',
+  'completeness.criterion.level': 'level', 'completeness.criterion.contactTitle': 'a contact’s title', 'completeness.criterion.location': 'location',
+  'completeness.criterion.recentVisit': 'a visit in the last 90 days',
+  'dashboard.completenessStar': 'Data star of the month', 'dashboard.completenessReport': 'Completeness report',
+  'dashboard.completenessBest': 'Most complete data in {month} · {customers} customers',
 };

@@ -3,10 +3,11 @@ import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, post } from '../api.js';
 import { pagedList, chip, card, toast, problemText } from '../ui.js';
-import { money, dateTime, businessDate } from '../format.js';
+import { money, dateTime, businessDate, basisPoints } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
 import { visitRow } from './visits.js';
+import { missingText } from './completeness.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -41,6 +42,7 @@ export default async function customer(ctx) {
       c.address ? [h('dt', {}, t('customers.address')), h('dd', {}, c.address)] : null,
       c.notes ? [h('dt', {}, t('customers.notes')), h('dd', {}, c.notes)] : null,
       h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt))),
+    c.completeness ? completenessBlock(c.completeness) : null,
     seller ? archiveControl(c, ctx) : null);
 
   const contacts = h('ul', { class: 'list', data: { test: 'contact-list' } }, c.contacts.map((p) => h('li', {},
@@ -83,6 +85,15 @@ export default async function customer(ctx) {
         seller ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
       deals,
       h('h2', { class: 'section-title' }, t('customers.history')), history)));
+}
+
+// The customer's data completeness and, in words, what is missing (the target is 95%).
+function completenessBlock(score) {
+  return h('div', { class: 'completeness-block', data: { test: 'customer-completeness' } },
+    h('div', { class: 'card-head' }, h('h3', {}, t('completeness.customerTitle')),
+      h('span', { class: `chip ${score.scoreBp < 9500 ? 'wait' : 'ok'} num`, data: { test: 'completeness-score' } }, basisPoints(score.scoreBp))),
+    h('p', { class: 'hint', data: { test: 'completeness-missing' } },
+      score.missing.length ? t('completeness.missing', { items: missingText(score.missing) }) : t('completeness.complete')));
 }
 
 function archiveControl(c, ctx) {
