@@ -40,6 +40,7 @@ export default async function completeness(ctx) {
       h('span', {}, h('span', { class: 'legend-swatch sw-met' }), t('completeness.met')),
       h('span', {}, h('span', { class: 'legend-swatch sw-target' }), t('completeness.target', { target }))),
     h('p', { class: 'hint' }, t('completeness.rule')));
+  chart.classList.add('completeness-chart');
 
   const reps = h('div', { class: 'rep-list', data: { test: 'completeness-reps' } }, data.reps.map((r) => repDetails(r, data.targetBp, ctx.query.rep === r.repId)));
   replace(ctx.main, summary, chart, h('h2', { class: 'section-title' }, t('completeness.worstTitle')), reps);
