@@ -94,7 +94,8 @@ export default async function customer(ctx) {
       h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
     h('div', {},
       h('div', { class: 'card-head section-title' }, h('span', {}, t('title.deals')),
-        seller ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
+        // Archived and merged customers take no new deals (the API answers 422).
+        seller && !c.archived && !merged ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
       deals,
       h('h2', { class: 'section-title' }, t('customers.history')), history)));
 }
