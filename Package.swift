@@ -173,7 +173,10 @@ let package = Package(
             ),
             .testTarget(
                 name: "CustomersTests",
-                dependencies: ["Customers", "Contracts", "TestSupport", "ServiceRuntime", "AMQP"],
+                dependencies: [
+                    "Customers", "Contracts", "TestSupport", "ServiceRuntime", "AMQP", "Persistence", "Notifications",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                ],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

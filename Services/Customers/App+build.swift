@@ -14,29 +14,44 @@ public enum CustomersService: MessagingService {
     /// What customers adds to the common runtime: its operations with the visit thresholds from configuration,
     /// its event handlers and the outbox relay.
     ///
-    /// Configuration: `visits.max.distance.meters` (default 500), beyond which a check-in is flagged `far`, and
-    /// `visits.poor.accuracy.meters` (default 200), beyond which its position is flagged `poor_accuracy`.
+    /// Configuration: `visits.max.distance.meters` (default 500), beyond which a check-in is flagged `far`,
+    /// `visits.poor.accuracy.meters` (default 200), beyond which its position is flagged `poor_accuracy`, and
+    /// `completeness.weights` (``Completeness/Weights``; a bad value stops the service at start).
+    ///
+    /// Also runs the Monday completeness digest (``CompletenessWeeklyDigestJob``) on the wall clock.
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let thresholds = VisitRules.Thresholds(
             maxDistanceMeters: try context.configuration.int("visits.max.distance.meters", default: 500, in: 1...1_000_000),
             poorAccuracyMeters: try context.configuration.int("visits.poor.accuracy.meters", default: 200, in: 1...100_000)
         )
+        let weights = try Completeness.Weights(context.configuration)
+        let completeness = CompletenessRepository(weights: weights, logger: context.logger)
         return ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, thresholds: thresholds),
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, thresholds: thresholds, weights: weights),
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
+            services: [
+                ScheduleRunner(client: context.postgres, jobs: [CompletenessWeeklyDigestJob.job(repository: completeness)], logger: context.logger)
+            ],
             retention: retentionRules(context.retention)
         )
     }
 
-    /// The service's operations with the default visit thresholds.
+    /// The service's operations with the default visit thresholds and completeness weights.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
-        rpcRouter(postgres: postgres, logger: logger, thresholds: VisitRules.Thresholds())
+        rpcRouter(postgres: postgres, logger: logger, thresholds: VisitRules.Thresholds(), weights: .default)
     }
 
-    /// The service's operations, wired to its repositories.
-    static func rpcRouter(postgres: PostgresClient, logger: Logger, thresholds: VisitRules.Thresholds) -> RPCRouter {
+    /// The service's operations, wired to its repositories; `now` is the wall clock the completeness rule reads.
+    static func rpcRouter(
+        postgres: PostgresClient,
+        logger: Logger,
+        thresholds: VisitRules.Thresholds,
+        weights: Completeness.Weights,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) -> RPCRouter {
         let repository = PostgresCustomerRepository(logger: logger)
+        let completeness = CompletenessRepository(weights: weights, logger: logger)
         let visits = PostgresVisitRepository(logger: logger)
         let users = OrgReplica(logger: logger)
         let regions = RegionReplica(logger: logger)
@@ -45,7 +60,10 @@ public enum CustomersService: MessagingService {
             Operation.Customers.create,
             CreateCustomerHandler(postgres: postgres, repository: repository, users: users, regions: regions, logger: logger).callAsFunction
         )
-        router.on(Operation.Customers.get, GetCustomerHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
+        router.on(
+            Operation.Customers.get,
+            GetCustomerHandler(postgres: postgres, repository: repository, completeness: completeness, now: now, logger: logger).callAsFunction
+        )
         router.on(Operation.Customers.list, ListCustomersHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
         router.on(
             Operation.Customers.update,
@@ -95,6 +113,10 @@ public enum CustomersService: MessagingService {
         router.on(
             ListVisitsHandler.listOfCustomer,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: true, logger: logger).callAsFunction
+        )
+        router.on(
+            CompletenessReportHandler.operation,
+            CompletenessReportHandler(postgres: postgres, repository: completeness, now: now, logger: logger).callAsFunction
         )
         return router
     }

@@ -7,7 +7,8 @@ public import PostgresNIO
 import ServiceLifecycle
 public import ServiceRuntime
 
-/// The `notifications` service: the in-app inbox and WeCom group-robot pushes for approval events.
+/// The `notifications` service: the in-app inbox and WeCom group-robot pushes for approval events and the weekly
+/// completeness digest.
 ///
 /// Configuration: `wecom.webhook.base.url` / `wecom.webhook.key` (`WECOM_WEBHOOK_BASE_URL`, `WECOM_WEBHOOK_KEY`;
 /// both unset → pushes recorded as `skipped`), `wecom.webhook.timeout.ms` (5000),
@@ -37,7 +38,8 @@ public enum NotificationsService: SalesDeskService {
         return router
     }
 
-    /// The event handlers: contacts from `user.*`, notifications and pushes from `approval.*`.
+    /// The event handlers: contacts from `user.*`, notifications and pushes from `approval.*` and
+    /// `completeness.weekly_digest`.
     /// - Parameter wecomConfigured: whether pushes can be sent; otherwise they are recorded as `skipped`.
     public static func eventHandlers(wecomConfigured: Bool, logger: Logger) -> EventHandlerRegistry {
         let repository = NotificationRepository(logger: logger)
@@ -46,6 +48,10 @@ public enum NotificationsService: SalesDeskService {
         registry.registerOrgReplica(OrgReplica(logger: logger))
         registry.register(ApprovalStepAssigned.self, handler: approvals.stepAssigned)
         registry.register(ApprovalCompleted.self, handler: approvals.completed)
+        registry.register(
+            CompletenessWeeklyDigest.self,
+            handler: CompletenessDigestHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
+        )
         return registry
     }
 

@@ -34,6 +34,7 @@ const ROUTES = [
   ['/approvals', () => import('./views/approvals.js'), 'approvals'],
   ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
   ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
+  ['/completeness', () => import('./views/completeness.js'), 'dashboard'],
   ['/admin', () => import('./views/admin.js'), 'admin', ['admin']],
   ['/admin/users', () => import('./views/admin-users.js'), 'admin', ['admin']],
   ['/admin/users/new', () => import('./views/admin-user-form.js'), 'admin', ['admin']],

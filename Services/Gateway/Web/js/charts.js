@@ -2,7 +2,7 @@
 // records behind it. Sizes are in viewBox units; the SVG scales to its container.
 import { s } from './dom.js';
 
-const COLORS = { bar: '#1b4fd1', barAlt: '#5b7fe0', target: '#b4232a', grid: '#e3e8f0', text: '#172033', muted: '#505b6e' };
+const COLORS = { bar: '#1b4fd1', barAlt: '#5b7fe0', target: '#b4232a', grid: '#e3e8f0', text: '#172033', muted: '#505b6e', warn: '#c2410c', good: '#12703a' };
 
 function linkWrap(href, label, child) {
   if (!href) return child;
@@ -177,4 +177,29 @@ export function positionPlot(points, { title, describedBy, width = 460, height =
 export function swatch(color, { ring = false } = {}) {
   return s('svg', { class: 'swatch-svg', viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' },
     s('circle', { cx: 6, cy: 6, r: ring ? 4.5 : 6, fill: ring ? 'none' : color, stroke: ring ? color : 'none', 'stroke-width': ring ? 2 : 0 }));
+}
+/**
+ * items: [{ label, value (0…max), display, href, below (bool) }], target (0…max) → horizontal bars on a fixed scale
+ * with a dashed vertical target line; bars under the target are drawn in the warning colour.
+ */
+export function hbarTarget(items, target, { title, targetLabel, max = 10000, width = 460, rowHeight = 40, labelWidth = 96, valueWidth = 80 } = {}) {
+  const top = 22;
+  const height = Math.max(items.length, 1) * rowHeight + top + 4;
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
+  svg.append(s('title', {}, title));
+  const barSpace = width - labelWidth - valueWidth;
+  const scale = (v) => (Math.max(0, Math.min(max, v)) / max) * barSpace;
+  items.forEach((item, index) => {
+    const y = index * rowHeight + top;
+    const length = Math.max(2, scale(item.value));
+    const g = s('g', { data: { test: 'bar' } },
+      s('text', { x: 0, y: y + rowHeight / 2 - 2, 'font-size': 14, 'dominant-baseline': 'middle', fill: COLORS.text }, truncate(item.label, 7)),
+      s('rect', { x: labelWidth, y: y + 6, width: length, height: rowHeight - 20, rx: 5, fill: item.value < target ? COLORS.warn : COLORS.good }),
+      s('text', { x: labelWidth + barSpace + 8, y: y + rowHeight / 2 - 2, 'font-size': 13, 'dominant-baseline': 'middle', fill: COLORS.text }, item.display));
+    svg.append(linkWrap(item.href, `${item.label} ${item.display}`, g));
+  });
+  const x = labelWidth + scale(target);
+  svg.append(s('line', { x1: x, x2: x, y1: top - 4, y2: height - 2, stroke: COLORS.target, 'stroke-width': 2, 'stroke-dasharray': '6 5', data: { test: 'target-line' } }),
+    s('text', { x, y: 12, 'font-size': 12, 'text-anchor': 'end', fill: COLORS.target }, targetLabel || String(target)));
+  return svg;
 }

@@ -218,4 +218,16 @@ export default {
   'location.note': 'Coordinates are WGS-84, as browsers and GPS give them. Amap and Tencent Maps use GCJ-02 and Baidu Maps BD-09: a point copied from those maps is offset by several hundred metres, so do not paste it here.',
   'field.location': 'location',
   'location.badLatitude': 'Latitude must be between -90 and 90', 'location.badLongitude': 'Longitude must be between -180 and 180', 'location.savedToast': 'Customer location saved',
+  // Data completeness (数据完整率, issue 10)
+  'title.completeness': 'Data completeness', 'completeness.overall': 'Overall completeness', 'completeness.targetIs': 'Target {target}',
+  'completeness.target': 'Target {target}', 'completeness.targetLine': 'Target line', 'completeness.bestOfMonth': 'Data star of {month}',
+  'completeness.byRep': 'Average completeness per rep', 'completeness.below': 'Below target', 'completeness.met': 'On target',
+  'completeness.rule': 'Each customer is scored on 7 items: credit code, address, industry, level, a contact’s title, location, a visit in the last 90 days; the weights are configurable.',
+  'completeness.worstTitle': 'Each rep’s least complete customers', 'completeness.customersN': '{n} customers', 'completeness.missing': 'Missing: {items}',
+  'completeness.complete': 'Complete', 'completeness.none': 'No customers in your scope yet', 'completeness.customerTitle': 'Data completeness',
+  'completeness.criterion.creditCode': 'credit code', 'completeness.criterion.address': 'address', 'completeness.criterion.industry': 'industry',
+  'completeness.criterion.level': 'level', 'completeness.criterion.contactTitle': 'a contact’s title', 'completeness.criterion.location': 'location',
+  'completeness.criterion.recentVisit': 'a visit in the last 90 days',
+  'dashboard.completenessStar': 'Data star of the month', 'dashboard.completenessReport': 'Completeness report',
+  'dashboard.completenessBest': 'Most complete data in {month} · {customers} customers',
 };

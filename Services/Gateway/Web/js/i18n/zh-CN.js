@@ -258,4 +258,16 @@ export default {
   'location.note': '坐标使用 WGS-84（浏览器和 GPS 给出的坐标）。高德、腾讯地图使用 GCJ-02，百度地图使用 BD-09：从这些地图上复制的坐标会偏移几百米，请勿直接粘贴。',
   'field.location': '位置',
   'location.badLatitude': '纬度应在 -90 到 90 之间', 'location.badLongitude': '经度应在 -180 到 180 之间', 'location.savedToast': '客户位置已保存',
+  // Data completeness (数据完整率, issue 10)
+  'title.completeness': '数据完整率', 'completeness.overall': '整体完整率', 'completeness.targetIs': '目标 {target}',
+  'completeness.target': '目标 {target}', 'completeness.targetLine': '目标线', 'completeness.bestOfMonth': '{month} 数据之星',
+  'completeness.byRep': '各销售平均完整率', 'completeness.below': '低于目标', 'completeness.met': '达到目标',
+  'completeness.rule': '每个客户按 7 项打分：统一社会信用代码、地址、行业、客户等级、联系人职务、位置、近 90 天拜访；权重可配置。',
+  'completeness.worstTitle': '各销售完整率最低的客户', 'completeness.customersN': '{n} 个客户', 'completeness.missing': '缺少：{items}',
+  'completeness.complete': '资料齐全', 'completeness.none': '范围内还没有客户', 'completeness.customerTitle': '数据完整率',
+  'completeness.criterion.creditCode': '统一社会信用代码', 'completeness.criterion.address': '地址', 'completeness.criterion.industry': '行业',
+  'completeness.criterion.level': '客户等级', 'completeness.criterion.contactTitle': '联系人职务', 'completeness.criterion.location': '客户位置',
+  'completeness.criterion.recentVisit': '近 90 天拜访',
+  'dashboard.completenessStar': '本月数据之星', 'dashboard.completenessReport': '数据完整率报表',
+  'dashboard.completenessBest': '{month} 数据完整率最高 · {customers} 个客户',
 };

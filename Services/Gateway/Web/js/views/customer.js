@@ -3,13 +3,14 @@ import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, post } from '../api.js';
 import { pagedList, chip, card, toast, problemText, sheet, field } from '../ui.js';
-import { money, dateTime, businessDate } from '../format.js';
+import { money, dateTime, businessDate, basisPoints } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
 import { visitRow } from './visits.js';
 import { outboxPanel } from './outbox.js';
 import { rememberCustomer, rememberedCustomer } from '../visit-outbox.js';
 import { locationCard } from './customer-location.js';
+import { missingText } from './completeness.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -75,6 +76,7 @@ export default async function customer(ctx) {
       c.address ? [h('dt', {}, t('customers.address')), h('dd', {}, c.address)] : null,
       c.notes ? [h('dt', {}, t('customers.notes')), h('dd', {}, c.notes)] : null,
       h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt))),
+    c.completeness ? completenessBlock(c.completeness) : null,
     seller && !merged ? archiveControl(c, ctx) : null,
     canMerge ? h('div', { class: 'actions' }, h('button', { class: 'btn small', type: 'button', data: { test: 'merge-customer' },
       onclick: () => openMerge(c, ctx) }, t('customers.merge'))) : null);
@@ -123,6 +125,15 @@ export default async function customer(ctx) {
         seller && !c.archived && !merged ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
       deals,
       h('h2', { class: 'section-title' }, t('customers.history')), history)));
+}
+
+// The customer's data completeness and, in words, what is missing (the target is 95%).
+function completenessBlock(score) {
+  return h('div', { class: 'completeness-block', data: { test: 'customer-completeness' } },
+    h('div', { class: 'card-head' }, h('h3', {}, t('completeness.customerTitle')),
+      h('span', { class: `chip ${score.scoreBp < 9500 ? 'wait' : 'ok'} num`, data: { test: 'completeness-score' } }, basisPoints(score.scoreBp))),
+    h('p', { class: 'hint', data: { test: 'completeness-missing' } },
+      score.missing.length ? t('completeness.missing', { items: missingText(score.missing) }) : t('completeness.complete')));
 }
 
 const MERGERS = ['supervisor', 'regional_manager', 'gm', 'admin'];

@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, query } from '../api.js';
 import { card, errorBox, loading } from '../ui.js';
-import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime } from '../format.js';
+import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime, basisPoints } from '../format.js';
 import { hbar, funnel, lineVsTarget } from '../charts.js';
 import { icon } from '../icons.js';
 
@@ -32,8 +32,9 @@ export default async function dashboard(ctx) {
   const fun = panel(t('dashboard.funnel'), 'panel-funnel', '#/deals', t('dashboard.allDeals'));
   const times = panel(t('dashboard.approvalTimes'), 'panel-approval-times', '#/approvals?view=all', t('dashboard.approvals'));
   const active = panel(t('dashboard.active'), 'panel-daily-active', ctx.user.role === 'admin' ? '#/admin/users' : null, t('admin.users'));
+  const star = panel(t('dashboard.completenessStar'), 'panel-completeness', '#/completeness', t('dashboard.completenessReport'));
 
-  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, fun, times, active));
+  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, fun, times, active, star));
   // Charts are drawn in viewBox units: a narrower box on a phone keeps their text readable.
   const narrow = window.matchMedia('(max-width: 599px)').matches;
   const size = narrow ? { width: 340, labelWidth: 84, valueWidth: 128 } : {};
@@ -107,6 +108,25 @@ export default async function dashboard(ctx) {
     return data;
   }
 
+  // The month's best rep by data completeness (computed live by the API) and the overall figure against the target.
+  async function loadCompleteness() {
+    const data = await get('/reports/completeness');
+    const best = data.bestRepOfMonth;
+    const below = data.overallBp !== null && data.overallBp < data.targetBp;
+    replace(star.body,
+      best
+        ? h('a', { class: 'row', href: `#/completeness?rep=${encodeURIComponent(best.repId)}`, data: { test: 'best-rep', name: best.repName } },
+          h('div', { class: 'avatar', 'aria-hidden': 'true' }, '★'),
+          h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, best.repName),
+            h('div', { class: 'row-sub' }, t('dashboard.completenessBest', { month: monthLabel(data.month), customers: best.customers }))),
+          h('div', { class: 'row-side num' }, basisPoints(best.averageBp)))
+        : h('p', { class: 'empty' }, t('completeness.none')),
+      h('dl', { class: 'kv', data: { test: 'completeness-overall' } },
+        h('dt', {}, t('completeness.overall')), h('dd', {}, h('span', { class: `chip ${below ? 'wait' : 'ok'} num` }, basisPoints(data.overallBp))),
+        h('dt', {}, t('completeness.targetLine')), h('dd', { class: 'num' }, basisPoints(data.targetBp))));
+    return data;
+  }
+
   function kpi(labelText, value, test) {
     return h('div', { class: 'kpi', data: { test } }, h('div', { class: 'label' }, labelText), h('div', { class: 'value num' }, value));
   }
@@ -116,8 +136,8 @@ export default async function dashboard(ctx) {
       if (error.status !== 401) replace(target.body, errorBox(error));
       return null;
     });
-    const [topData, marginData, funnelData, timeData, , summary] = await Promise.all([
-      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active),
+    const [topData, marginData, funnelData, timeData, , , summary] = await Promise.all([
+      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active), settle(loadCompleteness(), star),
       get('/reports/summary').catch(() => null),
     ]);
     if (!ctx.isCurrent()) return;

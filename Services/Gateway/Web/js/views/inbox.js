@@ -82,8 +82,10 @@ export default async function inbox(ctx) {
         h('div', { class: 'row-sub' }, n.body),
         h('div', { class: 'row-sub small' }, dateTime(n.createdAt), n.readAt ? '' : ` · ${t('inbox.unread')}`))];
       const attrs = { class: `row${n.readAt ? '' : ' unread'}`, data: { test: 'notification', kind: n.kind } };
-      if (n.approvalId) {
-        const link = h('a', { ...attrs, href: `#/approvals/${n.approvalId}` }, body);
+      // The weekly completeness digest (issue 10) opens the completeness report.
+      const href = n.approvalId ? `#/approvals/${n.approvalId}` : n.kind === 'completeness_digest' ? '#/completeness' : null;
+      if (href) {
+        const link = h('a', { ...attrs, href }, body);
         link.addEventListener('click', () => markRead(n, link));
         return h('li', {}, link);
       }
