@@ -20,6 +20,14 @@ let extraDependencies: [String: [Target.Dependency]] = [
         .product(name: "Yams", package: "Yams"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        // Customer export: CSV rows and the XLSX workbook's zip.
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+    ],
+    // Customer import: CSV and XLSX (a zip of XML parts, read with FoundationXML's SAX parser).
+    "Customers": [
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -47,6 +55,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Already resolved through jwt-kit (which needs 4.1 or later); ServiceRuntime signs RPC identities with it.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Customer import and export (issue 10).
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -170,7 +181,10 @@ let package = Package(
             ),
             .testTarget(
                 name: "CustomersTests",
-                dependencies: ["Customers", "Contracts", "TestSupport", "ServiceRuntime", "AMQP"],
+                dependencies: [
+                    "Customers", "Contracts", "TestSupport", "ServiceRuntime", "AMQP",
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
+                ],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

@@ -16,6 +16,8 @@ public enum CustomersService: MessagingService {
     ///
     /// Configuration: `visits.max.distance.meters` (default 500), beyond which a check-in is flagged `far`, and
     /// `visits.poor.accuracy.meters` (default 200), beyond which its position is flagged `poor_accuracy`.
+    /// Imports: `imports.batch.size` (default 1,000 rows per transaction) and `imports.lease.seconds` (default 60: how
+    /// long a dead worker's job waits before another worker resumes it).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let thresholds = VisitRules.Thresholds(
             maxDistanceMeters: try context.configuration.int("visits.max.distance.meters", default: 500, in: 1...1_000_000),
@@ -25,6 +27,14 @@ public enum CustomersService: MessagingService {
             rpc: rpcRouter(postgres: context.postgres, logger: context.logger, thresholds: thresholds),
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
+            services: [
+                ImportWorker(
+                    postgres: context.postgres,
+                    logger: context.logger,
+                    batchSize: try context.configuration.int("imports.batch.size", default: 1_000, in: 1...10_000),
+                    leaseSeconds: try context.configuration.int("imports.lease.seconds", default: 60, in: 5...3_600)
+                )
+            ],
             retention: retentionRules(context.retention)
         )
     }
@@ -79,6 +89,13 @@ public enum CustomersService: MessagingService {
         router.on(
             ListVisitsHandler.listOfCustomer,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: true, logger: logger).callAsFunction
+        )
+        router.on(StartImportHandler.operation, StartImportHandler(postgres: postgres, logger: logger).callAsFunction)
+        router.on(ImportJobHandler.get, ImportJobHandler(postgres: postgres, listsErrors: false, logger: logger).callAsFunction)
+        router.on(ImportJobHandler.errors, ImportJobHandler(postgres: postgres, listsErrors: true, logger: logger).callAsFunction)
+        router.on(
+            ExportCustomersHandler.operation,
+            ExportCustomersHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
         )
         return router
     }

@@ -16,24 +16,29 @@ struct ListCustomersHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try request.dataScope()
         let page = try request.pageRequest()
-        let query = request.query
-        let archived: Bool?
-        switch query["archived"] ?? "" {
-        case "", "false": archived = false
-        case "true": archived = true
-        case "all": archived = nil
-        default: throw Problem.validation([.init(field: "archived", message: "must be false, true or all")])
-        }
-        let filter = CustomerFilter(
-            region: query["region"].flatMap { $0.isEmpty ? nil : $0 },
-            industry: query["industry"].flatMap { $0.isEmpty ? nil : $0 },
-            ownerID: query["owner"].flatMap { $0.isEmpty ? nil : $0 },
-            nameContains: query["q"].flatMap { $0.isEmpty ? nil : $0 },
-            archived: archived
-        )
+        let filter = try Self.filter(request)
         let rows = try await postgres.withConnection { connection in
             try await repository.list(filter, scope: scope, page: page, on: connection)
         }
         return try .json(Page(rows: rows, for: page) { PageCursor(createdAt: $0.createdAt, id: $0.id.uuid) })
+    }
+
+    /// The list's filters from the query string; the export (`customers.export`) reads the same ones.
+    static func filter(_ request: RPCRequest) throws(Problem) -> CustomerFilter {
+            let query = request.query
+            let archived: Bool?
+            switch query["archived"] ?? "" {
+            case "", "false": archived = false
+            case "true": archived = true
+            case "all": archived = nil
+            default: throw Problem.validation([.init(field: "archived", message: "must be false, true or all")])
+            }
+            return CustomerFilter(
+                region: query["region"].flatMap { $0.isEmpty ? nil : $0 },
+                industry: query["industry"].flatMap { $0.isEmpty ? nil : $0 },
+                ownerID: query["owner"].flatMap { $0.isEmpty ? nil : $0 },
+                nameContains: query["q"].flatMap { $0.isEmpty ? nil : $0 },
+                archived: archived
+            )
     }
 }
