@@ -77,6 +77,35 @@ struct RPCForwarder: Sendable {
     }
 }
 
+extension RPCForwarder {
+    /// Calls `operation` as the request's caller, with its `Idempotency-Key`, path id and trace context, and the given
+    /// query string and body; the reply is the service's, whatever its status.
+    /// - Throws: ``AMQP/AMQPError`` when the broker or the service does not answer; a 401 problem without an identity.
+    func call(
+        _ operation: String,
+        query: String?,
+        body: [UInt8],
+        request: Request,
+        context: GatewayRequestContext
+    ) async throws -> RPCResponse {
+        // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
+        // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
+        var headers = try context.requireIdentity().headers
+        if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
+        if let query, !query.isEmpty { headers[RPC.Header.query] = query }
+        if let pathID = context.parameters.get("id") { headers[RPC.Header.pathID] = pathID }
+        headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
+        let (seconds, attoseconds) = timeout.components
+        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
+        SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
+        let message = AMQPMessage(body: body, contentType: "application/json", type: operation, headers: headers, persistent: false)
+        let service = String(operation.prefix { $0 != "." })
+        let reply = try await client.call(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
+        return RPCResponse(reply: reply)
+    }
+}
+
 /// One HTTP route the gateway forwards as an RPC to the service that owns the data. A `:id` in the path travels
 /// as the path id (``Contracts/RPC/Header/pathID``).
 ///
@@ -90,6 +119,9 @@ struct ForwardedRoute: Sendable {
     let operation: String
     /// Whether the JSON body is read and sent; the others send none.
     let readsBody: Bool
+    /// Whether the route streams a spreadsheet file built from the operation's pages (`x-export: sheet`, see
+    /// ``SheetExport``) instead of answering the operation's reply.
+    var exportsSheet = false
 
     init(_ method: HTTPRequest.Method, _ path: String, _ operation: String, readsBody: Bool = false) {
         self.method = method
@@ -118,7 +150,13 @@ struct ForwardedRoute: Sendable {
                     throw DocumentError(reason: "\(name.uppercased()) \(path): x-rpc '\(rpc)' must be <service>.<verb> under /api/v1/")
                 }
                 let route = path.dropFirst("/api/v1/".count).replacingOccurrences(of: "{id}", with: ":id")
-                routes.append(ForwardedRoute(method, route, rpc, readsBody: operation["requestBody"] != nil))
+                var forwarded = ForwardedRoute(method, route, rpc, readsBody: operation["requestBody"] != nil)
+                switch operation["x-export"] {
+                case nil: break
+                case "sheet" as String: forwarded.exportsSheet = true
+                default: throw DocumentError(reason: "\(name.uppercased()) \(path): x-export must be sheet")
+                }
+                routes.append(forwarded)
             }
         }
         return routes.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }
@@ -150,8 +188,11 @@ struct ForwardedRoute: Sendable {
 extension RPCForwarder {
     /// Registers `routes` on `group` (which must sit behind ``AuthMiddleware``), forwarded by this forwarder.
     func add(_ routes: [ForwardedRoute], to group: RouterGroup<GatewayRequestContext>) {
+        let export = SheetExport(forwarder: self)
         ForwardedRoute.add(routes, to: group) { route, request, context in
-            try await forward(request, context: context, route: route)
+            route.exportsSheet
+                ? try await export.export(request, context: context, route: route)
+                : try await forward(request, context: context, route: route)
         }
     }
 }

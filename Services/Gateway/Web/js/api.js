@@ -63,7 +63,9 @@ export function query(params) {
 
 async function send(method, path, body, options) {
   const headers = { Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A raw body (a file: options.contentType) goes as its bytes; anything else as JSON.
+  const raw = options.contentType !== undefined;
+  if (body !== undefined) headers['Content-Type'] = raw ? options.contentType : 'application/json';
   if (WRITES.has(method)) {
     const csrf = readCookie('sd_csrf');
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -72,7 +74,7 @@ async function send(method, path, body, options) {
   return fetch(BASE + path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     credentials: 'same-origin',
     cache: 'no-store',
   });
@@ -125,6 +127,9 @@ export const get = (path, params) => api('GET', path + query(params));
 export const post = (path, body, options) => api('POST', path, body, options);
 export const put = (path, body, options) => api('PUT', path, body, options);
 export const patch = (path, body, options) => api('PATCH', path, body, options);
+/** POST a file's bytes as the body (customer import): upload('/customers/imports', file, 'text/csv'). */
+export const upload = (path, file, contentType, options = {}) =>
+  api('POST', path, file, { ...options, contentType: contentType || 'application/octet-stream' });
 
 /** Sign in with a cookie session; returns the user. */
 export async function signIn(username, password) {

@@ -189,4 +189,15 @@ export default {
   'visitPurpose.first_visit': '初次拜访', 'visitPurpose.follow_up': '跟进', 'visitPurpose.demo': '产品演示', 'visitPurpose.negotiation': '商务洽谈',
   'visitPurpose.delivery': '送货', 'visitPurpose.after_sales': '售后服务', 'visitPurpose.collection': '催收回款', 'visitPurpose.other': '其他',
   'visitFlag.far': '距离客户较远', 'visitFlag.poor_accuracy': '定位精度差', 'visitFlag.location_from_visit': '已用本次定位作为客户位置',
+
+  // Customer import and export (issue 10)
+  'customers.import': '导入', 'customers.exportCsv': '导出 CSV', 'customers.exportXlsx': '导出 Excel',
+  'import.title': '导入客户', 'import.file': '选择文件（CSV 或 Excel，最大 20 MB）',
+  'import.hint': '第一行为表头：客户名称、统一社会信用代码、区域、行业、地址、级别、来源、外部编号、联系人、手机、职务、负责人。CSV 可用 UTF-8 或 GBK（Excel 另存为 CSV 即可）。',
+  'import.dryRun': '试运行', 'import.run': '导入', 'import.again': '再导入一个文件', 'import.pickFile': '请先选择文件',
+  'import.status.queued': '排队中', 'import.status.running': '处理中', 'import.status.succeeded': '已完成', 'import.status.failed': '失败',
+  'import.dryRunDone': '试运行结果（未写入任何数据）', 'import.done': '导入完成', 'import.progress': '已处理 {n} / {total} 行',
+  'import.created': '新建', 'import.updated': '更新', 'import.unchanged': '未变', 'import.duplicates': '重复', 'import.errors': '错误',
+  'import.errorList': '问题清单', 'import.noErrors': '没有问题', 'import.row': '行', 'import.column': '列', 'import.message': '说明',
+  'import.downloadErrors': '下载问题清单', 'import.failed': '文件无法读取：{reason}', 'import.moreErrors': '仅显示前 {n} 条',
 };
