@@ -49,14 +49,26 @@ public enum CustomersService: MessagingService {
         let repository = PostgresCustomerRepository(logger: logger)
         let visits = PostgresVisitRepository(logger: logger)
         let users = OrgReplica(logger: logger)
+        let regions = RegionReplica(logger: logger)
         var router = RPCRouter()
         router.on(
             Operation.Customers.create,
-            CreateCustomerHandler(postgres: postgres, repository: repository, users: users, logger: logger).callAsFunction
+            CreateCustomerHandler(postgres: postgres, repository: repository, users: users, regions: regions, logger: logger).callAsFunction
         )
         router.on(Operation.Customers.get, GetCustomerHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
         router.on(Operation.Customers.list, ListCustomersHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
-        router.on(Operation.Customers.update, UpdateCustomerHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
+        router.on(
+            Operation.Customers.update,
+            UpdateCustomerHandler(postgres: postgres, repository: repository, users: users, regions: regions, logger: logger).callAsFunction
+        )
+        router.on(
+            FindDuplicatesHandler.operation,
+            FindDuplicatesHandler(postgres: postgres, repository: repository, users: users, logger: logger).callAsFunction
+        )
+        router.on(
+            MergeCustomersHandler.operation,
+            MergeCustomersHandler(postgres: postgres, repository: repository, visits: visits, logger: logger).callAsFunction
+        )
         router.on(
             Operation.Customers.transfer,
             TransferCustomersHandler(postgres: postgres, repository: repository, users: users, logger: logger).callAsFunction
@@ -100,10 +112,15 @@ public enum CustomersService: MessagingService {
         return router
     }
 
-    /// The event handlers, by event type: the org replica that owner rules consult.
+    /// The event handlers, by event type: the org replica that owner rules consult, and the regions a customer may
+    /// be placed in.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         var registry = EventHandlerRegistry()
         registry.registerOrgReplica(OrgReplica(logger: logger))
+        let regions = RegionReplica(logger: logger)
+        registry.register(RegionCreated.self) { event, _, connection, _ in
+            try await regions.store(code: event.code, name: event.name, on: connection)
+        }
         return registry
     }
 

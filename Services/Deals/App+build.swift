@@ -85,6 +85,7 @@ public enum DealsService: MessagingService {
         registry.register(CustomerTransferred.self, handler: replica.transferred)
         registry.register(CustomerArchived.self, handler: replica.archived)
         registry.register(CustomerRestored.self, handler: replica.restored)
+        registry.register(CustomerMerged.self, handler: replica.merged)
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
         return registry
     }

@@ -21,6 +21,7 @@ public enum ReportingService: MessagingService {
         registry.register(CustomerCreated.self, handler: customers.created)
         registry.register(CustomerUpdated.self, handler: customers.updated)
         registry.register(CustomerTransferred.self, handler: customers.transferred)
+        registry.register(CustomerMerged.self, handler: customers.merged)
         registry.registerOrgReplica(OrgReplica(logger: logger)) { envelope, connection in try await log.record(envelope, on: connection) }
         registry.register(ContractSubmitted.self, handler: contracts.submitted)
         registry.register(ContractSigned.self, handler: contracts.signed)

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A contact person at a customer.
 public struct CustomerContact: Codable, Sendable, Equatable {
     public var name: String
@@ -110,5 +112,37 @@ public struct CustomerRestored: CustomerEvent, Equatable {
     public init(customer: CustomerSnapshot, byUserID: String) {
         self.customer = customer
         self.byUserID = byUserID
+    }
+}
+
+/// `customer.merged`: a manager merged one customer into another (issue 10). The merged-away customer keeps its row,
+/// read-only, pointing at the survivor; its contacts, visits and history now belong to the survivor. Services that
+/// keep records by customer (deals, quotes, contracts) re-point them to `survivorID`.
+public struct CustomerMerged: CustomerEvent, Equatable {
+    public static let eventType = "customer.merged"
+    /// The customer that remains.
+    public var survivorID: String
+    /// The customer merged into it.
+    public var mergedID: String
+    /// Who merged them.
+    public var byUserID: String
+    /// When.
+    public var at: Date
+    /// The survivor after the merge (its contacts now include the merged customer's).
+    public var survivor: CustomerSnapshot
+
+    enum CodingKeys: String, CodingKey {
+        case survivorID = "survivorId"
+        case mergedID = "mergedId"
+        case byUserID = "by"
+        case at, survivor
+    }
+
+    public init(survivorID: String, mergedID: String, byUserID: String, at: Date, survivor: CustomerSnapshot) {
+        self.survivorID = survivorID
+        self.mergedID = mergedID
+        self.byUserID = byUserID
+        self.at = at
+        self.survivor = survivor
     }
 }

@@ -8,6 +8,29 @@ import Testing
 
 extension CustomersService: ServiceUnderTest {}
 
+extension RPCHarness {
+    /// The regions the customers tests place customers in: an admin created them, and `region.created` told the
+    /// service (a customer's region must exist, issue 10).
+    static let fixtureRegions = ["east-china", "north-china"]
+
+    /// The customers service on a fresh schema, with ``fixtureRegions`` known, as in any running system; preferred
+    /// over the generic `with(_:_:)` for `CustomersService`.
+    static func with<T: Sendable>(_ service: CustomersService.Type, _ body: @Sendable (RPCHarness) async throws -> T) async throws -> T {
+        try await with(
+            CustomersService.name,
+            migrationsDirectory: CustomersService.migrationsDirectory,
+            router: { CustomersService.rpcRouter(postgres: $0, logger: $1) },
+            events: { CustomersService.eventHandlers(logger: $0) },
+            { harness in
+                for code in fixtureRegions {
+                    _ = try await harness.deliver(RegionCreated(code: code, name: code), subject: code, sequence: 1)
+                }
+                return try await body(harness)
+            }
+        )
+    }
+}
+
 /// The ``Org`` and three customers, seeded through the service's own event handlers and RPC operations:
 /// `c1` owned by rep-1 and `c2` by rep-2 (east-china), `c3` by rep-north (north-china).
 struct CustomerFixture {
@@ -63,7 +86,14 @@ struct CustomerFixture {
 
     static func customerJSON(name: String, region: String = "east-china", owner: String? = nil) -> String {
         let ownerMember = owner.map { #","ownerId":"\#($0)""# } ?? ""
-        return #"{"name":"\#(name)","region":"\#(region)","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]\#(ownerMember)}"#
+        return
+            #"{"name":"\#(name)","region":"\#(region)","industry":"fasteners","contacts":[{"name":"王经理","phone":"\#(mobile(for: name))"}]\#(ownerMember)}"#
+    }
+
+    /// A mainland mobile of the customer's own, so that fixture customers are not one another's duplicates by mobile.
+    static func mobile(for name: String) -> String {
+        let number = name.unicodeScalars.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1.value)) &* 1_099_511_628_211 }
+        return "139" + String(String(number % 100_000_000).reversed()).padding(toLength: 8, withPad: "0", startingAt: 0)
     }
 }
 

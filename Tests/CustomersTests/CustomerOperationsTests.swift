@@ -150,7 +150,9 @@ struct CustomerOperationsTests {
     func paging() async throws {
         try await RPCHarness.with(CustomersService.self) { service in
             for index in 0..<7 {
+                // Each its own company: another name and another mobile, or it would be a duplicate (409).
                 let json = Self.validCustomer.replacingOccurrences(of: "宁波精工紧固件有限公司", with: "客户\(index)")
+                    .replacingOccurrences(of: "13800138000", with: "1380013800\(index)")
                 #expect(await service.call(Operation.Customers.create, as: Self.rep, json).status == 201)
             }
             var names: [String] = []

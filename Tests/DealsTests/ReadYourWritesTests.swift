@@ -14,8 +14,10 @@ import Testing
 /// broker) for a customer whose `customer.created` has not arrived yet.
 @Suite("Deals reads the caller's own customers")
 struct ReadYourWritesTests {
-    static func customerJSON(_ name: String) -> String {
-        #"{"name":"\#(name)","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]}"#
+    /// A customer of its own: with `index`, another mobile, so that the customers are not one another's duplicates.
+    static func customerJSON(_ name: String, index: Int = 0) -> String {
+        let mobile = "138001\(String(format: "%05d", index))"
+        return #"{"name":"\#(name)","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"\#(mobile)"}]}"#
     }
 
     static func dealJSON(customerID: String) -> String {
@@ -89,7 +91,7 @@ struct ReadYourWritesTests {
     func createCustomerThenDeal() async throws {
         try await withServices { customers, deals in
             for index in 1...20 {
-                let created = await customers.call(Operation.Customers.create, as: "rep-1", Self.customerJSON("宁波精工 \(index)"))
+                let created = await customers.call(Operation.Customers.create, as: "rep-1", Self.customerJSON("宁波精工 \(index)", index: index))
                 #expect(created.status == 201, "\(created.text)")
                 let customerID = try #require(try created.json()["id"]?.stringValue)
                 // No customer.created has reached deals: the replica learns of the customer only from its owner.

@@ -12,6 +12,7 @@ struct BrokerOutageDisruptiveTests {
         defer { system.stop() }
         let base = system.gatewayURL
         let token = try await system.login("admin", SalesDeskSystem.adminPassword)
+        try await system.createRegion("east-china", name: "华东", token: token)
         let auth = ["Authorization": "Bearer \(token)"]
         let created = Mutex<[String]>([])
         let failures = Mutex<[(status: Int, seconds: Double, problem: Bool)]>([])
@@ -23,7 +24,8 @@ struct BrokerOutageDisruptiveTests {
                 index += 1
                 let started = ContinuousClock.now
                 let body = Array(
-                    #"{"name":"客户\#(index)","region":"east-china","industry":"fasteners","contacts":[{"name":"王","phone":"13800138000"}]}"#.utf8
+                    #"{"name":"客户\#(index)","region":"east-china","industry":"fasteners","contacts":[{"name":"王","phone":"138\#(String(format: "%08d", index))"}]}"#
+                        .utf8
                 )
                 if let reply = try? await HTTP.send(
                     "POST",

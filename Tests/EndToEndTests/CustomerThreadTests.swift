@@ -5,10 +5,10 @@ import Testing
 /// The real six executables, over real PostgreSQL and RabbitMQ, spoken to over HTTP on the gateway.
 @Suite("End to end: customers thread", .timeLimit(.minutes(5)))
 struct CustomerThreadTests {
-    static func customerJSON(_ name: String) -> [UInt8] {
+    static func customerJSON(_ name: String, mobile: String = "13800138000") -> [UInt8] {
         Array(
             """
-            {"name":"\(name)","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]}
+            {"name":"\(name)","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"\(mobile)"}]}
             """.utf8
         )
     }
@@ -19,11 +19,17 @@ struct CustomerThreadTests {
         defer { system.stop() }
         let base = system.gatewayURL
         let token = try await system.login("admin", SalesDeskSystem.adminPassword)
+        try await system.createRegion("east-china", name: "华东", token: token)
         let auth = ["Authorization": "Bearer \(token)"]
 
         var ids: [String] = []
         for index in 0..<5 {
-            let reply = try await HTTP.send("POST", URL(string: "\(base)/api/v1/customers")!, body: Self.customerJSON("客户\(index)"), headers: auth)
+            let reply = try await HTTP.send(
+                "POST",
+                URL(string: "\(base)/api/v1/customers")!,
+                body: Self.customerJSON("客户\(index)", mobile: "1380013800\(index)"),
+                headers: auth
+            )
             #expect(reply.status == 201, "\(reply.text)")
             if let id = try reply.json()["id"] as? String { ids.append(id) }
         }

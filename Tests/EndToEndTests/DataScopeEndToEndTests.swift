@@ -16,12 +16,12 @@ struct DataScopeEndToEndTests {
         return try #require(try reply.json()["id"] as? String)
     }
 
-    func customer(_ system: SalesDeskSystem, token: String, name: String, region: String) async throws -> String {
+    func customer(_ system: SalesDeskSystem, token: String, name: String, region: String, mobile: String) async throws -> String {
         let reply = try await system.request(
             "POST",
             "/api/v1/customers",
             token: token,
-            json: ["name": name, "region": region, "industry": "fasteners", "contacts": [["name": "王经理", "phone": "13800138000"]]]
+            json: ["name": name, "region": region, "industry": "fasteners", "contacts": [["name": "王经理", "phone": mobile]]]
         )
         #expect(reply.status == 201, "\(reply.text)")
         return try #require(try reply.json()["id"] as? String)
@@ -41,6 +41,7 @@ struct DataScopeEndToEndTests {
         for (code, name) in [("east-china", "华东"), ("south-china", "华南")] {
             let region = try await system.request("POST", "/api/v1/regions", token: admin, json: ["code": code, "name": name])
             #expect(region.status == 201, "\(region.text)")
+            try await system.waitForRegion(code)
         }
         let password = "scope-password"
         func user(_ username: String, _ role: String, _ region: String, supervisor: String? = nil) -> [String: Any] {
@@ -57,9 +58,9 @@ struct DataScopeEndToEndTests {
         let sun = try await system.login("sun", password)
         let li = try await system.login("li", password)
         let zhou = try await system.login("zhou", password)
-        let sunCustomer = try await customer(system, token: sun, name: "宁波精工", region: "east-china")
-        let liCustomer = try await customer(system, token: li, name: "苏州恒力", region: "east-china")
-        let zhouCustomer = try await customer(system, token: zhou, name: "广州华美", region: "south-china")
+        let sunCustomer = try await customer(system, token: sun, name: "宁波精工", region: "east-china", mobile: "13800138001")
+        let liCustomer = try await customer(system, token: li, name: "苏州恒力", region: "east-china", mobile: "13800138002")
+        let zhouCustomer = try await customer(system, token: zhou, name: "广州华美", region: "south-china", mobile: "13800138003")
 
         #expect(try await visibleIDs(system, token: sun) == [sunCustomer])
         #expect(try await system.request("GET", "/api/v1/customers/\(liCustomer)", token: sun).status == 404)

@@ -11,6 +11,7 @@ struct IssueNineAPITests {
         defer { system.stop() }
         let api = system.gatewayURL + "/api/v1"
         let token = try await system.login("admin", SalesDeskSystem.adminPassword)
+        try await system.createRegion("east-china", name: "华东", token: token)
         let auth = ["Authorization": "Bearer \(token)"]
         func send(_ method: String, _ path: String, _ json: String? = nil) async throws -> (status: Int, body: [String: Any], text: String) {
             let reply = try await HTTP.send(method, URL(string: api + path)!, body: json.map { Array($0.utf8) }, headers: auth)

@@ -12,6 +12,7 @@ struct IssueTenVisitsAPITests {
         defer { system.stop() }
         let api = system.gatewayURL + "/api/v1"
         let token = try await system.login("admin", SalesDeskSystem.adminPassword)
+        try await system.createRegion("east-china", name: "华东", token: token)
         let auth = ["Authorization": "Bearer \(token)"]
         func send(
             _ method: String,

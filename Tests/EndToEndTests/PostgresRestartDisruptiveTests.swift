@@ -157,6 +157,7 @@ struct PostgresRestartDisruptiveTests {
             let admin = Actor(name: "admin", id: "", token: try await system.login("admin", SalesDeskSystem.adminPassword))
 
             try await Self.write(system, "POST", "/api/v1/regions", as: admin, json: ["code": "east-china", "name": "华东"], key: "region")
+            try await system.waitForRegion("east-china")
             let gm = try await Self.createUser(system, admin, name: "gm", ["role": "gm", "mobile": Self.approverMobiles["gm"]!])
             let manager = try await Self.createUser(
                 system,

@@ -85,6 +85,7 @@ struct SalesStoryTests {
 
             // The organisation.
             try await Self.call(system, "POST", "/api/v1/regions", as: admin, json: ["code": "east-china", "name": "华东"], expect: 201)
+            try await system.waitForRegion("east-china")
             let gm = try await createUser(system, admin, ["username": "boss", "role": "gm", "mobile": "13900000001"])
             let manager = try await createUser(
                 system,

@@ -29,6 +29,7 @@ struct SchemathesisFuzzTests {
         let admin = try await system.login("admin", SalesDeskSystem.adminPassword)
         let region = try await system.request("POST", "/api/v1/regions", token: admin, json: ["code": "east-china", "name": "华东"])
         #expect(region.status == 201, "\(region.text)")
+        try await system.waitForRegion("east-china")
         let password = "fuzz-password"
         let supervisor = try await createUser(
             system,

@@ -150,6 +150,29 @@ public final class SalesDeskSystem: @unchecked Sendable {
         return try await HTTP.send(method, URL(string: gatewayURL + path)!, body: body, headers: headers)
     }
 
+    /// Creates a region as `token` (an admin's) unless it exists, and waits until the customers service knows it from
+    /// `region.created`: a customer's region must exist there (issue 10).
+    public func createRegion(_ code: String, name: String, token: String, timeout: Duration = .seconds(60)) async throws {
+        let reply = try await request("POST", "/api/v1/regions", token: token, json: ["code": code, "name": name])
+        guard reply.status == 201 || reply.status == 409 else {
+            throw SystemFailure(service: "gateway", reason: "refused the region \(code): \(reply.status) \(reply.text)", log: log(of: "gateway"))
+        }
+        try await waitForRegion(code, timeout: timeout)
+    }
+
+    /// Waits until the customers service's region replica holds `code`.
+    public func waitForRegion(_ code: String, timeout: Duration = .seconds(60)) async throws {
+        let query = "SELECT count(*) FROM customers.region_replica WHERE code = '\(code.filter { $0.isLetter || $0.isNumber || $0 == "-" })'"
+        var url = URLComponents(string: postgresAdminURL)
+        url?.path = "/\(database)"
+        let databaseURL = url?.string ?? postgresAdminURL
+        let known = await eventually(timeout: timeout, interval: .milliseconds(100)) {
+            let count = try? TestEnvironment.shell("psql '\(databaseURL)' -tAq -c \"\(query)\"")
+            return count?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        guard known else { throw SystemFailure(service: "customers", reason: "never learnt the region \(code)", log: log(of: "customers")) }
+    }
+
     /// Waits until the service answers 200 on `/ready`.
     public func waitUntilReady(_ service: String, timeout: Duration = .seconds(60)) async throws {
         let url = URL(string: "http://127.0.0.1:\(ports[service]!)/ready")!

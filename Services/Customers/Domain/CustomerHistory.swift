@@ -10,6 +10,7 @@ public struct CustomerHistoryEntry: Sendable, Equatable, Encodable {
         case transferred
         case archived
         case restored
+        case merged
     }
 
     public var at: Date
@@ -74,6 +75,10 @@ public struct CustomerHistoryEntry: Sendable, Equatable, Encodable {
         try compare("owner", old.ownerID, new.ownerID)
         try compare("contacts", old.contacts, new.contacts)
         try compare("location", old.location, new.location)
+        try compare("creditCode", old.creditCode, new.creditCode)
+        try compare("level", old.level, new.level)
+        try compare("source", old.source, new.source)
+        try compare("externalId", old.externalID, new.externalID)
         return changes
     }
 }

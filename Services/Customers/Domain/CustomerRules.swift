@@ -19,6 +19,10 @@ public enum CustomerRules {
         public var address: String?
         public var notes: String?
         public var contacts: [CustomerContact]
+        public var creditCode: String? = nil
+        public var level: CustomerLevel? = nil
+        public var source: CustomerSource? = nil
+        public var externalID: String? = nil
     }
 
     /// Validates a new customer; throws a 422 problem listing every invalid field.
@@ -30,19 +34,74 @@ public enum CustomerRules {
         let address = text(draft.address, field: "address", max: maxAddressLength, required: false, into: &errors)
         let notes = text(draft.notes, field: "notes", max: maxNotesLength, required: false, into: &errors)
         let contacts = validateContacts(draft.contacts, into: &errors)
+        let creditCode = creditCode(draft.creditCode, into: &errors)
+        let level: CustomerLevel? = choice(draft.level, field: "level", into: &errors)
+        let source: CustomerSource? = choice(draft.source, field: "source", into: &errors)
+        let externalID = text(draft.externalID, field: "externalId", max: 100, required: false, into: &errors)
         guard errors.isEmpty, let name, let region, let industry else { throw Problem.validation(errors) }
-        return Fields(name: name, region: region, industry: industry, address: address, notes: notes, contacts: contacts)
+        return Fields(
+            name: name,
+            region: region,
+            industry: industry,
+            address: address,
+            notes: notes,
+            contacts: contacts,
+            creditCode: creditCode,
+            level: level,
+            source: source,
+            externalID: externalID
+        )
     }
 
-    /// An archived customer is read-only until it is restored.
-    /// - Throws: a 409 ``Problem`` (type `.../customer-archived`) that says to restore the customer first.
+    /// A credit code: absent or empty is none; otherwise it must pass ``CreditCode`` and is stored normalized.
+    static func creditCode(_ value: String?, into errors: inout [Problem.FieldError]) -> String? {
+        guard let value, !CreditCode.normalized(value).isEmpty else { return nil }
+        do {
+            return try CreditCode.validate(value)
+        } catch {
+            errors.append(.init(field: "creditCode", message: "\(error)"))
+            return nil
+        }
+    }
+
+    /// One of an enumeration's raw values; absent or empty is none.
+    static func choice<Value: RawRepresentable & CaseIterable>(
+        _ value: String?,
+        field: String,
+        into errors: inout [Problem.FieldError]
+    ) -> Value? where Value.RawValue == String {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let choice = Value(rawValue: value) else {
+            errors.append(.init(field: field, message: "must be one of " + Value.allCases.map(\.rawValue).joined(separator: ", ")))
+            return nil
+        }
+        return choice
+    }
+
+    /// An archived customer is read-only until it is restored; a merged one for good.
+    /// - Throws: a 409 ``Problem`` (type `.../customer-archived`) that says to restore the customer first, or the one
+    ///   of ``requireNotMerged(_:)``.
     public static func requireEditable(_ customer: Customer) throws(Problem) {
+        try requireNotMerged(customer)
         guard customer.archived else { return }
         var problem = Problem.conflict(
             "The customer is archived; restore it first (POST /api/v1/customers/\(customer.id)/restore), then edit it."
         )
         problem.type = "https://salesdesk.example/problems/customer-archived"
         problem.title = "Customer archived"
+        throw problem
+    }
+
+    /// A customer merged into another is read-only for good.
+    /// - Throws: a 409 ``Problem`` (type `.../customer-merged`) naming the survivor in `mergedInto`.
+    public static func requireNotMerged(_ customer: Customer) throws(Problem) {
+        guard let survivor = customer.mergedInto else { return }
+        var problem = Problem.conflict(
+            "The customer was merged into \(survivor) and is read-only; edit that customer (GET /api/v1/customers/\(survivor))."
+        )
+        problem.type = "https://salesdesk.example/problems/customer-merged"
+        problem.title = "Customer merged"
+        problem.extensions = ["mergedInto": .string(survivor.description)]
         throw problem
     }
 
@@ -53,7 +112,11 @@ public enum CustomerRules {
             region: patch.region ?? current.region,
             industry: patch.industry ?? current.industry,
             address: patch.address ?? current.address,
-            notes: patch.notes ?? current.notes
+            notes: patch.notes ?? current.notes,
+            creditCode: patch.creditCode ?? current.creditCode,
+            level: patch.level ?? current.level?.rawValue,
+            source: patch.source ?? current.source?.rawValue,
+            externalID: current.externalID
         )
         draft.contacts =
             patch.contacts
@@ -66,11 +129,14 @@ public enum CustomerRules {
         if fields.address != current.address { changed.append("address") }
         if fields.notes != current.notes { changed.append("notes") }
         if fields.contacts != current.contacts { changed.append("contacts") }
+        if fields.creditCode != current.creditCode { changed.append("creditCode") }
+        if fields.level != current.level { changed.append("level") }
+        if fields.source != current.source { changed.append("source") }
         return (fields, changed)
     }
 
     /// Mainland mobile (`13812345678`, `+86 138 1234 5678`) or landline (`021-12345678`) numbers.
-    static func normalizedPhone(_ value: String) -> String? {
+    public static func normalizedPhone(_ value: String) -> String? {
         var digits = value.filter { !" -()".contains($0) }
         if digits.hasPrefix("+86") { digits.removeFirst(3) } else if digits.hasPrefix("0086") { digits.removeFirst(4) }
         guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }

@@ -26,6 +26,7 @@ struct ArchiveCustomerHandler: Sendable {
         let id = try request.pathRecordID("customer")
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
             var customer = try scope.visible(try await repository.find(id: id, on: connection, forUpdate: true), "customer", id: id)
+            try CustomerRules.requireNotMerged(customer)
             guard customer.archived != archiving else {
                 throw Problem.conflict(archiving ? "The customer is already archived." : "The customer is not archived.")
             }

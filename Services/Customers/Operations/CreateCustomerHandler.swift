@@ -14,6 +14,7 @@ struct CreateCustomerHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
     let users: OrgReplica
+    let regions: RegionReplica
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -33,7 +34,11 @@ struct CreateCustomerHandler: Sendable {
             contacts: fields.contacts,
             version: 1,
             createdAt: now,
-            updatedAt: now
+            updatedAt: now,
+            creditCode: fields.creditCode,
+            level: fields.level,
+            source: fields.source,
+            externalID: fields.externalID
         )
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
             if ownerID != scope.caller.userID {
@@ -43,6 +48,19 @@ struct CreateCustomerHandler: Sendable {
             guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
                 throw Problem.validation([.init(field: "region", message: "is outside your region")])
             }
+            try await Self.requireRegion(customer.region, regions: regions, on: connection)
+            if let externalID = customer.externalID, try await repository.externalIDTaken(externalID, excluding: nil, on: connection) {
+                throw Problem.conflict("Another customer has the external id '\(externalID)'.")
+            }
+            let probe = DuplicateRule.Probe(fields)
+            let duplicates = DuplicateCheck(repository: repository, users: users)
+            try await repository.lockDuplicateKeys(of: probe, on: connection)
+            try await duplicates.enforce(
+                try await duplicates.matches(probe, excluding: nil, on: connection),
+                confirmed: draft.confirmDuplicate == true,
+                scope: scope,
+                on: connection
+            )
             try await repository.insert(customer, on: connection)
             try await repository.appendHistory(
                 try CustomerHistoryEntry.created(customer, by: scope.caller.userID),
@@ -59,6 +77,13 @@ struct CreateCustomerHandler: Sendable {
             )
             try await Outbox.append(event, on: connection, logger: logger)
             return try .json(customer, status: 201)
+        }
+    }
+
+    /// A customer's region must be one the admin created (422 on `region` otherwise).
+    static func requireRegion(_ region: String, regions: RegionReplica, on connection: PostgresConnection) async throws {
+        guard try await regions.exists(region, on: connection) else {
+            throw Problem.validation([.init(field: "region", message: "no region '\(region)'; an admin creates regions")])
         }
     }
 }

@@ -77,7 +77,8 @@ struct TransferCustomersHandler: Sendable {
             }
             let now = Date()
             var moved: [String] = []
-            for var customer in customers where customer.ownerID != toUserID {
+            // A merged-away customer is read-only: it stays with whoever owned it when it was merged.
+            for var customer in customers where customer.ownerID != toUserID && customer.mergedInto == nil {
                 let fromOwnerID = customer.ownerID
                 customer.ownerID = toUserID
                 customer.version += 1

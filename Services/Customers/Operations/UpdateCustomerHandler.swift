@@ -12,6 +12,8 @@ import ServiceRuntime
 struct UpdateCustomerHandler: Sendable {
     let postgres: PostgresClient
     let repository: any CustomerRepository
+    let users: OrgReplica
+    let regions: RegionReplica
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -35,7 +37,11 @@ struct UpdateCustomerHandler: Sendable {
                 industry: customer.industry,
                 address: customer.address,
                 notes: customer.notes,
-                contacts: customer.contacts
+                contacts: customer.contacts,
+                creditCode: customer.creditCode,
+                level: customer.level,
+                source: customer.source,
+                externalID: customer.externalID
             )
             let (fields, changed) = try CustomerRules.apply(patch, to: current)
             guard !changed.isEmpty else { return try .json(customer) }
@@ -46,11 +52,38 @@ struct UpdateCustomerHandler: Sendable {
             customer.address = fields.address
             customer.notes = fields.notes
             customer.contacts = fields.contacts
+            customer.creditCode = fields.creditCode
+            customer.level = fields.level
+            customer.source = fields.source
             customer.version += 1
             customer.updatedAt = Date()
             // Moving a customer to a region the caller does not manage would hand it out of their own reach.
             guard scope.contains(ownerID: customer.ownerID, region: customer.region) else {
                 throw Problem.validation([.init(field: "region", message: "is outside your region")])
+            }
+            // A customer already stored in an unknown region keeps it; moving one needs a region that exists.
+            if changed.contains("region") {
+                try await CreateCustomerHandler.requireRegion(customer.region, regions: regions, on: connection)
+            }
+            if changed.contains(where: ["name", "creditCode", "contacts"].contains) {
+                var probe = DuplicateRule.Probe(fields)
+                // Only what changed is compared, so an old, confirmed likeness does not block every later edit.
+                if !changed.contains("name") { probe.normalizedName = nil }
+                if !changed.contains("creditCode") { probe.creditCode = nil }
+                if !changed.contains("contacts") {
+                    probe.mobiles = []
+                } else {
+                    let before = Set(DuplicateRule.mobiles(of: before.contacts))
+                    probe.mobiles = probe.mobiles.filter { !before.contains($0) }
+                }
+                let duplicates = DuplicateCheck(repository: repository, users: users)
+                try await repository.lockDuplicateKeys(of: probe, on: connection)
+                try await duplicates.enforce(
+                    try await duplicates.matches(probe, excluding: customer.id, on: connection),
+                    confirmed: patch.confirmDuplicate == true,
+                    scope: scope,
+                    on: connection
+                )
             }
             try await repository.update(customer, on: connection)
             try await repository.appendHistory(

@@ -26,6 +26,21 @@ public protocol CustomerRepository: Sendable {
     func lock(ids: [RecordID], on connection: PostgresConnection) async throws -> [Customer]
     /// Locks every customer in `scope` owned by `ownerID` for update, in id order.
     func lockOwned(by ownerID: String, scope: DataScope, on connection: PostgresConnection) async throws -> [Customer]
+    /// The live (not merged-away) customers other than `excluding` that share the probe's credit code, normalized
+    /// name or a contact mobile: at most `limit`, credit code first. Index lookups only (see migration 0006).
+    func duplicates(
+        of probe: DuplicateRule.Probe,
+        excluding: RecordID?,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> [DuplicateRule.Match]
+    /// Serializes writes that could create the same duplicate (same credit code or normalized name) until the
+    /// transaction ends, so two concurrent creates of one company cannot both pass the duplicate check.
+    func lockDuplicateKeys(of probe: DuplicateRule.Probe, on connection: PostgresConnection) async throws
+    /// Whether another customer already carries this external id.
+    func externalIDTaken(_ externalID: String, excluding: RecordID?, on connection: PostgresConnection) async throws -> Bool
+    /// Moves every line of `from`'s audit trail to `to` (a merge); returns how many moved.
+    func moveHistory(from: RecordID, to: RecordID, on connection: PostgresConnection) async throws -> Int
     /// Appends a line to a customer's audit trail.
     func appendHistory(_ entry: CustomerHistoryEntry, customerID: RecordID, on connection: PostgresConnection) async throws
     /// A customer's audit trail, newest first (by time and line number), a page at a time.
@@ -39,15 +54,25 @@ public struct CustomerFilter: Sendable, Equatable {
     public var ownerID: String?
     /// Case-insensitive substring of the name.
     public var nameContains: String?
-    /// `false` (the default): active customers only; `true`: archived ones only; `nil`: both.
+    /// `false` (the default): active customers only; `true`: archived ones only; `nil`: both. Merged-away
+    /// customers are never listed.
     public var archived: Bool?
+    public var level: CustomerLevel?
 
-    public init(region: String? = nil, industry: String? = nil, ownerID: String? = nil, nameContains: String? = nil, archived: Bool? = false) {
+    public init(
+        region: String? = nil,
+        industry: String? = nil,
+        ownerID: String? = nil,
+        nameContains: String? = nil,
+        archived: Bool? = false,
+        level: CustomerLevel? = nil
+    ) {
         self.region = region
         self.industry = industry
         self.ownerID = ownerID
         self.nameContains = nameContains
         self.archived = archived
+        self.level = level
     }
 }
 
@@ -66,10 +91,29 @@ public struct PostgresCustomerRepository: CustomerRepository {
         try await connection.query(
             """
             INSERT INTO customers (id, name, region, industry, address, notes, owner_id, contacts, version, created_at, updated_at,
-                                   latitude, longitude)
+                                   latitude, longitude, credit_code, level, source, external_id, merged_into, normalized_name)
             VALUES (\(customer.id), \(customer.name), \(customer.region), \(customer.industry), \(customer.address), \(customer.notes),
                     \(customer.ownerID), \(contacts)::jsonb, \(customer.version), \(customer.createdAt), \(customer.updatedAt),
-                    \(latitude)::numeric(9,6), \(longitude)::numeric(9,6))
+                    \(latitude)::numeric(9,6), \(longitude)::numeric(9,6), \(customer.creditCode), \(customer.level?.rawValue),
+                    \(customer.source?.rawValue), \(customer.externalID), \(customer.mergedInto?.uuid),
+                    \(DuplicateRule.normalizedName(customer.name)))
+            """,
+            logger: logger
+        )
+        try await syncMobiles(customer, on: connection)
+    }
+
+    /// Keeps `customer_mobiles` equal to the live customer's contacts' mobiles (none once it is merged away).
+    private func syncMobiles(_ customer: Customer, on connection: PostgresConnection) async throws {
+        let mobiles = customer.mergedInto == nil ? DuplicateRule.mobiles(of: customer.contacts) : []
+        try await connection.query(
+            """
+            WITH gone AS (
+                DELETE FROM customer_mobiles WHERE customer_id = \(customer.id) AND NOT (mobile = ANY(\(mobiles)::text[]))
+            )
+            INSERT INTO customer_mobiles (customer_id, mobile)
+            SELECT \(customer.id), mobile FROM unnest(\(mobiles)::text[]) AS mobile
+            ON CONFLICT DO NOTHING
             """,
             logger: logger
         )
@@ -95,11 +139,15 @@ public struct PostgresCustomerRepository: CustomerRepository {
             UPDATE customers SET name = \(customer.name), region = \(customer.region), industry = \(customer.industry),
                 address = \(customer.address), notes = \(customer.notes), owner_id = \(customer.ownerID),
                 contacts = \(contacts)::jsonb, version = \(customer.version), updated_at = \(customer.updatedAt),
-                archived_at = \(customer.archivedAt), latitude = \(latitude)::numeric(9,6), longitude = \(longitude)::numeric(9,6)
+                archived_at = \(customer.archivedAt), latitude = \(latitude)::numeric(9,6), longitude = \(longitude)::numeric(9,6),
+                credit_code = \(customer.creditCode), level = \(customer.level?.rawValue), source = \(customer.source?.rawValue),
+                external_id = \(customer.externalID), merged_into = \(customer.mergedInto?.uuid),
+                normalized_name = \(DuplicateRule.normalizedName(customer.name))
             WHERE id = \(customer.id)
             """,
             logger: logger
         )
+        try await syncMobiles(customer, on: connection)
     }
 
     public func list(
@@ -120,6 +168,8 @@ public struct PostgresCustomerRepository: CustomerRepository {
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
               AND (\(filter.archived)::boolean IS NULL OR (archived_at IS NOT NULL) = \(filter.archived))
+              AND (\(filter.level?.rawValue)::text IS NULL OR level = \(filter.level?.rawValue))
+              AND merged_into IS NULL
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (created_at, id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(page.fetchLimit)
@@ -158,6 +208,74 @@ public struct PostgresCustomerRepository: CustomerRepository {
         var customers: [Customer] = []
         for try await row in rows { customers.append(try Self.decode(row)) }
         return customers
+    }
+
+    public func duplicates(
+        of probe: DuplicateRule.Probe,
+        excluding: RecordID?,
+        limit: Int,
+        on connection: PostgresConnection
+    ) async throws -> [DuplicateRule.Match] {
+        guard !probe.isEmpty else { return [] }
+        // Three index lookups; a customer matching on several signs is reported once, by its strongest.
+        let rows = try await connection.query(
+            """
+            SELECT DISTINCT ON (id) \(unescaped: Self.columns), reason FROM (
+                SELECT c.*, 0 AS rank, 'credit_code' AS reason FROM customers c
+                WHERE \(probe.creditCode)::text IS NOT NULL AND c.credit_code = \(probe.creditCode) AND c.merged_into IS NULL
+                UNION ALL
+                SELECT c.*, 1, 'name' FROM customers c
+                WHERE \(probe.normalizedName)::text IS NOT NULL AND c.normalized_name = \(probe.normalizedName) AND c.merged_into IS NULL
+                UNION ALL
+                SELECT c.*, 2, 'mobile' FROM customers c
+                WHERE c.id IN (SELECT customer_id FROM customer_mobiles WHERE mobile = ANY(\(probe.mobiles)::text[])) AND c.merged_into IS NULL
+            ) AS candidates
+            WHERE (\(excluding?.uuid)::uuid IS NULL OR id <> \(excluding?.uuid))
+            ORDER BY id, rank
+            """,
+            logger: logger
+        )
+        var matches: [DuplicateRule.Match] = []
+        for try await row in rows {
+            let reason = try Array(row)[19].decode(String.self)
+            matches.append(
+                DuplicateRule.Match(
+                    reason: try DuplicateRule.Reason(stored: reason, column: "duplicates.reason"),
+                    customer: try Self.decode(row)
+                )
+            )
+        }
+        return Array(matches.sorted { ($0.reason, $0.customer.createdAt) < ($1.reason, $1.customer.createdAt) }.prefix(limit))
+    }
+
+    public func lockDuplicateKeys(of probe: DuplicateRule.Probe, on connection: PostgresConnection) async throws {
+        let keys = [probe.creditCode.map { "credit_code:" + $0 }, probe.normalizedName.map { "name:" + $0 }].compactMap { $0 }.sorted()
+        for key in keys {
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 10))", logger: logger)
+        }
+    }
+
+    public func externalIDTaken(_ externalID: String, excluding: RecordID?, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT 1 FROM customers WHERE external_id = \(externalID) AND (\(excluding?.uuid)::uuid IS NULL OR id <> \(excluding?.uuid))
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    public func moveHistory(from: RecordID, to: RecordID, on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            WITH moved AS (UPDATE customer_history SET customer_id = \(to) WHERE customer_id = \(from) RETURNING 1)
+            SELECT count(*) FROM moved
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
     }
 
     public func appendHistory(_ entry: CustomerHistoryEntry, customerID: RecordID, on connection: PostgresConnection) async throws {
@@ -200,11 +318,13 @@ public struct PostgresCustomerRepository: CustomerRepository {
     }
 
     private static let columns =
-        "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at, archived_at, latitude::text, longitude::text"
+        "id, name, region, industry, address, notes, owner_id, contacts::text, version, created_at, updated_at, archived_at, latitude::text, longitude::text, "
+        + "credit_code, level, source, external_id, merged_into"
 
     private static func decode(_ row: PostgresRow) throws -> Customer {
         let (id, name, region, industry, address, notes, ownerID, contacts, version, createdAt, updatedAt, archivedAt, latitude, longitude) =
             try row.decode((RecordID, String, String, String, String?, String?, String?, String, Int64, Date, Date, Date?, String?, String?).self)
+        let (creditCode, level, source, externalID, mergedInto) = try Self.decodeMasterData(row)
         return Customer(
             id: id,
             name: name,
@@ -219,7 +339,24 @@ public struct PostgresCustomerRepository: CustomerRepository {
             updatedAt: updatedAt,
             archived: archivedAt != nil,
             archivedAt: archivedAt,
-            location: try GeoPoint(storedLatitude: latitude, longitude: longitude)
+            location: try GeoPoint(storedLatitude: latitude, longitude: longitude),
+            creditCode: creditCode,
+            level: try level.map { try CustomerLevel(stored: $0, column: "customers.level") },
+            source: try source.map { try CustomerSource(stored: $0, column: "customers.source") },
+            externalID: externalID,
+            mergedInto: mergedInto
+        )
+    }
+
+    /// Columns 14…18 (the master data of issue 10); PostgresNIO decodes tuples of at most 15 columns at once.
+    private static func decodeMasterData(_ row: PostgresRow) throws -> (String?, String?, String?, String?, RecordID?) {
+        let cells = Array(row)
+        return (
+            try cells[14].decode(String?.self),
+            try cells[15].decode(String?.self),
+            try cells[16].decode(String?.self),
+            try cells[17].decode(String?.self),
+            try cells[18].decode(RecordID?.self)
         )
     }
 

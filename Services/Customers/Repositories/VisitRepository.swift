@@ -14,6 +14,8 @@ public protocol VisitRepository: Sendable {
     func checkOut(_ visit: Visit, on connection: PostgresConnection) async throws
     /// The visits in `scope` that match `filter`, newest check-in first.
     func list(_ filter: VisitFilter, scope: DataScope, page: PageRequest, on connection: PostgresConnection) async throws -> [Visit]
+    /// Moves every visit of customer `from` to customer `to` (a merge); returns how many moved.
+    func moveVisits(from: RecordID, to: RecordID, on connection: PostgresConnection) async throws -> Int
 }
 
 /// List filters; `nil` means "any".
@@ -38,6 +40,15 @@ public struct VisitFilter: Sendable, Equatable {
 
 /// The PostgreSQL implementation.
 public struct PostgresVisitRepository: VisitRepository {
+    public func moveVisits(from: RecordID, to: RecordID, on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            "WITH moved AS (UPDATE visits SET customer_id = \(to) WHERE customer_id = \(from) RETURNING 1) SELECT count(*) FROM moved",
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
     let logger: Logger
 
     public init(logger: Logger) {

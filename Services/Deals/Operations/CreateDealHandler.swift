@@ -23,6 +23,9 @@ struct CreateDealHandler: Sendable {
             guard let customer = try await store.customers.find(id: fields.customerID, on: connection),
                 scope.contains(ownerID: customer.ownerID, region: customer.region)
             else { throw Problem.notFound("No customer \(fields.customerID).") }
+            if let survivor = customer.mergedInto {
+                throw Problem.validation([.init(field: "customerId", message: "was merged into customer \(survivor); open the deal there")])
+            }
             guard !customer.archived else {
                 throw Problem.validation([.init(field: "customerId", message: "is an archived customer; restore it before opening a deal")])
             }

@@ -10,6 +10,8 @@ struct ReplicatedCustomer: Sendable, Equatable {
     var ownerID: String?
     /// An archived customer takes no new deals.
     var archived: Bool = false
+    /// A customer merged into another takes no new deals either; this is the survivor.
+    var mergedInto: String? = nil
 }
 
 /// Deals' local copy of each customer's name, region and owner.
@@ -41,12 +43,25 @@ public struct CustomerReplicaRepository: Sendable {
 
     func find(id: String, on connection: PostgresConnection) async throws -> ReplicatedCustomer? {
         let rows = try await connection.query(
-            "SELECT id, name, region, owner_id, archived FROM customer_replica WHERE id = \(id)",
+            "SELECT id, name, region, owner_id, archived, merged_into FROM customer_replica WHERE id = \(id)",
             logger: logger
         )
-        for try await (id, name, region, ownerID, archived) in rows.decode((String, String, String, String?, Bool).self) {
-            return ReplicatedCustomer(id: id, name: name, region: region, ownerID: ownerID, archived: archived)
+        for try await (id, name, region, ownerID, archived, mergedInto) in rows.decode((String, String, String, String?, Bool, String?).self) {
+            return ReplicatedCustomer(id: id, name: name, region: region, ownerID: ownerID, archived: archived, mergedInto: mergedInto)
         }
         return nil
+    }
+
+    /// Marks `mergedID` as merged into `survivorID` (idempotent). A customer the replica has not seen yet is kept
+    /// as a row of its own, so a late `customer.created` for it cannot make it a live customer again.
+    func markMerged(_ mergedID: String, into survivor: CustomerSnapshot, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO customer_replica (id, name, region, owner_id, archived, sequence, merged_into)
+            VALUES (\(mergedID), '', \(survivor.region), NULL, true, 0, \(survivor.id))
+            ON CONFLICT (id) DO UPDATE SET merged_into = EXCLUDED.merged_into, updated_at = now()
+            """,
+            logger: logger
+        )
     }
 }

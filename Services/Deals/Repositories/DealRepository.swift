@@ -184,6 +184,26 @@ struct DealRepository: Sendable {
         )
     }
 
+    /// Re-points every deal of a merged-away customer to the survivor (quotes and contracts hang off the deal, so they
+    /// follow); running it again changes nothing.
+    /// - Returns: how many deals moved.
+    @discardableResult
+    func repoint(fromCustomer mergedID: String, to survivor: CustomerSnapshot, on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            WITH moved AS (
+                UPDATE deals SET customer_id = \(survivor.id), customer_name = \(survivor.name), updated_at = now()
+                WHERE customer_id = \(mergedID)
+                RETURNING 1
+            )
+            SELECT count(*) FROM moved
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
     static func decode(_ row: PostgresRow) throws -> Deal {
         let cells = row.makeRandomAccess()
         let stage = try cells["stage"].decode(String.self)

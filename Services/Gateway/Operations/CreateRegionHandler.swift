@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -23,6 +24,15 @@ struct CreateRegionHandler: Sendable {
                 changes: try JSONValue(encoding: region),
                 on: connection
             )
+            // The customers service checks a customer's region against its replica of these.
+            let event = try EventEnvelope(
+                RegionCreated(code: region.code, name: region.name),
+                source: GatewayService.name,
+                subject: region.code,
+                sequence: 1,
+                traceparent: request.traceparent
+            )
+            try await Outbox.append(event, on: connection, logger: logger)
             return try .json(region, status: 201)
         }
     }

@@ -22,4 +22,12 @@ struct CustomerEventsHandler: Sendable {
         try await repository.record(envelope, on: connection)
         try await repository.upsertCustomer(event.customer, sequence: envelope.sequence, time: envelope.time, on: connection)
     }
+
+    /// `customer.merged`: two records were one company, so the merged one leaves the projection and is counted once,
+    /// as the survivor.
+    func merged(_ event: CustomerMerged, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await repository.record(envelope, on: connection)
+        try await repository.removeCustomer(id: event.mergedID, on: connection)
+        try await repository.upsertCustomer(event.survivor, sequence: envelope.sequence, time: envelope.time, on: connection)
+    }
 }

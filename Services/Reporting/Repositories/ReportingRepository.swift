@@ -39,6 +39,11 @@ public struct ReportingRepository: Sendable {
         )
     }
 
+    /// Takes a customer out of the projection (it was merged into another).
+    func removeCustomer(id: String, on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM customer_projection WHERE id = \(id)", logger: logger)
+    }
+
     /// Customer counts within `scope`: in all, by region and by industry. A customer is in scope by its owner and
     /// region, as in the customers service.
     func customerCounts(

@@ -2,7 +2,7 @@
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, post } from '../api.js';
-import { pagedList, chip, card, toast, problemText } from '../ui.js';
+import { pagedList, chip, card, toast, problemText, sheet, field } from '../ui.js';
 import { money, dateTime, businessDate } from '../format.js';
 import { icon } from '../icons.js';
 import { industryLabel } from './customers.js';
@@ -22,6 +22,7 @@ function historyText(entry) {
   if (entry.action === 'transferred') return t('history.transferred');
   if (entry.action === 'archived') return t('history.archived');
   if (entry.action === 'restored') return t('history.restored');
+  if (entry.action === 'merged') return t('history.merged');
   return t('history.updated', { fields: fields.map((f) => label('field', f)).join(t('common.listSep')) });
 }
 
@@ -30,18 +31,29 @@ export default async function customer(ctx) {
   ctx.setTitle(c.name);
   ctx.setBack('#/customers');
   const seller = ctx.user.role !== 'finance';
-  // An archived customer is read-only until restored (the API answers 409), so it offers no edit.
-  if (seller && !c.archived) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/customers/${c.id}/edit`, data: { test: 'edit-customer' } }, t('common.edit')));
+  const merged = c.status === 'merged';
+  // An archived customer is read-only until restored (the API answers 409), a merged one for good: no edit.
+  if (seller && !c.archived && !merged) ctx.setActions(h('a', { class: 'btn small ghost', href: `#/customers/${c.id}/edit`, data: { test: 'edit-customer' } }, t('common.edit')));
+  const canMerge = MERGERS.includes(ctx.user.role) && !c.archived && !merged;
 
   const details = card(null,
-    h('div', { class: 'card-head' }, h('h2', { data: { test: 'customer-name' } }, c.name), c.archived ? h('span', { class: 'chip bad', data: { test: 'archived' } }, t('customers.archived')) : null),
+    h('div', { class: 'card-head' }, h('h2', { data: { test: 'customer-name' } }, c.name), c.archived ? h('span', { class: 'chip bad', data: { test: 'archived' } }, t('customers.archived')) : null,
+      merged ? h('span', { class: 'chip', data: { test: 'merged' } }, label('customerStatus', 'merged')) : null),
+    merged ? h('p', { class: 'notice warn', data: { test: 'merged-notice' } }, t('customers.mergedNotice'), ' ',
+      h('a', { href: `#/customers/${c.mergedInto}`, data: { test: 'open-survivor' } }, t('customers.openSurvivor'))) : null,
     h('dl', { class: 'kv' },
+      h('dt', {}, t('customers.creditCode')), h('dd', { class: 'num', data: { test: 'credit-code' } }, c.creditCode || '—'),
+      h('dt', {}, t('customers.level')), h('dd', { data: { test: 'customer-level' } }, c.level ? label('level', c.level) : t('customers.notGraded')),
+      h('dt', {}, t('customers.source')), h('dd', { data: { test: 'customer-source' } }, c.source ? label('source', c.source) : '—'),
+      h('dt', {}, t('customers.status')), h('dd', { data: { test: 'customer-status' } }, label('customerStatus', c.status || 'active')),
       h('dt', {}, t('customers.industry')), h('dd', {}, industryLabel(c.industry)),
       h('dt', {}, t('customers.region')), h('dd', {}, c.region),
       c.address ? [h('dt', {}, t('customers.address')), h('dd', {}, c.address)] : null,
       c.notes ? [h('dt', {}, t('customers.notes')), h('dd', {}, c.notes)] : null,
       h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt))),
-    seller ? archiveControl(c, ctx) : null);
+    seller && !merged ? archiveControl(c, ctx) : null,
+    canMerge ? h('div', { class: 'actions' }, h('button', { class: 'btn small', type: 'button', data: { test: 'merge-customer' },
+      onclick: () => openMerge(c, ctx) }, t('customers.merge'))) : null);
 
   const contacts = h('ul', { class: 'list', data: { test: 'contact-list' } }, c.contacts.map((p) => h('li', {},
     h('div', { class: 'row' },
@@ -65,7 +77,7 @@ export default async function customer(ctx) {
       h('div', { class: 'row-title' }, historyText(e)), h('div', { class: 'row-sub' }, dateTime(e.at))))),
   });
 
-  const checkIn = seller && !c.archived
+  const checkIn = seller && !c.archived && !merged
     ? h('a', { class: 'btn primary block big checkin', href: `#/customers/${c.id}/check-in`, data: { test: 'check-in' } }, icon('pin'), t('visits.checkIn'))
     : null;
   const visits = pagedList({
@@ -83,6 +95,48 @@ export default async function customer(ctx) {
         seller ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),
       deals,
       h('h2', { class: 'section-title' }, t('customers.history')), history)));
+}
+
+const MERGERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
+
+/** The merge sheet: search the other customer by name, pick it, confirm; the survivor is this customer. */
+function openMerge(c, ctx) {
+  sheet(t('customers.mergeTitle', { name: c.name }), (close) => {
+    const search = field({ name: 'mergeSearch', label: t('customers.mergeSearch'), type: 'search', attrs: { enterkeyhint: 'search' } });
+    const results = h('ul', { class: 'list', data: { test: 'merge-results' } });
+    const confirmBox = h('div', { role: 'alert' });
+    let timer = null;
+    async function find() {
+      const q = search.input.value.trim();
+      if (!q) { replace(results); return; }
+      try {
+        const page = await get('/customers', { q, limit: 10 });
+        replace(results, page.items.filter((x) => x.id !== c.id).map((x) => h('li', {}, h('button', { type: 'button', class: 'row', data: { test: 'merge-pick', name: x.name },
+          onclick: () => pick(x) }, h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, x.name),
+          h('div', { class: 'row-sub' }, [x.region, x.creditCode, x.contacts[0]?.name].filter(Boolean).join(' · ')))))));
+      } catch (error) {
+        if (error.status !== 401) replace(results, h('li', { class: 'form-error' }, problemText(error)));
+      }
+    }
+    function pick(other) {
+      const go = h('button', { type: 'button', class: 'btn primary', data: { test: 'confirm-merge' }, onclick: async () => {
+        go.disabled = true;
+        try {
+          const survivor = await post(`/customers/${c.id}/merge`, { from: other.id });
+          close();
+          toast(t('customers.mergedToast'));
+          ctx.navigate(`#/customers/${survivor.id}`);
+        } catch (error) {
+          go.disabled = false;
+          if (error.status !== 401) confirmBox.append(h('div', { class: 'form-error' }, problemText(error)));
+        }
+      } }, t('customers.mergeConfirm'));
+      replace(confirmBox, h('p', { data: { test: 'merge-confirm-text' } }, t('customers.mergeConfirmText', { from: other.name, into: c.name })),
+        h('div', { class: 'actions' }, go, h('button', { type: 'button', class: 'btn ghost', onclick: close }, t('common.cancel'))));
+    }
+    search.input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(find, 250); });
+    return h('div', { data: { test: 'merge-sheet' } }, h('p', { class: 'hint' }, t('customers.mergeHint')), search, results, confirmBox);
+  });
 }
 
 function archiveControl(c, ctx) {
