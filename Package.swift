@@ -26,6 +26,7 @@ let extraDependencies: [String: [Target.Dependency]] = [
     ],
     // Customer import: CSV and XLSX (a zip of XML parts, read with FoundationXML's SAX parser).
     "Customers": [
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CSV", package: "CSV.swift"),
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ],

@@ -94,6 +94,7 @@ public enum CustomersService: MessagingService {
             CheckInHandler(postgres: postgres, customers: repository, visits: visits, thresholds: thresholds, logger: logger).callAsFunction
         )
         router.on(CheckOutHandler.operation, CheckOutHandler(postgres: postgres, visits: visits, logger: logger).callAsFunction)
+        addPhotoOperations(to: &router, postgres: postgres, customers: repository, visits: visits, logger: logger)
         router.on(
             ListVisitsHandler.list,
             ListVisitsHandler(postgres: postgres, customers: repository, visits: visits, ofCustomer: false, logger: logger).callAsFunction

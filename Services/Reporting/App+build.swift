@@ -38,6 +38,8 @@ public enum ReportingService: MessagingService {
         registry.register(VisitCheckedIn.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(VisitCheckedOut.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
+        // Visit photos are logged with the other visit events (issue 10).
+        registry.register(VisitPhotoAdded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         return registry
     }
 

@@ -18,7 +18,25 @@ public enum RPC {
         public static let identitySignature = "x-identity-signature"
         /// Request: when the gateway stops waiting for the reply, epoch milliseconds; a service does no work after it.
         public static let deadline = "x-deadline"
+        /// Request: the media type of a binary body (a route declared `x-body: binary`), as the client sent it.
+        ///
+        /// A binary body travels as the AMQP message body itself, byte for byte (no base64): AMQP bodies are opaque
+        /// bytes, rabbitmq-c splits them into frames of the negotiated `frame_max` (131,072 here) and joins them again,
+        /// and RabbitMQ's `max_message_size` (128 MiB by default from 3.8 on; deploy/rabbitmq sets no lower one) is far
+        /// above the largest declared body (10 MiB for a visit photo). Replies take the same path back.
+        public static let contentType = "x-content-type"
+        /// Request: the client's `If-None-Match`, so a service can answer 304 without sending the body again.
+        public static let ifNoneMatch = "x-if-none-match"
+        /// Reply: a header the gateway copies to the HTTP response is sent as `x-http-<lower-case name>`; only the
+        /// names in ``forwardedResponseHeaders`` are copied.
+        public static let responseHeaderPrefix = "x-http-"
     }
+
+    /// The HTTP response headers a service may set on its reply (lower case): caching and download headers. Anything
+    /// else (cookies, CORS, security policy) stays the gateway's to decide.
+    public static let forwardedResponseHeaders: Set<String> = [
+        "etag", "cache-control", "content-disposition", "last-modified", "x-content-type-options",
+    ]
 
     /// The direct exchange RPC requests are published to.
     public static let exchange = "sales.rpc"

@@ -67,3 +67,28 @@ public struct VisitCheckedOut: VisitEvent, Equatable {
     public var visit: VisitSnapshot
     public init(visit: VisitSnapshot) { self.visit = visit }
 }
+
+/// `visit.photo_added`: a rep added a photo to a visit (issue 10). Carries what reports count, never the bytes or the
+/// photo's position. The sequence is the visit's version, which the photo raised.
+public struct VisitPhotoAdded: VisitEvent, Equatable {
+    public static let eventType = "visit.photo_added"
+    public var visitID: String
+    public var photoID: String
+    public var customerID: String
+    public var repID: String
+    /// `image/jpeg`, `image/png` or `image/heic`.
+    public var contentType: String
+    public var byteSize: Int
+    /// The visit's photos after this one.
+    public var photoCount: Int
+
+    public init(visitID: String, photoID: String, customerID: String, repID: String, contentType: String, byteSize: Int, photoCount: Int) {
+        self.visitID = visitID
+        self.photoID = photoID
+        self.customerID = customerID
+        self.repID = repID
+        self.contentType = contentType
+        self.byteSize = byteSize
+        self.photoCount = photoCount
+    }
+}

@@ -32,6 +32,12 @@ public struct RPCRequest: Sendable {
         headers[RPC.Header.deadline].flatMap(Int64.init).map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
+    /// The media type of a binary body (``Contracts/RPC/Header/contentType``), if the client sent one.
+    public var contentType: String? { headers[RPC.Header.contentType] }
+
+    /// The client's `If-None-Match` (``Contracts/RPC/Header/ifNoneMatch``), if any.
+    public var ifNoneMatch: String? { headers[RPC.Header.ifNoneMatch] }
+
     /// The `{id}` path parameter of the route, if any.
     public var pathID: String? { headers[RPC.Header.pathID] }
 
@@ -53,17 +59,21 @@ public struct RPCRequest: Sendable {
     }
 }
 
-/// The answer to an RPC request: an HTTP-like status and a JSON or problem body.
+/// The answer to an RPC request: an HTTP-like status and a JSON, problem or binary body.
 public struct RPCResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
     public var contentType: String
+    /// HTTP response headers for the gateway to copy, by lower-case name; only
+    /// ``Contracts/RPC/forwardedResponseHeaders`` travel (caching and download headers).
+    public var headers: [String: String]
 
     /// Creates a response.
-    public init(status: Int, body: [UInt8], contentType: String = "application/json") {
+    public init(status: Int, body: [UInt8], contentType: String = "application/json", headers: [String: String] = [:]) {
         self.status = status
         self.body = body
         self.contentType = contentType
+        self.headers = headers
     }
 
     /// A JSON response.
@@ -82,11 +92,21 @@ public struct RPCResponse: Sendable {
         self.status = reply.headers[RPC.Header.status].flatMap(Int.init) ?? 500
         self.body = reply.body
         self.contentType = reply.contentType ?? "application/json"
+        var headers: [String: String] = [:]
+        for (name, value) in reply.headers where name.hasPrefix(RPC.Header.responseHeaderPrefix) {
+            let httpName = String(name.dropFirst(RPC.Header.responseHeaderPrefix.count))
+            if RPC.forwardedResponseHeaders.contains(httpName) { headers[httpName] = value }
+        }
+        self.headers = headers
     }
 
     /// The response as a reply message (the service side).
     public var replyMessage: AMQPMessage {
-        AMQPMessage(body: body, contentType: contentType, headers: [RPC.Header.status: String(status)], persistent: false)
+        var replyHeaders = [RPC.Header.status: String(status)]
+        for (name, value) in headers where RPC.forwardedResponseHeaders.contains(name.lowercased()) {
+            replyHeaders[RPC.Header.responseHeaderPrefix + name.lowercased()] = value
+        }
+        return AMQPMessage(body: body, contentType: contentType, headers: replyHeaders, persistent: false)
     }
 }
 

@@ -23,6 +23,7 @@ struct EventOwnershipTests {
             (CustomerRestored.self, CustomersService.name),
             (VisitCheckedIn.self, CustomersService.name),
             (VisitCheckedOut.self, CustomersService.name),
+            (VisitPhotoAdded.self, CustomersService.name),
             (DealStageChanged.self, DealsService.name),
             (DealUpdated.self, DealsService.name),
             (ProductUpdated.self, DealsService.name),

@@ -91,4 +91,77 @@ struct ForwardedRouteTests {
             }
         }
     }
+
+    /// A document with a binary upload route, as customer photos and imports declare theirs.
+    static let binaryDocument = """
+        paths:
+          /api/v1/things/{id}/files:
+            post:
+              x-rpc: things.addFile
+              x-body: binary
+              x-body-max-bytes: 16
+              requestBody:
+                content:
+                  image/png: {}
+                  application/octet-stream: {}
+            get:
+              x-rpc: things.listFiles
+          /api/v1/things:
+            post:
+              x-rpc: things.create
+              requestBody:
+                content:
+                  application/json: {}
+        """
+
+    @Test("x-body: binary declares a raw body of the request's media types, and x-body-max-bytes its limit")
+    func binaryBodiesFollowTheDocument() throws {
+        let routes = Dictionary(uniqueKeysWithValues: try ForwardedRoute.routes(in: Self.binaryDocument).map { ("\($0.method) \($0.path)", $0) })
+        let upload = try #require(routes["POST things/:id/files"])
+        #expect(upload.body == .binary(mediaTypes: ["image/png", "application/octet-stream"]) && upload.maxBodyBytes == 16)
+        #expect(routes["GET things/:id/files"]?.body == ForwardedRoute.Body.none)
+        #expect(routes["POST things"]?.body == .json && routes["POST things"]?.maxBodyBytes == RPCForwarder.maxBodyBytes)
+        for (good, bad) in [
+            ("x-body: binary", "x-body: xml"), ("x-body-max-bytes: 16", "x-body-max-bytes: 0"),
+            ("x-body-max-bytes: 16", "x-body-max-bytes: 999999999"), ("x-body-max-bytes: 16", "x-body-max-bytes: lots"),
+        ] {
+            let document = Self.binaryDocument.replacingOccurrences(of: good, with: bad)
+            #expect(throws: ForwardedRoute.DocumentError.self, "\(bad)") { try ForwardedRoute.routes(in: document) }
+        }
+        let withoutTypes = """
+            paths:
+              /api/v1/things:
+                post:
+                  x-rpc: things.create
+                  x-body: binary
+            """
+        #expect(throws: ForwardedRoute.DocumentError.self) { try ForwardedRoute.routes(in: withoutTypes) }
+    }
+
+    @Test("a binary route takes the bytes of a declared media type up to its limit: another type is 415, a larger body 413")
+    func binaryBodyLimits() async throws {
+        let upload = try #require(try ForwardedRoute.routes(in: Self.binaryDocument).first { $0.operation == "things.addFile" })
+        guard case .binary(let mediaTypes) = upload.body else { throw Problem.internalError() }
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        ForwardedRoute.add([upload], to: router.group("api/v1", context: GatewayRequestContext.self)) { route, request, _ in
+            let mediaType = try ForwardedRoute.binaryMediaType(of: request, accepted: mediaTypes)
+            let bytes = try await JSONBodies.rawBytes(of: request, limit: route.maxBodyBytes)
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "\(mediaType ?? "-") \(bytes.count)")))
+        }
+        try await Application(router: router).test(.router) { client in
+            func post(_ contentType: String?, _ bytes: [UInt8]) async throws -> (Int, String) {
+                var headers = HTTPFields()
+                if let contentType { headers[.contentType] = contentType }
+                return try await client.execute(uri: "/api/v1/things/t-1/files", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) {
+                    (Int($0.status.code), String(buffer: $0.body))
+                }
+            }
+            #expect(try await post("IMAGE/PNG; x=1", [0x89, 0x50, 0x00, 0xFF]) == (200, "image/png 4"))
+            #expect(try await post(nil, Array(repeating: 7, count: 16)) == (200, "- 16"))
+            #expect(try await post("application/octet-stream", Array(repeating: 7, count: 17)).0 == 413)
+            let refused = try await post("application/json", Array("{}".utf8))
+            #expect(refused.0 == 415 && refused.1.contains("application/octet-stream, image/png"), "\(refused.1)")
+        }
+    }
 }

@@ -10,7 +10,13 @@ public enum HTTP {
         public let status: Int
         public let contentType: String?
         public let body: [UInt8]
+        /// Every response header as received, in order (a repeated name appears once per field).
+        public var headerFields: [(name: String, value: String)] = []
         public var text: String { String(decoding: body, as: UTF8.self) }
+        /// The first value of a response header, by case-insensitive name.
+        public func header(_ name: String) -> String? {
+            headerFields.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
         /// The body as a JSON object.
         public func json() throws -> [String: Any] {
             (try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
@@ -43,7 +49,8 @@ public enum HTTP {
         return Reply(
             status: Int(response.status.code),
             contentType: response.headers.first(name: "Content-Type"),
-            body: buffer.readBytes(length: buffer.readableBytes) ?? []
+            body: buffer.readBytes(length: buffer.readableBytes) ?? [],
+            headerFields: response.headers.map { (name: $0.name, value: $0.value) }
         )
     }
 }

@@ -59,6 +59,8 @@ public struct Visit: Sendable, Equatable, Codable, ScopedRecord {
     /// Metres from the customer's location; `nil` when the customer had none.
     public var distanceMeters: Int?
     public var flags: [VisitFlag]
+    /// How many photos the visit has (at most ``VisitPhotoRules/maxPerVisit``).
+    public var photoCount: Int = 0
     public var version: Int64
     /// The customer's current region, for data scope; not part of the API.
     public var customerRegion: String? = nil
@@ -68,6 +70,7 @@ public struct Visit: Sendable, Equatable, Codable, ScopedRecord {
         case contactName, nextFollowUpOn, distanceMeters, flags, version
         case customerID = "customerId"
         case repID = "repId"
+        case photoCount
     }
 
     public var scopeOwnerID: String? { repID }

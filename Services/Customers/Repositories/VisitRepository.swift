@@ -12,6 +12,8 @@ public protocol VisitRepository: Sendable {
     func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Visit?
     /// Records the check-out (time, duration, version).
     func checkOut(_ visit: Visit, on connection: PostgresConnection) async throws
+    /// Records a new version of the visit (a photo was added).
+    func setVersion(_ visit: Visit, on connection: PostgresConnection) async throws
     /// The visits in `scope` that match `filter`, newest check-in first.
     func list(_ filter: VisitFilter, scope: DataScope, page: PageRequest, on connection: PostgresConnection) async throws -> [Visit]
     /// Moves every visit of customer `from` to customer `to` (a merge); returns how many moved.
@@ -98,6 +100,10 @@ public struct PostgresVisitRepository: VisitRepository {
         )
     }
 
+    public func setVersion(_ visit: Visit, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE visits SET version = \(visit.version) WHERE id = \(visit.id)", logger: logger)
+    }
+
     public func list(_ filter: VisitFilter, scope: DataScope, page: PageRequest, on connection: PostgresConnection) async throws -> [Visit] {
         let cursor = page.cursor
         let rows = try await connection.query(
@@ -126,17 +132,17 @@ public struct PostgresVisitRepository: VisitRepository {
     private static let columns = """
         v.id, v.customer_id, c.name, c.region, v.rep_id, v.checked_in_at, v.checked_out_at, v.duration_minutes, v.latitude::text, \
         v.longitude::text, v.accuracy_meters, v.purpose, v.notes, v.contact_name, v.next_follow_up_on::text, v.distance_meters, \
-        v.flags, v.version
+        v.flags, v.version, (SELECT count(*)::int FROM visit_photos p WHERE p.visit_id = v.id)
         """
 
     private static func decode(_ row: PostgresRow) throws -> Visit {
         let (
             id, customerID, customerName, region, repID, checkedInAt, checkedOutAt, duration, latitude, longitude, accuracy, purpose, notes,
-            contactName, followUp, distance, flags, version
+            contactName, followUp, distance, flags, version, photoCount
         ) = try row.decode(
             (
                 RecordID, RecordID, String, String, String, Date, Date?, Int?, String, String, Int, String, String?, String?, String?, Int?,
-                [String], Int64
+                [String], Int64, Int
             ).self
         )
         guard let point = try GeoPoint(storedLatitude: latitude, longitude: longitude) else {
@@ -162,6 +168,7 @@ public struct PostgresVisitRepository: VisitRepository {
             },
             distanceMeters: distance,
             flags: try flags.map { try VisitFlag(stored: $0, column: "visits.flags") },
+            photoCount: photoCount,
             version: version,
             customerRegion: region
         )

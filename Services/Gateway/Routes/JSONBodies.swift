@@ -15,6 +15,11 @@ enum JSONBodies {
         if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw Problem(title: "Unsupported media type", status: 415, detail: "Send the body as application/json.")
         }
+        return try await rawBytes(of: request, limit: limit)
+    }
+
+    /// The raw body of any media type (a route declared `x-body: binary`), refusing one over `limit` bytes (413).
+    static func rawBytes(of request: Request, limit: Int) async throws -> [UInt8] {
         do {
             var buffer = try await request.body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []

@@ -23,34 +23,47 @@ struct RPCForwarder: Sendable {
     /// How long after the deadline a signed identity stays valid: room for clocks that disagree between hosts.
     static let clockSkewAllowance: TimeInterval = 10
 
-    /// The largest request body the API accepts.
+    /// The largest request body a route accepts unless the document declares another (`x-body-max-bytes`).
     static let maxBodyBytes = 1_048_576
 
-    /// Forwards one HTTP call: the caller's identity, `Idempotency-Key`, query, path id, trace context and (when
-    /// the route reads one) the JSON body travel to the route's service; its reply becomes the response.
+    /// Forwards one HTTP call: the caller's identity, `Idempotency-Key`, `If-None-Match`, query, path id, trace context
+    /// and (when the route reads one) the body travel to the route's service; its reply becomes the response.
     func forward(_ request: Request, context: GatewayRequestContext, route: ForwardedRoute) async throws -> Response {
-        // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
-        // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
-        let identityHeaders = try context.requireIdentity().headers
-        let body = route.readsBody ? try await JSONBodies.bytes(of: request, limit: Self.maxBodyBytes) : []
+        // A route registered without AuthMiddleware fails closed with a 401 before its body is read.
+        _ = try context.requireIdentity()
+        var headers: [String: String] = [:]
+        let body: [UInt8]
+        var contentType = "application/json"
+        switch route.body {
+        case .none:
+            body = []
+        case .json:
+            body = try await JSONBodies.bytes(of: request, limit: route.maxBodyBytes)
+        case .binary(let mediaTypes):
+            let mediaType = try ForwardedRoute.binaryMediaType(of: request, accepted: mediaTypes)
+            body = try await JSONBodies.rawBytes(of: request, limit: route.maxBodyBytes)
+            if let mediaType { headers[RPC.Header.contentType] = mediaType }
+            contentType = mediaType ?? "application/octet-stream"
+        }
         let operation = route.operation
         let service = route.service
-        let pathID = context.parameters.get("id")
-        var headers = identityHeaders
-        if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
-        if let query = request.uri.query, !query.isEmpty { headers[RPC.Header.query] = query }
-        if let pathID { headers[RPC.Header.pathID] = pathID }
-        headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
-        let (seconds, attoseconds) = timeout.components
-        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
-        headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
-        SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
-
-        let message = AMQPMessage(body: body, contentType: "application/json", type: operation, headers: headers, persistent: false)
         do {
-            let reply = try await client.call(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
-            let response = RPCResponse(reply: reply)
+            let response = try await call(
+                operation,
+                query: request.uri.query,
+                body: body,
+                contentType: contentType,
+                headers: headers,
+                request: request,
+                context: context
+            )
             var httpHeaders = HTTPFields()
+            // RPCResponse(reply:) keeps only the caching and download headers a service may set.
+            for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
+                if let field = HTTPField.Name(name) { httpHeaders[field] = value }
+            }
+            // 304 Not Modified carries no body (RFC 9110 §15.4.5), only the validators and caching headers.
+            guard response.status != 304 else { return Response(status: .notModified, headers: httpHeaders) }
             httpHeaders[.contentType] = response.contentType
             return Response(
                 status: .init(code: response.status),
@@ -78,20 +91,25 @@ struct RPCForwarder: Sendable {
 }
 
 extension RPCForwarder {
-    /// Calls `operation` as the request's caller, with its `Idempotency-Key`, path id and trace context, and the given
-    /// query string and body; the reply is the service's, whatever its status.
+    /// Calls `operation` as the request's caller: its identity (signed, with the deadline of ``timeout``),
+    /// `Idempotency-Key`, `If-None-Match`, path id and trace context travel with the given query string, body and
+    /// headers. Forwarded routes and the spreadsheet export (``SheetExport``, page by page) call through here.
+    /// - Returns: the service's reply, whatever its status.
     /// - Throws: ``AMQP/AMQPError`` when the broker or the service does not answer; a 401 problem without an identity.
     func call(
         _ operation: String,
         query: String?,
         body: [UInt8],
+        contentType: String = "application/json",
+        headers extra: [String: String] = [:],
         request: Request,
         context: GatewayRequestContext
     ) async throws -> RPCResponse {
         // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
         // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
-        var headers = try context.requireIdentity().headers
+        var headers = try context.requireIdentity().headers.merging(extra) { identity, _ in identity }
         if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
+        if let etags = request.headers[.ifNoneMatch] { headers[RPC.Header.ifNoneMatch] = etags }
         if let query, !query.isEmpty { headers[RPC.Header.query] = query }
         if let pathID = context.parameters.get("id") { headers[RPC.Header.pathID] = pathID }
         headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
@@ -99,7 +117,7 @@ extension RPCForwarder {
         let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
         headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
         SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
-        let message = AMQPMessage(body: body, contentType: "application/json", type: operation, headers: headers, persistent: false)
+        let message = AMQPMessage(body: body, contentType: contentType, type: operation, headers: headers, persistent: false)
         let service = String(operation.prefix { $0 != "." })
         let reply = try await client.call(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
         return RPCResponse(reply: reply)
@@ -117,25 +135,67 @@ struct ForwardedRoute: Sendable {
     let path: String
     /// The RPC operation, `<service>.<verb>`.
     let operation: String
-    /// Whether the JSON body is read and sent; the others send none.
-    let readsBody: Bool
+    /// What the route reads from the request body and sends on.
+    let body: Body
+    /// The largest body the route accepts (413 beyond it): ``RPCForwarder/maxBodyBytes`` unless the document declares
+    /// `x-body-max-bytes`.
+    let maxBodyBytes: Int
     /// Whether the route streams a spreadsheet file built from the operation's pages (`x-export: sheet`, see
     /// ``SheetExport``) instead of answering the operation's reply.
     var exportsSheet = false
 
-    init(_ method: HTTPRequest.Method, _ path: String, _ operation: String, readsBody: Bool = false) {
+    /// What a route does with the request body.
+    enum Body: Sendable, Equatable {
+        /// Nothing is read or sent.
+        case none
+        /// A JSON body (`application/json`, else 415), sent as it is for the service to decode.
+        case json
+        /// Raw bytes (`x-body: binary`): a photo, an import file. The request's media type must be one of the
+        /// document's `requestBody.content` types (415 otherwise; a request without one is sent without one) and
+        /// travels as ``Contracts/RPC/Header/contentType``; the bytes are the AMQP body as they came, since the
+        /// service decides what they are by their content, not their label.
+        case binary(mediaTypes: Set<String>)
+    }
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ operation: String, body: Body = .none, maxBodyBytes: Int = RPCForwarder.maxBodyBytes) {
         self.method = method
         self.path = path
         self.operation = operation
-        self.readsBody = readsBody
+        self.body = body
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Whether the route reads a body and sends it.
+    var readsBody: Bool { body != .none }
+
+    /// The largest `x-body-max-bytes` a document may declare: the whole body is held in memory and sent as one AMQP
+    /// message.
+    static let largestDeclarableBody = 64 * 1_048_576
+
+    /// The media type (lower case, without parameters) of a binary request body, `nil` when the request names none.
+    /// - Throws: a 415 ``Contracts/Problem`` when it names one the route does not accept.
+    static func binaryMediaType(of request: Request, accepted: Set<String>) throws(Problem) -> String? {
+        guard let header = request.headers[.contentType] else { return nil }
+        let mediaType = String(header.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
+        guard accepted.contains(mediaType) else {
+            throw Problem(
+                title: "Unsupported media type",
+                status: 415,
+                detail: "Send the body as one of: \(accepted.sorted().joined(separator: ", "))."
+            )
+        }
+        return mediaType
     }
 
     /// The service that answers: operations are named `<service>.<verb>`, and the service's queue is named after it.
     var service: String { String(operation.prefix { $0 != "." }) }
 
     /// The forwarded routes the API document declares: each operation under `/api/v1/` with an `x-rpc: <operation>`,
-    /// its `{id}` as Hummingbird's `:id`, reading the body when the operation has a `requestBody`.
-    /// - Throws: ``DocumentError`` when the document does not parse or an `x-rpc` is not `<service>.<verb>`.
+    /// its `{id}` as Hummingbird's `:id`, reading the body when the operation has a `requestBody`: JSON, or raw bytes
+    /// of the `requestBody.content` types when the operation says `x-body: binary`. `x-body-max-bytes: <n>` raises
+    /// or lowers the route's body limit (default ``RPCForwarder/maxBodyBytes``).
+    /// - Throws: ``DocumentError`` when the document does not parse, an `x-rpc` is not `<service>.<verb>`, or an
+    ///   `x-body`/`x-body-max-bytes` is not one the gateway can honour.
     static func routes(in document: String) throws -> [ForwardedRoute] {
         guard let root = try Yams.load(yaml: document) as? [String: Any], let paths = root["paths"] as? [String: Any] else {
             throw DocumentError(reason: "the document has no paths")
@@ -150,11 +210,33 @@ struct ForwardedRoute: Sendable {
                     throw DocumentError(reason: "\(name.uppercased()) \(path): x-rpc '\(rpc)' must be <service>.<verb> under /api/v1/")
                 }
                 let route = path.dropFirst("/api/v1/".count).replacingOccurrences(of: "{id}", with: ":id")
-                var forwarded = ForwardedRoute(method, route, rpc, readsBody: operation["requestBody"] != nil)
+                let named = "\(name.uppercased()) \(path)"
+                let requestBody = operation["requestBody"] as? [String: Any]
+                var body: Body = requestBody == nil ? .none : .json
+                let kind: String? = operation["x-body"].map { $0 as? String ?? "\($0)" }
+                switch kind {
+                case nil, "json"?: break
+                case "binary"?:
+                    let mediaTypes = Set(((requestBody?["content"] as? [String: Any]) ?? [:]).keys.map { $0.lowercased() })
+                    guard !mediaTypes.isEmpty else {
+                        throw DocumentError(reason: "\(named): x-body: binary needs a requestBody with its media types")
+                    }
+                    body = .binary(mediaTypes: mediaTypes)
+                default:
+                    throw DocumentError(reason: "\(named): x-body must be json or binary")
+                }
+                var limit = RPCForwarder.maxBodyBytes
+                if let declared = operation["x-body-max-bytes"] {
+                    guard let bytes = declared as? Int, (1...largestDeclarableBody).contains(bytes), body != .none else {
+                        throw DocumentError(reason: "\(named): x-body-max-bytes must be 1…\(largestDeclarableBody) on an operation with a body")
+                    }
+                    limit = bytes
+                }
+                var forwarded = ForwardedRoute(method, route, rpc, body: body, maxBodyBytes: limit)
                 switch operation["x-export"] {
                 case nil: break
                 case "sheet" as String: forwarded.exportsSheet = true
-                default: throw DocumentError(reason: "\(name.uppercased()) \(path): x-export must be sheet")
+                default: throw DocumentError(reason: "\(named): x-export must be sheet")
                 }
                 routes.append(forwarded)
             }
