@@ -114,7 +114,10 @@ struct CustomerImportTests {
             #expect(try await service.outbox().count == events)
 
             // A changed cell updates the matched customer and publishes customer.updated.
-            let changed = Self.mixedCSV.replacingOccurrences(of: "宁波精工机械有限公司,\(Self.creditCode(1)),east-china,机械,A", with: "宁波精工机械有限公司,\(Self.creditCode(1)),east-china,机械,B")
+            let changed = Self.mixedCSV.replacingOccurrences(
+                of: "宁波精工机械有限公司,\(Self.creditCode(1)),east-china,机械,A",
+                with: "宁波精工机械有限公司,\(Self.creditCode(1)),east-china,机械,B"
+            )
             let third = try await start(service, changed)
             try await runJobs(service)
             #expect(try await job(service, third)["updated"] as? Int == 1)
@@ -228,7 +231,10 @@ struct CustomerImportTests {
             #expect(json["header"] as? [String] == CustomerSheet.exportHeader)
             let first = try #require(json["rows"] as? [[String]])
             let cursor = try #require(json["nextCursor"] as? String)
-            let rest = try #require(try await service.call(ExportCustomersHandler.operation, as: "sup-1", query: "limit=2&cursor=\(cursor)").object()["rows"] as? [[String]])
+            let rest = try #require(
+                try await service.call(ExportCustomersHandler.operation, as: "sup-1", query: "limit=2&cursor=\(cursor)").object()["rows"]
+                    as? [[String]]
+            )
             let rows = first + rest
             #expect(rows.count == 3)
             #expect(rows.contains { $0[0] == "温州五金制品有限公司" && $0[11] == "rep-1" && $0[5] == "B" })
@@ -238,7 +244,10 @@ struct CustomerImportTests {
             let again = try await start(service, csv)
             try await runJobs(service)
             let reimported = try await job(service, again)
-            #expect(reimported["unchanged"] as? Int == 2 && reimported["duplicates"] as? Int == 1 && reimported["errors"] as? Int == 0, "\(reimported)")
+            #expect(
+                reimported["unchanged"] as? Int == 2 && reimported["duplicates"] as? Int == 1 && reimported["errors"] as? Int == 0,
+                "\(reimported)"
+            )
         }
     }
 }

@@ -12,7 +12,13 @@ struct IssueTenImportExportTests {
         let api: String
         let token: String
 
-        func send(_ method: String, _ path: String, body: [UInt8]? = nil, type: String = "application/json", key: String? = nil) async throws
+        func send(
+            _ method: String,
+            _ path: String,
+            body: [UInt8]? = nil,
+            type: String = "application/json",
+            key: String? = nil
+        ) async throws
             -> HTTP.Reply
         {
             var headers = ["Authorization": "Bearer \(token)"]
@@ -40,7 +46,9 @@ struct IssueTenImportExportTests {
         }
     }
 
-    @Test("done when: a workbook from Chinese Excel with deliberate bad rows reports each by row and column and imports the rest; its CSV export starts with a BOM and imports again unchanged")
+    @Test(
+        "done when: a workbook from Chinese Excel with deliberate bad rows reports each by row and column and imports the rest; its CSV export starts with a BOM and imports again unchanged"
+    )
     func xlsxWithBadRows() async throws {
         let system = try await SalesDeskSystem.start()
         defer { system.stop() }

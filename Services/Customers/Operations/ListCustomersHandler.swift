@@ -25,28 +25,28 @@ struct ListCustomersHandler: Sendable {
 
     /// The list's filters from the query string; the export (`customers.export`) reads the same ones.
     static func filter(_ request: RPCRequest) throws(Problem) -> CustomerFilter {
-            let query = request.query
-            let archived: Bool?
-            switch query["archived"] ?? "" {
-            case "", "false": archived = false
-            case "true": archived = true
-            case "all": archived = nil
-            default: throw Problem.validation([.init(field: "archived", message: "must be false, true or all")])
+        let query = request.query
+        let archived: Bool?
+        switch query["archived"] ?? "" {
+        case "", "false": archived = false
+        case "true": archived = true
+        case "all": archived = nil
+        default: throw Problem.validation([.init(field: "archived", message: "must be false, true or all")])
+        }
+        var level: CustomerLevel?
+        if let text = query["level"], !text.isEmpty {
+            guard let value = CustomerLevel(rawValue: text) else {
+                throw Problem.validation([.init(field: "level", message: "must be one of A, B, C")])
             }
-            var level: CustomerLevel?
-            if let text = query["level"], !text.isEmpty {
-                guard let value = CustomerLevel(rawValue: text) else {
-                    throw Problem.validation([.init(field: "level", message: "must be one of A, B, C")])
-                }
-                level = value
-            }
-            return CustomerFilter(
-                region: query["region"].flatMap { $0.isEmpty ? nil : $0 },
-                industry: query["industry"].flatMap { $0.isEmpty ? nil : $0 },
-                ownerID: query["owner"].flatMap { $0.isEmpty ? nil : $0 },
-                nameContains: query["q"].flatMap { $0.isEmpty ? nil : $0 },
-                archived: archived,
-                level: level
-            )
+            level = value
+        }
+        return CustomerFilter(
+            region: query["region"].flatMap { $0.isEmpty ? nil : $0 },
+            industry: query["industry"].flatMap { $0.isEmpty ? nil : $0 },
+            ownerID: query["owner"].flatMap { $0.isEmpty ? nil : $0 },
+            nameContains: query["q"].flatMap { $0.isEmpty ? nil : $0 },
+            archived: archived,
+            level: level
+        )
     }
 }

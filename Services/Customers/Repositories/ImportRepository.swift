@@ -172,7 +172,10 @@ public struct ImportRepository: Sendable {
 
     private static func decode(_ row: PostgresRow) throws -> ImportJob {
         typealias Columns = (RecordID, String, Bool, String?, String?, Int, Int, Int, Int, Int, Int, Int, String?, Date, Date?, String)
-        let (id, status, dryRun, format, encoding, total, processed, created, updated, unchanged, duplicates, errors, failure, createdAt, finishedAt, createdBy) =
+        let (
+            id, status, dryRun, format, encoding, total, processed, created, updated, unchanged, duplicates, errors, failure, createdAt, finishedAt,
+            createdBy
+        ) =
             try row.decode(Columns.self)
         return ImportJob(
             id: id,

@@ -48,7 +48,13 @@ struct SheetExport: Sendable {
         let fetch: @Sendable (String?) async throws -> SheetPage = { cursor in
             var query = filters.map(String.init) + ["limit=\(Self.pageSize)"]
             if let cursor { query.append("cursor=\(cursor)") }
-            let response = try await forwarder.call(route.operation, query: query.joined(separator: "&"), body: [], request: request, context: context)
+            let response = try await forwarder.call(
+                route.operation,
+                query: query.joined(separator: "&"),
+                body: [],
+                request: request,
+                context: context
+            )
             guard response.status == 200 else { throw ServiceAnswer(response: response) }
             return try JSONDecoder().decode(SheetPage.self, from: Data(response.body))
         }
@@ -58,14 +64,21 @@ struct SheetExport: Sendable {
         } catch let answer as ServiceAnswer {
             var headers = HTTPFields()
             headers[.contentType] = answer.response.contentType
-            return Response(status: .init(code: answer.response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.response.body)))
+            return Response(
+                status: .init(code: answer.response.status),
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: answer.response.body))
+            )
         } catch let error as AMQPError {
             forwarder.logger.warning("export failed", metadata: ["error": "\(error)"])
             throw Problem.unavailable("The customers service is unreachable right now (\(error)); retry shortly.")
         }
         let name = "customers-\(BusinessCalendar.day(of: Date()))"
         var headers = HTTPFields()
-        headers[.contentDisposition] = Self.contentDisposition(fileName: "\(name).\(format.rawValue)", chineseName: "客户-\(BusinessCalendar.day(of: Date())).\(format.rawValue)")
+        headers[.contentDisposition] = Self.contentDisposition(
+            fileName: "\(name).\(format.rawValue)",
+            chineseName: "客户-\(BusinessCalendar.day(of: Date())).\(format.rawValue)"
+        )
         headers[.cacheControl] = "no-store"
         let logger = forwarder.logger
         switch format {
@@ -127,7 +140,10 @@ struct SheetExport: Sendable {
 
     /// `attachment` with an ASCII file name and the Chinese one in RFC 5987 form (`filename*=UTF-8''…`).
     static func contentDisposition(fileName: String, chineseName: String) -> String {
-        let encoded = chineseName.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? fileName
+        let encoded =
+            chineseName.addingPercentEncoding(
+                withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+            ) ?? fileName
         return "attachment; filename=\"\(fileName)\"; filename*=UTF-8''\(encoded)"
     }
 
@@ -174,7 +190,8 @@ final class WorkbookFile {
             rowNumber += 1
             xml += "<row r=\"\(rowNumber)\">"
             for (index, cell) in row.enumerated() where !cell.isEmpty {
-                xml += "<c r=\"\(Self.columnName(index))\(rowNumber)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(Self.escaped(cell))</t></is></c>"
+                xml +=
+                    "<c r=\"\(Self.columnName(index))\(rowNumber)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(Self.escaped(cell))</t></is></c>"
             }
             xml += "</row>"
         }

@@ -49,11 +49,15 @@ public struct ImportLayout: Sendable, Equatable {
             if trimmed.isEmpty { continue }
             guard let column = CustomerSheet.column(forHeader: trimmed) else {
                 let known = CustomerSheet.Column.allCases.map { "\($0.chineseHeader)/\($0.englishHeader)" }.joined(separator: ", ")
-                errors.append(.init(row: 1, column: trimmed, code: "unknown_column", message: "unknown column '\(trimmed)'; the columns are \(known)"))
+                errors.append(
+                    .init(row: 1, column: trimmed, code: "unknown_column", message: "unknown column '\(trimmed)'; the columns are \(known)")
+                )
                 continue
             }
             guard seen.insert(column).inserted else {
-                errors.append(.init(row: 1, column: trimmed, code: "repeated_column", message: "the column '\(trimmed)' appears twice; the first is read"))
+                errors.append(
+                    .init(row: 1, column: trimmed, code: "repeated_column", message: "the column '\(trimmed)' appears twice; the first is read")
+                )
                 continue
             }
             columns[index] = column

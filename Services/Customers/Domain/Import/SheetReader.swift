@@ -4,7 +4,7 @@ import Glibc
 import ZIPFoundation
 
 #if canImport(FoundationXML)
-    import FoundationXML
+import FoundationXML
 #endif
 
 /// One row of a spreadsheet: its number as Excel shows it (the header is row 1) and its cells by column.
