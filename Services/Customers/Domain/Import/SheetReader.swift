@@ -130,6 +130,10 @@ public enum SheetText {
 /// Cells may hold shared strings (`t="s"`, Excel's usual way), inline strings (`t="inlineStr"`, written by many
 /// libraries), formula results (`t="str"`), booleans or numbers. Every XML part is UTF-8 whatever the language of
 /// the text, so a workbook "saved as GBK" by Chinese Excel needs no text decoding.
+///
+/// The parsers read from a stream: `XMLParser(data:)` hands libxml2 the whole part at once, and libxml2 refuses a
+/// part of some tens of MB written on one line (as Excel writes them; a 50,000-row sheet is ~30 MB), while a stream is
+/// fed to it in chunks.
 enum XLSXReader {
     static func rows(of bytes: [UInt8]) throws(SheetError) -> [SheetRow] {
         do {
@@ -191,7 +195,7 @@ private final class ElementCollector: NSObject, XMLParserDelegate {
     }
 
     func parse(_ data: Data) throws {
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = self
         guard parser.parse() else { throw SheetError(message: "a workbook part is not XML: \(parser.parserError.map { "\($0)" } ?? "")") }
     }
@@ -217,7 +221,7 @@ private final class SharedStringsParser: NSObject, XMLParserDelegate {
 
     static func strings(_ data: Data) throws -> [String] {
         let delegate = SharedStringsParser()
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = delegate
         guard parser.parse() else { throw SheetError(message: "the shared strings are not XML") }
         return delegate.strings
@@ -270,7 +274,7 @@ private final class WorksheetParser: NSObject, XMLParserDelegate {
 
     static func rows(_ data: Data, sharedStrings: [String]) throws -> [SheetRow] {
         let delegate = WorksheetParser(sharedStrings: sharedStrings)
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = delegate
         guard parser.parse() else { throw delegate.failure ?? SheetError(message: "the worksheet is not XML") }
         if let failure = delegate.failure { throw failure }
