@@ -20,9 +20,15 @@ let extraDependencies: [String: [Target.Dependency]] = [
         .product(name: "Yams", package: "Yams"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        // Customer export: CSV rows and the XLSX workbook's zip.
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ],
+    // Customer import: CSV and XLSX (a zip of XML parts, read with FoundationXML's SAX parser).
     "Customers": [
-        .product(name: "Crypto", package: "swift-crypto")
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CSV", package: "CSV.swift"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -50,6 +56,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Already resolved through jwt-kit (which needs 4.1 or later); ServiceRuntime signs RPC identities with it.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Customer import and export (issue 10).
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: Shared libraries

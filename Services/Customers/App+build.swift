@@ -17,6 +17,8 @@ public enum CustomersService: MessagingService {
     /// Configuration: `visits.max.distance.meters` (default 500), beyond which a check-in is flagged `far`,
     /// `visits.poor.accuracy.meters` (default 200), beyond which its position is flagged `poor_accuracy`, and
     /// `completeness.weights` (``Completeness/Weights``; a bad value stops the service at start).
+    /// Imports: `imports.batch.size` (default 1,000 rows per transaction) and `imports.lease.seconds` (default 60: how
+    /// long a dead worker's job waits before another worker resumes it).
     ///
     /// Also runs the Monday completeness digest (``CompletenessWeeklyDigestJob``) on the wall clock.
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
@@ -31,7 +33,13 @@ public enum CustomersService: MessagingService {
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
             services: [
-                ScheduleRunner(client: context.postgres, jobs: [CompletenessWeeklyDigestJob.job(repository: completeness)], logger: context.logger)
+                ScheduleRunner(client: context.postgres, jobs: [CompletenessWeeklyDigestJob.job(repository: completeness)], logger: context.logger),
+                ImportWorker(
+                    postgres: context.postgres,
+                    logger: context.logger,
+                    batchSize: try context.configuration.int("imports.batch.size", default: 1_000, in: 1...10_000),
+                    leaseSeconds: try context.configuration.int("imports.lease.seconds", default: 60, in: 5...3_600)
+                )
             ],
             retention: retentionRules(context.retention)
         )
@@ -117,6 +125,13 @@ public enum CustomersService: MessagingService {
         router.on(
             CompletenessReportHandler.operation,
             CompletenessReportHandler(postgres: postgres, repository: completeness, now: now, logger: logger).callAsFunction
+        )
+        router.on(StartImportHandler.operation, StartImportHandler(postgres: postgres, logger: logger).callAsFunction)
+        router.on(ImportJobHandler.get, ImportJobHandler(postgres: postgres, listsErrors: false, logger: logger).callAsFunction)
+        router.on(ImportJobHandler.errors, ImportJobHandler(postgres: postgres, listsErrors: true, logger: logger).callAsFunction)
+        router.on(
+            ExportCustomersHandler.operation,
+            ExportCustomersHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction
         )
         return router
     }

@@ -52,6 +52,37 @@ public enum Outbox {
         )
     }
 
+    /// Appends many events in one statement (a bulk import's batch), in the order given, and wakes the relays once.
+    ///
+    /// Call it inside the transaction that makes the changes, as ``append(_:on:logger:)``.
+    /// - Parameters:
+    ///   - envelopes: the events, in the order the relay should publish them.
+    ///   - connection: the connection holding the open transaction.
+    ///   - logger: the request's logger.
+    public static func append(contentsOf envelopes: [EventEnvelope], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !envelopes.isEmpty else { return }
+        var json = "["
+        for (index, envelope) in envelopes.enumerated() {
+            if index > 0 { json += "," }
+            json += String(decoding: try envelope.encoded(), as: UTF8.self)
+        }
+        json += "]"
+        // WITH ORDINALITY keeps the given order in `position`, which the relay publishes by.
+        try await connection.query(
+            """
+            WITH appended AS (
+                INSERT INTO outbox (id, type, subject, sequence, envelope)
+                SELECT (e.value ->> 'id')::uuid, e.value ->> 'type', e.value ->> 'subject', (e.value ->> 'sequence')::bigint, e.value
+                FROM jsonb_array_elements(\(json)::jsonb) WITH ORDINALITY AS e(value, n)
+                ORDER BY e.n
+                RETURNING id
+            )
+            SELECT pg_notify(current_schema() || '_outbox', '') WHERE EXISTS (SELECT 1 FROM appended)
+            """,
+            logger: logger
+        )
+    }
+
     /// The `LISTEN` channel the relays of `schema` wait on.
     public static func channel(schema: String) -> String {
         "\(schema)_outbox"

@@ -16,6 +16,15 @@ struct ListCustomersHandler: Sendable {
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let scope = try request.dataScope()
         let page = try request.pageRequest()
+        let filter = try Self.filter(request)
+        let rows = try await postgres.withConnection { connection in
+            try await repository.list(filter, scope: scope, page: page, on: connection)
+        }
+        return try .json(Page(rows: rows, for: page) { PageCursor(createdAt: $0.createdAt, id: $0.id.uuid) })
+    }
+
+    /// The list's filters from the query string; the export (`customers.export`) reads the same ones.
+    static func filter(_ request: RPCRequest) throws(Problem) -> CustomerFilter {
         let query = request.query
         let archived: Bool?
         switch query["archived"] ?? "" {
@@ -31,7 +40,7 @@ struct ListCustomersHandler: Sendable {
             }
             level = value
         }
-        let filter = CustomerFilter(
+        return CustomerFilter(
             region: query["region"].flatMap { $0.isEmpty ? nil : $0 },
             industry: query["industry"].flatMap { $0.isEmpty ? nil : $0 },
             ownerID: query["owner"].flatMap { $0.isEmpty ? nil : $0 },
@@ -39,9 +48,5 @@ struct ListCustomersHandler: Sendable {
             archived: archived,
             level: level
         )
-        let rows = try await postgres.withConnection { connection in
-            try await repository.list(filter, scope: scope, page: page, on: connection)
-        }
-        return try .json(Page(rows: rows, for: page) { PageCursor(createdAt: $0.createdAt, id: $0.id.uuid) })
     }
 }

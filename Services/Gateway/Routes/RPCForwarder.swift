@@ -29,10 +29,9 @@ struct RPCForwarder: Sendable {
     /// Forwards one HTTP call: the caller's identity, `Idempotency-Key`, `If-None-Match`, query, path id, trace context
     /// and (when the route reads one) the body travel to the route's service; its reply becomes the response.
     func forward(_ request: Request, context: GatewayRequestContext, route: ForwardedRoute) async throws -> Response {
-        // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
-        // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
-        let identityHeaders = try context.requireIdentity().headers
-        var headers = identityHeaders
+        // A route registered without AuthMiddleware fails closed with a 401 before its body is read.
+        _ = try context.requireIdentity()
+        var headers: [String: String] = [:]
         let body: [UInt8]
         var contentType = "application/json"
         switch route.body {
@@ -48,21 +47,16 @@ struct RPCForwarder: Sendable {
         }
         let operation = route.operation
         let service = route.service
-        let pathID = context.parameters.get("id")
-        if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
-        if let etags = request.headers[.ifNoneMatch] { headers[RPC.Header.ifNoneMatch] = etags }
-        if let query = request.uri.query, !query.isEmpty { headers[RPC.Header.query] = query }
-        if let pathID { headers[RPC.Header.pathID] = pathID }
-        headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
-        let (seconds, attoseconds) = timeout.components
-        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
-        headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
-        SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
-
-        let message = AMQPMessage(body: body, contentType: contentType, type: operation, headers: headers, persistent: false)
         do {
-            let reply = try await client.call(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
-            let response = RPCResponse(reply: reply)
+            let response = try await call(
+                operation,
+                query: request.uri.query,
+                body: body,
+                contentType: contentType,
+                headers: headers,
+                request: request,
+                context: context
+            )
             var httpHeaders = HTTPFields()
             // RPCResponse(reply:) keeps only the caching and download headers a service may set.
             for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
@@ -96,6 +90,40 @@ struct RPCForwarder: Sendable {
     }
 }
 
+extension RPCForwarder {
+    /// Calls `operation` as the request's caller: its identity (signed, with the deadline of ``timeout``),
+    /// `Idempotency-Key`, `If-None-Match`, path id and trace context travel with the given query string, body and
+    /// headers. Forwarded routes and the spreadsheet export (``SheetExport``, page by page) call through here.
+    /// - Returns: the service's reply, whatever its status.
+    /// - Throws: ``AMQP/AMQPError`` when the broker or the service does not answer; a 401 problem without an identity.
+    func call(
+        _ operation: String,
+        query: String?,
+        body: [UInt8],
+        contentType: String = "application/json",
+        headers extra: [String: String] = [:],
+        request: Request,
+        context: GatewayRequestContext
+    ) async throws -> RPCResponse {
+        // Every service enforces data scope from these headers. Forwarded routes sit behind AuthMiddleware, which sets
+        // the identity; one registered without it fails closed with a 401 instead of calling anonymously.
+        var headers = try context.requireIdentity().headers.merging(extra) { identity, _ in identity }
+        if let key = request.headers[.idempotencyKey] { headers[RPC.Header.idempotencyKey] = key }
+        if let etags = request.headers[.ifNoneMatch] { headers[RPC.Header.ifNoneMatch] = etags }
+        if let query, !query.isEmpty { headers[RPC.Header.query] = query }
+        if let pathID = context.parameters.get("id") { headers[RPC.Header.pathID] = pathID }
+        headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
+        let (seconds, attoseconds) = timeout.components
+        let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
+        SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
+        let message = AMQPMessage(body: body, contentType: contentType, type: operation, headers: headers, persistent: false)
+        let service = String(operation.prefix { $0 != "." })
+        let reply = try await client.call(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
+        return RPCResponse(reply: reply)
+    }
+}
+
 /// One HTTP route the gateway forwards as an RPC to the service that owns the data. A `:id` in the path travels
 /// as the path id (``Contracts/RPC/Header/pathID``).
 ///
@@ -112,6 +140,9 @@ struct ForwardedRoute: Sendable {
     /// The largest body the route accepts (413 beyond it): ``RPCForwarder/maxBodyBytes`` unless the document declares
     /// `x-body-max-bytes`.
     let maxBodyBytes: Int
+    /// Whether the route streams a spreadsheet file built from the operation's pages (`x-export: sheet`, see
+    /// ``SheetExport``) instead of answering the operation's reply.
+    var exportsSheet = false
 
     /// What a route does with the request body.
     enum Body: Sendable, Equatable {
@@ -201,7 +232,13 @@ struct ForwardedRoute: Sendable {
                     }
                     limit = bytes
                 }
-                routes.append(ForwardedRoute(method, route, rpc, body: body, maxBodyBytes: limit))
+                var forwarded = ForwardedRoute(method, route, rpc, body: body, maxBodyBytes: limit)
+                switch operation["x-export"] {
+                case nil: break
+                case "sheet" as String: forwarded.exportsSheet = true
+                default: throw DocumentError(reason: "\(named): x-export must be sheet")
+                }
+                routes.append(forwarded)
             }
         }
         return routes.sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }
@@ -233,8 +270,11 @@ struct ForwardedRoute: Sendable {
 extension RPCForwarder {
     /// Registers `routes` on `group` (which must sit behind ``AuthMiddleware``), forwarded by this forwarder.
     func add(_ routes: [ForwardedRoute], to group: RouterGroup<GatewayRequestContext>) {
+        let export = SheetExport(forwarder: self)
         ForwardedRoute.add(routes, to: group) { route, request, context in
-            try await forward(request, context: context, route: route)
+            route.exportsSheet
+                ? try await export.export(request, context: context, route: route)
+                : try await forward(request, context: context, route: route)
         }
     }
 }

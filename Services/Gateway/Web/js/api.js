@@ -63,8 +63,8 @@ export function query(params) {
 
 async function send(method, path, body, options) {
   const headers = { Accept: 'application/json, application/problem+json' };
-  // options.raw: a Blob sent as it is (a photo), under its own type.
-  if (options.raw) headers['Content-Type'] = options.raw.type || 'application/octet-stream';
+  // options.raw: a Blob or File sent as its bytes (a photo, an import file), under options.contentType or its own type.
+  if (options.raw) headers['Content-Type'] = options.contentType || options.raw.type || 'application/octet-stream';
   else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (WRITES.has(method)) {
     const csrf = readCookie('sd_csrf');
@@ -127,7 +127,10 @@ export const get = (path, params) => api('GET', path + query(params));
 export const post = (path, body, options) => api('POST', path, body, options);
 export const put = (path, body, options) => api('PUT', path, body, options);
 export const patch = (path, body, options) => api('PATCH', path, body, options);
-/** POST a Blob (a photo) as the raw body, e.g. upload('/visits/1/photos', jpeg, { idempotencyKey }). */
+/**
+ * POST a Blob or File as the raw body: upload('/visits/1/photos', jpeg, { idempotencyKey }),
+ * upload('/customers/imports', file, { contentType: 'text/csv' }).
+ */
 export const upload = (path, blob, options = {}) => api('POST', path, undefined, { ...options, raw: blob });
 
 /** Sign in with a cookie session; returns the user. */

@@ -16,6 +16,7 @@ const ROUTES = [
   ['/inbox', () => import('./views/inbox.js'), 'inbox'],
   ['/customers', () => import('./views/customers.js'), 'customers'],
   ['/customers/new', () => import('./views/customer-form.js'), 'customers', SELLERS],
+  ['/customers/import', () => import('./views/customer-import.js'), 'customers', SELLERS],
   ['/customers/:id', () => import('./views/customer.js'), 'customers'],
   ['/customers/:id/check-in', () => import('./views/visit-checkin.js'), 'customers', SELLERS],
   ['/visits', () => import('./views/visits.js'), 'visits', SELLERS],

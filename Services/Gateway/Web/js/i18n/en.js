@@ -230,4 +230,15 @@ export default {
   'completeness.criterion.recentVisit': 'a visit in the last 90 days',
   'dashboard.completenessStar': 'Data star of the month', 'dashboard.completenessReport': 'Completeness report',
   'dashboard.completenessBest': 'Most complete data in {month} · {customers} customers',
+
+  // Customer import and export (issue 10)
+  'customers.import': 'Import', 'customers.exportCsv': 'Export CSV', 'customers.exportXlsx': 'Export Excel',
+  'import.title': 'Import customers', 'import.file': 'File (CSV or Excel, up to 20 MB)',
+  'import.hint': 'Row 1 is the header: name, creditCode, region, industry, address, level, source, externalId, contactName, contactPhone, contactTitle, owner (or the Chinese names). CSV may be UTF-8 or GBK.',
+  'import.dryRun': 'Dry run', 'import.run': 'Import', 'import.again': 'Import another file', 'import.pickFile': 'Choose a file first',
+  'import.status.queued': 'Queued', 'import.status.running': 'Running', 'import.status.succeeded': 'Finished', 'import.status.failed': 'Failed',
+  'import.dryRunDone': 'Dry run (nothing was written)', 'import.done': 'Import finished', 'import.progress': '{n} of {total} rows processed',
+  'import.created': 'Created', 'import.updated': 'Updated', 'import.unchanged': 'Unchanged', 'import.duplicates': 'Duplicates', 'import.errors': 'Errors',
+  'import.errorList': 'Problems', 'import.noErrors': 'No problems', 'import.row': 'Row', 'import.column': 'Column', 'import.message': 'Message',
+  'import.downloadErrors': 'Download the problems', 'import.failed': 'The file cannot be read: {reason}', 'import.moreErrors': 'Only the first {n} shown',
 };

@@ -270,4 +270,15 @@ export default {
   'completeness.criterion.recentVisit': '近 90 天拜访',
   'dashboard.completenessStar': '本月数据之星', 'dashboard.completenessReport': '数据完整率报表',
   'dashboard.completenessBest': '{month} 数据完整率最高 · {customers} 个客户',
+
+  // Customer import and export (issue 10)
+  'customers.import': '导入', 'customers.exportCsv': '导出 CSV', 'customers.exportXlsx': '导出 Excel',
+  'import.title': '导入客户', 'import.file': '选择文件（CSV 或 Excel，最大 20 MB）',
+  'import.hint': '第一行为表头：客户名称、统一社会信用代码、区域、行业、地址、级别、来源、外部编号、联系人、手机、职务、负责人。CSV 可用 UTF-8 或 GBK（Excel 另存为 CSV 即可）。',
+  'import.dryRun': '试运行', 'import.run': '导入', 'import.again': '再导入一个文件', 'import.pickFile': '请先选择文件',
+  'import.status.queued': '排队中', 'import.status.running': '处理中', 'import.status.succeeded': '已完成', 'import.status.failed': '失败',
+  'import.dryRunDone': '试运行结果（未写入任何数据）', 'import.done': '导入完成', 'import.progress': '已处理 {n} / {total} 行',
+  'import.created': '新建', 'import.updated': '更新', 'import.unchanged': '未变', 'import.duplicates': '重复', 'import.errors': '错误',
+  'import.errorList': '问题清单', 'import.noErrors': '没有问题', 'import.row': '行', 'import.column': '列', 'import.message': '说明',
+  'import.downloadErrors': '下载问题清单', 'import.failed': '文件无法读取：{reason}', 'import.moreErrors': '仅显示前 {n} 条',
 };

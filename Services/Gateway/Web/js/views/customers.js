@@ -53,6 +53,12 @@ export default async function customers(ctx) {
           c.archived ? h('span', { class: 'chip bad' }, ` ${t('customers.archived')}`) : null),
         h('div', { class: 'row-sub' }, [industryLabel(c.industry), c.region, c.contacts[0] ? c.contacts[0].name : null].filter(Boolean).join(' · '))))),
   });
-  replace(ctx.main, filters, list,
+  // Import and export (issue 10): the export downloads the same filters' customers, within the caller's scope.
+  const exportQuery = (format) => `/api/v1/customers/export${query({ format, q: q.q, industry: q.industry, region: q.region, level: q.level, archived: q.archived })}`;
+  const sheetActions = h('div', { class: 'actions sheet-actions', data: { test: 'customer-sheet-actions' } },
+    canCreate ? h('a', { class: 'btn', href: '#/customers/import', data: { test: 'customer-import' } }, t('customers.import')) : null,
+    h('a', { class: 'btn', href: exportQuery('csv'), download: '', data: { test: 'customer-export-csv' } }, t('customers.exportCsv')),
+    h('a', { class: 'btn', href: exportQuery('xlsx'), download: '', data: { test: 'customer-export-xlsx' } }, t('customers.exportXlsx')));
+  replace(ctx.main, filters, sheetActions, list,
     canCreate ? h('div', { class: 'actions phone-only' }, h('a', { class: 'btn primary block', href: '#/customers/new' }, t('customers.new'))) : null);
 }
