@@ -184,7 +184,8 @@ listen_addresses = '127.0.0.1'
 port = $SALESDESK_PG_PORT
 unix_socket_directories = '$SALESDESK_PG_SOCKET_DIR'
 password_encryption = scram-sha-256
-max_connections = 300
+# A dozen end-to-end systems (six services, a pool each) run side by side in the parallel test step.
+max_connections = 1000
 EOF
 }
 
@@ -201,9 +202,10 @@ sd_pg_start() {
     touch "$SALESDESK_PG_LOG"
     chown postgres:postgres "$SALESDESK_PG_LOG"
     sd_log "PostgreSQL: starting on 127.0.0.1:$SALESDESK_PG_PORT (log: $SALESDESK_PG_LOG)"
-    # setsid: the server must outlive this script and its process group.
+    # setsid: the server must outlive this script and its process group. max_connections is also given here, so a
+    # cluster made by an older version of this script gets it too.
     if ! (cd / && setsid -w runuser -u postgres -- "$SALESDESK_PG_BIN/pg_ctl" -D "$SALESDESK_PGDATA" \
-        -l "$SALESDESK_PG_LOG" -w -t 60 start >/dev/null); then
+        -l "$SALESDESK_PG_LOG" -o "-c max_connections=1000" -w -t 60 start >/dev/null); then
         tail -n 30 "$SALESDESK_PG_LOG" >&2 || true
         sd_die "PostgreSQL did not start"
     fi

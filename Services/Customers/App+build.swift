@@ -39,7 +39,7 @@ public enum CustomersService: MessagingService {
                     logger: context.logger,
                     batchSize: try context.configuration.int("imports.batch.size", default: 1_000, in: 1...10_000),
                     leaseSeconds: try context.configuration.int("imports.lease.seconds", default: 60, in: 5...3_600)
-                )
+                ),
             ],
             retention: retentionRules(context.retention)
         )

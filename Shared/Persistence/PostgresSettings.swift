@@ -33,6 +33,12 @@ public struct PostgresSettings: Sendable, Equatable {
     /// deadline normally fires first; this one catches what the server cannot see, such as a connection that stopped
     /// answering.
     public var transactionDeadline: Duration = Self.defaultTransactionDeadline
+    /// The most connections the service's pool opens. Each replica of each service holds up to this many, so the
+    /// server's `max_connections` must cover replicas × services × this (plus the operators' own sessions).
+    public var maximumConnections: Int = Self.defaultMaximumConnections
+
+    /// The default ``maximumConnections``: 20, PostgresNIO's own default.
+    public static let defaultMaximumConnections = 20
 
     /// The default ``transactionDeadline``: 45 seconds.
     public static let defaultTransactionDeadline: Duration = .seconds(45)
@@ -101,6 +107,8 @@ public struct PostgresSettings: Sendable, Equatable {
             database: database,
             tls: .disable
         )
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.minimumConnections = min(configuration.options.minimumConnections, maximumConnections)
         configuration.options.additionalStartupParameters = [
             ("search_path", schema),
             ("application_name", applicationName),

@@ -136,6 +136,11 @@ public enum ServiceApp {
         settings.transactionDeadline = .milliseconds(
             try configuration.int("postgres.transaction.deadline.ms", default: defaultDeadline, in: 1_000...3_600_000)
         )
+        settings.maximumConnections = try configuration.int(
+            "postgres.pool.size",
+            default: PostgresSettings.defaultMaximumConnections,
+            in: 2...500
+        )
         let amqp: AMQPConfiguration
         do {
             amqp = try AMQPConfiguration(url: amqpURL, connectionName: name)

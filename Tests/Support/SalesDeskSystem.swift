@@ -85,6 +85,8 @@ public final class SalesDeskSystem: @unchecked Sendable {
                 "HTTP_PORT": String(ports[service]!),
                 "LOG_LEVEL": "info",
                 "RPC_TIMEOUT_MS": "3000",
+                // A dozen systems run side by side in the parallel step, six services each, on one server.
+                "POSTGRES_POOL_SIZE": "6",
                 "SALESDESK_ADMIN_PASSWORD": Self.adminPassword,
                 "JWT_SECRET": jwtSecret,
                 "RPC_IDENTITY_KEY": rpcIdentityKey,

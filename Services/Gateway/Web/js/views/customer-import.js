@@ -47,6 +47,10 @@ export default async function customerImport(ctx) {
     dryRun.disabled = true;
     run.disabled = true;
     replace(result);
+    // The previous run's state goes first: nothing reads "succeeded" of a dry run as this run's end.
+    delete progress.dataset.status;
+    bar.removeAttribute('value');
+    progressText.textContent = '';
     try {
       let job = await upload(`/customers/imports?dryRun=${isDryRun}`, chosen, { contentType: contentType(chosen), idempotencyKey: keys.get(keyName) });
       progress.hidden = false;
