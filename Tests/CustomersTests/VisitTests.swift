@@ -16,9 +16,9 @@ struct VisitTests {
         #"{"latitude":\#(latitude),"longitude":\#(longitude),"accuracyMeters":\#(accuracy),"purpose":"\#(purpose)"\#(extra)}"#
     }
 
-    static func checkIn(northMeters: Double, accuracy: Int = 20) -> String {
+    static func checkIn(northMeters: Double, accuracy: Int = 20, extra: String = "") -> String {
         // 1° of latitude is 111,195 m on the mean sphere.
-        checkIn(latitude: square.latitude + northMeters / 111_195, longitude: square.longitude, accuracy: accuracy)
+        checkIn(latitude: square.latitude + northMeters / 111_195, longitude: square.longitude, accuracy: accuracy, extra: extra)
     }
 
     @Test("a rep's first check-in sets a customer's location; later ones are measured and flagged far or poor_accuracy, never refused")
@@ -229,6 +229,45 @@ struct VisitTests {
             let other = await org.service.call(CheckInHandler.operation, as: "rep-1", Self.checkIn(northMeters: 5), id: c1, key: "visit-offline-1")
             #expect(other.status == 422)
             #expect(try await org.service.outbox(VisitCheckedIn.self).count == 1)
+        }
+    }
+
+    @Test("a check-in sent later keeps the phone's time: flagged recorded_offline past 10 minutes, refused past 7 days, clamped when ahead")
+    func offlineCheckInKeepsItsTime() async throws {
+        try await RPCHarness.with(CustomersService.self) { service in
+            let org = try await CustomerFixture.seed(service)
+            let c1 = try #require(org.customers["c1"])
+            let formatter = ISO8601DateFormatter()
+            func at(_ offset: TimeInterval) -> String { #","checkedInAt":"\#(formatter.string(from: Date().addingTimeInterval(offset)))""# }
+
+            let twoHoursAgo = Date().addingTimeInterval(-7_200)
+            let late = await org.call(
+                CheckInHandler.operation,
+                as: "rep-1",
+                Self.checkIn(latitude: Self.square.latitude, longitude: Self.square.longitude, extra: at(-7_200)),
+                id: c1
+            )
+            #expect(late.status == 201, "\(late.text)")
+            let visit = try late.decode(Visit.self)
+            #expect(abs(visit.checkedInAt.timeIntervalSince(twoHoursAgo)) < 2)
+            #expect(visit.flags == [.locationFromVisit, .recordedOffline])
+            #expect(try await org.service.outbox(VisitCheckedIn.self).last?.visit.flags == ["location_from_visit", "recorded_offline"])
+
+            // A few minutes late is a slow network, not an offline visit.
+            let recent = try await org.call(CheckInHandler.operation, as: "rep-1", Self.checkIn(northMeters: 0, extra: at(-120)), id: c1)
+                .decode(Visit.self)
+            #expect(recent.flags == [] && recent.checkedInAt < Date().addingTimeInterval(-100))
+
+            // A phone clock ahead of the server's: taken as now, not refused and not in the future.
+            let ahead = try await org.call(CheckInHandler.operation, as: "rep-1", Self.checkIn(northMeters: 0, extra: at(3_600)), id: c1)
+                .decode(Visit.self)
+            #expect(ahead.checkedInAt <= Date() && ahead.flags == [])
+
+            for bad in [at(-8 * 24 * 3_600), #","checkedInAt":"yesterday""#, #","checkedInAt":"2026-13-01T00:00:00Z""#] {
+                let refused = await org.call(CheckInHandler.operation, as: "rep-1", Self.checkIn(northMeters: 0, extra: bad), id: c1)
+                #expect(refused.status == 422 && refused.text.contains("checkedInAt"), "\(bad): \(refused.text)")
+            }
+            #expect(try await org.service.outbox(VisitCheckedIn.self).count == 3)
         }
     }
 }

@@ -175,8 +175,8 @@ public final class SalesDeskSystem: @unchecked Sendable {
         guard known else { throw SystemFailure(service: "customers", reason: "never learnt the region \(code)", log: log(of: "customers")) }
     }
 
-    /// Waits until the service answers 200 on `/ready`.
-    public func waitUntilReady(_ service: String, timeout: Duration = .seconds(60)) async throws {
+    /// Waits until the service answers 200 on `/ready`: up to two minutes, as a dozen systems start side by side in CI.
+    public func waitUntilReady(_ service: String, timeout: Duration = .seconds(120)) async throws {
         let url = URL(string: "http://127.0.0.1:\(ports[service]!)/ready")!
         let ready = await eventually(timeout: timeout, interval: .milliseconds(100)) {
             guard processes[service]?.isRunning == true else { return false }

@@ -36,6 +36,9 @@ public enum VisitFlag: String, Sendable, Codable, CaseIterable {
     case poorAccuracy = "poor_accuracy"
     /// The customer had no location; this check-in set it.
     case locationFromVisit = "location_from_visit"
+    /// Recorded on the phone without signal and sent later: the visit keeps the phone's time, older than
+    /// ``VisitRules/offlineAfter`` when it arrived.
+    case recordedOffline = "recorded_offline"
 }
 
 /// A visit (拜访记录): a rep checked in at a customer and, later, out.
@@ -109,6 +112,8 @@ public struct VisitDraft: Sendable, Decodable, Equatable {
     public var notes: String?
     public var contactName: String?
     public var nextFollowUpOn: String?
+    /// When the rep checked in, by the phone's clock (RFC 3339): an offline check-in is sent later and keeps its time.
+    public var checkedInAt: String?
 
     public init(
         latitude: Double? = nil,
@@ -117,7 +122,8 @@ public struct VisitDraft: Sendable, Decodable, Equatable {
         purpose: String? = nil,
         notes: String? = nil,
         contactName: String? = nil,
-        nextFollowUpOn: String? = nil
+        nextFollowUpOn: String? = nil,
+        checkedInAt: String? = nil
     ) {
         self.latitude = latitude
         self.longitude = longitude
@@ -126,6 +132,7 @@ public struct VisitDraft: Sendable, Decodable, Equatable {
         self.notes = notes
         self.contactName = contactName
         self.nextFollowUpOn = nextFollowUpOn
+        self.checkedInAt = checkedInAt
     }
 }
 

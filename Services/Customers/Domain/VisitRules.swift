@@ -8,6 +8,10 @@ public enum VisitRules {
     static let maxAccuracyMeters = 100_000
     /// The mean earth radius (IUGG), in metres; the haversine distance with it is within 0.5 % of the ellipsoid's.
     static let earthRadiusMeters = 6_371_008.8
+    /// A check-in time older than this when it arrives is flagged `recorded_offline`.
+    public static let offlineAfter: TimeInterval = 10 * 60
+    /// The oldest check-in time accepted: a phone offline for longer has its visit refused (422), not back-dated.
+    public static let oldestCheckIn: TimeInterval = 7 * 24 * 3600
 
     /// When a check-in is flagged (`visits.max.distance.meters`, `visits.poor.accuracy.meters`).
     public struct Thresholds: Sendable, Equatable {
@@ -30,13 +34,15 @@ public enum VisitRules {
         public var notes: String?
         public var contactName: String?
         public var nextFollowUpOn: CalendarDay?
+        /// When the visit happened: the phone's time if it sent one (never later than `now`), else `now`.
+        public var at: Date
     }
 
     /// Validates a check-in; throws a 422 problem naming every invalid field.
     /// - Parameters:
     ///   - draft: the body as sent.
     ///   - today: the current Asia/Shanghai day; a follow-up date before it is refused.
-    public static func validate(_ draft: VisitDraft, today: CalendarDay) throws(Problem) -> CheckIn {
+    public static func validate(_ draft: VisitDraft, today: CalendarDay, now: Date = Date()) throws(Problem) -> CheckIn {
         var errors: [Problem.FieldError] = []
         let position = point(latitude: draft.latitude, longitude: draft.longitude, into: &errors)
         var accuracy: Int?
@@ -73,6 +79,19 @@ public enum VisitRules {
                 errors.append(.init(field: "nextFollowUpOn", message: "must be a date YYYY-MM-DD"))
             }
         }
+        var at = now
+        if let text = draft.checkedInAt {
+            if let time = Self.time(text) {
+                if time < now.addingTimeInterval(-oldestCheckIn) {
+                    errors.append(.init(field: "checkedInAt", message: "must be within the last 7 days"))
+                } else {
+                    // A phone whose clock runs ahead is not refused: its time is taken as now.
+                    at = min(time, now)
+                }
+            } else {
+                errors.append(.init(field: "checkedInAt", message: "must be a date-time like 2026-11-29T09:30:00+08:00"))
+            }
+        }
         guard errors.isEmpty, let position, let accuracy, let purpose else { throw Problem.validation(errors) }
         return CheckIn(
             position: position,
@@ -80,8 +99,18 @@ public enum VisitRules {
             purpose: purpose,
             notes: notes,
             contactName: contactName,
-            nextFollowUpOn: followUp
+            nextFollowUpOn: followUp,
+            at: at
         )
+    }
+
+    /// An RFC 3339 date-time, with or without fractional seconds.
+    static func time(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 
     /// Validates a customer location; throws a 422 problem naming every invalid field.
@@ -111,11 +140,18 @@ public enum VisitRules {
     ///   - accuracyMeters: the position's accuracy.
     ///   - locationFromVisit: whether this check-in set the customer's location.
     ///   - thresholds: the configured limits.
-    public static func flags(distanceMeters: Int?, accuracyMeters: Int, locationFromVisit: Bool, thresholds: Thresholds) -> [VisitFlag] {
+    public static func flags(
+        distanceMeters: Int?,
+        accuracyMeters: Int,
+        locationFromVisit: Bool,
+        recordedOffline: Bool = false,
+        thresholds: Thresholds
+    ) -> [VisitFlag] {
         var flags: [VisitFlag] = []
         if let distanceMeters, distanceMeters > thresholds.maxDistanceMeters { flags.append(.far) }
         if accuracyMeters > thresholds.poorAccuracyMeters { flags.append(.poorAccuracy) }
         if locationFromVisit { flags.append(.locationFromVisit) }
+        if recordedOffline { flags.append(.recordedOffline) }
         return flags
     }
 

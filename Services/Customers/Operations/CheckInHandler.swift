@@ -7,8 +7,9 @@ import ServiceRuntime
 
 /// `customers.checkIn` (path id = customer id): the caller checks in at a customer they can see (404 otherwise;
 /// finance 403; an archived customer 409). The distance from the customer's location and the accuracy are flagged,
-/// never refused. A rep's check-in at a customer without a location sets it (flag `location_from_visit`, and a
-/// `customer.updated`). The visit and `visit.checked_in` commit together.
+/// never refused. A check-in sent later by a phone without signal keeps the phone's time (`checkedInAt`, at most 7
+/// days old; flagged `recorded_offline` when over 10 minutes old). A rep's check-in at a customer without a location
+/// sets it (flag `location_from_visit`, and a `customer.updated`). The visit and `visit.checked_in` commit together.
 struct CheckInHandler: Sendable {
     /// The operation; `openapi.yaml` routes `POST /customers/{id}/visits` to it (`x-rpc`).
     static let operation = "customers.checkIn"
@@ -23,7 +24,7 @@ struct CheckInHandler: Sendable {
         let scope = try CustomersService.writeScope(request)
         let customerID = try request.pathRecordID("customer")
         let now = Date()
-        let checkIn = try VisitRules.validate(try request.decode(VisitDraft.self), today: BusinessCalendar.day(of: now))
+        let checkIn = try VisitRules.validate(try request.decode(VisitDraft.self), today: BusinessCalendar.day(of: now), now: now)
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
             let customer = try scope.visible(
                 try await customers.find(id: customerID, on: connection, forUpdate: true),
@@ -53,7 +54,7 @@ struct CheckInHandler: Sendable {
                 customerID: customer.id,
                 customerName: customer.name,
                 repID: scope.caller.userID,
-                checkedInAt: now,
+                checkedInAt: checkIn.at,
                 latitude: checkIn.position.latitude,
                 longitude: checkIn.position.longitude,
                 accuracyMeters: checkIn.accuracyMeters,
@@ -66,6 +67,7 @@ struct CheckInHandler: Sendable {
                     distanceMeters: distance,
                     accuracyMeters: checkIn.accuracyMeters,
                     locationFromVisit: locationFromVisit,
+                    recordedOffline: now.timeIntervalSince(checkIn.at) > VisitRules.offlineAfter,
                     thresholds: thresholds
                 ),
                 version: 1,

@@ -11,6 +11,7 @@ second DevTools client fails that response), and "send now" is tapped twice: the
 visit, with its photo. Last, an offline check-in at a customer archived meanwhile is refused when sent: the outbox
 stops retrying it, shows the server's reason, keeps it across a reload, and drops it only when the rep discards it.
 """
+import datetime
 import io
 import json
 import os
@@ -287,6 +288,7 @@ def run(context):
         rep.type(css("field-notes"), "车间里没有信号")
         rep.test("photo-input", visible=False).send_keys(second)
         rep.until("the photo shrunk", lambda: rep.all(css("photo-thumb") + '[data-state="ready"]'))
+        pressed = datetime.datetime.now(datetime.timezone.utc)
         rep.click(css("submit-checkin"))
         rep.test("visit-queued")
         rep.until("the visit waiting, one in the banner", lambda: rep.all(css("outbox-item") + '[data-state="waiting"]')
@@ -313,6 +315,7 @@ def run(context):
     with Step("field: the network returns, the first answer is lost, 'send now' is tapped twice: one visit, one photo"):
         interceptor = LoseFirstAnswer(rep.driver)
         try:
+            restored = datetime.datetime.now(datetime.timezone.utc)
             offline(rep, False)
             rep.driver.execute_script("const b = document.querySelector(arguments[0]); if (b) { b.click(); b.click(); }",
                                       css("send-now"))
@@ -328,6 +331,11 @@ def run(context):
             raise StoryFailure(f"expected exactly one new visit, the server has {len(now) - before}: {[v.get('notes') for v in now]}")
         if new[0].get("photoCount") != 1:
             raise StoryFailure(f"the visit sent later has photoCount {new[0].get('photoCount')}")
+        # The visit keeps the time the rep checked in on the phone, not the time it reached the server.
+        checked_in = datetime.datetime.fromisoformat(new[0]["checkedInAt"].replace("Z", "+00:00"))
+        if not (pressed - datetime.timedelta(seconds=5) <= checked_in <= restored):
+            raise StoryFailure(f"the visit sent later is timed {checked_in}, not when the rep checked in ({pressed}; "
+                               f"the network returned at {restored})")
         print(f"  {interceptor.posts} check-in POSTs (the first answer lost), one visit on the server", flush=True)
         rep.until("the visit sent later listed on the customer page",
                   lambda: rep.all(css("visit-row") + f'[data-id="{new[0]["id"]}"][data-photos="1"]'), timeout=story.EVENTUAL)
@@ -342,6 +350,7 @@ def run(context):
         rep.until("the position", lambda: "30" in rep.text_of("position"))
         offline(rep, True)
         rep.select(css("field-purpose"), value="follow_up")
+        pressed = datetime.datetime.now(datetime.timezone.utc)
         rep.click(css("submit-checkin"))
         rep.test("visit-queued")
         api.post(f"/api/v1/customers/{other['id']}/archive", {})

@@ -151,7 +151,7 @@ export default {
   'visits.ownOnly': 'These are your own visits.',
   'visitPurpose.first_visit': 'First visit', 'visitPurpose.follow_up': 'Follow-up', 'visitPurpose.demo': 'Demo', 'visitPurpose.negotiation': 'Negotiation',
   'visitPurpose.delivery': 'Delivery', 'visitPurpose.after_sales': 'After-sales', 'visitPurpose.collection': 'Collection', 'visitPurpose.other': 'Other',
-  'visitFlag.far': 'Far from the customer', 'visitFlag.poor_accuracy': 'Poor accuracy', 'visitFlag.location_from_visit': 'This visit’s position became the customer’s location',
+  'visitFlag.recorded_offline': 'Recorded offline, sent later', 'visitFlag.far': 'Far from the customer', 'visitFlag.poor_accuracy': 'Poor accuracy', 'visitFlag.location_from_visit': 'This visit’s position became the customer’s location',
   // --- customer master data and duplicates (issue 10, masterdata) ---
   'customers.creditCode': 'Unified social credit code', 'customers.creditCodeHint': '18 characters, on the business licence; optional',
   'customers.creditCode.length': 'Must be 18 characters (now {n})', 'customers.creditCode.character': 'Character {position} “{char}” is not used (no I, O, S, V, Z)',

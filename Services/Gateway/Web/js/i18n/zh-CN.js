@@ -188,7 +188,7 @@ export default {
   'visits.ownOnly': '这里是您自己的拜访。',
   'visitPurpose.first_visit': '初次拜访', 'visitPurpose.follow_up': '跟进', 'visitPurpose.demo': '产品演示', 'visitPurpose.negotiation': '商务洽谈',
   'visitPurpose.delivery': '送货', 'visitPurpose.after_sales': '售后服务', 'visitPurpose.collection': '催收回款', 'visitPurpose.other': '其他',
-  'visitFlag.far': '距离客户较远', 'visitFlag.poor_accuracy': '定位精度差', 'visitFlag.location_from_visit': '已用本次定位作为客户位置',
+  'visitFlag.recorded_offline': '离线签到，稍后发送', 'visitFlag.far': '距离客户较远', 'visitFlag.poor_accuracy': '定位精度差', 'visitFlag.location_from_visit': '已用本次定位作为客户位置',
   // --- customer master data and duplicates (issue 10, masterdata) ---
   'customers.creditCode': '统一社会信用代码', 'customers.creditCodeHint': '18 位，营业执照上可查；可不填',
   'customers.creditCode.length': '应为 18 位（现在 {n} 位）', 'customers.creditCode.character': '第 {position} 位“{char}”无效：不使用 I、O、S、V、Z',

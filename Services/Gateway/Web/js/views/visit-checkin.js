@@ -108,6 +108,8 @@ export default async function visitCheckIn(ctx) {
       notes: notes.input.value.trim() || undefined,
       contactName: contact.input.value.trim() || undefined,
       nextFollowUpOn: next.input.value || undefined,
+      // The phone's time now: a check-in queued without signal keeps it when it is sent later.
+      checkedInAt: new Date().toISOString(),
     };
     const result = await submit({ customerId: c.id, customerName: c.name, body, photos: photos.photos().map((p) => p.blob) },
       (bundle) => photos.showSending(bundle.photos.map((p) => p.state)));
