@@ -212,3 +212,21 @@ public enum CustomerRules {
         return contacts
     }
 }
+
+extension Customer {
+    /// The fields the rules check and patch, as stored: what an update (by hand or by import) starts from.
+    var ruleFields: CustomerRules.Fields {
+        CustomerRules.Fields(
+            name: name,
+            region: region,
+            industry: industry,
+            address: address,
+            notes: notes,
+            contacts: contacts,
+            creditCode: creditCode,
+            level: level,
+            source: source,
+            externalID: externalID
+        )
+    }
+}

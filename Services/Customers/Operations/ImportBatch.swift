@@ -278,18 +278,7 @@ struct ImportBatch: Sendable {
                 contacts.append(contact)
             }
         }
-        let current = CustomerRules.Fields(
-            name: customer.name,
-            region: customer.region,
-            industry: customer.industry,
-            address: customer.address,
-            notes: customer.notes,
-            contacts: customer.contacts,
-            creditCode: customer.creditCode,
-            level: customer.level,
-            source: customer.source,
-            externalID: customer.externalID
-        )
+        let current = customer.ruleFields
         let patch = CustomerPatch(
             name: fields.name,
             region: fields.region,

@@ -31,18 +31,7 @@ struct UpdateCustomerHandler: Sendable {
             if let expected = patch.version, expected != customer.version {
                 throw Problem.conflict("The customer is at version \(customer.version), not \(expected); reload and retry.")
             }
-            let current = CustomerRules.Fields(
-                name: customer.name,
-                region: customer.region,
-                industry: customer.industry,
-                address: customer.address,
-                notes: customer.notes,
-                contacts: customer.contacts,
-                creditCode: customer.creditCode,
-                level: customer.level,
-                source: customer.source,
-                externalID: customer.externalID
-            )
+            let current = customer.ruleFields
             let (fields, changed) = try CustomerRules.apply(patch, to: current)
             guard !changed.isEmpty else { return try .json(customer) }
             let before = customer
