@@ -229,4 +229,17 @@ extension Customer {
             externalID: externalID
         )
     }
+
+    /// Takes the checked fields an update (by hand or by import) came to; the external id is the caller's to set.
+    mutating func take(_ fields: CustomerRules.Fields) {
+        name = fields.name
+        region = fields.region
+        industry = fields.industry
+        address = fields.address
+        notes = fields.notes
+        contacts = fields.contacts
+        creditCode = fields.creditCode
+        level = fields.level
+        source = fields.source
+    }
 }

@@ -292,14 +292,7 @@ struct ImportBatch: Sendable {
         let (applied, changed) = try CustomerRules.apply(patch, to: current)
         var updated = customer
         guard !changed.isEmpty else { return (updated, []) }
-        updated.name = applied.name
-        updated.region = applied.region
-        updated.industry = applied.industry
-        updated.address = applied.address
-        updated.contacts = applied.contacts
-        updated.creditCode = applied.creditCode
-        updated.level = applied.level
-        updated.source = applied.source
+        updated.take(applied)
         if updated.externalID == nil { updated.externalID = fields.externalID }
         updated.version += 1
         updated.updatedAt = Date()

@@ -35,15 +35,7 @@ struct UpdateCustomerHandler: Sendable {
             let (fields, changed) = try CustomerRules.apply(patch, to: current)
             guard !changed.isEmpty else { return try .json(customer) }
             let before = customer
-            customer.name = fields.name
-            customer.region = fields.region
-            customer.industry = fields.industry
-            customer.address = fields.address
-            customer.notes = fields.notes
-            customer.contacts = fields.contacts
-            customer.creditCode = fields.creditCode
-            customer.level = fields.level
-            customer.source = fields.source
+            customer.take(fields)
             customer.version += 1
             customer.updatedAt = Date()
             // Moving a customer to a region the caller does not manage would hand it out of their own reach.
