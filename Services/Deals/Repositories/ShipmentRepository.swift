@@ -83,7 +83,7 @@ struct ShipmentRepository: Sendable {
             logger: logger
         )
         var shipped: [Int: Int64] = [:]
-        for try await (line, quantity) in rows.decode((Int.self, Int64.self)) { shipped[line] = quantity }
+        for try await (line, quantity) in rows.decode((Int, Int64).self) { shipped[line] = quantity }
         return shipped
     }
 
@@ -119,7 +119,7 @@ struct ShipmentRepository: Sendable {
         )
         var shipments: [ShipmentView] = []
         for try await (id, day, carrier, tracking, note, by, at, lines) in rows.decode(
-            (RecordID.self, String.self, String.self, String?.self, String?.self, String.self, Date.self, String.self)
+            (RecordID, String, String, String?, String?, String, Date, String).self
         ) {
             shipments.append(
                 ShipmentView(
@@ -176,7 +176,7 @@ struct ShipmentRepository: Sendable {
         )
         var installments: [DeliveryInstallment] = []
         for try await (id, sequence, label, amount, due, after) in rows.decode(
-            (RecordID.self, Int.self, String.self, Int64.self, String?.self, Int?.self)
+            (RecordID, Int, String, Int64, String?, Int?).self
         ) {
             installments.append(
                 DeliveryInstallment(
@@ -212,7 +212,7 @@ struct ShipmentRepository: Sendable {
             """,
             logger: logger
         )
-        for try await (paid, writtenOff) in rows.decode((Int64.self, Int64.self)) { return amountFen - paid - writtenOff }
+        for try await (paid, writtenOff) in rows.decode((Int64, Int64).self) { return amountFen - paid - writtenOff }
         return amountFen
     }
 
@@ -242,7 +242,7 @@ struct ShipmentRepository: Sendable {
         )
         var items: [ShippingQueueItem] = []
         for try await (id, number, customer, region, signedAt, lineCount, ordered, shipped, last) in rows.decode(
-            (RecordID.self, String.self, String.self, String.self, Date.self, Int.self, Int64.self, Int64.self, String?.self)
+            (RecordID, String, String, String, Date, Int, Int64, Int64, String?).self
         ) {
             items.append(
                 ShippingQueueItem(
