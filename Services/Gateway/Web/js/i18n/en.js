@@ -244,7 +244,7 @@ export default {
 
   // Shipments (发货, issue 11)
   'nav.shipping': 'Shipping', 'title.shipping': 'To ship', 'role.warehouse': 'Warehouse',
-  'shipments.title': 'Shipments', 'shipments.lines': 'Contract lines (to ship)', 'shipments.history': 'Shipment history', 'shipments.record': 'Record a shipment',
+  'shipments.title': 'Shipments', 'shipments.lines': 'Shipping progress', 'shipments.trackingShort': 'Tracking {number}', 'shipments.recordedAt': 'Recorded {time}', 'shipments.history': 'Shipment history', 'shipments.record': 'Record a shipment',
   'shipments.recordButton': 'Record shipment', 'shipments.shippedOn': 'Shipped on', 'shipments.carrier': 'Carrier',
   'shipments.trackingNumber': 'Tracking number', 'shipments.note': 'Note', 'shipments.quantities': 'Quantities in this shipment (0 leaves a line out)',
   'shipments.progress': 'Ordered {ordered} · shipped {shipped}', 'shipments.remainingN': '{n} to ship', 'shipments.lineDone': 'Shipped',

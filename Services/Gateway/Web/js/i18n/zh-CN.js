@@ -284,7 +284,7 @@ export default {
 
   // Shipments (发货, issue 11)
   'nav.shipping': '发货', 'title.shipping': '待发货', 'role.warehouse': '仓库',
-  'shipments.title': '发货', 'shipments.lines': '合同明细（待发）', 'shipments.history': '发货记录', 'shipments.record': '登记发货',
+  'shipments.title': '发货', 'shipments.lines': '发货进度', 'shipments.trackingShort': '运单号 {number}', 'shipments.recordedAt': '登记于 {time}', 'shipments.history': '发货记录', 'shipments.record': '登记发货',
   'shipments.recordButton': '确认发货', 'shipments.shippedOn': '发货日期', 'shipments.carrier': '承运商 / 物流公司',
   'shipments.trackingNumber': '运单号', 'shipments.note': '备注', 'shipments.quantities': '本次发货数量（0 表示本次不发）',
   'shipments.progress': '订购 {ordered} · 已发 {shipped}', 'shipments.remainingN': '待发 {n}', 'shipments.lineDone': '已发完',

@@ -28,10 +28,11 @@ export function historyList(status) {
   return h('ul', { class: 'list', data: { test: 'shipment-history' } }, [...status.shipments].reverse().map((s) => h('li', {},
     h('div', { class: 'row', data: { test: 'shipment-row', id: s.id } },
       h('div', { class: 'row-main' },
-        h('div', { class: 'row-title' }, `${businessDate(s.shippedOn)} · ${s.carrier}${s.trackingNumber ? ` ${s.trackingNumber}` : ''}`),
-        h('div', { class: 'row-sub' }, s.lines.map((l) => `${names[l.lineNumber] || `#${l.lineNumber}`} × ${l.quantity}`).join('，')),
-        s.note ? h('div', { class: 'row-sub' }, s.note) : null),
-      h('div', { class: 'row-side small muted' }, dateTime(s.recordedAt))))));
+        h('div', { class: 'row-title' }, `${businessDate(s.shippedOn)} · ${s.carrier}`),
+        s.trackingNumber ? h('div', { class: 'row-sub' }, t('shipments.trackingShort', { number: s.trackingNumber })) : null,
+        s.lines.map((l) => h('div', { class: 'row-sub' }, `${names[l.lineNumber] || `#${l.lineNumber}`} × ${l.quantity}`)),
+        s.note ? h('div', { class: 'row-sub' }, s.note) : null,
+        h('div', { class: 'row-sub small muted' }, t('shipments.recordedAt', { time: dateTime(s.recordedAt) })))))));
 }
 
 /** The delivery status in words: delivered on …, or shipped in part / not yet. */
