@@ -82,7 +82,7 @@ export default async function contract(ctx) {
           progressList(shipped), h('h3', { class: 'small' }, t('shipments.history')), historyList(shipped));
       }
     }
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, steps, delivery)));
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, delivery, steps)));
     // Follow the approval while it runs: its steps and the outcome arrive through events.
     clearTimeout(timer);
     if (c.status === 'pending_approval') timer = setTimeout(() => render().catch(() => {}), 4000);
