@@ -71,6 +71,9 @@ public enum DealsService: MessagingService {
         router.on(Operation.Deals.listContracts, ListContractsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.submitContract, SubmitContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.signContract, SignContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(RecordShipmentHandler.operation, RecordShipmentHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(GetShipmentsHandler.operation, GetShipmentsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(ShippingQueueHandler.operation, ShippingQueueHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         return router
     }
 
@@ -115,6 +118,7 @@ struct DealsStore: Sendable {
     let quotes: QuoteRepository
     let contracts: ContractRepository
     let customers: CustomerReplicaRepository
+    let shipments: ShipmentRepository
     let logger: Logger
 
     init(logger: Logger) {
@@ -123,6 +127,7 @@ struct DealsStore: Sendable {
         quotes = QuoteRepository(logger: logger)
         contracts = ContractRepository(logger: logger)
         customers = CustomerReplicaRepository(logger: logger)
+        shipments = ShipmentRepository(logger: logger)
         self.logger = logger
     }
 

@@ -41,6 +41,8 @@ public enum ReportingService: MessagingService {
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         // Visit photos are logged with the other visit events (issue 10).
         registry.register(VisitPhotoAdded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        // Shipments are logged (issue 11), so replay can build delivery figures (days from signing to delivery) later.
+        registry.register(ShipmentRecorded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         return registry
     }
 

@@ -6,6 +6,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case gm
     case finance
     case admin
+    /// The warehouse (仓库): records shipments against signed contracts, company-wide, and sees no prices or costs.
+    case warehouse
 }
 
 /// Who is calling: travels from the gateway to every service in RPC headers, and every service enforces

@@ -10,6 +10,7 @@ public import Contracts
 /// | `regional_manager` | every record in their region | yes |
 /// | `gm`, `admin` | everything | yes |
 /// | `finance` | everything | no (payments excepted, which their owning service decides) |
+/// | `warehouse` | nothing through this scope | no (shipments excepted: `deals` shows them signed contracts company-wide, without prices) |
 ///
 /// A repository filters a list in SQL with bound parameters, never by concatenating the ids:
 /// ```swift
@@ -65,6 +66,12 @@ public struct DataScope: Sendable, Equatable {
             canWrite = true
         case .finance:
             ownerIDs = nil
+            region = nil
+            canWrite = false
+        case .warehouse:
+            // Fails closed: customers, deals, quotes and reports stay out of reach; the shipping operations of `deals`
+            // give the warehouse its own price-free view of signed contracts.
+            ownerIDs = []
             region = nil
             canWrite = false
         }

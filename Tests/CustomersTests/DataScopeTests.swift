@@ -65,6 +65,14 @@ struct DataScopeTests {
         #expect(!scope.mayAssign(userID: "fin-1", userRegion: nil))
     }
 
+    @Test("the warehouse sees no customer, deal or quote through the scope and changes none (its shipping view is deals')")
+    func warehouse() {
+        let scope = DataScope(CallerIdentity(userID: "wh-1", role: .warehouse))
+        #expect(scope.ownerIDs == [] && !scope.isUnrestricted)
+        #expect(!scope.contains(ownerID: "rep-1", region: "east-china") && !scope.contains(ownerID: nil, region: nil))
+        #expect(!scope.canWrite && !scope.mayAssign(userID: "wh-1", userRegion: nil))
+    }
+
     static let active = ReplicatedUser(id: "rep-2", role: .rep, region: "east-china", supervisorID: "sup-2", active: true)
 
     @Test(

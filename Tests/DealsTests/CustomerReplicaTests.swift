@@ -62,14 +62,13 @@ struct CustomerReplicaTests {
     @Test("a transfer moves the customer's closed deals and signed contracts to the new owner, not only the open ones")
     func transferMovesClosedDeals() async throws {
         try await RPCHarness.with(DealsService.self) { service in
-            // A paid deal with a signed contract.
-            let (paid, contract) = try await fixture.submittedContract(service)
-            try await service.deliver(fixture.approval(of: contract, .approved), source: "approvals", subject: "ap-1", sequence: 4)
-            #expect(await service.call(Operation.Deals.signContract, as: Self.rep, id: contract.id).status == 200)
-            for stage in ["delivered", "paid"] {
-                let moved = await fixture.changeStage(service, #"{"stage":"\#(stage)"}"#, of: paid.id)
-                #expect(moved.status == 200, "\(stage): \(moved.text)")
-            }
+            // A paid deal with a signed contract: collected in advance, then shipped whole, it becomes paid by itself.
+            let shipping = ShipmentTests()
+            let (paid, contract) = try await shipping.signedContract(service)
+            try await shipping.collectAll(service, contract, installments: try await shipping.plan(service, contract))
+            let shipped = await shipping.ship(service, contract, [(1, 10000), (2, 6)])
+            #expect(shipped.status == 201, "\(shipped.text)")
+            #expect(try await shipping.stage(service, paid) == .paid)
             // A lost deal, and an open one.
             let lost = try await fixture.createDeal(service).decode(DealView.self)
             #expect(await fixture.changeStage(service, #"{"stage":"lost","lostReason":"价格"}"#, of: lost.id).status == 200)

@@ -27,8 +27,28 @@ struct DealStageRulesTests {
         #expect(try apply(.to(.qualified), from: .lead, facts: none).get().to == .qualified)
         #expect(try apply(.to(.quoted), from: .qualified, facts: quoted).get().to == .quoted)
         #expect(try apply(.to(.contract), from: .quoted, facts: signed).get().to == .contract)
-        #expect(try apply(.to(.delivered), from: .contract, facts: signed).get().to == .delivered)
-        #expect(try apply(.to(.paid), from: .delivered, facts: signed).get().to == .paid)
+    }
+
+    @Test("delivered and paid are never moved to by hand: 409 saying the shipment (or the collection) moves the deal")
+    func automaticStagesRefuseHandMoves() {
+        for (from, to) in [(DealStage.contract, DealStage.delivered), (.delivered, .paid), (.contract, .paid)] {
+            guard case .failure(let problem) = apply(.to(to), from: from, facts: signed) else {
+                Issue.record("\(from) → \(to) was allowed by hand")
+                continue
+            }
+            #expect(problem.status == 409)
+            #expect(problem.detail?.contains(to == .delivered ? "发货完成后自动进入" : "自动进入已回款") == true, "\(problem.detail ?? "")")
+        }
+    }
+
+    @Test("the delivery moves a contract deal to delivered, and on to paid when already collected; collection alone waits for the delivery")
+    func deliveryAndCollectionMoves() {
+        #expect(DealStageRules.automaticMoves(from: .contract, delivered: true, collected: false) == [.delivered])
+        #expect(DealStageRules.automaticMoves(from: .contract, delivered: true, collected: true) == [.delivered, .paid])
+        #expect(DealStageRules.automaticMoves(from: .delivered, delivered: true, collected: true) == [.paid])
+        #expect(DealStageRules.automaticMoves(from: .contract, delivered: false, collected: true) == [])
+        #expect(DealStageRules.automaticMoves(from: .lost, delivered: true, collected: true) == [])
+        #expect(DealStageRules.automaticMoves(from: .paid, delivered: true, collected: true) == [])
     }
 
     @Test(

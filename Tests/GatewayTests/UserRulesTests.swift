@@ -77,7 +77,7 @@ struct UserRulesTests {
                 .init(field: "username", message: "cannot be null"),
                 .init(field: "mobile", message: "must be a string"),
                 .init(field: "region", message: RegionCode.requirement),
-                .init(field: "role", message: "must be one of rep, supervisor, regional_manager, gm, finance, admin"),
+                .init(field: "role", message: "must be one of rep, supervisor, regional_manager, gm, finance, admin, warehouse"),
                 .init(field: "supervisorId", message: "must be a user id (UUID)"),
             ]
         )

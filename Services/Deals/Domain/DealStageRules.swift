@@ -8,6 +8,9 @@ import Foundation
 ///   made from the deal's current version, approved and signed). Signing moves an earlier deal straight to `contract`.
 /// - `lost`, with a reason, from any open stage (everything but `paid` and `lost`).
 /// - No going back, except the explicit reopen of a lost deal to the stage it was lost from.
+/// - `delivered` and `paid` are never moved to by hand: the shipment that completes the signed contract's delivery
+///   moves the deal to `delivered`, and a delivered deal whose contract is fully collected moves on to `paid`
+///   (``automaticMoves(from:delivered:collected:)``).
 public enum DealStageRules {
     /// What the rules need to know about a deal besides its stage.
     public struct Facts: Sendable, Equatable {
@@ -40,6 +43,9 @@ public enum DealStageRules {
 
     /// ``closedStages`` by name, for SQL: `stage <> ALL(\(DealStageRules.closedStageNames))` is "the deal is open".
     public static var closedStageNames: [String] { closedStages.map(\.rawValue) }
+
+    /// The stages only the system moves a deal to: the delivery and the collection of its signed contract decide them.
+    public static let automaticStages: [DealStage] = [.delivered, .paid]
 
     /// Whether a deal in this stage can still move (not won-and-paid, not lost).
     public static func isOpen(_ stage: DealStage) -> Bool { !closedStages.contains(stage) }
@@ -84,6 +90,12 @@ public enum DealStageRules {
                 throw Problem.validation([.init(field: "lostReason", message: "is required (1–500 characters) when a deal is lost")])
             }
             return Outcome(to: .lost, lostReason: reason, lostFromStage: current)
+        case .to(let target) where automaticStages.contains(target):
+            throw Problem.conflict(
+                target == .delivered
+                    ? "发货完成后自动进入已交付: a deal becomes delivered by itself when its signed contract is fully shipped."
+                    : "交付且回款完成后自动进入已回款: a deal becomes paid by itself when it is delivered and its contract fully collected."
+            )
         case .to(let target):
             guard isOpen(current) else {
                 let hint = current == .lost ? " Reopen it first." : ""
@@ -111,6 +123,21 @@ public enum DealStageRules {
     /// Where a deal goes when one of its contracts is signed: to `contract` from any earlier open stage, else it stays.
     public static func afterSigning(_ stage: DealStage) -> DealStage? {
         [.lead, .qualified, .quoted].contains(stage) ? .contract : nil
+    }
+
+    /// The moves the system makes by itself, in order, once the signed contract is `delivered` (everything shipped)
+    /// and/or `collected` (nothing outstanding): a contract-stage deal becomes delivered when delivered, and a delivered
+    /// deal becomes paid when also collected; whichever happens last moves it, so a prepaid contract goes
+    /// contract → delivered → paid in one step. A lost or earlier deal does not move.
+    public static func automaticMoves(from stage: DealStage, delivered: Bool, collected: Bool) -> [DealStage] {
+        var moves: [DealStage] = []
+        var current = stage
+        if current == .contract, delivered {
+            moves.append(.delivered)
+            current = .delivered
+        }
+        if current == .delivered, delivered, collected { moves.append(.paid) }
+        return moves
     }
 
     /// Where a deal goes when a quote version is created: a qualified deal becomes quoted (a deal quoted while still a

@@ -10,6 +10,8 @@ import * as outbox from './visit-outbox.js';
 const APPROVERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
 const MANAGERS = ['supervisor', 'regional_manager', 'gm', 'admin', 'finance'];
 const SELLERS = ['rep', 'supervisor', 'regional_manager', 'gm', 'admin'];
+// Everyone but the warehouse, whose screens are the shipping queue and the inbox (issue 11).
+const OFFICE = ['rep', 'supervisor', 'regional_manager', 'gm', 'admin', 'finance'];
 
 // path pattern, module, nav item it belongs to, roles allowed (all when absent).
 const ROUTES = [
@@ -46,6 +48,8 @@ const ROUTES = [
   ['/admin/audit', () => import('./views/admin-audit.js'), 'admin', ['admin']],
   ['/admin/policy', () => import('./views/admin-policy.js'), 'admin', ['admin']],
   ['/transfer', () => import('./views/transfer.js'), 'admin', ['supervisor', 'regional_manager', 'gm', 'admin']],
+  ['/shipping', () => import('./views/shipping.js'), 'shipping'],
+  ['/shipping/:id', () => import('./views/shipment-record.js'), 'shipping'],
   ['/more', () => import('./views/more.js'), 'more'],
 ].map(([pattern, load, nav, roles]) => ({ pattern, load, nav, roles, regex: compile(pattern) }));
 
@@ -53,9 +57,10 @@ const ROUTES = [
 const NAV = [
   { id: 'inbox', href: '#/inbox', icon: 'inbox', badge: true },
   { id: 'approvals', href: '#/approvals', icon: 'approvals', roles: APPROVERS, badge: true },
-  { id: 'customers', href: '#/customers', icon: 'customers' },
-  { id: 'deals', href: '#/deals', icon: 'deals' },
-  { id: 'contracts', href: '#/contracts', icon: 'contracts' },
+  { id: 'shipping', href: '#/shipping', icon: 'truck', roles: ['warehouse'] },
+  { id: 'customers', href: '#/customers', icon: 'customers', roles: OFFICE },
+  { id: 'deals', href: '#/deals', icon: 'deals', roles: OFFICE },
+  { id: 'contracts', href: '#/contracts', icon: 'contracts', roles: OFFICE },
   { id: 'visits', href: '#/visits', icon: 'pin', roles: APPROVERS },
   { id: 'dashboard', href: '#/dashboard', icon: 'dashboard', roles: MANAGERS },
   { id: 'admin', href: '#/admin', icon: 'admin', roles: ['admin'] },
@@ -67,7 +72,13 @@ const TABS = {
   gm: ['inbox', 'approvals', 'dashboard', 'customers'],
   finance: ['inbox', 'contracts', 'dashboard', 'customers'],
   admin: ['inbox', 'admin', 'dashboard', 'customers'],
+  warehouse: ['shipping', 'inbox'],
 };
+
+/** Where a user lands: the warehouse on its shipping queue, everyone else in the inbox. */
+function home(u = state.user) {
+  return u && u.role === 'warehouse' ? '/shipping' : '/inbox';
+}
 
 const state = { user: null, cleanup: null, badgeTimer: null, pending: 0, renderId: 0 };
 const root = document.getElementById('app');
@@ -77,7 +88,7 @@ function compile(pattern) {
 }
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, '') || '/inbox';
+  const raw = location.hash.replace(/^#/, '') || home();
   const [path, search = ''] = raw.split('?');
   return { path, query: Object.fromEntries(new URLSearchParams(search)) };
 }
@@ -157,7 +168,9 @@ async function showSignIn() {
     onSignedIn(u) {
       state.user = u;
       remember(u);
-      if (parseHash().path === '/signin' || !location.hash) location.hash = '#/inbox';
+      // The warehouse starts on its shipping queue, unless a link named another screen.
+      const path = parseHash().path;
+      if (path === '/signin' || !location.hash || (path === '/inbox' && home(u) !== '/inbox')) location.hash = `#${home(u)}`;
       startShell();
     },
     onLocale: async (next) => {
@@ -237,7 +250,7 @@ async function route() {
   if (!state.user) return;
   const { path, query } = parseHash();
   if (path === '/signin' || path === '/' || path === '') {
-    location.replace('#/inbox');
+    location.replace(`#${home()}`);
     return;
   }
   const renderId = ++state.renderId;

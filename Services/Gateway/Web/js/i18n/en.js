@@ -241,4 +241,18 @@ export default {
   'import.created': 'Created', 'import.updated': 'Updated', 'import.unchanged': 'Unchanged', 'import.duplicates': 'Duplicates', 'import.errors': 'Errors',
   'import.errorList': 'Problems', 'import.noErrors': 'No problems', 'import.row': 'Row', 'import.column': 'Column', 'import.message': 'Message',
   'import.downloadErrors': 'Download the problems', 'import.failed': 'The file cannot be read: {reason}', 'import.moreErrors': 'Only the first {n} shown',
+
+  // Shipments (发货, issue 11)
+  'nav.shipping': 'Shipping', 'title.shipping': 'To ship', 'role.warehouse': 'Warehouse',
+  'shipments.title': 'Shipments', 'shipments.lines': 'Shipping progress', 'shipments.trackingShort': 'Tracking {number}', 'shipments.recordedAt': 'Recorded {time}', 'shipments.history': 'Shipment history', 'shipments.record': 'Record a shipment',
+  'shipments.recordButton': 'Record shipment', 'shipments.shippedOn': 'Shipped on', 'shipments.carrier': 'Carrier',
+  'shipments.trackingNumber': 'Tracking number', 'shipments.note': 'Note', 'shipments.quantities': 'Quantities in this shipment (0 leaves a line out)',
+  'shipments.progress': 'Ordered {ordered} · shipped {shipped}', 'shipments.remainingN': '{n} to ship', 'shipments.lineDone': 'Shipped',
+  'shipments.remainingOf': '{remaining} of {ordered} to ship', 'shipments.noneYet': 'Nothing shipped yet',
+  'shipments.delivered': 'Delivered', 'shipments.partial': 'Partly shipped', 'shipments.notShipped': 'Not shipped',
+  'shipments.signedOn': 'Signed {date}', 'shipments.lastShipped': 'last shipped {date}',
+  'shipments.queueHint': 'Signed contracts with something left to ship, oldest signature first.', 'shipments.queueEmpty': 'Nothing waits to ship',
+  'shipments.badQuantity': 'Enter 0 or a whole number', 'shipments.tooMany': 'At most {n} remain to ship', 'shipments.nothingToShip': 'Enter a quantity on at least one line',
+  'shipments.recordedToast': 'Shipment recorded', 'shipments.deliveredToast': 'Everything shipped: the contract is delivered',
+  'shipments.autoDelivered': 'The deal becomes Delivered by itself when everything has shipped.', 'shipments.autoPaid': 'The deal becomes Paid by itself when the money is collected.',
 };

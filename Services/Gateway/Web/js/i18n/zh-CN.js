@@ -281,4 +281,21 @@ export default {
   'import.created': '新建', 'import.updated': '更新', 'import.unchanged': '未变', 'import.duplicates': '重复', 'import.errors': '错误',
   'import.errorList': '问题清单', 'import.noErrors': '没有问题', 'import.row': '行', 'import.column': '列', 'import.message': '说明',
   'import.downloadErrors': '下载问题清单', 'import.failed': '文件无法读取：{reason}', 'import.moreErrors': '仅显示前 {n} 条',
+
+  // Shipments (发货, issue 11)
+  'nav.shipping': '发货', 'title.shipping': '待发货', 'role.warehouse': '仓库',
+  'shipments.title': '发货', 'shipments.lines': '发货进度', 'shipments.trackingShort': '运单号 {number}', 'shipments.recordedAt': '登记于 {time}', 'shipments.history': '发货记录', 'shipments.record': '登记发货',
+  'shipments.recordButton': '确认发货', 'shipments.shippedOn': '发货日期', 'shipments.carrier': '承运商 / 物流公司',
+  'shipments.trackingNumber': '运单号', 'shipments.note': '备注', 'shipments.quantities': '本次发货数量（0 表示本次不发）',
+  'shipments.progress': '订购 {ordered} · 已发 {shipped}', 'shipments.remainingN': '待发 {n}', 'shipments.lineDone': '已发完',
+  'shipments.remainingOf': '待发 {remaining} / {ordered}', 'shipments.noneYet': '还没有发货记录',
+  'shipments.delivered': '已交付', 'shipments.partial': '部分发货', 'shipments.notShipped': '未发货',
+  'shipments.signedOn': '签约于 {date}', 'shipments.lastShipped': '上次发货 {date}',
+  'shipments.queueHint': '已签约、尚未发完的合同，签约早的在前。', 'shipments.queueEmpty': '没有待发货的合同',
+  'shipments.badQuantity': '请输入 0 或正整数', 'shipments.tooMany': '不能超过待发数量 {n}', 'shipments.nothingToShip': '请至少填写一行的发货数量',
+  'shipments.recordedToast': '发货已登记', 'shipments.deliveredToast': '已全部发完，合同已交付',
+  'shipments.autoDelivered': '发货完成后自动进入「已交付」。', 'shipments.autoPaid': '回款收齐后自动进入「已回款」。',
+  'api:is required, a date YYYY-MM-DD': '必填，日期格式 YYYY-MM-DD', 'api:is required, at least 1': '必填，至少为 1',
+  'api:is required, a contract line number from 1': '必填，合同行号从 1 开始', 'api:must name at least one contract line': '至少填写一行',
+  'api^must not be later than today ': '不能晚于今天 {rest}', 'api^must not be earlier than the signing day ': '不能早于签约日 {rest}',
 };

@@ -5,7 +5,7 @@ import { get, post, patch } from '../api.js';
 import { field, form, invalid, toast, card, problemText } from '../ui.js';
 import { dateTime } from '../format.js';
 
-const ROLES = ['rep', 'supervisor', 'regional_manager', 'gm', 'finance', 'admin'];
+const ROLES = ['rep', 'supervisor', 'regional_manager', 'gm', 'finance', 'admin', 'warehouse'];
 
 async function allUsers() {
   const users = [];

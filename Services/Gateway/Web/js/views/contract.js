@@ -6,6 +6,7 @@ import { chip, card, toast, problemText } from '../ui.js';
 import { money, dateTime } from '../format.js';
 import { icon } from '../icons.js';
 import { linesTable, stepTimeline } from './contract-parts.js';
+import { progressList, historyList, deliveryChip } from './shipment-parts.js';
 
 /** The approval of a contract among the caller's approvals (they submitted, own or approve it): the newest one. */
 export async function findApproval(contractId) {
@@ -70,7 +71,18 @@ export default async function contract(ctx) {
     } else if (c.status === 'pending_approval') {
       steps = card(t('approval.steps'), h('p', { class: 'muted' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('approval.starting')));
     }
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, steps)));
+    // Shipments (issue 11): a signed contract's delivery, line by line, and its shipments.
+    let delivery = null;
+    if (c.status === 'signed') {
+      const shipped = await get(`/contracts/${id}/shipments`).catch(() => null);
+      if (!ctx.isCurrent()) return;
+      if (shipped) {
+        delivery = h('section', { class: 'card', data: { test: 'contract-shipments' } },
+          h('div', { class: 'card-head' }, h('h2', {}, t('shipments.title')), deliveryChip(shipped)),
+          progressList(shipped), h('h3', { class: 'small' }, t('shipments.history')), historyList(shipped));
+      }
+    }
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, delivery, steps)));
     // Follow the approval while it runs: its steps and the outcome arrive through events.
     clearTimeout(timer);
     if (c.status === 'pending_approval') timer = setTimeout(() => render().catch(() => {}), 4000);

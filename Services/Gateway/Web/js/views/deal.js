@@ -23,8 +23,9 @@ export default async function deal(ctx) {
     h('div', { class: 'stages', 'aria-hidden': 'true' }, FLOW.map((s, i) => h('span', { class: i <= reach ? 'done' : '' }))),
     h('div', { class: 'stage-labels' }, FLOW.map((s) => h('span', {}, label('stage', s)))));
 
-  // A quote moves a deal to quoted and signing a contract to contract; the other steps forward are the rep's.
-  const MANUAL = { lead: 'qualified', contract: 'delivered', delivered: 'paid' };
+  // A quote moves a deal to quoted and signing a contract to contract; the last shipment moves it to delivered and full
+  // collection to paid (issue 11). Only lead → qualified is the rep's.
+  const MANUAL = { lead: 'qualified' };
   const next = MANUAL[d.stage];
   const stageActions = h('div', { class: 'actions' });
   if (seller && open && next) {
@@ -36,6 +37,9 @@ export default async function deal(ctx) {
   }
   if (seller && d.stage === 'lost') {
     stageActions.append(h('button', { class: 'btn', type: 'button', data: { test: 'reopen-deal' }, onclick: () => move({ stage: 'reopen' }) }, t('deals.reopen')));
+  }
+  if (d.stage === 'contract' || d.stage === 'delivered') {
+    stageActions.append(h('p', { class: 'muted small', data: { test: 'auto-stage-hint' } }, t(d.stage === 'contract' ? 'shipments.autoDelivered' : 'shipments.autoPaid')));
   }
   const stageError = h('div', { role: 'alert', data: { test: 'stage-error' } });
 

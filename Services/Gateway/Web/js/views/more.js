@@ -9,11 +9,13 @@ import { ADMIN_LINKS } from './admin.js';
 export default async function more(ctx) {
   ctx.setTitle(t('title.more'));
   const u = ctx.user;
-  const links = [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts']];
+  const warehouse = u.role === 'warehouse';
+  const links = warehouse ? [['#/shipping', 'nav.shipping'], ['#/inbox', 'nav.inbox']]
+    : [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts'], ['#/shipping', 'nav.shipping']];
   if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/approvals', 'nav.approvals']);
-  if (u.role !== 'finance') links.push(['#/visits', 'nav.visits']);
+  if (u.role !== 'finance' && !warehouse) links.push(['#/visits', 'nav.visits']);
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
-  links.push(['#/completeness', 'title.completeness']);
+  if (!warehouse) links.push(['#/completeness', 'title.completeness']);
   if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
   if (['supervisor', 'regional_manager', 'gm'].includes(u.role)) links.push(['#/transfer', 'admin.transfer']);
   const adminLinks = u.role === 'admin' ? ADMIN_LINKS.map(([href, title]) => [href, title]) : [];
