@@ -251,7 +251,7 @@ export default {
   'payments.status.paid': 'Paid', 'payments.status.written_off': 'Written off',
   'payments.method.bank_transfer': 'Bank transfer', 'payments.method.acceptance_bill': 'Acceptance bill', 'payments.method.cash': 'Cash', 'payments.method.other': 'Other',
   'payments.receipts': 'Receipts', 'payments.noReceipts': 'No receipts yet', 'payments.recordedBy': 'recorded by {who} at {time}',
-  'payments.reversedBy': 'Reversed: {who} · {time} · {reason}', 'payments.change.proposed': 'proposed from the terms for {who} ({time})',
+  'payments.reversedBy': 'Reversed: {who} · {time} · {reason}', 'payments.change.proposed': 'proposed from the payment terms ({who}, {time})',
   'payments.change.edited': 'edited by {who} at {time}', 'payments.editPlan': 'Edit payment plan', 'payments.record': 'Record receipt',
   'payments.recordConfirm': 'Record', 'payments.reverse': 'Reverse', 'payments.reverseTitle': 'Reverse the receipt of {amount}', 'payments.reversed': 'Receipt reversed',
   'payments.writeOff': 'Write off', 'payments.writeOffTitle': 'Write off {amount} outstanding on {label}', 'payments.writtenOffToast': 'Written off',

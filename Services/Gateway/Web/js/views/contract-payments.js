@@ -98,12 +98,24 @@ export async function paymentsPanel(ctx, c, refresh) {
           days.hidden = kind.input.value === 'date';
         }
         kind.input.addEventListener('change', show);
-        const remove = h('button', { type: 'button', class: 'btn small', data: { test: 'remove-installment' }, onclick: () => { row.remove(); sum(); } }, t('payments.removeRow'));
+        const remove = h('button', { type: 'button', class: 'btn small', data: { test: 'remove-installment' }, onclick: () => { row.remove(); renumber(); sum(); } }, t('payments.removeRow'));
         const row = h('fieldset', { class: 'pay-plan-row', data: { test: 'plan-row' } }, h('legend', {}, t('payments.installmentN', { n: index + 1 })), label, amount, kind, date, days, remove);
         Object.assign(row, { label, amount, kind, date, days });
         list.append(row);
         show();
         sum();
+      }
+      // Field names follow the rows' positions, so the API's errors (installments.<index>.<field>) land on the right row.
+      function renumber() {
+        [...list.children].forEach((row, index) => {
+          row.querySelector('legend').textContent = t('payments.installmentN', { n: index + 1 });
+          for (const el of row.querySelectorAll('[name], [data-field]')) {
+            for (const attr of ['name', 'data-field']) {
+              const value = el.getAttribute(attr);
+              if (value) el.setAttribute(attr, value.replace(/^installments\.\d+\./, `installments.${index}.`));
+            }
+          }
+        });
       }
       for (const i of p.installments) addRow(i);
       return form({ data: { test: 'plan-form' } }, [
