@@ -61,7 +61,7 @@ struct PaymentPlanTests {
         do {
             _ = try DealsService.paymentTerms(ServiceConfiguration(environment: ["PAYMENT_TERMS": "a:30%:signing"]))
             Issue.record("a plan of 30% was accepted")
-        } catch let error as ConfigurationError {
+        } catch {
             #expect(error.description.contains("PAYMENT_TERMS"))
             #expect(error.description.contains("not 100%"))
         }
@@ -177,7 +177,7 @@ struct PaymentPlanTests {
         do {
             _ = try ReceiptRules.check(ReceiptRules.Entry(amountFen: 0, receivedOn: "2026-12-01", method: "cheque"), today: today)
             Issue.record("accepted")
-        } catch let problem as Problem { #expect(problem.errors?.map(\.field) == ["amountFen", "receivedOn", "method"]) }
+        } catch { #expect(error.errors?.map(\.field) == ["amountFen", "receivedOn", "method"]) }
         let manual = ReceiptRules.Entry(
             amountFen: 300,
             receivedOn: "2026-11-30",
@@ -187,7 +187,7 @@ struct PaymentPlanTests {
         do {
             _ = try ReceiptRules.check(manual, today: today)
             Issue.record("accepted")
-        } catch let problem as Problem { #expect(problem.errors?.map(\.field) == ["allocations.1.installmentId"]) }
+        } catch { #expect(error.errors?.map(\.field) == ["allocations.1.installmentId"]) }
         let short = ReceiptRules.Entry(
             amountFen: 300,
             receivedOn: "2026-11-30",
@@ -197,7 +197,7 @@ struct PaymentPlanTests {
         do {
             _ = try ReceiptRules.check(short, today: today)
             Issue.record("accepted")
-        } catch let problem as Problem { #expect(problem.errors?.map(\.field) == ["allocations"]) }
+        } catch { #expect(error.errors?.map(\.field) == ["allocations"]) }
 
         let open = [
             PaymentPlan.Open(id: ids[0], sequence: 1, dueOn: today, outstandingFen: 200),
@@ -222,7 +222,7 @@ struct PaymentPlanTests {
         do {
             _ = try ReceiptRules.allocate(try ReceiptRules.check(tooMuch, today: today), over: open)
             Issue.record("accepted")
-        } catch let problem as Problem { #expect(problem.status == 409) }
+        } catch { #expect(error.status == 409) }
         #expect(throws: Problem.self) { try ReceiptRules.reason("   ") }
         #expect(try ReceiptRules.reason(" 银行退回 ") == "银行退回")
     }
