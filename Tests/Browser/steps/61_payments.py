@@ -8,9 +8,13 @@ over two installments), and reverses the partial one with a reason: it stays in 
 预付款 is outstanding again by its amount. Screenshots at phone and desktop sizes.
 """
 import json
+import re
 
 import story
 from story import Step, StoryFailure, css
+
+# The second reversal of the same receipt is refused on purpose (409).
+story.EXPECTED_CONSOLE.append(re.compile(r"/api/v1/receipts/[0-9a-f-]+/reversal - Failed to load resource: the server responded with a status of 409"))
 
 
 def api(browser, method, path, body=None):
@@ -37,6 +41,11 @@ def yuan(fen):
 def money(fen):
     """Fen as the app shows it: 123456 → "¥1,234.56"."""
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def show(browser, name):
+    """Scrolls a part of the payments panel into view (on a phone it comes after the contract's lines)."""
+    browser.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", css(name))
 
 
 def run(context):
@@ -74,6 +83,7 @@ def run(context):
             amounts = [i["amountFen"] for i in plan["installments"]]
             if sum(amounts) != contract["amountFen"] or amounts[0] != contract["amountFen"] * 30 // 100:
                 raise StoryFailure(f"the proposed amounts {amounts} do not split {contract['amountFen']} 30/60/10 exactly")
+            show(fin, "payments-panel")
             fin.shot("phone-payments-proposed")
 
         with Step("the plan editor checks the sum live: off by one yuan it says so, back to the amount it matches"):
@@ -122,6 +132,7 @@ def run(context):
                 raise StoryFailure(f"the combined receipt is not split over 预付款 and 发货款: {split}")
             fin.until("the 预付款 paid", lambda: fin.find(css("installment") + '[data-sequence="1"]').get_attribute("data-status") == "paid")
             fin.test('receipt"][data-allocations="2')
+            show(fin, "installments")
             fin.shot("phone-payments-combined")
 
         with Step("finance reverses the partial receipt with a reason: it stays, struck through, and the 预付款 is open again"):
@@ -143,6 +154,7 @@ def run(context):
             again = api(fin, "POST", f"/receipts/{partial_id}/reversal", {"reason": "再冲一次"})
             if again["status"] != 409:
                 raise StoryFailure(f"a second reversal answered {again['status']}, not 409")
+            show(fin, "receipts")
             fin.shot("phone-payments-reversed")
             fin.resize(story.DESKTOP, phone=False)
             fin.driver.refresh()

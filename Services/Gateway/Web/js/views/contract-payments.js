@@ -5,7 +5,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, post, put } from '../api.js';
 import { card, sheet, field, form, invalid, toast } from '../ui.js';
-import { money, parseYuan, fenToInput, businessDate, dateTime, shanghaiToday } from '../format.js';
+import { money, parseYuan, fenToInput, businessDate, dateTime, shanghaiToday, shortId } from '../format.js';
 
 const TONE = { overdue: 'bad', due: 'wait', paid: 'ok', written_off: '', scheduled: '' };
 const METHODS = ['bank_transfer', 'acceptance_bill', 'cash', 'other'];
@@ -25,6 +25,8 @@ export async function paymentsPanel(ctx, c, refresh) {
   const p = await get(`/contracts/${c.id}/payments`);
   const finance = ctx.user.role === 'finance';
   const bySeq = new Map(p.installments.map((i) => [i.id, i]));
+  // The API names people by user id; the caller is shown by name, others by the start of their id.
+  const who = (id) => (id && String(id).toLowerCase() === String(ctx.user.id).toLowerCase() ? (ctx.user.displayName || t('payments.me')) : shortId(id));
 
   const summary = h('dl', { class: 'kv pay-summary', data: { test: 'payments-summary' } },
     h('dt', {}, t('payments.amount')), h('dd', { class: 'num' }, money(p.amountFen)),
@@ -49,13 +51,13 @@ export async function paymentsPanel(ctx, c, refresh) {
         h('span', { class: 'num pay-receipt-amount' }, money(r.amountFen)),
         h('span', {}, `${businessDate(r.receivedOn)} · ${t(`payments.method.${r.method}`)}${r.reference ? ` · ${r.reference}` : ''}`)),
       h('div', { class: 'muted small' }, r.allocations.map((a) => `${bySeq.get(a.installmentId)?.label || '—'} ${money(a.amountFen)}`).join('，')),
-      h('div', { class: 'muted small' }, t('payments.recordedBy', { who: r.recordedBy, time: dateTime(r.recordedAt) })),
-      r.reversedAt ? h('div', { class: 'small pay-reversal', data: { test: 'reversal' } }, t('payments.reversedBy', { who: r.reversedBy || '', time: dateTime(r.reversedAt), reason: r.reversalReason || '' })) : null,
+      h('div', { class: 'muted small' }, t('payments.recordedBy', { who: who(r.recordedBy), time: dateTime(r.recordedAt) })),
+      r.reversedAt ? h('div', { class: 'small pay-reversal', data: { test: 'reversal' } }, t('payments.reversedBy', { who: who(r.reversedBy), time: dateTime(r.reversedAt), reason: r.reversalReason || '' })) : null,
       finance && !r.reversedAt ? h('button', { class: 'btn small', type: 'button', data: { test: 'reverse-receipt' }, onclick: () => reverse(r) }, t('payments.reverse')) : null)))
     : h('p', { class: 'muted', data: { test: 'no-receipts' } }, t('payments.noReceipts'));
 
   const changes = p.planChanges.length
-    ? h('p', { class: 'muted small', data: { test: 'plan-changes' } }, p.planChanges.slice(0, 3).map((ch) => t(`payments.change.${ch.kind}`, { who: ch.changedBy, time: dateTime(ch.changedAt) })).join('；'))
+    ? h('p', { class: 'muted small', data: { test: 'plan-changes' } }, p.planChanges.slice(0, 3).map((ch) => t(`payments.change.${ch.kind}`, { who: who(ch.changedBy), time: dateTime(ch.changedAt) })).join('；'))
     : null;
 
   const actions = h('div', { class: 'actions' },
@@ -119,8 +121,9 @@ export async function paymentsPanel(ctx, c, refresh) {
       }
       for (const i of p.installments) addRow(i);
       return form({ data: { test: 'plan-form' } }, [
+        total,
         h('div', { data: { field: 'installments' } }, h('div', { class: 'field-error', hidden: true, role: 'alert' })),
-        list, total,
+        list,
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'btn', data: { test: 'add-installment' }, onclick: () => addRow(null) }, t('payments.addRow')),
           h('button', { type: 'button', class: 'btn', onclick: close }, t('common.cancel')),
