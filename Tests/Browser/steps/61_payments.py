@@ -86,13 +86,13 @@ def run(context):
             show(fin, "payments-panel")
             fin.shot("phone-payments-proposed")
 
-        with Step("the plan editor checks the sum live: off by one yuan it says so, back to the amount it matches"):
+        with Step("the plan editor checks the sum live: one yuan over it says so, back to the amount it matches"):
             fin.click(css("edit-plan"))
             fin.test("plan-form")
             fin.until("the sum matches", lambda: fin.test("plan-sum").get_attribute("data-ok") == "yes")
             fin.type("input[name='installments.0.amountFen']", yuan(amounts[0] + 100))
             fin.until("the sum is off", lambda: fin.test("plan-sum").get_attribute("data-ok") == "no")
-            if "还差" not in fin.text_of("plan-sum"):
+            if "多出 ¥1.00" not in fin.text_of("plan-sum"):
                 raise StoryFailure(f"the sum check does not say what is missing: {fin.text_of('plan-sum')!r}")
             fin.shot("phone-payments-plan-editor")
             fin.type("input[name='installments.0.amountFen']", yuan(amounts[0]))

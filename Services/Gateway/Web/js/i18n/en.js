@@ -261,5 +261,5 @@ export default {
   'payments.addRow': 'Add installment', 'payments.removeRow': 'Remove', 'payments.sumIs': 'Total {sum} / contract {amount}',
   'payments.sumOk': '✓ matches', 'payments.sumDiff': '{diff} to go', 'payments.sumMust': 'The installments must sum to the contract amount {amount}',
   'payments.planSaved': 'Payment plan saved', 'payments.receivedOn': 'Received on', 'payments.methodLabel': 'Method', 'payments.reference': 'Reference (optional)',
-  'payments.me': 'me', 'payments.manual': 'Allocate by hand', 'payments.oldestFirstHint': 'Otherwise it pays the installments oldest first.', 'payments.recorded': 'Receipt recorded',
+  'payments.sumOver': '{diff} too much', 'payments.me': 'me', 'payments.manual': 'Allocate by hand', 'payments.oldestFirstHint': 'Otherwise it pays the installments oldest first.', 'payments.recorded': 'Receipt recorded',
 };

@@ -304,5 +304,5 @@ export default {
   'api:must be more than 0 fen': '必须大于 0', 'api^must sum to the contract amount ': '各期合计必须正好等于合同金额',
   'api^cannot be less than the ': '不能少于该期已收和已核销的金额', 'api^must sum to the receipt amount ': '分配合计必须等于回款金额',
   'api^cannot be after today': '不能晚于今天', 'api:either dueOn or dueAfterDeliveryDays is required': '请填写到期日或发货后天数',
-  'payments.me': '我', 'payments.manual': '手动分配到各期', 'payments.oldestFirstHint': '不手动分配时，按到期日从早到晚依次冲抵。', 'payments.recorded': '回款已登记',
+  'payments.sumOver': '多出 {diff}', 'payments.me': '我', 'payments.manual': '手动分配到各期', 'payments.oldestFirstHint': '不手动分配时，按到期日从早到晚依次冲抵。', 'payments.recorded': '回款已登记',
 };

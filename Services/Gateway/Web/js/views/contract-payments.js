@@ -83,7 +83,7 @@ export async function paymentsPanel(ctx, c, refresh) {
         total.className = `pay-sum ${ok ? 'ok' : 'bad'}`;
         total.dataset.ok = ok ? 'yes' : 'no';
         replace(total, t('payments.sumIs', { sum: money(fen), amount: money(p.amountFen) }), ' ',
-          ok ? t('payments.sumOk') : bad ? t('error.amount') : t('payments.sumDiff', { diff: money(diff) }));
+          ok ? t('payments.sumOk') : bad ? t('error.amount') : diff > 0n ? t('payments.sumDiff', { diff: money(diff) }) : t('payments.sumOver', { diff: money(-diff) }));
         return ok;
       }
       function addRow(i) {
