@@ -177,7 +177,7 @@ struct RecordShipmentHandler: Sendable {
                 logger: logger
             )
         }
-        let outstanding = try await store.shipments.outstandingFen(contractID: contract.id, amountFen: contract.amountFen, on: connection)
+        let outstanding = try await PaymentRepository(logger: logger).outstandingFen(of: contract, on: connection)
         var current = deal
         for stage in DealStageRules.automaticMoves(from: deal.stage, delivered: true, collected: outstanding <= 0) {
             current = try await store.moveDeal(current, to: stage, by: actor, at: now, traceparent: traceparent, on: connection)

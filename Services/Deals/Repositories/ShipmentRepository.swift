@@ -199,23 +199,6 @@ struct ShipmentRepository: Sendable {
         )
     }
 
-    /// What is left to collect on the contract: its amount less what non-reversed receipts allocated and what was
-    /// written off (the `paid` half of the stage rule).
-    func outstandingFen(contractID: RecordID, amountFen: Fen, on connection: PostgresConnection) async throws -> Fen {
-        let rows = try await connection.query(
-            """
-            SELECT
-              coalesce((SELECT sum(a.amount_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
-                        JOIN payment_installments i ON i.id = a.installment_id
-                        WHERE i.contract_id = \(contractID) AND r.reversed_at IS NULL), 0)::bigint,
-              coalesce((SELECT sum(written_off_fen) FROM payment_installments WHERE contract_id = \(contractID)), 0)::bigint
-            """,
-            logger: logger
-        )
-        for try await (paid, writtenOff) in rows.decode((Int64, Int64).self) { return amountFen - paid - writtenOff }
-        return amountFen
-    }
-
     /// Signed contracts of open deals with something left to ship, oldest signature first; `scope` `nil` is the
     /// warehouse's company-wide view.
     func queue(scope: DataScope?, page: PageRequest, on connection: PostgresConnection) async throws -> [ShippingQueueItem] {
