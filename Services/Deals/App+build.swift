@@ -21,6 +21,7 @@ public enum DealsService: MessagingService {
     /// gives up on deals.
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("customers.lookup.timeout.ms", default: 2000, in: 100...120_000)
+        let portalBaseURL = context.configuration.string("salesdesk.public.url", default: defaultPortalBaseURL).trimmingCharacters(in: ["/"])
         var rpcConfiguration = context.amqpConfiguration
         rpcConfiguration.connectionName = "deals-rpc"
         let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
@@ -31,7 +32,7 @@ public enum DealsService: MessagingService {
             logger: context.logger
         )
         return ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers),
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers, portalBaseURL: portalBaseURL),
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
             services: [client],
@@ -46,7 +47,15 @@ public enum DealsService: MessagingService {
 
     /// The service's operations, wired to its repositories; `customers` answers for a customer the replica does not
     /// know yet.
-    static func rpcRouter(postgres: PostgresClient, logger: Logger, customers: any CustomerLookup) -> RPCRouter {
+    ///
+    /// `portalBaseURL` (configuration `salesdesk.public.url`, env `SALESDESK_PUBLIC_URL`, as the gateway reads it) is where customers reach the gateway's
+    /// web app: a customer's self-service link and its QR code are `<portalBaseURL>/portal.html#<token>`.
+    static func rpcRouter(
+        postgres: PostgresClient,
+        logger: Logger,
+        customers: any CustomerLookup,
+        portalBaseURL: String = defaultPortalBaseURL
+    ) -> RPCRouter {
         let store = DealsStore(logger: logger)
         var router = RPCRouter()
         router.on(Operation.Deals.createProduct, CreateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
@@ -71,10 +80,15 @@ public enum DealsService: MessagingService {
         router.on(Operation.Deals.listContracts, ListContractsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.submitContract, SubmitContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.signContract, SignContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        // The customer portal (issue 11): self-service links, the public page, invoices, after-sales requests.
+        PortalLinkHandlers(postgres: postgres, store: store, baseURL: portalBaseURL, logger: logger).register(on: &router)
+        PublicPortalHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        InvoiceHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        ServiceRequestHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         return router
     }
 
-    /// The event handlers, by event type: the customer replica and approval outcomes.
+    /// The event handlers, by event type: the customer replica, approval outcomes and the org replica.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         let store = DealsStore(logger: logger)
         let replica = CustomerReplicaHandler(store: store)
@@ -87,10 +101,15 @@ public enum DealsService: MessagingService {
         registry.register(CustomerRestored.self, handler: replica.restored)
         registry.register(CustomerMerged.self, handler: replica.merged)
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
+        // The owner's name (and, when they chose to show it, phone) on a customer's self-service page.
+        registry.registerOrgReplica(store.org)
         return registry
     }
 
     public static let publishesEvents = true
+
+    /// The gateway's address on a developer's machine (`scripts/run`); deployments set `SALESDESK_PUBLIC_URL`.
+    static let defaultPortalBaseURL = "http://localhost:8080"
 
     /// The caller, if they may maintain the catalogue: prices and costs are the company's, so only admin and finance
     /// (403 for everyone else).
@@ -115,6 +134,10 @@ struct DealsStore: Sendable {
     let quotes: QuoteRepository
     let contracts: ContractRepository
     let customers: CustomerReplicaRepository
+    let portal: PortalRepository
+    let invoices: InvoiceRepository
+    let serviceRequests: ServiceRequestRepository
+    let org: OrgReplica
     let logger: Logger
 
     init(logger: Logger) {
@@ -123,6 +146,10 @@ struct DealsStore: Sendable {
         quotes = QuoteRepository(logger: logger)
         contracts = ContractRepository(logger: logger)
         customers = CustomerReplicaRepository(logger: logger)
+        portal = PortalRepository(logger: logger)
+        invoices = InvoiceRepository(logger: logger)
+        serviceRequests = ServiceRequestRepository(logger: logger)
+        org = OrgReplica(logger: logger)
         self.logger = logger
     }
 

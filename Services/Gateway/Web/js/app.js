@@ -46,6 +46,7 @@ const ROUTES = [
   ['/admin/audit', () => import('./views/admin-audit.js'), 'admin', ['admin']],
   ['/admin/policy', () => import('./views/admin-policy.js'), 'admin', ['admin']],
   ['/transfer', () => import('./views/transfer.js'), 'admin', ['supervisor', 'regional_manager', 'gm', 'admin']],
+  ['/service-requests', () => import('./views/service-requests.js'), 'inbox'],
   ['/more', () => import('./views/more.js'), 'more'],
 ].map(([pattern, load, nav, roles]) => ({ pattern, load, nav, roles, regex: compile(pattern) }));
 

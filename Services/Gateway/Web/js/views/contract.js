@@ -6,6 +6,7 @@ import { chip, card, toast, problemText } from '../ui.js';
 import { money, dateTime } from '../format.js';
 import { icon } from '../icons.js';
 import { linesTable, stepTimeline } from './contract-parts.js';
+import { invoicesCard } from './invoices.js';
 
 /** The approval of a contract among the caller's approvals (they submitted, own or approve it): the newest one. */
 export async function findApproval(contractId) {
@@ -70,7 +71,9 @@ export default async function contract(ctx) {
     } else if (c.status === 'pending_approval') {
       steps = card(t('approval.steps'), h('p', { class: 'muted' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('approval.starting')));
     }
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, steps)));
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, steps,
+      // 发票: a signed contract's invoices and their electronic PDFs.
+      c.status === 'signed' ? invoicesCard(c, ctx) : null)));
     // Follow the approval while it runs: its steps and the outcome arrive through events.
     clearTimeout(timer);
     if (c.status === 'pending_approval') timer = setTimeout(() => render().catch(() => {}), 4000);
