@@ -18,7 +18,6 @@ const SHELL = [
   '/js/views/inbox.js', '/js/views/more.js', '/js/views/outbox.js', '/js/views/quote-builder.js', '/js/views/quote-diff.js',
   '/js/views/signin.js', '/js/views/transfer.js', '/js/views/visit-checkin.js', '/js/views/visits.js',
   '/js/views/visits-not-visited.js', '/js/views/visits-overdue.js', '/js/views/visits-weekly.js',
-  // Customer self-service (issue 11): the QR card, invoices, after-sales requests, and the public page.
   '/portal.html', '/js/portal.js', '/js/views/portal-link.js', '/js/views/invoices.js', '/js/views/service-requests.js',
 ];
 const STATIC = /^\/((index|portal)\.html|manifest\.webmanifest|(css|icons|js)\/[\w./-]+)$/;

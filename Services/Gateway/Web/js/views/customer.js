@@ -53,6 +53,8 @@ export default async function customer(ctx) {
     offlineCustomer(ctx, kept);
     return;
   }
+  // Another screen was opened while this customer loaded (two quick hash changes): that screen owns the page now.
+  if (!ctx.isCurrent()) return;
   if (ctx.user.role !== 'finance') rememberCustomer(c);
   ctx.setTitle(c.name);
   ctx.setBack('#/customers');
