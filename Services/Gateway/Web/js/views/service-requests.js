@@ -11,7 +11,7 @@ function requestRow(r, ctx) {
   const status = h('span', { class: `chip ${r.status === 'open' ? 'wait' : 'ok'}`, data: { test: 'service-request-status', status: r.status } },
     t(`serviceRequests.status.${r.status}`));
   const done = r.status === 'open' && ctx.user.role !== 'finance'
-    ? h('button', { class: 'btn small', type: 'button', data: { test: 'service-request-done' }, onclick: async () => {
+    ? h('button', { class: 'btn', type: 'button', data: { test: 'service-request-done' }, onclick: async () => {
       done.disabled = true;
       try {
         await post(`/service-requests/${r.id}/done`);
@@ -19,22 +19,21 @@ function requestRow(r, ctx) {
         replace(status, t('serviceRequests.status.done'));
         status.className = 'chip ok';
         status.dataset.status = 'done';
-        done.remove();
+        done.parentElement.remove();
       } catch (error) {
         done.disabled = false;
         if (error.status !== 401) replace(message, h('div', { class: 'form-error' }, problemText(error)));
       }
     } }, t('serviceRequests.markDone'))
     : null;
-  return h('li', {}, h('div', { class: 'row', data: { test: 'service-request-row', customer: r.customerName } },
-    h('div', { class: 'row-main' },
-      h('div', { class: 'row-title' }, h('a', { href: `#/customers/${r.customerId}` }, r.customerName),
-        r.contractNumber ? h('span', { class: 'muted small' }, ` · ${r.contractNumber}`) : null),
-      h('div', { class: 'row-sub', data: { test: 'service-request-text' } }, r.description),
-      h('div', { class: 'row-sub small' }, r.contactName, ' · ',
-        h('a', { href: `tel:${r.phone.replace(/[^\d+]/g, '')}` }, r.phone), ' · ', dateTime(r.submittedAt)),
-      message),
-    h('div', { class: 'row-side' }, status, done)));
+  // The customer's words can be long: they wrap on the phone, with the status and the button below them.
+  return h('li', {}, h('div', { class: 'service-request', data: { test: 'service-request-row', customer: r.customerName } },
+    h('div', { class: 'card-head' }, h('a', { href: `#/customers/${r.customerId}` }, r.customerName), status),
+    r.contractNumber ? h('p', { class: 'muted small' }, r.contractNumber) : null,
+    h('p', { data: { test: 'service-request-text' } }, r.description),
+    h('p', { class: 'small' }, r.contactName, ' · ',
+      h('a', { href: `tel:${r.phone.replace(/[^\d+]/g, '')}` }, r.phone), ' · ', dateTime(r.submittedAt)),
+    message, done ? h('div', { class: 'actions' }, done) : null));
 }
 
 export default async function serviceRequests(ctx) {
