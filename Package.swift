@@ -30,6 +30,8 @@ let extraDependencies: [String: [Target.Dependency]] = [
         .product(name: "CSV", package: "CSV.swift"),
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ],
+    // The customer portal's QR code (issue 11): libqrencode from Debian.
+    "Deals": ["CQRencode"],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,6 +69,13 @@ let package = Package(
             path: "Shared/CRabbitMQ",
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
+        ),
+        // The customer portal's QR code (issue 11): a system library like rabbitmq-c (see docs/adr/0008-customer-portal.md).
+        .systemLibrary(
+            name: "CQRencode",
+            path: "Shared/CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
         ),
         .target(
             name: "AMQP",

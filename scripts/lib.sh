@@ -20,7 +20,7 @@ SALESDESK_RUN_DIR="$SALESDESK_LOCAL_DIR/run"
 SALESDESK_LOG_DIR="$SALESDESK_LOCAL_DIR/logs"
 
 SALESDESK_SERVICES=(gateway customers deals approvals notifications reporting)
-SALESDESK_APT_PACKAGES=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev wrk docker-compose curl)
+SALESDESK_APT_PACKAGES=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libqrencode-dev zbar-tools wrk docker-compose curl)
 
 # PostgreSQL (local cluster)
 SALESDESK_PG_PORT=54329

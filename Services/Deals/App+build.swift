@@ -25,6 +25,7 @@ public enum DealsService: MessagingService {
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("customers.lookup.timeout.ms", default: 2000, in: 100...120_000)
         let terms = try paymentTerms(context.configuration)
+        let portalBaseURL = context.configuration.string("salesdesk.public.url", default: defaultPortalBaseURL).trimmingCharacters(in: ["/"])
         var rpcConfiguration = context.amqpConfiguration
         rpcConfiguration.connectionName = "deals-rpc"
         let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
@@ -35,7 +36,7 @@ public enum DealsService: MessagingService {
             logger: context.logger
         )
         return ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers, terms: terms),
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers, terms: terms, portalBaseURL: portalBaseURL),
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
             services: [client],
@@ -59,7 +60,16 @@ public enum DealsService: MessagingService {
 
     /// The service's operations, wired to its repositories; `customers` answers for a customer the replica does not
     /// know yet; `terms` propose the payment plans.
-    static func rpcRouter(postgres: PostgresClient, logger: Logger, customers: any CustomerLookup, terms: PaymentTerms = .standard) -> RPCRouter {
+    ///
+    /// `portalBaseURL` (configuration `salesdesk.public.url`, env `SALESDESK_PUBLIC_URL`, as the gateway reads it) is where customers reach the gateway's
+    /// web app: a customer's self-service link and its QR code are `<portalBaseURL>/portal.html#<token>`.
+    static func rpcRouter(
+        postgres: PostgresClient,
+        logger: Logger,
+        customers: any CustomerLookup,
+        terms: PaymentTerms = .standard,
+        portalBaseURL: String = defaultPortalBaseURL
+    ) -> RPCRouter {
         let store = DealsStore(logger: logger)
         let desk = PaymentsDesk(store: store, terms: terms, logger: logger)
         var router = RPCRouter()
@@ -94,10 +104,15 @@ public enum DealsService: MessagingService {
         router.on(RecordShipmentHandler.operation, RecordShipmentHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(GetShipmentsHandler.operation, GetShipmentsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(ShippingQueueHandler.operation, ShippingQueueHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        // The customer portal (issue 11): self-service links, the public page, invoices, after-sales requests.
+        PortalLinkHandlers(postgres: postgres, store: store, baseURL: portalBaseURL, logger: logger).register(on: &router)
+        PublicPortalHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        InvoiceHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        ServiceRequestHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         return router
     }
 
-    /// The event handlers, by event type: the customer replica and approval outcomes.
+    /// The event handlers, by event type: the customer replica, approval outcomes and the org replica.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         let store = DealsStore(logger: logger)
         let replica = CustomerReplicaHandler(store: store)
@@ -110,10 +125,15 @@ public enum DealsService: MessagingService {
         registry.register(CustomerRestored.self, handler: replica.restored)
         registry.register(CustomerMerged.self, handler: replica.merged)
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
+        // The owner's name (and, when they chose to show it, phone) on a customer's self-service page.
+        registry.registerOrgReplica(store.org)
         return registry
     }
 
     public static let publishesEvents = true
+
+    /// The gateway's address on a developer's machine (`scripts/run`); deployments set `SALESDESK_PUBLIC_URL`.
+    static let defaultPortalBaseURL = "http://localhost:8080"
 
     /// The caller, if they may maintain the catalogue: prices and costs are the company's, so only admin and finance
     /// (403 for everyone else).
@@ -139,6 +159,10 @@ struct DealsStore: Sendable {
     let contracts: ContractRepository
     let customers: CustomerReplicaRepository
     let shipments: ShipmentRepository
+    let portal: PortalRepository
+    let invoices: InvoiceRepository
+    let serviceRequests: ServiceRequestRepository
+    let org: OrgReplica
     let logger: Logger
 
     init(logger: Logger) {
@@ -148,6 +172,10 @@ struct DealsStore: Sendable {
         contracts = ContractRepository(logger: logger)
         customers = CustomerReplicaRepository(logger: logger)
         shipments = ShipmentRepository(logger: logger)
+        portal = PortalRepository(logger: logger)
+        invoices = InvoiceRepository(logger: logger)
+        serviceRequests = ServiceRequestRepository(logger: logger)
+        org = OrgReplica(logger: logger)
         self.logger = logger
     }
 

@@ -24,7 +24,8 @@ public enum GatewayService: SalesDeskService {
     /// service: it signs the caller identity of each RPC), `auth.cookie.secure` (`AUTH_COOKIE_SECURE`, default false;
     /// set it behind HTTPS), `salesdesk.web.root` (`SALESDESK_WEB_ROOT`: serve the web app from this folder instead of
     /// the bundled copy, for editing it), and for sign-in with WeCom `wecom.corp.id`, `wecom.agent.id`, `wecom.secret`
-    /// and `salesdesk.public.url` (see ``WeComSignIn``).
+    /// and `salesdesk.public.url` (see ``WeComSignIn``); `public.rate.limit.per.minute` (30): requests per client address
+    /// and per self-service token on the public routes (``PublicRateLimiter``).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("rpc.timeout.ms", default: 5000, in: 100...120_000)
         let settings = try IdentitySettings(context.configuration)
@@ -62,6 +63,8 @@ public enum GatewayService: SalesDeskService {
         var lockout: LockoutPolicy
         var cookieSecure: Bool
         var wecom: WeComSignIn.Settings?
+        /// Requests per minute a client address, and a self-service token, may make to the public routes.
+        var publicRateLimit: Int
 
         init(_ configuration: ServiceConfiguration) throws(ConfigurationError) {
             jwtSecret = try configuration.required("jwt.secret")
@@ -86,6 +89,7 @@ public enum GatewayService: SalesDeskService {
             )
             cookieSecure = try configuration.bool("auth.cookie.secure", default: false)
             wecom = try WeComSignIn.Settings(configuration)
+            publicRateLimit = try configuration.int("public.rate.limit.per.minute", default: 30, in: 1...100_000)
         }
     }
 
@@ -101,11 +105,14 @@ public enum GatewayService: SalesDeskService {
         let logger: Logger
         /// The routes forwarded to the services, as the API document declares them (`x-rpc`).
         let forwardedRoutes: [ForwardedRoute]
+        /// Counts the requests of the public routes (``PublicRateLimiter``).
+        let publicLimiter: PublicRateLimiter
 
         /// - Throws: ``ForwardedRoute/DocumentError`` when the bundled API document does not give the routes.
         init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, web: WebApp, logger: Logger) throws {
             self.web = web
             forwardedRoutes = try ForwardedRoute.routes(in: OpenAPIDocument.yaml)
+            publicLimiter = PublicRateLimiter(limit: settings.publicRateLimit)
             self.forwarder = forwarder
             self.postgres = postgres
             self.settings = settings
@@ -144,7 +151,11 @@ public enum GatewayService: SalesDeskService {
             let api = router.group("api/v1", context: GatewayRequestContext.self)
                 .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
             identity.addAuthenticated(to: api)
-            forwarder.add(forwardedRoutes, to: api)
+            forwarder.add(forwardedRoutes.filter { !$0.isPublic }, to: api)
+            // The customer's self-service page: no login, a rate limit per client address and per token.
+            let visitors = router.group("api/v1", context: GatewayRequestContext.self)
+                .add(middleware: PublicRateLimitMiddleware(limiter: publicLimiter) { $0.clientAddress })
+            forwarder.addPublic(forwardedRoutes, to: visitors)
             // Last: the app's files answer the GETs no route above takes.
             web.add(to: router)
         }

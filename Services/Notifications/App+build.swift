@@ -39,7 +39,7 @@ public enum NotificationsService: SalesDeskService {
     }
 
     /// The event handlers: contacts from `user.*`, notifications and pushes from `approval.*` and
-    /// `completeness.weekly_digest`.
+    /// `completeness.weekly_digest` and `service_request.submitted`.
     /// - Parameter wecomConfigured: whether pushes can be sent; otherwise they are recorded as `skipped`.
     public static func eventHandlers(wecomConfigured: Bool, logger: Logger) -> EventHandlerRegistry {
         let repository = NotificationRepository(logger: logger)
@@ -51,6 +51,10 @@ public enum NotificationsService: SalesDeskService {
         registry.register(
             CompletenessWeeklyDigest.self,
             handler: CompletenessDigestHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
+        )
+        registry.register(
+            ServiceRequestSubmitted.self,
+            handler: ServiceRequestSubmittedHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
         )
         return registry
     }

@@ -54,3 +54,10 @@ public struct CallerIdentity: Codable, Sendable, Equatable {
         self.init(userID: userID, role: role, region: region, team: team)
     }
 }
+
+extension CallerIdentity {
+    /// The caller of the public (no-login) routes: the gateway signs this identity for the one operation a customer's
+    /// self-service page calls. It is a rep who owns nothing, so any scope check it meets by mistake shows nothing; the
+    /// operations it may reach decide what to show from the self-service token alone.
+    public static let publicVisitor = CallerIdentity(userID: "public-visitor", role: .rep)
+}

@@ -140,6 +140,10 @@ struct ForwardedRoute: Sendable {
     /// The largest body the route accepts (413 beyond it): ``RPCForwarder/maxBodyBytes`` unless the document declares
     /// `x-body-max-bytes`.
     let maxBodyBytes: Int
+    /// Whether the route needs no login (`security: []` in the document): the customer's self-service page. Such a
+    /// route is served without ``AuthMiddleware``, behind ``PublicRateLimitMiddleware``, and calls its operation as
+    /// ``Contracts/CallerIdentity/publicVisitor``.
+    var isPublic = false
     /// Whether the route streams a spreadsheet file built from the operation's pages (`x-export: sheet`, see
     /// ``SheetExport``) instead of answering the operation's reply.
     var exportsSheet = false
@@ -238,6 +242,7 @@ struct ForwardedRoute: Sendable {
                 case "sheet" as String: forwarded.exportsSheet = true
                 default: throw DocumentError(reason: "\(named): x-export must be sheet")
                 }
+                forwarded.isPublic = (operation["security"] as? [Any])?.isEmpty == true
                 routes.append(forwarded)
             }
         }
@@ -268,6 +273,16 @@ struct ForwardedRoute: Sendable {
 }
 
 extension RPCForwarder {
+    /// Registers the public `routes` on `group` (which must sit behind ``PublicRateLimitMiddleware``): each calls its
+    /// operation as ``Contracts/CallerIdentity/publicVisitor``, whose signature holds for that operation alone.
+    func addPublic(_ routes: [ForwardedRoute], to group: RouterGroup<GatewayRequestContext>) {
+        ForwardedRoute.add(routes.filter(\.isPublic), to: group) { route, request, context in
+            var visitor = context
+            visitor.identity = .publicVisitor
+            return try await forward(request, context: visitor, route: route)
+        }
+    }
+
     /// Registers `routes` on `group` (which must sit behind ``AuthMiddleware``), forwarded by this forwarder.
     func add(_ routes: [ForwardedRoute], to group: RouterGroup<GatewayRequestContext>) {
         let export = SheetExport(forwarder: self)

@@ -19,8 +19,9 @@ const SHELL = [
   '/js/views/shipment-parts.js', '/js/views/shipment-record.js', '/js/views/shipping.js',
   '/js/views/signin.js', '/js/views/transfer.js', '/js/views/visit-checkin.js', '/js/views/visits.js',
   '/js/views/visits-not-visited.js', '/js/views/visits-overdue.js', '/js/views/visits-weekly.js',
+  '/portal.html', '/js/portal.js', '/js/views/portal-link.js', '/js/views/invoices.js', '/js/views/service-requests.js',
 ];
-const STATIC = /^\/(index\.html|manifest\.webmanifest|(css|icons|js)\/[\w./-]+)$/;
+const STATIC = /^\/((index|portal)\.html|manifest\.webmanifest|(css|icons|js)\/[\w./-]+)$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE)

@@ -50,6 +50,7 @@ const ROUTES = [
   ['/transfer', () => import('./views/transfer.js'), 'admin', ['supervisor', 'regional_manager', 'gm', 'admin']],
   ['/shipping', () => import('./views/shipping.js'), 'shipping'],
   ['/shipping/:id', () => import('./views/shipment-record.js'), 'shipping'],
+  ['/service-requests', () => import('./views/service-requests.js'), 'inbox'],
   ['/more', () => import('./views/more.js'), 'more'],
 ].map(([pattern, load, nav, roles]) => ({ pattern, load, nav, roles, regex: compile(pattern) }));
 

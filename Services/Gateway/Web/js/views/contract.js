@@ -8,6 +8,7 @@ import { icon } from '../icons.js';
 import { linesTable, stepTimeline } from './contract-parts.js';
 import { progressList, historyList, deliveryChip } from './shipment-parts.js';
 import { paymentsPanel } from './contract-payments.js';
+import { invoicesCard } from './invoices.js';
 
 /** The approval of a contract among the caller's approvals (they submitted, own or approve it): the newest one. */
 export async function findApproval(contractId) {
@@ -86,7 +87,9 @@ export default async function contract(ctx) {
     // A signed contract's payment plan and receipts (issue 11).
     const payments = c.status === 'signed' ? await paymentsPanel(ctx, c, render).catch((e) => errorBox(e, render)) : null;
     if (!ctx.isCurrent()) return;
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, delivery, payments, steps)));
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, delivery, payments, steps,
+      // 发票: a signed contract's invoices and their electronic PDFs.
+      c.status === 'signed' ? invoicesCard(c, ctx) : null)));
     // Follow the approval while it runs: its steps and the outcome arrive through events.
     clearTimeout(timer);
     if (c.status === 'pending_approval') timer = setTimeout(() => render().catch(() => {}), 4000);

@@ -11,6 +11,7 @@ import { outboxPanel } from './outbox.js';
 import { rememberCustomer, rememberedCustomer } from '../visit-outbox.js';
 import { locationCard } from './customer-location.js';
 import { missingText } from './completeness.js';
+import { portalLinkCard } from './portal-link.js';
 
 export function dealRow(d) {
   return h('li', {}, h('a', { class: 'row', href: `#/deals/${d.id}`, data: { test: 'deal-row', title: d.title } },
@@ -52,6 +53,8 @@ export default async function customer(ctx) {
     offlineCustomer(ctx, kept);
     return;
   }
+  // Another screen was opened while this customer loaded (two quick hash changes): that screen owns the page now.
+  if (!ctx.isCurrent()) return;
   if (ctx.user.role !== 'finance') rememberCustomer(c);
   ctx.setTitle(c.name);
   ctx.setBack('#/customers');
@@ -120,6 +123,8 @@ export default async function customer(ctx) {
       waiting, h('h2', { class: 'section-title' }, t('visits.title')), visits,
       h('h2', { class: 'section-title' }, t('customers.contacts')), contacts),
     h('div', {},
+      // 客户自助二维码: the customer's self-service link, for the owner and their managers.
+      seller && !c.archived && !merged ? portalLinkCard(c) : null,
       h('div', { class: 'card-head section-title' }, h('span', {}, t('title.deals')),
         // Archived and merged customers take no new deals (the API answers 422).
         seller && !c.archived && !merged ? h('a', { class: 'btn small primary', href: `#/deals/new?customer=${c.id}`, data: { test: 'new-deal' } }, icon('plus'), t('deals.new')) : null),

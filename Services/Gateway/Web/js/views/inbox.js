@@ -83,7 +83,9 @@ export default async function inbox(ctx) {
         h('div', { class: 'row-sub small' }, dateTime(n.createdAt), n.readAt ? '' : ` · ${t('inbox.unread')}`))];
       const attrs = { class: `row${n.readAt ? '' : ' unread'}`, data: { test: 'notification', kind: n.kind } };
       // The weekly completeness digest (issue 10) opens the completeness report.
-      const href = n.approvalId ? `#/approvals/${n.approvalId}` : n.kind === 'completeness_digest' ? '#/completeness' : null;
+      // An after-sales request from a customer's self-service page (issue 11) opens the 售后请求 list.
+      const href = n.approvalId ? `#/approvals/${n.approvalId}` : n.kind === 'completeness_digest' ? '#/completeness'
+        : n.kind === 'service_request' ? '#/service-requests' : null;
       if (href) {
         const link = h('a', { ...attrs, href }, body);
         link.addEventListener('click', () => markRead(n, link));

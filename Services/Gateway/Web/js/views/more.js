@@ -14,6 +14,7 @@ export default async function more(ctx) {
     : [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts'], ['#/shipping', 'nav.shipping']];
   if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/approvals', 'nav.approvals']);
   if (u.role !== 'finance' && !warehouse) links.push(['#/visits', 'nav.visits']);
+  if (u.role !== 'finance' && !warehouse) links.push(['#/service-requests', 'title.serviceRequests']);
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
   if (!warehouse) links.push(['#/completeness', 'title.completeness']);
   if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
