@@ -52,6 +52,11 @@ public enum NotificationsService: SalesDeskService {
             CompletenessWeeklyDigest.self,
             handler: CompletenessDigestHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
         )
+        // Re-purchase and renewal reminders (issue 11).
+        registry.register(
+            RepurchaseReminder.self,
+            handler: RepurchaseReminderHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
+        )
         return registry
     }
 
