@@ -209,7 +209,8 @@ export function hbarTarget(items, target, { title, targetLabel, max = 10000, wid
  * side, `a` (quoted margin, blue) above `b` (true margin, green; red when negative). Bars start at 0; a negative value
  * draws a short red stub.
  */
-export function pairedBars(items, { title, aLabel, bLabel, width = 460, rowHeight = 52, labelWidth = 96, valueWidth = 84 } = {}) {
+export function pairedBars(items, { title, aLabel, bLabel, width = 460, rowHeight = 52, labelWidth = 96, valueWidth = 136 } = {}) {
+  width = width || 460;
   const top = 4;
   const height = Math.max(items.length, 1) * rowHeight + top;
   const max = Math.max(1, ...items.flatMap((i) => [i.a, i.b].map((v) => Math.max(0, Number(v) || 0))));

@@ -15,7 +15,7 @@ export default async function repurchase(ctx) {
   data.items.forEach((i) => { counts[i.status] += 1; });
   const kpis = h('div', { class: 'kpis', data: { test: 'repurchase-kpis' } },
     ['overdue', 'upcoming', 'expected'].map((status) => h('div', { class: 'kpi', data: { test: `repurchase-${status}` } },
-      h('div', { class: 'label' }, t(`repurchase.status.${status}`)), h('div', { class: `value num${status === 'overdue' ? ' negative' : ''}` }, String(counts[status])))));
+      h('div', { class: 'label' }, t(`repurchase.status.${status}`)), h('div', { class: `value num${status === 'overdue' && counts.overdue > 0 ? ' negative' : ''}` }, String(counts[status])))));
   if (!data.items.length) {
     replace(ctx.main, kpis, card(null, h('p', { class: 'empty', data: { test: 'repurchase-empty' } }, t('repurchase.none')),
       h('p', { class: 'hint' }, t('repurchase.rule', { days: data.remindDays }))));
