@@ -56,6 +56,11 @@ public enum NotificationsService: SalesDeskService {
             ServiceRequestSubmitted.self,
             handler: ServiceRequestSubmittedHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
         )
+        // Re-purchase and renewal reminders (issue 11).
+        registry.register(
+            RepurchaseReminder.self,
+            handler: RepurchaseReminderHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
+        )
         return registry
     }
 

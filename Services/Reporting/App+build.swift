@@ -11,6 +11,26 @@ public enum ReportingService: MessagingService {
     public static let defaultHTTPPort = 8085
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
+    /// What reporting adds to the common runtime: its operations with the issue-11 settings from configuration
+    /// (``ReportingSettings``), its event handlers, the outbox relay (it publishes `repurchase.reminder`) and the daily
+    /// 09:00 re-purchase check (``RepurchaseReminderJob``) on the wall clock.
+    public static func parts(_ context: ServiceContext) throws -> ServiceParts {
+        let settings = try ReportingSettings(context.configuration)
+        return ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, settings: settings),
+            events: eventHandlers(logger: context.logger),
+            publishesEvents: publishesEvents,
+            services: [
+                ScheduleRunner(
+                    client: context.postgres,
+                    jobs: [RepurchaseReminderJob.job(repository: CollectionsRepository(logger: context.logger), settings: settings)],
+                    logger: context.logger
+                )
+            ],
+            retention: retentionRules(context.retention)
+        )
+    }
+
     /// The event handlers, by event type.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         let log = ReportingRepository(logger: logger)
@@ -43,11 +63,27 @@ public enum ReportingService: MessagingService {
         registry.register(VisitPhotoAdded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         // Shipments are logged (issue 11), so replay can build delivery figures (days from signing to delivery) later.
         registry.register(ShipmentRecorded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        // The money of signed contracts feeds the true margin (issue 11).
+        let collections = CollectionEventsHandler(log: log, collections: CollectionsRepository(logger: logger))
+        registry.register(PaymentPlanChanged.self, handler: collections.planChanged)
+        registry.register(ReceiptRecorded.self, handler: collections.receiptRecorded)
+        registry.register(ReceiptReversed.self, handler: collections.receiptReversed)
+        registry.register(InstallmentWrittenOff.self, handler: collections.writtenOff)
         return registry
     }
 
-    /// The RPC operations.
+    /// The RPC operations with the default settings.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+        rpcRouter(postgres: postgres, logger: logger, settings: ReportingSettings())
+    }
+
+    /// The RPC operations; `now` is the wall clock the true margin and the re-purchase list read.
+    static func rpcRouter(
+        postgres: PostgresClient,
+        logger: Logger,
+        settings: ReportingSettings,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) -> RPCRouter {
         var router = RPCRouter()
         router.on(Operation.Reporting.summary, SummaryHandler(postgres: postgres, repository: ReportingRepository(logger: logger)).callAsFunction)
         let reports = SalesReportsRepository(logger: logger)
@@ -63,10 +99,20 @@ public enum ReportingService: MessagingService {
             VisitsWeeklyHandler.operation,
             VisitsWeeklyHandler(postgres: postgres, repository: VisitReportsRepository(logger: logger)).callAsFunction
         )
+        let collections = CollectionsRepository(logger: logger)
+        router.on(
+            Operation.Reporting.trueMargin,
+            TrueMarginHandler(postgres: postgres, repository: collections, settings: settings, now: now).callAsFunction
+        )
+        router.on(
+            Operation.Reporting.repurchase,
+            RepurchaseHandler(postgres: postgres, repository: collections, settings: settings, now: now).callAsFunction
+        )
         return router
     }
 
-    public static let publishesEvents = false
+    /// Reporting publishes `repurchase.reminder` (issue 11).
+    public static let publishesEvents = true
 
     /// The event log keeps its rows (replay rebuilds the projections) but loses their personal data.
     public static func retentionRules(_ policy: RetentionPolicy) -> [RetentionRule] {

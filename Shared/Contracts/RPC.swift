@@ -98,5 +98,8 @@ public enum Operation {
         public static let productLineMargins = "reporting.productLineMargins"
         public static let funnel = "reporting.funnel"
         public static let approvalTimes = "reporting.approvalTimes"
+        /// Issue 11: quoted vs true margin per product line, and the expected re-purchases.
+        public static let trueMargin = "reporting.trueMargin"
+        public static let repurchase = "reporting.repurchase"
     }
 }

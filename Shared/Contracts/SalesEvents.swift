@@ -230,6 +230,12 @@ public struct ContractSigned: ContractEvent, Equatable {
     public var amountFen: Fen
     public var lines: [PricedLine]
     public var signedAt: Date
+    /// The deal's customer (issue 11: re-purchase is per customer). Events published before it existed lack it;
+    /// reporting then takes the customer from the deal's events.
+    public var customerID: String?
+    public var customerName: String?
+    /// The contract's end date, `YYYY-MM-DD` (Asia/Shanghai), when it runs for a term (a renewal is expected then).
+    public var endsOn: String?
     public init(
         contractID: String,
         number: String,
@@ -238,7 +244,10 @@ public struct ContractSigned: ContractEvent, Equatable {
         region: String,
         amountFen: Fen,
         lines: [PricedLine],
-        signedAt: Date
+        signedAt: Date,
+        customerID: String? = nil,
+        customerName: String? = nil,
+        endsOn: String? = nil
     ) {
         self.contractID = contractID
         self.number = number
@@ -248,6 +257,9 @@ public struct ContractSigned: ContractEvent, Equatable {
         self.amountFen = amountFen
         self.lines = lines
         self.signedAt = signedAt
+        self.customerID = customerID
+        self.customerName = customerName
+        self.endsOn = endsOn
     }
 }
 

@@ -36,10 +36,12 @@ public struct Contract: Sendable, Equatable, Encodable, ScopedRecord {
     public var customerName: String
     public var ownerID: String
     public var region: String
+    /// The end of the contract's term, `YYYY-MM-DD` (Asia/Shanghai), if it has one: a renewal is expected then.
+    public var endsOn: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, number, quoteVersion, lines, amountFen, costFen, status, version, submittedBy, submittedAt, decidedAt
-        case decisionComment, signedAt, createdBy, createdAt, updatedAt, customerName, region
+        case decisionComment, signedAt, createdBy, createdAt, updatedAt, customerName, region, endsOn
         case dealID = "dealId"
         case quoteID = "quoteId"
         case customerID = "customerId"
@@ -70,28 +72,41 @@ public struct Contract: Sendable, Equatable, Encodable, ScopedRecord {
         try container.encode(customerName, forKey: .customerName)
         try container.encode(ownerID, forKey: .ownerID)
         try container.encode(region, forKey: .region)
+        try container.encodeIfPresent(endsOn, forKey: .endsOn)
     }
 
     public var scopeOwnerID: String? { ownerID }
     public var scopeRegion: String? { region }
 }
 
-/// The body of `deals.createContract`: `{"quoteId": "<version id>"}` or `{"dealId": "…", "version": 2}`.
+/// The body of `deals.createContract`: `{"quoteId": "<version id>"}` or `{"dealId": "…", "version": 2}`, with an
+/// optional `endsOn` (`YYYY-MM-DD`) for a contract that runs for a term.
 public struct ContractDraft: Sendable, Decodable, Equatable {
     public var quoteID: String?
     public var dealID: String?
     public var version: Int?
+    public var endsOn: String?
 
     enum CodingKeys: String, CodingKey {
         case quoteID = "quoteId"
         case dealID = "dealId"
-        case version
+        case version, endsOn
     }
 
-    public init(quoteID: String? = nil, dealID: String? = nil, version: Int? = nil) {
+    public init(quoteID: String? = nil, dealID: String? = nil, version: Int? = nil, endsOn: String? = nil) {
         self.quoteID = quoteID
         self.dealID = dealID
         self.version = version
+        self.endsOn = endsOn
+    }
+
+    /// The end date, checked: a real calendar day written `YYYY-MM-DD`.
+    public func checkedEndsOn() throws(Problem) -> String? {
+        guard let endsOn else { return nil }
+        guard let day = CalendarDay(endsOn), day.year >= 2000, day.year <= 2999 else {
+            throw Problem.validation([.init(field: "endsOn", message: "must be a date written YYYY-MM-DD, e.g. 2027-11-30")])
+        }
+        return day.description
     }
 }
 

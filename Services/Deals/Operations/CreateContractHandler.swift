@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// `deals.createContract` `{"quoteId"}` or `{"dealId", "version"}`: a draft contract that copies the lines and total
+/// `deals.createContract` `{"quoteId"}` or `{"dealId", "version"}` (optionally `"endsOn"`): a draft contract that copies the lines and total
 /// of one quote version, numbered `HT-<year>-<sequence>`. A version that is not the deal's current one is refused
 /// with a 409 naming the current version (`currentVersion`, `currentQuoteId`), so nobody signs the wrong offer. The
 /// deal row is locked, so a quote version created concurrently cannot slip in between the check and the insert.
@@ -17,6 +17,7 @@ struct CreateContractHandler: Sendable {
         let scope = try DealsService.writeScope(request)
         let draft = try request.decode(ContractDraft.self)
         let reference = try Self.reference(draft)
+        let endsOn = try draft.checkedEndsOn()
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
             let quote: Quote.Version?
             switch reference {
@@ -32,7 +33,7 @@ struct CreateContractHandler: Sendable {
             }
             try await store.requireCurrentQuote(boundTo: quote.id, version: quote.version, dealID: deal.id, on: connection)
             let now = Date()
-            let contract = Contract(
+            var contract = Contract(
                 id: RecordID(),
                 number: try await store.contracts.nextNumber(at: now, on: connection),
                 dealID: deal.id,
@@ -56,6 +57,7 @@ struct CreateContractHandler: Sendable {
                 ownerID: deal.ownerID,
                 region: deal.region
             )
+            contract.endsOn = endsOn
             try await store.contracts.insert(contract, on: connection)
             return try .json(contract, status: 201)
         }

@@ -38,7 +38,10 @@ struct SignContractHandler: Sendable {
                 region: contract.region,
                 amountFen: contract.amountFen,
                 lines: contract.lines,
-                signedAt: now
+                signedAt: now,
+                customerID: contract.customerID,
+                customerName: contract.customerName,
+                endsOn: contract.endsOn
             )
             let envelope = try EventEnvelope(
                 event,

@@ -20,7 +20,7 @@ struct ContractRepository: Sendable {
     static let select = """
         SELECT c.id, c.number, c.deal_id, c.quote_id, c.quote_version, c.lines::text AS lines, c.amount_fen, c.cost_fen, c.status,
                c.version, c.submitted_by, c.submitted_at, c.decided_at, c.decision_comment, c.signed_at, c.created_by, c.created_at,
-               c.updated_at, d.customer_id, d.customer_name, d.owner_id, d.region
+               c.updated_at, d.customer_id, d.customer_name, d.owner_id, d.region, c.ends_on::text AS ends_on
         FROM contracts c JOIN deals d ON d.id = c.deal_id
         """
 
@@ -38,10 +38,10 @@ struct ContractRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO contracts (id, number, deal_id, quote_id, quote_version, lines, amount_fen, cost_fen, status, version,
-                                   created_by, created_at, updated_at)
+                                   created_by, created_at, updated_at, ends_on)
             VALUES (\(contract.id), \(contract.number), \(contract.dealID), \(contract.quoteID), \(contract.quoteVersion), \(lines)::jsonb,
                     \(contract.amountFen), \(contract.costFen), \(contract.status.rawValue), \(contract.version), \(contract.createdBy),
-                    \(contract.createdAt), \(contract.updatedAt))
+                    \(contract.createdAt), \(contract.updatedAt), \(contract.endsOn)::date)
             """,
             logger: logger
         )
@@ -105,7 +105,7 @@ struct ContractRepository: Sendable {
         let cells = row.makeRandomAccess()
         let lines = try cells["lines"].decode(String.self)
         let status = try Contract.Status(stored: try cells["status"].decode(String.self), column: "contracts.status")
-        return Contract(
+        var contract = Contract(
             id: try cells["id"].decode(RecordID.self),
             number: try cells["number"].decode(String.self),
             dealID: try cells["deal_id"].decode(RecordID.self),
@@ -129,5 +129,7 @@ struct ContractRepository: Sendable {
             ownerID: try cells["owner_id"].decode(String.self),
             region: try cells["region"].decode(String.self)
         )
+        contract.endsOn = try cells["ends_on"].decode(String?.self)
+        return contract
     }
 }

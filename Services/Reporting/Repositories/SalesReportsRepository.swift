@@ -19,9 +19,12 @@ struct SalesReportsRepository: Sendable {
         let cost = contract.lines.reduce(Fen(0)) { $0 + $1.costFen }
         let inserted = try await connection.query(
             """
-            INSERT INTO signed_contracts (contract_id, number, deal_id, owner_id, region, amount_fen, cost_fen, signed_at)
+            INSERT INTO signed_contracts (contract_id, number, deal_id, owner_id, region, amount_fen, cost_fen, signed_at,
+                customer_id, customer_name, ends_on)
             VALUES (\(contract.contractID), \(contract.number), \(contract.dealID), \(contract.ownerID), \(contract.region),
-                \(contract.amountFen), \(cost), \(contract.signedAt))
+                \(contract.amountFen), \(cost), \(contract.signedAt),
+                COALESCE(\(contract.customerID)::text, (SELECT customer_id FROM deal_projection WHERE deal_id = \(contract.dealID))),
+                \(contract.customerName), \(contract.endsOn)::date)
             ON CONFLICT (contract_id) DO NOTHING
             RETURNING contract_id
             """,
@@ -62,14 +65,23 @@ struct SalesReportsRepository: Sendable {
         let createdAt: Date? = change.from == nil ? change.at : nil
         try await connection.query(
             """
-            INSERT INTO deal_projection (deal_id, owner_id, region, created_at, sequence)
-            VALUES (\(change.dealID), \(change.ownerID), \(change.region), \(createdAt), \(sequence))
+            INSERT INTO deal_projection (deal_id, owner_id, region, created_at, sequence, customer_id, stage)
+            VALUES (\(change.dealID), \(change.ownerID), \(change.region), \(createdAt), \(sequence), \(change.customerID), \(change.to.rawValue))
             ON CONFLICT (deal_id) DO UPDATE SET
                 owner_id = CASE WHEN deal_projection.sequence < EXCLUDED.sequence THEN EXCLUDED.owner_id ELSE deal_projection.owner_id END,
                 region = CASE WHEN deal_projection.sequence < EXCLUDED.sequence THEN EXCLUDED.region ELSE deal_projection.region END,
+                customer_id = CASE WHEN deal_projection.sequence < EXCLUDED.sequence OR deal_projection.customer_id IS NULL
+                    THEN EXCLUDED.customer_id ELSE deal_projection.customer_id END,
+                stage = CASE WHEN deal_projection.sequence < EXCLUDED.sequence OR deal_projection.stage IS NULL
+                    THEN EXCLUDED.stage ELSE deal_projection.stage END,
                 created_at = LEAST(deal_projection.created_at, EXCLUDED.created_at),
                 sequence = GREATEST(deal_projection.sequence, EXCLUDED.sequence)
             """,
+            logger: logger
+        )
+        // A contract whose contract.signed named no customer (signed before issue 11) takes the deal's.
+        try await connection.query(
+            "UPDATE signed_contracts SET customer_id = \(change.customerID) WHERE deal_id = \(change.dealID) AND customer_id IS NULL",
             logger: logger
         )
         try await connection.query(

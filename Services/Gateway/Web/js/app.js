@@ -38,6 +38,7 @@ const ROUTES = [
   ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
   ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
   ['/completeness', () => import('./views/completeness.js'), 'dashboard'],
+  ['/repurchase', () => import('./views/repurchase.js'), 'dashboard'],
   ['/admin', () => import('./views/admin.js'), 'admin', ['admin']],
   ['/admin/users', () => import('./views/admin-users.js'), 'admin', ['admin']],
   ['/admin/users/new', () => import('./views/admin-user-form.js'), 'admin', ['admin']],

@@ -203,3 +203,34 @@ export function hbarTarget(items, target, { title, targetLabel, max = 10000, wid
     s('text', { x, y: 12, 'font-size': 12, 'text-anchor': 'end', fill: COLORS.target }, targetLabel || String(target)));
   return svg;
 }
+
+/**
+ * Issue 11, true margin: items: [{ label, a, b, aDisplay, bDisplay, href }] (basis points) → per item two bars side by
+ * side, `a` (quoted margin, blue) above `b` (true margin, green; red when negative). Bars start at 0; a negative value
+ * draws a short red stub.
+ */
+export function pairedBars(items, { title, aLabel, bLabel, width = 460, rowHeight = 52, labelWidth = 96, valueWidth = 136 } = {}) {
+  width = width || 460;
+  const top = 4;
+  const height = Math.max(items.length, 1) * rowHeight + top;
+  const max = Math.max(1, ...items.flatMap((i) => [i.a, i.b].map((v) => Math.max(0, Number(v) || 0))));
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
+  svg.append(s('title', {}, title));
+  const barSpace = width - labelWidth - valueWidth;
+  const bar = (value) => Math.max(2, (Math.max(0, Number(value) || 0) / max) * barSpace);
+  items.forEach((item, index) => {
+    const y = index * rowHeight + top;
+    const half = (rowHeight - 12) / 2;
+    const trueColor = Number(item.b) < 0 ? COLORS.target : COLORS.good;
+    const g = s('g', { data: { test: 'margin-pair', line: item.label } },
+      s('text', { x: 0, y: y + rowHeight / 2 - 4, 'font-size': 14, 'dominant-baseline': 'middle', fill: COLORS.text }, truncate(item.label, 7)),
+      s('rect', { x: labelWidth, y: y + 2, width: bar(item.a), height: half - 2, rx: 4, fill: COLORS.bar, data: { test: 'bar-quoted' } }),
+      s('text', { x: labelWidth + bar(item.a) + 6, y: y + 2 + half / 2, 'font-size': 12, 'dominant-baseline': 'middle', fill: COLORS.text },
+        `${aLabel} ${item.aDisplay}`),
+      s('rect', { x: labelWidth, y: y + half + 2, width: bar(item.b), height: half - 2, rx: 4, fill: trueColor, data: { test: 'bar-true' } }),
+      s('text', { x: labelWidth + bar(item.b) + 6, y: y + half + 2 + half / 2, 'font-size': 12, 'dominant-baseline': 'middle', fill: trueColor },
+        `${bLabel} ${item.bDisplay}`));
+    svg.append(linkWrap(item.href, `${item.label} ${aLabel} ${item.aDisplay} ${bLabel} ${item.bDisplay}`, g));
+  });
+  return svg;
+}

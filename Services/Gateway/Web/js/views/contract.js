@@ -3,7 +3,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { chip, card, toast, problemText, errorBox } from '../ui.js';
-import { money, dateTime } from '../format.js';
+import { money, dateTime, businessDate } from '../format.js';
 import { icon } from '../icons.js';
 import { linesTable, stepTimeline } from './contract-parts.js';
 import { progressList, historyList, deliveryChip } from './shipment-parts.js';
@@ -64,6 +64,7 @@ export default async function contract(ctx) {
         h('dt', {}, t('common.created')), h('dd', {}, dateTime(c.createdAt)),
         c.submittedAt ? [h('dt', {}, t('contracts.submittedAt')), h('dd', {}, dateTime(c.submittedAt))] : null,
         c.signedAt ? [h('dt', {}, t('contracts.signedAt')), h('dd', {}, dateTime(c.signedAt))] : null,
+        c.endsOn ? [h('dt', {}, t('contract.endsOn')), h('dd', { data: { test: 'contract-ends-on' } }, businessDate(c.endsOn))] : null,
         c.decisionComment ? [h('dt', {}, t('contracts.decision')), h('dd', {}, c.decisionComment)] : null),
       error, actions);
     let steps;

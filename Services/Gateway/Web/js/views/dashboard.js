@@ -5,7 +5,7 @@ import { t, label } from '../i18n.js';
 import { get, query } from '../api.js';
 import { card, errorBox, loading } from '../ui.js';
 import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime, basisPoints } from '../format.js';
-import { hbar, funnel, lineVsTarget } from '../charts.js';
+import { hbar, funnel, lineVsTarget, pairedBars } from '../charts.js';
 import { icon } from '../icons.js';
 
 const REFRESH_MS = 60000;
@@ -29,12 +29,13 @@ export default async function dashboard(ctx) {
   const kpis = h('div', { class: 'kpis', data: { test: 'kpis' } });
   const top = panel(t('dashboard.topReps', { month: monthLabel(month) }), 'panel-top-reps', '#/deals?stage=contract', t('dashboard.signedDeals'));
   const margins = panel(t('dashboard.margins'), 'panel-margins', '#/contracts?status=signed', t('dashboard.signedContracts'));
+  const trueMargin = panel(t('margin.panel'), 'panel-true-margin', '#/repurchase', t('margin.repurchaseLink'));
   const fun = panel(t('dashboard.funnel'), 'panel-funnel', '#/deals', t('dashboard.allDeals'));
   const times = panel(t('dashboard.approvalTimes'), 'panel-approval-times', '#/approvals?view=all', t('dashboard.approvals'));
   const active = panel(t('dashboard.active'), 'panel-daily-active', ctx.user.role === 'admin' ? '#/admin/users' : null, t('admin.users'));
   const star = panel(t('dashboard.completenessStar'), 'panel-completeness', '#/completeness', t('dashboard.completenessReport'));
 
-  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, fun, times, active, star));
+  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, trueMargin, fun, times, active, star));
   // Charts are drawn in viewBox units: a narrower box on a phone keeps their text readable.
   const narrow = window.matchMedia('(max-width: 599px)').matches;
   const size = narrow ? { width: 340, labelWidth: 84, valueWidth: 128 } : {};
@@ -64,6 +65,30 @@ export default async function dashboard(ctx) {
           h('th', { scope: 'col', class: 'num' }, t('dashboard.grossMargin')), h('th', { scope: 'col', class: 'num' }, '%'))),
         h('tbody', {}, data.items.map((m) => h('tr', {}, h('td', {}, m.productLine), h('td', { class: 'num' }, money(m.revenueFen)),
           h('td', { class: 'num' }, money(m.grossMarginFen)), h('td', { class: 'num' }, percentText(m.grossMarginPercent))))))));
+    return data;
+  }
+
+  // Issue 11: quoted vs true margin (net of the cost of money and write-offs) over the last 365 days, best first.
+  async function loadTrueMargin() {
+    const data = await get('/reports/true-margin');
+    if (!data.items.length) return replace(trueMargin.body, h('p', { class: 'empty' }, t('margin.none')));
+    replace(trueMargin.body,
+      h('p', { class: 'hint' }, t('margin.hint', { from: data.from, to: data.to, rate: basisPoints(data.annualRateBp) })),
+      pairedBars(data.items.map((m) => ({ label: m.productLine, a: m.quotedMarginBp, b: m.trueMarginBp,
+        aDisplay: basisPoints(m.quotedMarginBp), bDisplay: basisPoints(m.trueMarginBp) })),
+      { width: size.width, title: t('margin.panel'), aLabel: t('margin.quoted'), bLabel: t('margin.true') }),
+      h('div', { class: 'chart-legend' }, h('span', {}, h('span', { class: 'legend-swatch sw-primary' }), t('margin.quoted')),
+        h('span', {}, h('span', { class: 'legend-swatch sw-good' }), t('margin.true'))),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table', data: { test: 'true-margin-table' } },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dashboard.productLine')), h('th', { scope: 'col', class: 'num' }, t('margin.quoted')),
+          h('th', { scope: 'col', class: 'num' }, t('margin.true')), h('th', { scope: 'col', class: 'num' }, t('margin.daysToCollect')),
+          h('th', { scope: 'col', class: 'num' }, t('margin.repurchaseRate')))),
+        h('tbody', {}, data.items.map((m) => h('tr', { data: { test: 'true-margin-row', line: m.productLine } }, h('td', {}, m.productLine),
+          h('td', { class: 'num', data: { test: 'quoted' } }, basisPoints(m.quotedMarginBp)),
+          h('td', { class: `num${m.trueMarginBp !== null && m.trueMarginBp < 0 ? ' negative' : ''}`, data: { test: 'true' } },
+            basisPoints(m.trueMarginBp), h('div', { class: 'row-sub' }, money(m.trueMarginFen))),
+          h('td', { class: 'num', data: { test: 'days' } }, m.averageDaysToCollect === null ? '—' : t('dashboard.days', { n: m.averageDaysToCollect })),
+          h('td', { class: 'num', data: { test: 'repurchase-rate' } }, basisPoints(m.repurchaseRateBp))))))));
     return data;
   }
 
@@ -138,7 +163,7 @@ export default async function dashboard(ctx) {
     });
     const [topData, marginData, funnelData, timeData, , , summary] = await Promise.all([
       settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active), settle(loadCompleteness(), star),
-      get('/reports/summary').catch(() => null),
+      get('/reports/summary').catch(() => null), settle(loadTrueMargin(), trueMargin),
     ]);
     if (!ctx.isCurrent()) return;
     const signed = (topData?.items || []).reduce((sum, r) => sum + BigInt(r.signedAmountFen), 0n);

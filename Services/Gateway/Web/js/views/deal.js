@@ -80,11 +80,15 @@ export default async function deal(ctx) {
 
   // Quote versions, newest first; the current one is marked.
   const contractNotice = h('div', { role: 'alert', data: { test: 'contract-notice' } });
+  // Issue 11: an optional end date for a contract that runs for a term (renewal reminder before it).
+  const endsOnInput = h('input', { id: 'contract-ends-on', type: 'date', data: { test: 'contract-ends-on' } });
+  const endsOnField = h('div', { class: 'field' }, h('label', { for: 'contract-ends-on' }, t('contract.endsOn')), endsOnInput,
+    h('div', { class: 'hint' }, t('contract.endsOnHint')));
   async function createContract(quoteId, button) {
     replace(contractNotice);
     if (button) button.disabled = true;
     try {
-      const contract = await post('/contracts', { quoteId });
+      const contract = await post('/contracts', endsOnInput.value ? { quoteId, endsOn: endsOnInput.value } : { quoteId });
       toast(t('contracts.created', { number: contract.number }));
       ctx.navigate(`#/contracts/${contract.id}`);
     } catch (error) {
@@ -152,6 +156,7 @@ export default async function deal(ctx) {
         seller && open ? h('a', { class: 'btn small primary', href: `#/deals/${id}/quote`, data: { test: 'new-quote' } }, icon('plus'),
           quotes.items.length ? t('quotes.newVersion') : t('quotes.first')) : null),
       contractNotice,
+      seller && open && quotes.items.length ? endsOnField : null,
       quotes.items.length ? versions : h('div', { class: 'card empty' }, t('quotes.none')),
       moreVersions),
     h('div', {},

@@ -1,0 +1,213 @@
+import Contracts
+
+/// True margin (真实毛利): the gross margin net of the cost of the money tied up between signature and collection, and
+/// of what was written off. Pure arithmetic on integer fen; no I/O, no floating point.
+///
+/// Per contract signed on day `S` (Asia/Shanghai), with the annual rate `r` in basis points
+/// (`COST_OF_MONEY_ANNUAL_BP`, 600 = 6 %) and today `T`:
+///
+///     costOfMoney = round½( Σ_receipts  a × r × max(0, R − S)
+///                         + Σ_outstanding o × r × E ) ÷ (10 000 × 365)
+///
+///     E = max(0, due − S)  when the installment's due date is known and not before T,
+///         max(0, T − S)    when it is unknown (waits for delivery) or already passed
+///
+///     trueMargin = amount − cost − costOfMoney − writtenOff
+///
+/// `a`/`R` are each non-reversed receipt's amount and day; `o` is what an installment still owes (its amount less its
+/// non-reversed allocations and its write-off; without a known plan, the contract's amount less receipts and
+/// write-offs, due date unknown). The numerator is summed exactly (`Int128`) and rounded once per contract, half away
+/// from zero, to the fen.
+///
+/// Per product line, a contract's cost of money and write-offs are split over its lines in proportion to the line
+/// amounts (``split(_:by:)``: largest remainder, so the shares sum exactly to the whole). The line's figures:
+/// - quoted margin: (revenue − cost) ÷ revenue in basis points (today's list/offer margin, as the old report);
+/// - true margin: Σ trueMargin shares, in fen and as basis points of revenue;
+/// - average days to collect: money-weighted days, Σ(amount × days) ÷ Σ amount over the received and the still
+///   outstanding money of its contracts (actual days for received money, `E` for open money), split like the cost of
+///   money, rounded half away from zero to whole days;
+/// - re-purchase rate: of the customers who bought the line in the period, the share (basis points) who have bought it
+///   on at least two distinct days by the end of the period (earlier purchases count).
+///
+/// Lines are ranked by true margin rate (basis points; a line without revenue last), then true margin in fen.
+enum TrueMargin {
+    /// A non-reversed receipt.
+    struct Receipt: Sendable, Equatable {
+        var amountFen: Fen
+        var receivedOn: CalendarDay
+    }
+
+    /// One installment of the payment plan with what is already settled on it.
+    struct Installment: Sendable, Equatable {
+        var amountFen: Fen
+        var dueOn: CalendarDay?
+        /// Non-reversed allocations of receipts.
+        var allocatedFen: Fen
+        var writtenOffFen: Fen
+    }
+
+    /// One line of a signed contract.
+    struct Line: Sendable, Equatable {
+        var productLine: String
+        var amountFen: Fen
+        var costFen: Fen
+    }
+
+    /// A signed contract with its money.
+    struct Contract: Sendable, Equatable {
+        var contractID: String
+        var customerID: String?
+        var signedOn: CalendarDay
+        var amountFen: Fen
+        var lines: [Line]
+        var receipts: [Receipt] = []
+        /// Empty while no payment plan is known.
+        var installments: [Installment] = []
+        /// Written off in all (from the write-off events).
+        var writtenOffFen: Fen = 0
+
+        var costFen: Fen { lines.reduce(0) { $0 + $1.costFen } }
+    }
+
+    /// What a contract still owes, by due date (`nil`: unknown).
+    static func outstanding(_ contract: Contract) -> [(amountFen: Fen, dueOn: CalendarDay?)] {
+        if contract.installments.isEmpty {
+            let received = contract.receipts.reduce(Fen(0)) { $0 + $1.amountFen }
+            let open = contract.amountFen - received - contract.writtenOffFen
+            return open > 0 ? [(open, nil)] : []
+        }
+        return contract.installments.compactMap { installment in
+            let open = installment.amountFen - installment.allocatedFen - installment.writtenOffFen
+            return open > 0 ? (open, installment.dueOn) : nil
+        }
+    }
+
+    /// Σ amount × days over received and outstanding money, and Σ amount: the exact parts of the cost of money and of
+    /// the days to collect.
+    static func moneyDays(_ contract: Contract, today: CalendarDay) -> (fenDays: Int128, fen: Int128) {
+        let signed = contract.signedOn.dayNumber
+        var fenDays: Int128 = 0
+        var fen: Int128 = 0
+        for receipt in contract.receipts {
+            fenDays += Int128(receipt.amountFen) * Int128(max(0, receipt.receivedOn.dayNumber - signed))
+            fen += Int128(receipt.amountFen)
+        }
+        let now = today.dayNumber
+        for (amount, due) in outstanding(contract) {
+            let expected = due.map(\.dayNumber).flatMap { $0 >= now ? $0 : nil } ?? now
+            fenDays += Int128(amount) * Int128(max(0, expected - signed))
+            fen += Int128(amount)
+        }
+        return (fenDays, fen)
+    }
+
+    /// The contract's cost of money in fen (see the type's formula).
+    static func costOfMoney(_ contract: Contract, annualRateBp: Int64, today: CalendarDay) -> Fen {
+        let (fenDays, _) = moneyDays(contract, today: today)
+        return Fen(Ratio.divideRoundingHalfAwayFromZero(fenDays * Int128(annualRateBp), by: 10_000 * 365))
+    }
+
+    /// `total` split in proportion to `weights`, exactly: each share is rounded down, and the fen left over go one by
+    /// one to the largest remainders (ties: the earlier weight). All-zero weights split evenly the same way.
+    static func split(_ total: Int64, by weights: [Int64]) -> [Int64] {
+        let shares = split128(Int128(total.magnitude), by: weights).map { Int64($0) }
+        return total < 0 ? shares.map { -$0 } : shares
+    }
+
+    /// One product line's figures.
+    struct LineFigures: Sendable, Equatable {
+        var productLine: String
+        var revenueFen: Fen = 0
+        var costFen: Fen = 0
+        var costOfMoneyFen: Fen = 0
+        var writtenOffFen: Fen = 0
+        var moneyFenDays: Int128 = 0
+        var moneyFen: Int128 = 0
+        var customers = 0
+        var repeatCustomers = 0
+
+        var quotedMarginFen: Fen { revenueFen - costFen }
+        var quotedMarginBp: Int64? { Margin.basisPoints(revenueFen: revenueFen, costFen: costFen) }
+        var trueMarginFen: Fen { revenueFen - costFen - costOfMoneyFen - writtenOffFen }
+        var trueMarginBp: Int64? { revenueFen == 0 ? nil : Ratio.basisPoints(Int128(trueMarginFen), of: Int128(revenueFen)) }
+        /// Whole days, rounded half away from zero; `nil` without money.
+        var averageDaysToCollect: Int? {
+            moneyFen == 0 ? nil : Int(Ratio.divideRoundingHalfAwayFromZero(moneyFenDays, by: moneyFen))
+        }
+        var repurchaseRateBp: Int64? { Ratio.basisPoints(Int128(repeatCustomers), of: Int128(customers)) }
+    }
+
+    /// The per-line figures of `contracts`, ranked (see the type's documentation).
+    /// - Parameters:
+    ///   - contracts: the contracts signed in the period.
+    ///   - purchaseDays: per customer and line, how many distinct days the customer bought the line on, up to the end
+    ///     of the period (earlier periods included).
+    static func lines(
+        _ contracts: [Contract],
+        annualRateBp: Int64,
+        today: CalendarDay,
+        purchaseDays: [CustomerLine: Int]
+    ) -> [LineFigures] {
+        var byLine: [String: LineFigures] = [:]
+        var buyers: [String: Set<String>] = [:]
+        for contract in contracts where !contract.lines.isEmpty {
+            let weights = contract.lines.map(\.amountFen)
+            let moneyCost = split(costOfMoney(contract, annualRateBp: annualRateBp, today: today), by: weights)
+            let writtenOff = split(contract.writtenOffFen, by: weights)
+            let (fenDays, fen) = moneyDays(contract, today: today)
+            let daysShares = split128(fenDays, by: weights)
+            let fenShares = split128(fen, by: weights)
+            for (index, line) in contract.lines.enumerated() {
+                var figures = byLine[line.productLine] ?? LineFigures(productLine: line.productLine)
+                figures.revenueFen += line.amountFen
+                figures.costFen += line.costFen
+                figures.costOfMoneyFen += moneyCost[index]
+                figures.writtenOffFen += writtenOff[index]
+                figures.moneyFenDays += daysShares[index]
+                figures.moneyFen += fenShares[index]
+                byLine[line.productLine] = figures
+                if let customer = contract.customerID { buyers[line.productLine, default: []].insert(customer) }
+            }
+        }
+        for (line, customers) in buyers {
+            byLine[line]?.customers = customers.count
+            byLine[line]?.repeatCustomers = customers.filter { purchaseDays[CustomerLine(customerID: $0, productLine: line), default: 0] >= 2 }.count
+        }
+        return byLine.values.sorted(by: ranksBefore)
+    }
+
+    /// Higher true margin rate first (a line without revenue last), then more true margin in fen, then by name.
+    static func ranksBefore(_ a: LineFigures, _ b: LineFigures) -> Bool {
+        switch (a.trueMarginBp, b.trueMarginBp) {
+        case (let x?, let y?) where x != y: return x > y
+        case (.some, .none): return true
+        case (.none, .some): return false
+        default: break
+        }
+        if a.trueMarginFen != b.trueMarginFen { return a.trueMarginFen > b.trueMarginFen }
+        return a.productLine < b.productLine
+    }
+
+    /// ``split(_:by:)`` of a non-negative total, also for the wide sums of the days to collect.
+    static func split128(_ total: Int128, by weights: [Int64]) -> [Int128] {
+        guard !weights.isEmpty else { return [] }
+        let positive = weights.map { max(0, $0) }
+        let usable = positive.contains { $0 > 0 } ? positive : positive.map { _ in Int64(1) }
+        let sum = Int128(usable.reduce(0, +))
+        var shares = usable.map { total * Int128($0) / sum }
+        let remainders = usable.map { total * Int128($0) % sum }
+        var left = total - shares.reduce(0, +)
+        for index in remainders.indices.sorted(by: { remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1) }) {
+            guard left > 0 else { break }
+            shares[index] += 1
+            left -= 1
+        }
+        return shares
+    }
+}
+
+/// A customer and a product line: the key of re-purchases.
+struct CustomerLine: Hashable, Sendable {
+    var customerID: String
+    var productLine: String
+}

@@ -1,0 +1,83 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceRuntime
+
+/// `reporting.trueMargin?from=YYYY-MM-DD&to=YYYY-MM-DD`: per product line of the contracts signed in the period (both
+/// inclusive, Asia/Shanghai; default the 365 days ending today), within the caller's scope, the quoted margin beside
+/// the true margin (``TrueMargin``: net of the cost of money at `COST_OF_MONEY_ANNUAL_BP` and of write-offs), the
+/// average days to collect and the re-purchase rate. Ranked by true margin rate, best first.
+struct TrueMarginHandler: Sendable {
+    let postgres: PostgresClient
+    let repository: CollectionsRepository
+    let settings: ReportingSettings
+    let now: @Sendable () -> Date
+
+    struct LineView: Encodable {
+        var productLine: String
+        var revenueFen: Fen
+        var costFen: Fen
+        var quotedMarginFen: Fen
+        @ExplicitNull var quotedMarginBp: Int64?
+        var costOfMoneyFen: Fen
+        var writtenOffFen: Fen
+        var trueMarginFen: Fen
+        @ExplicitNull var trueMarginBp: Int64?
+        @ExplicitNull var averageDaysToCollect: Int?
+        var customers: Int
+        var repeatCustomers: Int
+        @ExplicitNull var repurchaseRateBp: Int64?
+    }
+
+    struct Report: Encodable {
+        var from: String
+        var to: String
+        var asOf: String
+        var annualRateBp: Int64
+        var items: [LineView]
+    }
+
+    func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
+        let scope = DataScope(try request.requireIdentity())
+        let now = self.now()
+        let today = BusinessCalendar.day(of: now)
+        let query = request.query
+        let (from, to) =
+            query["from"] == nil && query["to"] == nil
+            ? (today.adding(days: -364).description, today.description) : (query["from"], query["to"])
+        let period = try ReportPeriod.days(from: from, to: to, now: now)
+        let lines = try await postgres.withConnection { connection in
+            let contracts = try await repository.contracts(in: period, scope: scope, on: connection)
+            let customers = Set(contracts.compactMap(\.customerID)).sorted()
+            let purchases = try await repository.purchaseDays(customers: customers, before: period.end, on: connection)
+            return TrueMargin.lines(contracts, annualRateBp: settings.annualRateBp, today: today, purchaseDays: purchases)
+        }
+        let lastDay = BusinessCalendar.day(of: period.end.addingTimeInterval(-1))
+        return try .json(
+            Report(
+                from: BusinessCalendar.day(of: period.start).description,
+                to: lastDay.description,
+                asOf: today.description,
+                annualRateBp: settings.annualRateBp,
+                items: lines.map { line in
+                    LineView(
+                        productLine: line.productLine,
+                        revenueFen: line.revenueFen,
+                        costFen: line.costFen,
+                        quotedMarginFen: line.quotedMarginFen,
+                        quotedMarginBp: line.quotedMarginBp,
+                        costOfMoneyFen: line.costOfMoneyFen,
+                        writtenOffFen: line.writtenOffFen,
+                        trueMarginFen: line.trueMarginFen,
+                        trueMarginBp: line.trueMarginBp,
+                        averageDaysToCollect: line.averageDaysToCollect,
+                        customers: line.customers,
+                        repeatCustomers: line.repeatCustomers,
+                        repurchaseRateBp: line.repurchaseRateBp
+                    )
+                }
+            )
+        )
+    }
+}
