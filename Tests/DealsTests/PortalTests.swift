@@ -123,8 +123,10 @@ struct PortalTests {
         try await RPCHarness.with(DealsService.self) { service in
             let contract = try await signedContract(service)
             let contractID = try #require(UUID(uuidString: contract.id))
-            // What the shipments and payments helpers write (migration 0005), written here directly.
+            // A plan of two installments (one long overdue) and a shipment, written here directly in place of the plan
+            // signing proposed.
             let first = contract.amountFen * 3 / 10
+            try await service.client.query("DELETE FROM payment_installments WHERE contract_id = \(contractID)", logger: service.logger)
             try await service.client.query(
                 """
                 INSERT INTO payment_installments (id, contract_id, sequence, label, amount_fen, due_on, created_at)
