@@ -30,6 +30,7 @@ struct EventOwnershipTests {
             (ProductRetired.self, DealsService.name),
             (ContractSubmitted.self, DealsService.name),
             (ContractSigned.self, DealsService.name),
+            (PaymentOverdue.self, DealsService.name),
             (ApprovalRequested.self, ApprovalsService.name),
             (ApprovalStepAssigned.self, ApprovalsService.name),
             (ApprovalStepDecided.self, ApprovalsService.name),
