@@ -14,6 +14,7 @@ export default async function more(ctx) {
   if (u.role !== 'finance') links.push(['#/visits', 'nav.visits']);
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
   links.push(['#/completeness', 'title.completeness']);
+  if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/receivables', 'title.receivables']);
   if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
   if (['supervisor', 'regional_manager', 'gm'].includes(u.role)) links.push(['#/transfer', 'admin.transfer']);
   const adminLinks = u.role === 'admin' ? ADMIN_LINKS.map(([href, title]) => [href, title]) : [];
