@@ -1,4 +1,5 @@
 public import Contracts
+import Foundation
 
 /// The ageing of receivables (账龄): how late an installment's outstanding money is, in Asia/Shanghai calendar days.
 ///
