@@ -6,6 +6,7 @@ story's contract (the payments API not built yet) the screen must say that nothi
 phone screenshots."""
 import datetime
 import json
+import re
 
 import story
 from story import Step, StoryFailure, css
@@ -70,6 +71,8 @@ def predict(finance):
     for contract in contracts:
         answer = api(finance, "GET", f"/contracts/{contract['id']}/payments")
         if answer["status"] == 404 and not plans:
+            # The payments API is another branch's: until it is merged, the probe's 404 is expected.
+            story.EXPECTED_CONSOLE.append(re.compile(r"/api/v1/contracts/[0-9a-f-]+/payments .*status of 404"))
             return None, contracts
         if answer["status"] != 200:
             raise StoryFailure(f"payments of {contract['number']}: {answer}")

@@ -22,7 +22,7 @@ export function drillHref(bucket, by, key) {
 /** A stacked bar of the buckets (our own SVG), each part a link to its installments, with a legend under it. */
 export function ageingBar(buckets, { title, width = 460 } = {}) {
   const total = BUCKETS.reduce((sum, b) => sum + BigInt(buckets[`${b}Fen`]), 0n);
-  const svg = s('svg', { class: 'chart ageing-bar', viewBox: `0 0 ${width} 28`, role: 'img', 'aria-label': title || t('receivables.title') });
+  const svg = s('svg', { class: 'chart ageing-bar', viewBox: `0 0 ${width} 28`, preserveAspectRatio: 'none', role: 'img', 'aria-label': title || t('receivables.title') });
   let x = 0;
   if (total > 0n) {
     for (const b of BUCKETS) {
