@@ -20,8 +20,12 @@ public enum DealsService: MessagingService {
     /// Configuration: `customers.lookup.timeout.ms` (default 2000), how long a `customers.get` may take; shorter than
     /// the gateway's `rpc.timeout.ms`, so the caller hears the answer (or a 504 naming `customers`) before the gateway
     /// gives up on deals.
+    ///
+    /// `payment.terms` (env `PAYMENT_TERMS`, default ``PaymentTerms/defaultText``): the terms a signed contract's payment
+    /// plan is proposed from, written as ``PaymentTerms`` describes; a value that does not parse stops the service.
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("customers.lookup.timeout.ms", default: 2000, in: 100...120_000)
+        let terms = try paymentTerms(context.configuration)
         var rpcConfiguration = context.amqpConfiguration
         rpcConfiguration.connectionName = "deals-rpc"
         let client = AMQPRPCClient(configuration: rpcConfiguration, topology: SalesDeskTopology.exchanges, logger: context.logger)
@@ -32,7 +36,7 @@ public enum DealsService: MessagingService {
             logger: context.logger
         )
         return ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers),
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers, terms: terms),
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
             services: [
@@ -47,15 +51,25 @@ public enum DealsService: MessagingService {
         )
     }
 
-    /// The service's operations answered from the customer replica alone (see ``rpcRouter(postgres:logger:customers:)``).
+    /// The payment terms of `payment.terms` (env `PAYMENT_TERMS`), or the default ones when it is not set.
+    public static func paymentTerms(_ configuration: ServiceConfiguration) throws(ConfigurationError) -> PaymentTerms {
+        switch PaymentTerms.parse(configuration.string("payment.terms", default: PaymentTerms.defaultText)) {
+        case .success(let terms): return terms
+        case .failure(let error):
+            throw ConfigurationError(key: "payment.terms", reason: "\(error) (expected e.g. '\(PaymentTerms.defaultText)')")
+        }
+    }
+
+    /// The service's operations answered from the customer replica alone (see ``rpcRouter(postgres:logger:customers:terms:)``).
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
         rpcRouter(postgres: postgres, logger: logger, customers: ReplicaOnlyLookup())
     }
 
     /// The service's operations, wired to its repositories; `customers` answers for a customer the replica does not
-    /// know yet.
-    static func rpcRouter(postgres: PostgresClient, logger: Logger, customers: any CustomerLookup) -> RPCRouter {
+    /// know yet; `terms` propose the payment plans.
+    static func rpcRouter(postgres: PostgresClient, logger: Logger, customers: any CustomerLookup, terms: PaymentTerms = .standard) -> RPCRouter {
         let store = DealsStore(logger: logger)
+        let desk = PaymentsDesk(store: store, terms: terms, logger: logger)
         var router = RPCRouter()
         router.on(Operation.Deals.createProduct, CreateProductHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listProducts, ListProductsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
@@ -78,7 +92,13 @@ public enum DealsService: MessagingService {
         router.on(Operation.Deals.getContract, GetContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.listContracts, ListContractsHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
         router.on(Operation.Deals.submitContract, SubmitContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
-        router.on(Operation.Deals.signContract, SignContractHandler(postgres: postgres, store: store, logger: logger).callAsFunction)
+        router.on(Operation.Deals.signContract, SignContractHandler(postgres: postgres, store: store, payments: desk, logger: logger).callAsFunction)
+        // Payment plans and receipts (issue 11).
+        router.on(GetPaymentsHandler.operation, GetPaymentsHandler(postgres: postgres, desk: desk, logger: logger).callAsFunction)
+        router.on(ReplacePaymentPlanHandler.operation, ReplacePaymentPlanHandler(postgres: postgres, desk: desk, logger: logger).callAsFunction)
+        router.on(RecordReceiptHandler.operation, RecordReceiptHandler(postgres: postgres, desk: desk, logger: logger).callAsFunction)
+        router.on(ReverseReceiptHandler.operation, ReverseReceiptHandler(postgres: postgres, desk: desk, logger: logger).callAsFunction)
+        router.on(WriteOffInstallmentHandler.operation, WriteOffInstallmentHandler(postgres: postgres, desk: desk, logger: logger).callAsFunction)
         // Receivables (issue 11): the ageing report and its drill-down.
         let receivables = ReceivablesRepository(logger: logger)
         router.on(

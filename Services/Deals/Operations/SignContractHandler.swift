@@ -6,10 +6,12 @@ import PostgresNIO
 import ServiceRuntime
 
 /// `deals.signContract` (path id = contract id): an approved contract becomes signed, `contract.signed` is published
-/// (revenue and margin count from here) and a deal still before the contract stage moves to it.
+/// (revenue and margin count from here) and a deal still before the contract stage moves to it. The payment plan the
+/// terms propose is written in the same transaction (`payment_plan.changed`).
 struct SignContractHandler: Sendable {
     let postgres: PostgresClient
     let store: DealsStore
+    let payments: PaymentsDesk
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -57,7 +59,9 @@ struct SignContractHandler: Sendable {
                     on: connection
                 )
             }
-            return try .json(contract)
+            try await payments.proposePlan(contract, by: scope.caller.userID, at: now, traceparent: traceparent, on: connection)
+            // Proposing the plan published an event with the contract's next version: answer the contract as stored.
+            return try .json(try await store.contracts.find(id: id, on: connection, forUpdate: false) ?? contract)
         }
     }
 }

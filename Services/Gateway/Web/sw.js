@@ -12,7 +12,7 @@ const SHELL = [
   '/js/views/admin-audit.js', '/js/views/admin-policy.js', '/js/views/admin-product.js', '/js/views/admin-products.js',
   '/js/views/admin-regions.js', '/js/views/admin-user-form.js', '/js/views/admin-users.js', '/js/views/admin.js',
   '/js/views/approval.js', '/js/views/approvals.js', '/js/views/completeness.js', '/js/views/customer-import.js',
-  '/js/views/customer-location.js', '/js/views/contract-parts.js', '/js/views/contract.js',
+  '/js/views/customer-location.js', '/js/views/contract-parts.js', '/js/views/contract-payments.js', '/js/views/contract.js',
   '/js/views/contracts.js', '/js/views/customer-form.js', '/js/views/customer.js', '/js/views/customers.js',
   '/js/views/dashboard.js', '/js/views/deal-edit.js', '/js/views/deal-form.js', '/js/views/deal.js', '/js/views/deals.js',
   '/js/views/inbox.js', '/js/views/more.js', '/js/views/outbox.js', '/js/views/quote-builder.js', '/js/views/quote-diff.js',

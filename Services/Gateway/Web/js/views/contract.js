@@ -2,10 +2,11 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, post } from '../api.js';
-import { chip, card, toast, problemText } from '../ui.js';
+import { chip, card, toast, problemText, errorBox } from '../ui.js';
 import { money, dateTime } from '../format.js';
 import { icon } from '../icons.js';
 import { linesTable, stepTimeline } from './contract-parts.js';
+import { paymentsPanel } from './contract-payments.js';
 
 /** The approval of a contract among the caller's approvals (they submitted, own or approve it): the newest one. */
 export async function findApproval(contractId) {
@@ -70,7 +71,10 @@ export default async function contract(ctx) {
     } else if (c.status === 'pending_approval') {
       steps = card(t('approval.steps'), h('p', { class: 'muted' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('approval.starting')));
     }
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, steps)));
+    // A signed contract's payment plan and receipts (issue 11).
+    const payments = c.status === 'signed' ? await paymentsPanel(ctx, c, render).catch((e) => errorBox(e, render)) : null;
+    if (!ctx.isCurrent()) return;
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, head, card(t('contracts.lines'), linesTable(c.lines, c.amountFen, c.costFen))), h('div', {}, payments, steps)));
     // Follow the approval while it runs: its steps and the outcome arrive through events.
     clearTimeout(timer);
     if (c.status === 'pending_approval') timer = setTimeout(() => render().catch(() => {}), 4000);
