@@ -13,8 +13,9 @@ public enum DealsService: MessagingService {
     public static let defaultHTTPPort = 8082
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
-    /// What deals adds to the common runtime: its operations, its event handlers, the outbox relay, and its own RPC
-    /// client to ask `customers` for a customer the replica does not know yet.
+    /// What deals adds to the common runtime: its operations, its event handlers, the outbox relay, its own RPC
+    /// client to ask `customers` for a customer the replica does not know yet, and the working-day 09:00 overdue
+    /// check (``PaymentOverdueCheckJob``).
     ///
     /// Configuration: `customers.lookup.timeout.ms` (default 2000), how long a `customers.get` may take; shorter than
     /// the gateway's `rpc.timeout.ms`, so the caller hears the answer (or a 504 naming `customers`) before the gateway
@@ -39,7 +40,14 @@ public enum DealsService: MessagingService {
             rpc: rpcRouter(postgres: context.postgres, logger: context.logger, customers: customers, terms: terms, portalBaseURL: portalBaseURL),
             events: eventHandlers(logger: context.logger),
             publishesEvents: publishesEvents,
-            services: [client],
+            services: [
+                client,
+                ScheduleRunner(
+                    client: context.postgres,
+                    jobs: [PaymentOverdueCheckJob.job(repository: ReceivablesRepository(logger: context.logger))],
+                    logger: context.logger
+                ),
+            ],
             readiness: [ReadinessCheck(name: "rpc") { client.isConnected }]
         )
     }
@@ -109,6 +117,16 @@ public enum DealsService: MessagingService {
         PublicPortalHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         InvoiceHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         ServiceRequestHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        // Receivables (issue 11): the ageing report and its drill-down.
+        let receivables = ReceivablesRepository(logger: logger)
+        router.on(
+            ReceivablesReportHandler.operation,
+            ReceivablesReportHandler(postgres: postgres, repository: receivables, logger: logger).callAsFunction
+        )
+        router.on(
+            ListReceivableInstallmentsHandler.operation,
+            ListReceivableInstallmentsHandler(postgres: postgres, repository: receivables, logger: logger).callAsFunction
+        )
         return router
     }
 
@@ -125,7 +143,7 @@ public enum DealsService: MessagingService {
         registry.register(CustomerRestored.self, handler: replica.restored)
         registry.register(CustomerMerged.self, handler: replica.merged)
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
-        // The owner's name (and, when they chose to show it, phone) on a customer's self-service page.
+        // The owners' names: on a customer's self-service page (and their phone, when shown) and in the receivables report.
         registry.registerOrgReplica(store.org)
         return registry
     }

@@ -38,8 +38,8 @@ public enum NotificationsService: SalesDeskService {
         return router
     }
 
-    /// The event handlers: contacts from `user.*`, notifications and pushes from `approval.*` and
-    /// `completeness.weekly_digest` and `service_request.submitted`.
+    /// The event handlers: contacts from `user.*`, notifications and pushes from `approval.*`,
+    /// `completeness.weekly_digest`, `service_request.submitted`, `repurchase.reminder` and `payment.overdue`.
     /// - Parameter wecomConfigured: whether pushes can be sent; otherwise they are recorded as `skipped`.
     public static func eventHandlers(wecomConfigured: Bool, logger: Logger) -> EventHandlerRegistry {
         let repository = NotificationRepository(logger: logger)
@@ -60,6 +60,10 @@ public enum NotificationsService: SalesDeskService {
         registry.register(
             RepurchaseReminder.self,
             handler: RepurchaseReminderHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
+        )
+        registry.register(
+            PaymentOverdue.self,
+            handler: PaymentOverdueHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
         )
         return registry
     }

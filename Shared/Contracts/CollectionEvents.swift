@@ -200,9 +200,13 @@ public struct PaymentOverdue: ContractEvent, Equatable {
     public var daysOverdue: Int
     public var thresholdDays: Int
     public var at: Date
+    /// The contract's number (`HT-2026-0001`), for the message; absent from events published before it was added.
+    public var contractNumber: String?
+    /// The installment's 1-based position in the plan (第N期), for the message; absent like ``contractNumber``.
+    public var sequence: Int?
 
     enum CodingKeys: String, CodingKey {
-        case party, label, dueOn, outstandingFen, daysOverdue, thresholdDays, at
+        case party, label, dueOn, outstandingFen, daysOverdue, thresholdDays, at, contractNumber, sequence
         case installmentID = "installmentId"
     }
 
@@ -214,7 +218,9 @@ public struct PaymentOverdue: ContractEvent, Equatable {
         outstandingFen: Fen,
         daysOverdue: Int,
         thresholdDays: Int,
-        at: Date
+        at: Date,
+        contractNumber: String? = nil,
+        sequence: Int? = nil
     ) {
         self.installmentID = installmentID
         self.party = party
@@ -224,5 +230,7 @@ public struct PaymentOverdue: ContractEvent, Equatable {
         self.daysOverdue = daysOverdue
         self.thresholdDays = thresholdDays
         self.at = at
+        self.contractNumber = contractNumber
+        self.sequence = sequence
     }
 }

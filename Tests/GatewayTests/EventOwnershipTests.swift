@@ -31,6 +31,7 @@ struct EventOwnershipTests {
             (ContractSubmitted.self, DealsService.name),
             (ContractSigned.self, DealsService.name),
             (ShipmentRecorded.self, DealsService.name),
+            (PaymentOverdue.self, DealsService.name),
             (ApprovalRequested.self, ApprovalsService.name),
             (ApprovalStepAssigned.self, ApprovalsService.name),
             (ApprovalStepDecided.self, ApprovalsService.name),

@@ -3,7 +3,7 @@
 // refreshed from the network in the background (the gateway answers 304 when nothing changed), so a new release
 // shows on the next start. The API is never cached: /api/ goes to the network only, and offline the app's own
 // outbox keeps the rep's check-ins. Change VERSION when the list changes; every file of the app is listed here (ServiceWorkerShellTests checks it).
-const VERSION = 'v4';
+const VERSION = 'v5';
 const CACHE = `salesdesk-shell-${VERSION}`;
 const SHELL = [
   '/index.html', '/manifest.webmanifest', '/css/app.css', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
@@ -17,6 +17,7 @@ const SHELL = [
   '/js/views/dashboard.js', '/js/views/deal-edit.js', '/js/views/deal-form.js', '/js/views/deal.js', '/js/views/deals.js',
   '/js/views/inbox.js', '/js/views/more.js', '/js/views/outbox.js', '/js/views/quote-builder.js', '/js/views/quote-diff.js',
   '/js/views/shipment-parts.js', '/js/views/shipment-record.js', '/js/views/shipping.js',
+  '/js/views/receivables.js', '/js/views/receivable-installments.js',
   '/js/views/signin.js', '/js/views/transfer.js', '/js/views/visit-checkin.js', '/js/views/visits.js',
   '/js/views/visits-not-visited.js', '/js/views/visits-overdue.js', '/js/views/visits-weekly.js',
   '/portal.html', '/js/portal.js', '/js/views/portal-link.js', '/js/views/invoices.js', '/js/views/service-requests.js',

@@ -38,6 +38,13 @@ public struct NotificationRepository: Sendable {
         return nil
     }
 
+    /// The supervisor of a user as the org replica knows them; `nil` when they have none or are unknown.
+    func supervisor(of userID: String, on connection: PostgresConnection) async throws -> String? {
+        let rows = try await connection.query("SELECT supervisor_id FROM org_replica WHERE id = \(userID)", logger: logger)
+        for try await (supervisor) in rows.decode(String?.self) { return supervisor }
+        return nil
+    }
+
     func rememberApproval(_ event: ApprovalStepAssigned, on connection: PostgresConnection) async throws {
         try await connection.query(
             """

@@ -39,6 +39,8 @@ const ROUTES = [
   ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
   ['/completeness', () => import('./views/completeness.js'), 'dashboard'],
   ['/repurchase', () => import('./views/repurchase.js'), 'dashboard'],
+  ['/receivables', () => import('./views/receivables.js'), 'receivables', MANAGERS],
+  ['/receivables/installments', () => import('./views/receivable-installments.js'), 'receivables', MANAGERS],
   ['/admin', () => import('./views/admin.js'), 'admin', ['admin']],
   ['/admin/users', () => import('./views/admin-users.js'), 'admin', ['admin']],
   ['/admin/users/new', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
@@ -65,6 +67,7 @@ const NAV = [
   { id: 'contracts', href: '#/contracts', icon: 'contracts', roles: OFFICE },
   { id: 'visits', href: '#/visits', icon: 'pin', roles: APPROVERS },
   { id: 'dashboard', href: '#/dashboard', icon: 'dashboard', roles: MANAGERS },
+  { id: 'receivables', href: '#/receivables', icon: 'money', roles: MANAGERS },
   { id: 'admin', href: '#/admin', icon: 'admin', roles: ['admin'] },
 ];
 const TABS = {
@@ -72,7 +75,7 @@ const TABS = {
   supervisor: ['inbox', 'approvals', 'customers', 'dashboard'],
   regional_manager: ['inbox', 'approvals', 'customers', 'dashboard'],
   gm: ['inbox', 'approvals', 'dashboard', 'customers'],
-  finance: ['inbox', 'contracts', 'dashboard', 'customers'],
+  finance: ['inbox', 'contracts', 'receivables', 'dashboard'],
   admin: ['inbox', 'admin', 'dashboard', 'customers'],
   warehouse: ['shipping', 'inbox'],
 };

@@ -241,6 +241,16 @@ export default {
   'import.created': 'Created', 'import.updated': 'Updated', 'import.unchanged': 'Unchanged', 'import.duplicates': 'Duplicates', 'import.errors': 'Errors',
   'import.errorList': 'Problems', 'import.noErrors': 'No problems', 'import.row': 'Row', 'import.column': 'Column', 'import.message': 'Message',
   'import.downloadErrors': 'Download the problems', 'import.failed': 'The file cannot be read: {reason}', 'import.moreErrors': 'Only the first {n} shown',
+  // Receivables and overdue alerts (issue 11, recv)
+  'nav.receivables': 'Receivables', 'title.receivables': 'Receivables ageing', 'receivables.title': 'Receivables ageing', 'receivables.total': 'Outstanding',
+  'receivables.overdue': 'Overdue', 'receivables.overdueShare': 'Overdue share', 'receivables.asOf': 'As of', 'receivables.ageing': 'Ageing',
+  'receivables.groupBy': 'Group by', 'receivables.by.customer': 'By customer', 'receivables.by.rep': 'By rep', 'receivables.by.region': 'By region',
+  'receivables.company': 'Company', 'receivables.bucket.notDue': 'Not due', 'receivables.bucket.d1to30': '1–30 days',
+  'receivables.bucket.d31to60': '31–60 days', 'receivables.bucket.d61to90': '61–90 days', 'receivables.bucket.over90': 'Over 90 days',
+  'receivables.none': 'No installment has money outstanding', 'receivables.rule': 'Outstanding = installment − receipts not reversed − written off; days overdue count from the due date (Shanghai); installments waiting for the delivery are not due. Tap an amount for the installments.',
+  'receivables.installments': 'Receivable installments', 'receivables.installmentsIn': 'Installments: {bucket}', 'receivables.nth': 'No. {n}',
+  'receivables.dueOn': 'Due {date}', 'receivables.waitsDelivery': 'Due after delivery', 'receivables.daysOverdue': '{n} days overdue',
+  'dashboard.receivables': 'Receivables', 'dashboard.receivablesReport': 'Ageing table',
 
   // Shipments (发货, issue 11)
   'nav.shipping': 'Shipping', 'title.shipping': 'To ship', 'role.warehouse': 'Warehouse',

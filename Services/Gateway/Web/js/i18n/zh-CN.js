@@ -281,6 +281,16 @@ export default {
   'import.created': '新建', 'import.updated': '更新', 'import.unchanged': '未变', 'import.duplicates': '重复', 'import.errors': '错误',
   'import.errorList': '问题清单', 'import.noErrors': '没有问题', 'import.row': '行', 'import.column': '列', 'import.message': '说明',
   'import.downloadErrors': '下载问题清单', 'import.failed': '文件无法读取：{reason}', 'import.moreErrors': '仅显示前 {n} 条',
+  // Receivables and overdue alerts (issue 11, recv)
+  'nav.receivables': '应收', 'title.receivables': '应收账龄', 'receivables.title': '应收账龄', 'receivables.total': '应收合计',
+  'receivables.overdue': '已逾期', 'receivables.overdueShare': '逾期占比', 'receivables.asOf': '截至', 'receivables.ageing': '账龄分布',
+  'receivables.groupBy': '分组', 'receivables.by.customer': '按客户', 'receivables.by.rep': '按业务员', 'receivables.by.region': '按区域',
+  'receivables.company': '全公司', 'receivables.bucket.notDue': '未到期', 'receivables.bucket.d1to30': '逾期1–30天',
+  'receivables.bucket.d31to60': '逾期31–60天', 'receivables.bucket.d61to90': '逾期61–90天', 'receivables.bucket.over90': '逾期90天以上',
+  'receivables.none': '没有未回款的分期', 'receivables.rule': '未回款 = 分期金额 − 未冲销的回款 − 核销；按应收日期（上海时间）计算逾期天数，等待发货的分期计为未到期。点金额查看明细。',
+  'receivables.installments': '应收明细', 'receivables.installmentsIn': '应收明细：{bucket}', 'receivables.nth': '第{n}期',
+  'receivables.dueOn': '应收日期 {date}', 'receivables.waitsDelivery': '发货后起算', 'receivables.daysOverdue': '逾期 {n} 天',
+  'dashboard.receivables': '应收账款', 'dashboard.receivablesReport': '账龄表',
 
   // Shipments (发货, issue 11)
   'nav.shipping': '发货', 'title.shipping': '待发货', 'role.warehouse': '仓库',

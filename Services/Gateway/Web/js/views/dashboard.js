@@ -7,6 +7,7 @@ import { card, errorBox, loading } from '../ui.js';
 import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime, basisPoints } from '../format.js';
 import { hbar, funnel, lineVsTarget, pairedBars } from '../charts.js';
 import { icon } from '../icons.js';
+import { ageingBar } from './receivables.js';
 
 const REFRESH_MS = 60000;
 
@@ -34,8 +35,9 @@ export default async function dashboard(ctx) {
   const times = panel(t('dashboard.approvalTimes'), 'panel-approval-times', '#/approvals?view=all', t('dashboard.approvals'));
   const active = panel(t('dashboard.active'), 'panel-daily-active', ctx.user.role === 'admin' ? '#/admin/users' : null, t('admin.users'));
   const star = panel(t('dashboard.completenessStar'), 'panel-completeness', '#/completeness', t('dashboard.completenessReport'));
+  const owed = panel(t('dashboard.receivables'), 'panel-receivables', '#/receivables', t('dashboard.receivablesReport'));
 
-  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, top, margins, trueMargin, fun, times, active, star));
+  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpis, h('div', { class: 'grid2' }, owed, top, margins, trueMargin, fun, times, active, star));
   // Charts are drawn in viewBox units: a narrower box on a phone keeps their text readable.
   const narrow = window.matchMedia('(max-width: 599px)').matches;
   const size = narrow ? { width: 340, labelWidth: 84, valueWidth: 128 } : {};
@@ -152,6 +154,19 @@ export default async function dashboard(ctx) {
     return data;
   }
 
+  // What signed contracts still have to collect, how much of it is overdue, and its ageing (receivables screen).
+  async function loadReceivables() {
+    const data = await get('/receivables', { by: 'company' });
+    const total = data.total;
+    replace(owed.body,
+      h('dl', { class: 'kv', data: { test: 'receivables-figures' } },
+        h('dt', {}, t('receivables.total')), h('dd', { class: 'num', data: { test: 'receivables-total' } }, money(total.totalFen)),
+        h('dt', {}, t('receivables.overdue')), h('dd', { class: 'num', data: { test: 'receivables-overdue' } },
+          h('span', { class: `chip ${total.overdueFen > 0 ? 'bad' : 'ok'} num` }, money(total.overdueFen)))),
+      ageingBar(total.buckets, { title: t('dashboard.receivables'), width: size.width || 460 }));
+    return data;
+  }
+
   function kpi(labelText, value, test) {
     return h('div', { class: 'kpi', data: { test } }, h('div', { class: 'label' }, labelText), h('div', { class: 'value num' }, value));
   }
@@ -161,8 +176,8 @@ export default async function dashboard(ctx) {
       if (error.status !== 401) replace(target.body, errorBox(error));
       return null;
     });
-    const [topData, marginData, funnelData, timeData, , , summary] = await Promise.all([
-      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active), settle(loadCompleteness(), star),
+    const [topData, marginData, funnelData, timeData, , , , summary] = await Promise.all([
+      settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active), settle(loadCompleteness(), star), settle(loadReceivables(), owed),
       get('/reports/summary').catch(() => null), settle(loadTrueMargin(), trueMargin),
     ]);
     if (!ctx.isCurrent()) return;

@@ -18,6 +18,7 @@ export default async function more(ctx) {
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
   if (!warehouse) links.push(['#/completeness', 'title.completeness']);
   if (!warehouse) links.push(['#/repurchase', 'more.repurchase']);
+  if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/receivables', 'title.receivables']);
   if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
   if (['supervisor', 'regional_manager', 'gm'].includes(u.role)) links.push(['#/transfer', 'admin.transfer']);
   const adminLinks = u.role === 'admin' ? ADMIN_LINKS.map(([href, title]) => [href, title]) : [];
