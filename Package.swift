@@ -247,7 +247,7 @@ let package = Package(
             .testTarget(
                 name: "EndToEndTests",
                 dependencies: [
-                    "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport",
+                    "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport", "Deals",
                     .product(name: "PostgresNIO", package: "postgres-nio"),
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "AsyncHTTPClient", package: "async-http-client"),
