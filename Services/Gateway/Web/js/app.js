@@ -283,19 +283,26 @@ async function route() {
     return;
   }
   markNav(match.nav);
-  replace(main, loading());
+  // Each screen draws into a container of its own: a screen still loading when the next one opens (a slow answer,
+  // a reload then a tap) finishes into a detached container and cannot take the new screen over; its title, back
+  // link and actions are ignored too.
+  const view = h('div', { class: 'view' }, loading());
+  replace(main, view);
+  const current = () => renderId === state.renderId;
   const ctx = {
-    params, query, user: state.user, main, navigate,
+    params, query, user: state.user, main: view, navigate,
     setTitle(text) {
+      if (!current()) return;
       title.textContent = text;
       document.title = `${text} · SalesDesk`;
     },
     setBack(href) {
+      if (!current()) return;
       back.href = href;
       back.hidden = false;
     },
     setActions(...nodes) {
-      replace(actions, ...nodes);
+      if (current()) replace(actions, ...nodes);
     },
     onLeave(fn) {
       const previous = state.cleanup;
@@ -304,7 +311,7 @@ async function route() {
         fn();
       };
     },
-    isCurrent: () => renderId === state.renderId,
+    isCurrent: current,
     refreshBadge,
     async setLocale(next) {
       await setLocale(next);

@@ -44,6 +44,8 @@ async function loadCustomer(id) {
 
 export default async function visitCheckIn(ctx) {
   const { c, offline } = await loadCustomer(ctx.params.id);
+  // Another screen may have opened while the customer loaded (a reload, then a tap): leave it alone.
+  if (!ctx.isCurrent()) return;
   ctx.setTitle(t('visits.checkInTitle'));
   ctx.setBack(`#/customers/${c.id}`);
 
@@ -113,10 +115,11 @@ export default async function visitCheckIn(ctx) {
     };
     const result = await submit({ customerId: c.id, customerName: c.name, body, photos: photos.photos().map((p) => p.blob) },
       (bundle) => photos.showSending(bundle.photos.map((p) => p.state)));
+    // The rep may have left the screen while it was sending: tell them, but do not take the new screen over.
     if (result.sent) {
       toast(t('visits.checkedInToast'));
-      showVisit(ctx, c, result.visit);
-    } else {
+      if (ctx.isCurrent()) showVisit(ctx, c, result.visit);
+    } else if (ctx.isCurrent()) {
       showQueued(ctx, c, result.bundle);
     }
   });
