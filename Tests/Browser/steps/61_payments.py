@@ -107,8 +107,8 @@ def run(context):
             before = len(fin.all(css("receipt")))
             fin.click(css("record-receipt"))
             fin.test("receipt-form")
-            fin.type(css("field-amountFen"), yuan(amount))
-            fin.type(css("field-reference"), reference)
+            fin.type(css("receipt-form") + " " + css("field-amountFen"), yuan(amount))
+            fin.type(css("receipt-form") + " " + css("field-reference"), reference)
             fin.click(css("save-receipt"))
             fin.until("the receipt in the history", lambda: len(fin.all(css("receipt"))) == before + 1 and not fin.all(css("receipt-form")))
             return api(fin, "GET", f"/contracts/{contract['id']}/payments")["body"]
