@@ -24,6 +24,8 @@ struct OpenAPIDocumentTests {
         var isPublic: Bool
         var hasBody: Bool
         var isForwarded: Bool
+        /// Whether it takes a query parameter (its own or its path's, inline or by reference).
+        var takesQuery: Bool
     }
 
     static func document() throws -> [String: Any] {
@@ -31,13 +33,22 @@ struct OpenAPIDocumentTests {
     }
 
     static func operations() throws -> [DocumentedOperation] {
-        let paths = try #require(try document()["paths"] as? [String: Any])
+        let document = try document()
+        let paths = try #require(document["paths"] as? [String: Any])
+        let shared = (document["components"] as? [String: Any])?["parameters"] as? [String: Any] ?? [:]
+        func inQuery(_ parameter: [String: Any]) -> Bool {
+            if let reference = parameter["$ref"] as? String {
+                return (shared[String(reference.split(separator: "/").last ?? "")] as? [String: Any])?["in"] as? String == "query"
+            }
+            return parameter["in"] as? String == "query"
+        }
         var operations: [DocumentedOperation] = []
         for (path, item) in paths {
             let item = try #require(item as? [String: Any], "\(path) is not a path item")
             for method in methods {
                 guard let operation = item[method] as? [String: Any] else { continue }
                 let parameters = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { $0["$ref"] as? String ?? $0["name"] as? String }
+                let all = (operation["parameters"] as? [[String: Any]] ?? []) + (item["parameters"] as? [[String: Any]] ?? [])
                 let responses = try #require(operation["responses"] as? [AnyHashable: Any], "\(method) \(path) has no responses")
                 operations.append(
                     DocumentedOperation(
@@ -48,7 +59,8 @@ struct OpenAPIDocumentTests {
                         responses: Set(responses.keys.map { "\($0)" }),
                         isPublic: (operation["security"] as? [Any])?.isEmpty == true,
                         hasBody: operation["requestBody"] != nil,
-                        isForwarded: operation["x-rpc"] != nil
+                        isForwarded: operation["x-rpc"] != nil,
+                        takesQuery: all.contains(where: inQuery)
                     )
                 )
             }
@@ -113,11 +125,13 @@ struct OpenAPIDocumentTests {
             }
             // What the gateway and the runtime answer before any handler runs: a malformed Idempotency-Key (400); a
             // body that is malformed, too large, not JSON or not UTF-8 text (400, 413, 415, 422); a NUL in the query of
-            // a forwarded call (422).
+            // a forwarded call (422); a query string too long (414).
             var answered: Set<String> = []
             if operation.parameters.contains("#/components/parameters/IdempotencyKey") { answered.insert("400") }
             if operation.hasBody { answered.formUnion(["400", "413", "415", "422"]) }
             if operation.isForwarded { answered.insert("422") }
+            // A query string over 8 KiB (RequestLimits) answers 414.
+            if operation.takesQuery { answered.insert("414") }
             #expect(answered.subtracting(operation.responses).sorted() == [], "\(name) does not document every status it can answer")
         }
     }
