@@ -246,6 +246,22 @@ class Browser:
 
 # ---------------------------------------------------------------- checks
 
+def page_api(browser, method, path, body=None):
+    """Calls the API from the page as its signed-in user (by cookie), with the status as the server gave it: the CSRF header and an Idempotency-Key on writes."""
+    return browser.driver.execute_async_script("""
+      const [method, path, body, done] = arguments;
+      const csrf = (document.cookie.match(/(?:^|; )sd_csrf=([^;]*)/) || [])[1];
+      const headers = { 'Accept': 'application/json' };
+      if (method !== 'GET') {
+        headers['Content-Type'] = 'application/json';
+        headers['Idempotency-Key'] = crypto.randomUUID();
+        if (csrf) headers['X-CSRF-Token'] = decodeURIComponent(csrf);
+      }
+      fetch('/api/v1' + path, { method, headers, credentials: 'same-origin', body: body === null ? undefined : body })
+        .then(async r => done({ status: r.status, body: await r.json().catch(() => null) }), e => done({ status: 0, body: String(e) }));""",
+        method, path, None if body is None else json.dumps(body))
+
+
 def check_console(browsers):
     problems = []
     for browser in browsers:

@@ -8,7 +8,6 @@ refuses a follow-up date in the past, so no overdue one can be made through it).
 supervisor sets its location, first from the device's position, then typed in. Screenshots at phone and desktop
 sizes.
 """
-import json
 
 import story
 from story import Step, StoryFailure, css
@@ -17,20 +16,7 @@ from story import Step, StoryFailure, css
 NEW_SITE = (29.880000, 121.550000)
 
 
-def api(browser, method, path, body=None):
-    """Calls the API from the page, signed in by cookie: the CSRF header and an Idempotency-Key on writes."""
-    return browser.driver.execute_async_script("""
-      const [method, path, body, done] = arguments;
-      const csrf = (document.cookie.match(/(?:^|; )sd_csrf=([^;]*)/) || [])[1];
-      const headers = { 'Accept': 'application/json' };
-      if (method !== 'GET') {
-        headers['Content-Type'] = 'application/json';
-        headers['Idempotency-Key'] = crypto.randomUUID();
-        if (csrf) headers['X-CSRF-Token'] = decodeURIComponent(csrf);
-      }
-      fetch('/api/v1' + path, { method, headers, credentials: 'same-origin', body: body === null ? undefined : body })
-        .then(async r => done({ status: r.status, body: await r.json().catch(() => null) }), e => done({ status: 0, body: String(e) }));""",
-        method, path, None if body is None else json.dumps(body))
+api = story.page_api
 
 
 def loaded(browser):

@@ -7,7 +7,6 @@ what is outstanding on the 预付款), then a combined one (the rest of the 预�
 over two installments), and reverses the partial one with a reason: it stays in the history, struck through, and the
 预付款 is outstanding again by its amount. Screenshots at phone and desktop sizes.
 """
-import json
 import re
 
 import story
@@ -17,20 +16,7 @@ from story import Step, StoryFailure, css
 story.EXPECTED_CONSOLE.append(re.compile(r"/api/v1/receipts/[0-9a-f-]+/reversal - Failed to load resource: the server responded with a status of 409"))
 
 
-def api(browser, method, path, body=None):
-    """Calls the API from the page, signed in by cookie: the CSRF header and an Idempotency-Key on writes."""
-    return browser.driver.execute_async_script("""
-      const [method, path, body, done] = arguments;
-      const csrf = (document.cookie.match(/(?:^|; )sd_csrf=([^;]*)/) || [])[1];
-      const headers = { 'Accept': 'application/json' };
-      if (method !== 'GET') {
-        headers['Content-Type'] = 'application/json';
-        headers['Idempotency-Key'] = crypto.randomUUID();
-        if (csrf) headers['X-CSRF-Token'] = decodeURIComponent(csrf);
-      }
-      fetch('/api/v1' + path, { method, headers, credentials: 'same-origin', body: body === null ? undefined : body })
-        .then(async r => done({ status: r.status, body: await r.json().catch(() => null) }), e => done({ status: 0, body: String(e) }));""",
-        method, path, None if body is None else json.dumps(body))
+api = story.page_api
 
 
 def yuan(fen):

@@ -5,7 +5,6 @@ row when grouped by rep, and the story contract's installments when a cell is ta
 story's contract (the payments API not built yet) the screen must say that nothing is outstanding. Desktop and
 phone screenshots."""
 import datetime
-import json
 import re
 
 import story
@@ -14,20 +13,7 @@ from story import Step, StoryFailure, css
 BUCKETS = ["notDue", "d1to30", "d31to60", "d61to90", "over90"]
 
 
-def api(browser, method, path, body=None):
-    """Calls the API from the page, signed in by cookie: the CSRF header and an Idempotency-Key on writes."""
-    return browser.driver.execute_async_script("""
-      const [method, path, body, done] = arguments;
-      const csrf = (document.cookie.match(/(?:^|; )sd_csrf=([^;]*)/) || [])[1];
-      const headers = { 'Accept': 'application/json' };
-      if (method !== 'GET') {
-        headers['Content-Type'] = 'application/json';
-        headers['Idempotency-Key'] = crypto.randomUUID();
-        if (csrf) headers['X-CSRF-Token'] = decodeURIComponent(csrf);
-      }
-      fetch('/api/v1' + path, { method, headers, credentials: 'same-origin', body: body === null ? undefined : body })
-        .then(async r => done({ status: r.status, body: await r.json().catch(() => null) }), e => done({ status: 0, body: String(e) }));""",
-        method, path, None if body is None else json.dumps(body))
+api = story.page_api
 
 
 def money(fen):
