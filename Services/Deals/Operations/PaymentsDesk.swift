@@ -117,7 +117,7 @@ struct PaymentsDesk: Sendable {
     /// Writes the plan the terms propose for a signed contract and publishes `payment_plan.changed`.
     func proposePlan(_ contract: Contract, by actor: String, at time: Date, traceparent: String?, on connection: PostgresConnection) async throws {
         let signedOn = BusinessCalendar.day(of: contract.signedAt ?? time)
-        let deliveredOn = try await payments.deliveredAt(contractID: contract.id, on: connection).map(BusinessCalendar.day(of:))
+        let deliveredOn = try await store.shipments.deliveredAt(contractID: contract.id, on: connection).map(BusinessCalendar.day(of:))
         for planned in terms.propose(amountFen: contract.amountFen, signedOn: signedOn) {
             try await payments.save(planned, existing: nil, contractID: contract.id, deliveredOn: deliveredOn, at: time, on: connection)
         }
@@ -135,7 +135,7 @@ struct PaymentsDesk: Sendable {
     )
         async throws
     {
-        let deliveredOn = try await payments.deliveredAt(contractID: contract.id, on: connection).map(BusinessCalendar.day(of:))
+        let deliveredOn = try await store.shipments.deliveredAt(contractID: contract.id, on: connection).map(BusinessCalendar.day(of:))
         let snapshots = try await payments.installments(contractID: contract.id, on: connection).map {
             InstallmentSnapshot(
                 installmentID: $0.id.description,
@@ -192,7 +192,7 @@ struct PaymentsDesk: Sendable {
 
     /// The installments still open, as the allocation rules see them.
     func openInstallments(of contract: Contract, on connection: PostgresConnection) async throws -> [PaymentPlan.Open] {
-        let deliveredOn = try await payments.deliveredAt(contractID: contract.id, on: connection).map(BusinessCalendar.day(of:))
+        let deliveredOn = try await store.shipments.deliveredAt(contractID: contract.id, on: connection).map(BusinessCalendar.day(of:))
         return try await payments.installments(contractID: contract.id, on: connection).map {
             PaymentPlan.Open(id: $0.id, sequence: $0.sequence, dueOn: $0.dueDay(deliveredOn: deliveredOn), outstandingFen: $0.outstandingFen)
         }
@@ -216,7 +216,7 @@ struct PaymentsDesk: Sendable {
         async throws
     {
         let collected = try await outstanding(of: contract, on: connection) <= 0
-        let delivered = try await payments.deliveredAt(contractID: contract.id, on: connection) != nil
+        let delivered = try await store.shipments.deliveredAt(contractID: contract.id, on: connection) != nil
         guard collected, delivered, var deal = try await store.deals.find(id: contract.dealID, on: connection, forUpdate: true) else { return }
         for stage in DealStageRules.automaticMoves(from: deal.stage, delivered: delivered, collected: collected) {
             deal = try await store.moveDeal(deal, to: stage, by: actor, at: time, traceparent: traceparent, on: connection)
@@ -225,7 +225,7 @@ struct PaymentsDesk: Sendable {
 
     /// The payments view of a contract, read on the caller's connection.
     func view(of contract: Contract, on connection: PostgresConnection) async throws -> PaymentsView {
-        let deliveredAt = try await payments.deliveredAt(contractID: contract.id, on: connection)
+        let deliveredAt = try await store.shipments.deliveredAt(contractID: contract.id, on: connection)
         let deliveredOn = deliveredAt.map(BusinessCalendar.day(of:))
         let today = BusinessCalendar.day(of: Date())
         let stored = try await payments.installments(contractID: contract.id, on: connection)

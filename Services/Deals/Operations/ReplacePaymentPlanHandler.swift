@@ -35,7 +35,7 @@ struct ReplacePaymentPlanHandler: Sendable {
                 }
             )
             let now = Date()
-            let deliveredOn = try await desk.payments.deliveredAt(contractID: id, on: connection).map(BusinessCalendar.day(of:))
+            let deliveredOn = try await desk.store.shipments.deliveredAt(contractID: id, on: connection).map(BusinessCalendar.day(of:))
             try await desk.payments.remove(contractID: id, after: plan.count, on: connection)
             for planned in plan {
                 let existing = current.first { $0.sequence == planned.sequence }?.id

@@ -194,13 +194,6 @@ struct PaymentRepository: Sendable {
         return changes
     }
 
-    /// When the contract was delivered (everything shipped), if it was.
-    func deliveredAt(contractID: RecordID, on connection: PostgresConnection) async throws -> Date? {
-        let rows = try await connection.query("SELECT delivered_at FROM contracts WHERE id = \(contractID)", logger: logger)
-        for try await (at) in rows.decode(Date?.self) { return at }
-        return nil
-    }
-
     /// Takes the next `sequence` of the contract's events: payment events share the contract's version with its
     /// other events, so a consumer sees one strictly increasing sequence per contract.
     func nextContractSequence(contractID: RecordID, at time: Date, on connection: PostgresConnection) async throws -> Int64 {
