@@ -13,7 +13,9 @@ struct IssueTenPhotosAPITests {
 
     @Test("a rep uploads a photo, lists it, downloads it with ETag and caching headers, gets 304; another rep gets 404")
     func throughTheGateway() async throws {
-        let system = try await SalesDeskSystem.start()
+        // Ten-MiB photos cross the broker whole; with a dozen debug systems side by side on two cores, the
+        // customers service can need longer than the test systems' usual 3 s to answer one.
+        let system = try await SalesDeskSystem.start(extraEnvironment: ["RPC_TIMEOUT_MS": "15000"])
         defer { system.stop() }
         let api = system.gatewayURL + "/api/v1"
         let admin = try await system.login("admin", SalesDeskSystem.adminPassword)
