@@ -851,7 +851,7 @@ def run(args):
         # against the same system and with what the story set up.
         context = types.SimpleNamespace(args=args, browser=browser, names=names, region=region, customer=customer,
                                         product=product, suffix=suffix, rep_name=rep_name)
-        for module in step_modules():
+        for module in step_modules(args.steps):
             module.run(context)
 
         with Step("no console error and no CSP violation in any browser"):
@@ -861,10 +861,13 @@ def run(args):
             b.close()
 
 
-def step_modules():
-    """The modules of Tests/Browser/steps/, in file-name order (`10_…`, `20_…`)."""
+def step_modules(only=None):
+    """The modules of Tests/Browser/steps/, in file-name order (`10_…`, `20_…`); `only`, a list of name prefixes, keeps
+    just those (while writing a step: `--steps 65` runs the main story and then step 65 alone)."""
     folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "steps")
     names = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py") and not f.startswith("_"))
+    if only:
+        names = [n for n in names if any(n.startswith(prefix) for prefix in only)]
     return [importlib.import_module(f"steps.{name}") for name in names]
 
 
@@ -875,6 +878,9 @@ def main():
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    parser.add_argument("--steps", nargs="*", default=os.environ.get("SALESDESK_BROWSER_STEPS", "").split() or None,
+                        help="run only the step modules whose names start with these, e.g. 65 (default: all; "
+                             "also SALESDESK_BROWSER_STEPS='65 66' through swift test --filter BrowserStory)")
     args = parser.parse_args()
     args.base_url = args.base_url.rstrip("/")
     # The step modules `import story`: let them find this running module rather than load a second copy of it.
