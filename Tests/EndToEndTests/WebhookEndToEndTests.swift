@@ -64,7 +64,7 @@ struct WebhookEndToEndTests {
         let plain = try Receiver()
         let flaky = try Receiver(failFirst: 2)
         let wrong = try Receiver()
-        defer { [plain, flaky, wrong].forEach { $0.stop() } }
+        defer { for receiver in [plain, flaky, wrong] { receiver.stop() } }
         let system = try await SalesDeskSystem.start(extraEnvironment: [
             "WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "WEBHOOK_RETRY_BASE_MS": "200", "WEBHOOK_MAX_ATTEMPTS": "5",
         ])
