@@ -39,7 +39,7 @@ struct WebhookEndToEndTests {
             }
             guard let line = text.split(separator: "\n").first, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
                 process.terminate()
-                throw SystemFailure(service: "receiver.py", reason: "did not say its port", log: text)
+                throw HarnessFailure("receiver.py did not say its port: \(text)")
             }
             self.port = port
         }
@@ -52,9 +52,12 @@ struct WebhookEndToEndTests {
             return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         }
 
+        /// Kills the receiver. `waitUntilExit()` can hang here when called from a test task (as SalesDeskSystem found
+        /// too), so this polls, as SalesDeskSystem.stop does.
         func stop() {
-            process.terminate()
-            process.waitUntilExit()
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(50_000) }
             try? FileManager.default.removeItem(at: folder)
         }
     }
