@@ -14,6 +14,7 @@ import argparse
 import http.server
 import json
 import re
+import signal
 import sys
 import threading
 
@@ -23,6 +24,8 @@ parser.add_argument("--secret-file", required=True)
 parser.add_argument("--log", required=True)
 parser.add_argument("--fail-first", type=int, default=0)
 args = parser.parse_args()
+# A test runner may start us with SIGTERM ignored (an ignored signal survives exec): die on it as usual.
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 with open(args.readme, encoding="utf-8") as f:
     readme = f.read()
