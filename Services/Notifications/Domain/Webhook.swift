@@ -10,7 +10,8 @@ public import Foundation
 public enum WebhookEventTypes {
     /// The subscribable event types and their publishers.
     public static let all: [(type: String, source: String)] = [
-        entry(CustomerCreated.self), entry(CustomerUpdated.self), entry(CustomerArchived.self), entry(CustomerRestored.self),
+        entry(CustomerCreated.self), entry(CustomersImported.self), entry(CustomerUpdated.self), entry(CustomerArchived.self),
+        entry(CustomerRestored.self),
         entry(CustomerMerged.self), entry(CustomerTransferred.self),
         entry(DealStageChanged.self), entry(DealUpdated.self),
         entry(ProductUpdated.self), entry(ProductRetired.self),
