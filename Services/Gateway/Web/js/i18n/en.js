@@ -342,4 +342,6 @@ export default {
   'more.repurchase': 'Re-purchase forecast',
   'contract.endsOn': 'Contract end date (optional)',
   'contract.endsOnHint': 'The owner is reminded to renew before it',
+  // Daily digest in the inbox (issue 12: notifications people do not mute)
+  'digest.daily': 'Daily digest',
 };

@@ -388,4 +388,6 @@ export default {
   'more.repurchase': '复购预测',
   'contract.endsOn': '合同到期日（可选）',
   'contract.endsOnHint': '到期前会提醒负责人续约',
+  // Daily digest in the inbox (issue 12: notifications people do not mute)
+  'digest.daily': '每日待办',
 };
