@@ -99,7 +99,8 @@ export default async function inbox(ctx) {
         n.kind === 'daily_digest' ? h('div', { class: 'row-sub small' }, chip('digest', 'daily')) : null,
         h('div', { class: 'row-title' }, n.title),
         n.kind === 'daily_digest' ? digestBody(n.body) : h('div', { class: 'row-sub' }, n.body),
-        h('div', { class: 'row-sub small' }, dateTime(n.createdAt), n.readAt ? '' : ` · ${t('inbox.unread')}`))];
+        // The 未读 mark follows the row's class, so marking read (one or all) takes it away without a reload.
+        h('div', { class: 'row-sub small' }, dateTime(n.createdAt), h('span', { class: 'unread-mark' }, ` · ${t('inbox.unread')}`)))];
       const attrs = { class: `row${n.readAt ? '' : ' unread'}`, data: { test: 'notification', kind: n.kind } };
       // The weekly completeness digest (issue 10) opens the completeness report.
       // An after-sales request from a customer's self-service page (issue 11) opens the 售后请求 list.
