@@ -208,7 +208,7 @@ struct WeComDeliveryTests {
                 var messages = await standIn.appMessages
                 #expect(messages.count == 2)
                 #expect(messages.allSatisfy { $0.body["touser"]?.stringValue == "ZhouZhuGuan" && $0.body["agentid"] == .integer(1_000_002) })
-                #expect(messages.first?.body["markdown"]?["content"]?.stringValue?.contains("HT-2026-000001") == true)
+                #expect(messages.contains { $0.body["markdown"]?["content"]?.stringValue?.contains("HT-2026-000001") == true })
                 #expect(await standIn.tokensIssued == 1)
                 #expect(await standIn.received.count == 1, "rep-2, without a WeCom id, is pushed through the robot")
 
