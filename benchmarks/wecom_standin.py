@@ -1,20 +1,35 @@
 #!/usr/bin/env python3
 """A WeCom group-robot stand-in for benchmarks: answers POST /cgi-bin/webhook/send like WeCom
 ({"errcode":0,"errmsg":"ok"}) and appends "<unix time>\t<body>" per request to a log file.
-Usage: wecom_standin.py PORT LOGFILE"""
+Usage: wecom_standin.py PORT LOGFILE [THROTTLE_FIRST]
+THROTTLE_FIRST: answer the first N requests with errcode 45009 ("api freq out of limit"), as a robot past its
+20 messages a minute does; they are logged with a "45009" mark instead of the time."""
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, log_path = int(sys.argv[1]), sys.argv[2]
+throttle_left = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+lock = threading.Lock()
 log = open(log_path, "a", buffering=1, encoding="utf-8")
 
 
 class Robot(BaseHTTPRequestHandler):
     def do_POST(self):
+        global throttle_left
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        log.write(f"{time.time():.6f}\t{body.decode('utf-8', 'replace').replace(chr(10), ' ')}\n")
-        reply = b'{"errcode":0,"errmsg":"ok"}'
+        with lock:
+            throttled = throttle_left > 0
+            if throttled:
+                throttle_left -= 1
+        text = body.decode('utf-8', 'replace').replace(chr(10), ' ')
+        if throttled:
+            log.write(f"45009\t{text}\n")
+            reply = b'{"errcode":45009,"errmsg":"api freq out of limit"}'
+        else:
+            log.write(f"{time.time():.6f}\t{text}\n")
+            reply = b'{"errcode":0,"errmsg":"ok"}'
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))

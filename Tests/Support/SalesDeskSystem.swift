@@ -115,6 +115,8 @@ public final class SalesDeskSystem: @unchecked Sendable {
                 "SALESDESK_ADMIN_PASSWORD": Self.adminPassword,
                 "JWT_SECRET": jwtSecret,
                 "RPC_IDENTITY_KEY": rpcIdentityKey,
+                // Pushes go at once whatever the hour the suite runs at; quiet hours have their own tests (issue 12).
+                "NOTIFICATIONS_QUIET_HOURS": "false",
             ].merging(extraEnvironment) { $1 }
         }
         self.environment = environment

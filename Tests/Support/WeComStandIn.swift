@@ -8,7 +8,9 @@ import NIOCore
 
 /// A stand-in for WeCom (企业微信): a real HTTP server on a free local port that answers like WeCom does. The group
 /// robot's `POST /cgi-bin/webhook/send?key=…` records every request and fails on request; OAuth2 sign-in answers
-/// `/connect/oauth2/authorize`, `/cgi-bin/gettoken` and `/cgi-bin/auth/getuserinfo`.
+/// `/connect/oauth2/authorize`, `/cgi-bin/gettoken` and `/cgi-bin/auth/getuserinfo`; a self-built app's
+/// `POST /cgi-bin/message/send?access_token=…` records messages to one person and refuses unknown or expired tokens
+/// (errcode 42001).
 public actor WeComStandIn {
     /// How to answer the next request instead of `{"errcode":0,"errmsg":"ok"}`.
     public enum Failure: Sendable {
@@ -33,6 +35,24 @@ public actor WeComStandIn {
 
     /// Fails the next requests, in order.
     public func fail(_ next: Failure...) { failures.append(contentsOf: next) }
+
+    /// Answers the next `count` robot requests with errcode 45009 ("api freq out of limit"), as a robot past its
+    /// 20 messages a minute does.
+    public func throttle(first count: Int) { failures.append(contentsOf: Array(repeating: .errcode(45009), count: count)) }
+
+    /// The self-built app's messages (`key` is the access token they carried), accepted ones only.
+    public private(set) var appMessages: [Received] = []
+    /// How many times `gettoken` handed out a token.
+    public private(set) var tokensIssued = 0
+
+    /// Makes every access token handed out so far expired, as WeCom does after `expires_in`.
+    public func expireAccessTokens() { accessTokens.removeAll() }
+
+    fileprivate func appMessage(accessToken: String?, body: JSONValue) -> Bool {
+        guard let accessToken, accessTokens.contains(accessToken) else { return false }
+        appMessages.append(Received(key: accessToken, body: body, succeeded: true))
+        return true
+    }
 
     public var successes: [Received] { received.filter(\.succeeded) }
 
@@ -68,6 +88,7 @@ public actor WeComStandIn {
         guard corpID == Self.corpID, secret == Self.corpSecret else { return nil }
         let token = "token-\(UUID().uuidString.prefix(8))"
         accessTokens.insert(token)
+        tokensIssued += 1
         return token
     }
 
@@ -91,6 +112,7 @@ public actor WeComStandIn {
             let reply: String
             switch await self.answer(key: key, body: json) {
             case .http500?: return Response(status: .internalServerError)
+            case .errcode(45009)?: reply = #"{"errcode":45009,"errmsg":"api freq out of limit"}"#
             case .errcode(let code)?: reply = #"{"errcode":\#(code),"errmsg":"invalid webhook url"}"#
             case nil: reply = #"{"errcode":0,"errmsg":"ok"}"#
             }
@@ -99,6 +121,14 @@ public actor WeComStandIn {
                 headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: reply))
             )
+        }
+        router.post("/cgi-bin/message/send") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let json = (try? JSONCoding.decoder.decode(JSONValue.self, from: Data(bytes.readableBytesView))) ?? .null
+            guard await self.appMessage(accessToken: request.uri.queryParameters.get("access_token"), body: json) else {
+                return Self.json(#"{"errcode":42001,"errmsg":"access_token expired"}"#)
+            }
+            return Self.json(#"{"errcode":0,"errmsg":"ok","invaliduser":""}"#)
         }
         router.get("/cgi-bin/gettoken") { request, _ -> Response in
             let query = request.uri.queryParameters

@@ -18,6 +18,7 @@ struct ApprovalNotificationsHandler: Sendable {
 
     func stepAssigned(_ event: ApprovalStepAssigned, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await repository.rememberApproval(event, on: connection)
+        try await DigestRepository(logger: logger).stepAssigned(event, on: connection)
         let message = WeComMessage.stepAssigned(event)
         try await repository.addNotification(
             userID: event.approverID,
@@ -35,11 +36,14 @@ struct ApprovalNotificationsHandler: Sendable {
             recipient: event.approverID,
             message: message,
             skipped: !wecomConfigured,
+            kind: ApprovalStepAssigned.eventType,
+            at: event.assignedAt,
             on: connection
         )
     }
 
     func completed(_ event: ApprovalCompleted, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await DigestRepository(logger: logger).completed(event, on: connection)
         let summary = try await repository.summary(approvalID: event.approvalID, on: connection)
         let submitter = try await repository.contact(id: event.submitterID, on: connection)
         let message = WeComMessage.completed(event, summary: summary, submitter: submitter)
@@ -59,6 +63,8 @@ struct ApprovalNotificationsHandler: Sendable {
             recipient: event.submitterID,
             message: message,
             skipped: !wecomConfigured,
+            kind: ApprovalCompleted.eventType,
+            at: event.completedAt,
             on: connection
         )
     }

@@ -37,6 +37,8 @@ struct CompletenessDigestHandler: Sendable {
                 recipient: manager.managerID,
                 message: message,
                 skipped: !wecomConfigured,
+                kind: Self.kind,
+                at: event.occurrence,
                 on: connection
             )
         }

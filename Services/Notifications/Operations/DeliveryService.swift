@@ -1,65 +1,25 @@
 public import AsyncHTTPClient
 import Contracts
-import Foundation
+public import Foundation
 public import Logging
-import NIOCore
-import NIOHTTP1
 import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
 
-/// Where the WeCom group robot lives: `POST <baseURL>/cgi-bin/webhook/send?key=<key>`.
-public struct WeComWebhook: Sendable {
-    public var baseURL: String
-    public var key: String
-    /// How long one push may take before it counts as failed (and is retried).
-    public var timeout: Duration
+/// How hard a robot may be pushed: WeCom's group robot takes 20 messages a minute, and answers errcode 45009 when it
+/// has had enough.
+public struct RobotLimits: Sendable {
+    /// Pushes per robot key in any rolling minute.
+    public var perMinute: Int
+    /// The pause after a first 45009; it doubles with each further one in a row.
+    public var pauseBase: Duration
+    /// The longest pause.
+    public var pauseCap: Duration
 
-    public init(baseURL: String, key: String, timeout: Duration = .seconds(5)) {
-        self.baseURL = baseURL
-        self.key = key
-        self.timeout = timeout
-    }
-
-    var url: String {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        let key = key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? key
-        return "\(base)/cgi-bin/webhook/send?key=\(key)"
-    }
-
-    /// What one push came to.
-    enum Outcome: Equatable {
-        case sent
-        /// HTTP 5xx, a timeout or connection error, or a non-zero `errcode`: worth another attempt.
-        case retry(String)
-        /// Any other HTTP status (4xx: a wrong URL or key) will not heal by itself.
-        case permanent(String)
-    }
-
-    private struct Reply: Decodable {
-        var errcode: Int
-        var errmsg: String?
-    }
-
-    func send(_ payload: String, client: HTTPClient) async -> Outcome {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: payload))
-        do {
-            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-            let response = try await client.execute(request, timeout: .nanoseconds(nanoseconds))
-            let body = try await response.body.collect(upTo: 64 * 1024)
-            let status = Int(response.status.code)
-            if status >= 500 { return .retry("HTTP \(status)") }
-            guard (200..<300).contains(status) else { return .permanent("HTTP \(status)") }
-            guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(body.readableBytesView)) else {
-                return .retry("HTTP \(status) with a body that is not a webhook reply")
-            }
-            return reply.errcode == 0 ? .sent : .retry("errcode \(reply.errcode): \(reply.errmsg ?? "")")
-        } catch {
-            return .retry("\(error)")
-        }
+    public init(perMinute: Int = 20, pauseBase: Duration = .seconds(5), pauseCap: Duration = .seconds(120)) {
+        self.perMinute = max(perMinute, 1)
+        self.pauseBase = pauseBase
+        self.pauseCap = pauseCap
     }
 }
 
@@ -70,48 +30,74 @@ public struct WeComWebhook: Sendable {
 /// ahead, then commits. The pushes are sent one by one with no transaction open — a slow WeCom never holds a database
 /// lock or connection in a transaction — and each outcome is written by its own statement.
 ///
-/// Right before its push, each row's lease is renewed, fenced by the attempt count the claim returned: a row whose
-/// renewal fails (the database is away) or finds the row changed is not pushed, and a pushed row has a whole lease —
-/// not what the pushes before it in the batch left of one — to record its outcome while the database restarts. WeCom's
-/// robot takes no idempotency key, so one window stays: a sender killed between a push and its record pushes that row
-/// again when the lease runs out (at least once rather than lost). A success marks the row `sent`; a retryable failure
-/// schedules the next attempt after `retryBaseDelay × 2^(attempts−1)` (capped at 10 minutes) until `maxAttempts`,
-/// then marks it `failed`.
+/// **Where a push goes.** To the recipient's WeCom id through the self-built app when one is configured and the org
+/// replica knows the id; otherwise to the robot of the push's region (``WeComRobots``), else the default robot.
+///
+/// **Rate limit, durable.** Right before its push, each row takes a slot in a short transaction under an advisory lock
+/// on its robot: the slots are the rows' own `sending_at` times for that robot in the last minute (``RobotLimits``), so
+/// every instance and a restarted one see the same count, and no robot gets more than 20 in any rolling minute. A row
+/// that finds the minute full, or its robot paused, is put back (its attempt uncounted) for when a slot frees. Taking
+/// the slot also renews the row's lease, fenced by the attempt count the claim returned: a row whose renewal fails or
+/// finds the row changed is not pushed.
+///
+/// **45009.** The same row is put back (the attempt uncounted: a refusal for rate is not a failure, and never makes a
+/// push `failed`), and the robot is paused for `pauseBase × 2^(strikes−1)` capped at `pauseCap`; a success resets it.
+/// No second row is ever created, and a `sent` row is never claimed again, so every message goes exactly once. WeCom
+/// takes no idempotency key, so one window stays: a sender killed between a push and its record pushes that row again
+/// when the lease runs out (at least once rather than lost).
+///
+/// **Quiet hours.** A row held by quiet hours (``PushPolicy``) is due at the next working start; it is not claimed
+/// until that morning's digest has run (or an hour after), so that the digest can take over what it covers.
+///
+/// Other failures schedule the next attempt after `retryBaseDelay × 2^(attempts−1)` (capped at 10 minutes) until
+/// `maxAttempts`, then mark the row `failed`.
 public struct DeliveryService: Service {
     let client: PostgresClient
-    let webhook: WeComWebhook
+    let webhook: WeComWebhook?
+    let app: WeComApp?
     let http: HTTPClient
     let maxAttempts: Int
     let retryBaseDelay: Duration
+    let limits: RobotLimits
     let pollInterval: Duration
     let batchSize: Int
+    let now: @Sendable () -> Date
     let logger: Logger
 
     /// Creates the sender.
     /// - Parameters:
     ///   - client: the service's PostgreSQL client.
-    ///   - webhook: where pushes go.
+    ///   - webhook: the group robots; `nil` with only the app configured.
+    ///   - app: the self-built app, for messages to one person.
     ///   - http: the HTTP client (`HTTPClient.shared` in production).
     ///   - maxAttempts: attempts before a delivery is `failed`.
     ///   - retryBaseDelay: the pause after the first failure; it doubles with each further one.
+    ///   - limits: the robots' rate limit and 45009 pause.
     ///   - pollInterval: how often to look for due deliveries when there were none.
+    ///   - now: the wall clock (tests pass a controlled one).
     public init(
         client: PostgresClient,
-        webhook: WeComWebhook,
+        webhook: WeComWebhook?,
+        app: WeComApp? = nil,
         http: HTTPClient = .shared,
         maxAttempts: Int = 8,
         retryBaseDelay: Duration = .seconds(2),
+        limits: RobotLimits = RobotLimits(),
         pollInterval: Duration = .milliseconds(500),
         batchSize: Int = 16,
+        now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) {
         self.client = client
         self.webhook = webhook
+        self.app = app
         self.http = http
         self.maxAttempts = max(maxAttempts, 1)
         self.retryBaseDelay = retryBaseDelay
+        self.limits = limits
         self.pollInterval = pollInterval
         self.batchSize = max(batchSize, 1)
+        self.now = now
         self.logger = logger
     }
 
@@ -131,82 +117,203 @@ public struct DeliveryService: Service {
         }
     }
 
+    /// The slot-holder name of the self-built app (it has no 20-a-minute limit of its own).
+    static let appVia = "app"
+
+    private var timeout: Duration { max(webhook?.timeout ?? .zero, app?.timeout ?? .zero) }
+
+    /// Where one push goes.
+    enum Route: Equatable {
+        case robot(key: String)
+        case app(userID: String)
+
+        var isRobot: Bool {
+            if case .robot = self { return true }
+            return false
+        }
+
+        var via: String {
+            switch self {
+            case .robot(let key): WeComRobots.limiterName(forKey: key)
+            case .app: DeliveryService.appVia
+            }
+        }
+    }
+
     /// Sends one batch of due deliveries.
-    /// - Returns: how many were attempted.
+    /// - Returns: how many were claimed (sent, put back for the rate limit, or failed).
     @discardableResult
     public func sendDue() async throws -> Int {
-        // The lease outlasts the webhook's timeout and a database restart, so a claimed row is not claimed again while
-        // its push is in flight or its outcome waits for the database.
-        let leaseSeconds = Double(max(webhook.timeout.components.seconds * 2, 60))
+        // The lease outlasts the timeouts and a database restart, so a claimed row is not claimed again while its push
+        // is in flight or its outcome waits for the database.
+        let leaseSeconds = Double(max(timeout.components.seconds * 2, 60))
+        let claimedAt = now()
         let rows = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger, batchSize] in
             try await client.query(
                 """
-                    UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => \(leaseSeconds))
+                UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = \(claimedAt)::timestamptz + make_interval(secs => \(leaseSeconds))
                 WHERE id IN (
-                    SELECT id FROM deliveries
-                    WHERE status = 'pending' AND next_attempt_at <= now()
+                    SELECT id FROM deliveries held
+                    WHERE status = 'pending' AND next_attempt_at <= \(claimedAt)
+                      AND (held_until IS NULL OR urgent OR held_until <= \(claimedAt)::timestamptz - interval '1 hour'
+                           OR EXISTS (SELECT 1 FROM schedule_runs WHERE job = \(DailyDigestJob.name) AND occurrence >= held.held_until))
                     ORDER BY next_attempt_at
                     LIMIT \(batchSize)
                     FOR UPDATE SKIP LOCKED
                 )
-                RETURNING id, payload::text, attempts
+                RETURNING id, payload::text, attempts, region, recipient
                 """,
                 logger: logger
             )
         }
-        var due: [(UUID, String, Int)] = []
-        for try await row in rows.decode((UUID, String, Int).self) { due.append(row) }
-        for (id, payload, attempts) in due {
-            // Renewing can throw (the database went away): the round ends, and this row and the rest stay leased, unsent.
-            guard try await renewLease(of: id, attempts: attempts, seconds: leaseSeconds) else { continue }
+        var due: [(id: UUID, payload: String, attempts: Int, region: String?, recipient: String)] = []
+        for try await row in rows.decode((UUID, String, Int, String?, String).self) { due.append(row) }
+        for row in due {
+            guard let route = try await route(recipient: row.recipient, region: row.region) else {
+                try await record(
+                    "UPDATE deliveries SET status = 'failed', attempts = \(row.attempts), last_error = 'no WeCom robot or app user for this push' WHERE id = \(row.id)",
+                    by: ContinuousClock.now + .seconds(leaseSeconds - 5)
+                )
+                continue
+            }
+            // Taking a slot can throw (the database went away): the round ends, and this row and the rest stay leased.
+            guard try await takeSlot(id: row.id, attempts: row.attempts, via: route.via, limited: route.isRobot, leaseSeconds: leaseSeconds)
+            else { continue }
             // Outcomes are recorded before the renewed lease runs out, with room for the recording itself.
             let recordBy = ContinuousClock.now + .seconds(leaseSeconds - 5)
-            let outcome = await webhook.send(payload, client: http)
-            switch outcome {
-            case .sent:
-                try await record(
-                    "UPDATE deliveries SET status = 'sent', attempts = \(attempts), sent_at = now(), last_error = NULL WHERE id = \(id)",
-                    by: recordBy
-                )
-            case .retry(let reason) where attempts < maxAttempts:
-                let delay = min(retryBaseDelay * (1 << min(attempts - 1, 20)), .seconds(600))
-                let milliseconds = delay.components.seconds * 1_000 + delay.components.attoseconds / 1_000_000_000_000_000
-                logger.warning("push failed, will retry", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
-                try await record(
-                    """
-                    UPDATE deliveries SET attempts = \(attempts), last_error = \(reason),
-                        next_attempt_at = now() + make_interval(secs => \(Double(milliseconds) / 1_000))
-                    WHERE id = \(id)
-                    """,
-                    by: recordBy
-                )
-            case .retry(let reason), .permanent(let reason):
-                logger.error("push failed, giving up", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
-                try await record(
-                    "UPDATE deliveries SET status = 'failed', attempts = \(attempts), last_error = \(reason) WHERE id = \(id)",
-                    by: recordBy
-                )
+            let outcome: PushOutcome
+            switch route {
+            case .robot(let key): outcome = await webhook?.send(row.payload, key: key, client: http) ?? .permanent("no robot configured")
+            case .app(let userID): outcome = await app?.send(row.payload, to: userID, now: now(), client: http) ?? .permanent("no app configured")
             }
+            try await record(outcome, of: row.id, attempts: row.attempts, via: route.via, by: recordBy)
         }
         return due.count
     }
 
-    /// Moves a claimed row's lease a whole period ahead, if it is still this claim's (same attempt, still pending).
-    /// - Returns: whether the row may be pushed.
-    private func renewLease(of id: UUID, attempts: Int, seconds: Double) async throws -> Bool {
+    /// The app for a recipient whose WeCom id the org replica knows; else the robot of the push's region (the
+    /// recipient's region when the push names none); `nil` when nothing is configured for it.
+    private func route(recipient: String, region: String?) async throws -> Route? {
         let rows = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger] in
-            try await client.query(
+            try await client.query("SELECT region, wecom_user_id FROM org_replica WHERE id = \(recipient)", logger: logger)
+        }
+        var recipientRegion: String?
+        var wecomUserID: String?
+        for try await (region, wecomID) in rows.decode((String?, String?).self) {
+            recipientRegion = region
+            wecomUserID = wecomID
+        }
+        if app != nil, let wecomUserID, !wecomUserID.isEmpty { return .app(userID: wecomUserID) }
+        guard let key = webhook?.robots.key(forRegion: region ?? recipientRegion) else { return nil }
+        return .robot(key: key)
+    }
+
+    /// Takes a rate-limit slot for a claimed row and renews its lease, if its robot has one free and is not paused and
+    /// the row is still this claim's; otherwise puts the row back for when it may go.
+    /// - Returns: whether the row may be pushed now.
+    private func takeSlot(id: UUID, attempts: Int, via: String, limited: Bool, leaseSeconds: Double) async throws -> Bool {
+        let at = now()
+        let perMinute = limits.perMinute
+        let lockName = "wecom-slot:" + via
+        let taken = try await client.withTransaction(deadline: PostgresSettings.defaultTransactionDeadline, logger: logger) {
+            [logger] connection -> Bool? in
+            // One slot-taker per robot at a time across instances: the count and the taking are one step.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
+            var until: Date?
+            let paused = try await connection.query(
+                "SELECT paused_until FROM wecom_throttle WHERE via = \(via) AND paused_until > \(at)",
+                logger: logger
+            )
+            for try await pausedUntil in paused.decode(Date.self) { until = pausedUntil }
+            if limited {
+                let window = try await connection.query(
+                    """
+                    SELECT count(*)::bigint, min(sending_at) FROM deliveries
+                    WHERE sent_via = \(via) AND sending_at > \(at)::timestamptz - interval '60 seconds'
+                    """,
+                    logger: logger
+                )
+                for try await (count, oldest) in window.decode((Int64, Date?).self) where count >= Int64(perMinute) {
+                    if let oldest { until = max(until ?? oldest, oldest.addingTimeInterval(60)) }
+                }
+            }
+            if let until {
+                try await connection.query(
+                    """
+                    UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = \(until)
+                    WHERE id = \(id) AND status = 'pending' AND attempts = \(attempts)
+                    """,
+                    logger: logger
+                )
+                return nil
+            }
+            let rows = try await connection.query(
                 """
-                UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => \(seconds))
+                UPDATE deliveries SET sent_via = \(via), sending_at = \(at),
+                    next_attempt_at = \(at)::timestamptz + make_interval(secs => \(leaseSeconds))
                 WHERE id = \(id) AND status = 'pending' AND attempts = \(attempts)
                 RETURNING id
                 """,
                 logger: logger
             )
+            for try await _ in rows { return true }
+            return false
         }
-        for try await _ in rows { return true }
-        logger.notice("a claimed push changed hands before it was sent; not sending it", metadata: ["delivery": "\(id)"])
-        return false
+        if taken == false {
+            logger.notice("a claimed push changed hands before it was sent; not sending it", metadata: ["delivery": "\(id)"])
+        }
+        return taken == true
+    }
+
+    private func record(_ outcome: PushOutcome, of id: UUID, attempts: Int, via: String, by recordBy: ContinuousClock.Instant) async throws {
+        let at = now()
+        switch outcome {
+        case .sent:
+            try await record(
+                """
+                WITH calm AS (DELETE FROM wecom_throttle WHERE via = \(via))
+                UPDATE deliveries SET status = 'sent', attempts = \(attempts), sent_at = \(at), last_error = NULL WHERE id = \(id)
+                """,
+                by: recordBy
+            )
+        case .throttled(let reason):
+            let base = Double(limits.pauseBase.components.seconds) + Double(limits.pauseBase.components.attoseconds) / 1e18
+            let cap = Double(limits.pauseCap.components.seconds) + Double(limits.pauseCap.components.attoseconds) / 1e18
+            logger.notice("WeCom asked to slow down (45009); pausing the robot", metadata: ["delivery": "\(id)", "via": "\(via)"])
+            try await record(
+                """
+                WITH pause AS (
+                    INSERT INTO wecom_throttle AS t (via, strikes, paused_until)
+                    VALUES (\(via), 1, \(at)::timestamptz + make_interval(secs => \(base)))
+                    ON CONFLICT (via) DO UPDATE SET strikes = t.strikes + 1,
+                        paused_until = \(at)::timestamptz + make_interval(secs => LEAST(\(base) * power(2, t.strikes), \(cap)))
+                    RETURNING paused_until
+                )
+                UPDATE deliveries SET attempts = \(attempts - 1), sending_at = NULL, last_error = \(reason),
+                    next_attempt_at = (SELECT paused_until FROM pause)
+                WHERE id = \(id)
+                """,
+                by: recordBy
+            )
+        case .retry(let reason) where attempts < maxAttempts:
+            let delay = min(retryBaseDelay * (1 << min(attempts - 1, 20)), .seconds(600))
+            let milliseconds = delay.components.seconds * 1_000 + delay.components.attoseconds / 1_000_000_000_000_000
+            logger.warning("push failed, will retry", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
+            try await record(
+                """
+                UPDATE deliveries SET attempts = \(attempts), last_error = \(reason), sending_at = NULL,
+                    next_attempt_at = \(at)::timestamptz + make_interval(secs => \(Double(milliseconds) / 1_000))
+                WHERE id = \(id)
+                """,
+                by: recordBy
+            )
+        case .retry(let reason), .permanent(let reason):
+            logger.error("push failed, giving up", metadata: ["delivery": "\(id)", "attempt": "\(attempts)", "error": "\(reason)"])
+            try await record(
+                "UPDATE deliveries SET status = 'failed', attempts = \(attempts), last_error = \(reason), sending_at = NULL WHERE id = \(id)",
+                by: recordBy
+            )
+        }
     }
 
     /// Writes a push's outcome, retrying while the database is away (a restart) until `deadline`: an outcome left

@@ -19,6 +19,7 @@ struct PaymentOverdueHandler: Sendable {
     static let supervisorThreshold = 16
 
     func callAsFunction(_ event: PaymentOverdue, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await DigestRepository(logger: logger).overdue(event, on: connection)
         let owner = try await repository.contact(id: event.party.ownerID, on: connection)
         var recipients = [event.party.ownerID]
         if event.thresholdDays >= Self.supervisorThreshold,
@@ -48,6 +49,10 @@ struct PaymentOverdueHandler: Sendable {
                 recipient: recipient,
                 message: WeComMessage.paymentOverdue(event, ownerName: ownerName, recipient: contact),
                 skipped: !wecomConfigured,
+                kind: Self.kind,
+                at: event.at,
+                region: event.party.region,
+                daysOverdue: event.daysOverdue,
                 on: connection
             )
         }

@@ -33,6 +33,9 @@ struct RepurchaseReminderHandler: Sendable {
             recipient: event.ownerID,
             message: WeComMessage.repurchase(event, owner: owner),
             skipped: !wecomConfigured,
+            kind: Self.kind,
+            at: event.occurrence,
+            region: event.region,
             on: connection
         )
     }

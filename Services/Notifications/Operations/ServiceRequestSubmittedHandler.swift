@@ -37,6 +37,9 @@ struct ServiceRequestSubmittedHandler: Sendable {
             recipient: ownerID,
             message: WeComMessage.serviceRequest(event, owner: owner),
             skipped: !wecomConfigured,
+            kind: Self.kind,
+            at: event.submittedAt,
+            region: event.region,
             on: connection
         )
     }

@@ -25,9 +25,12 @@ public struct InAppNotification: Codable, Sendable, Equatable {
 /// The notifications schema: contacts (from the org replica), approval summaries, the in-app inbox and push deliveries.
 public struct NotificationRepository: Sendable {
     let logger: Logger
+    /// Whether pushes wait for working hours (``PushPolicy``).
+    let timing: PushTiming
 
-    public init(logger: Logger) {
+    public init(logger: Logger, timing: PushTiming = .immediate) {
         self.logger = logger
+        self.timing = timing
     }
 
     func contact(id: String, on connection: PostgresConnection) async throws -> Contact? {
@@ -171,20 +174,35 @@ public struct NotificationRepository: Sendable {
     }
 
     /// Records a push; the unique (event, channel, recipient) makes a second record of the same push a no-op.
+    ///
+    /// Quiet hours apply here: a push created (`at`) outside working hours is first due at the next working start
+    /// unless ``PushPolicy`` calls its kind urgent.
+    /// - Parameters:
+    ///   - kind: the notification kind, which the urgency policy and the digest read.
+    ///   - at: when the push was created (its event's time).
+    ///   - region: the region whose robot it goes to; `nil` for the recipient's region.
+    ///   - daysOverdue: for receivables, how late the installment is (urgency).
     func addDelivery(
         eventID: UUID,
         channel: String,
         recipient: String,
         message: WeComMessage,
         skipped: Bool,
+        kind: String,
+        at: Date,
+        region: String? = nil,
+        daysOverdue: Int? = nil,
         on connection: PostgresConnection
     ) async throws {
         let payload = String(decoding: try JSONCoding.encoder.encode(message), as: UTF8.self)
         let status = skipped ? "skipped" : "pending"
+        let urgent = PushPolicy.isUrgent(kind: kind, daysOverdue: daysOverdue)
+        let heldUntil = timing.heldUntil(at, kind: kind, daysOverdue: daysOverdue)
         try await connection.query(
             """
-            INSERT INTO deliveries (id, event_id, channel, recipient, payload, status)
-            VALUES (\(UUID()), \(eventID), \(channel), \(recipient), \(payload)::jsonb, \(status))
+            INSERT INTO deliveries (id, event_id, channel, recipient, payload, status, kind, region, urgent, held_until, next_attempt_at)
+            VALUES (\(UUID()), \(eventID), \(channel), \(recipient), \(payload)::jsonb, \(status), \(kind), \(region), \(urgent),
+                    \(heldUntil), COALESCE(\(heldUntil), \(at)))
             ON CONFLICT (event_id, channel, recipient) DO NOTHING
             """,
             logger: logger

@@ -404,4 +404,6 @@ export default {
   'api:must be an absolute http(s) URL': 'must be an absolute http(s) URL',
   'api:must name at least one event type': 'must name at least one event type',
   'api:is not a subscribable event type': 'is not a subscribable event type',
+  // Daily digest in the inbox (issue 12: notifications people do not mute)
+  'digest.daily': 'Daily digest',
 };

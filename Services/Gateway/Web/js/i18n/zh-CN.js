@@ -450,4 +450,6 @@ export default {
   'api:must be an absolute http(s) URL': '须为完整的 http(s) 地址',
   'api:must name at least one event type': '至少选择一个事件',
   'api:is not a subscribable event type': '不是可订阅的事件',
+  // Daily digest in the inbox (issue 12: notifications people do not mute)
+  'digest.daily': '每日待办',
 };

@@ -22,6 +22,24 @@ export function approvalRow(approval) {
     h('div', { class: 'row-side' }, h('div', { class: 'amount num' }, money(approval.amountFen)), approval.status !== 'pending' ? chip('approval', approval.status) : null)));
 }
 
+// The 09:00 daily digest (issue 12): its body is 【section】 lines, each followed by "· item" lines.
+function digestBody(text) {
+  const parts = [];
+  let items = null;
+  for (const line of String(text).split('\n')) {
+    const heading = line.match(/^【(.+)】$/);
+    if (heading) {
+      items = h('ul', { class: 'digest-items' });
+      parts.push(h('div', { class: 'digest-heading' }, heading[1]), items);
+    } else if (items) {
+      items.append(h('li', {}, line.replace(/^· /, '')));
+    } else {
+      parts.push(h('div', {}, line));
+    }
+  }
+  return h('div', { class: 'row-sub digest', data: { test: 'digest' } }, parts);
+}
+
 export default async function inbox(ctx) {
   ctx.setTitle(t('title.inbox'));
   const pendingBox = h('div', { data: { test: 'inbox-pending' } });
@@ -78,9 +96,11 @@ export default async function inbox(ctx) {
     },
     renderItem: (n) => {
       const body = [h('div', { class: 'row-main' },
+        n.kind === 'daily_digest' ? h('div', { class: 'row-sub small' }, chip('digest', 'daily')) : null,
         h('div', { class: 'row-title' }, n.title),
-        h('div', { class: 'row-sub' }, n.body),
-        h('div', { class: 'row-sub small' }, dateTime(n.createdAt), n.readAt ? '' : ` · ${t('inbox.unread')}`))];
+        n.kind === 'daily_digest' ? digestBody(n.body) : h('div', { class: 'row-sub' }, n.body),
+        // The 未读 mark follows the row's class, so marking read (one or all) takes it away without a reload.
+        h('div', { class: 'row-sub small' }, dateTime(n.createdAt), h('span', { class: 'unread-mark' }, ` · ${t('inbox.unread')}`)))];
       const attrs = { class: `row${n.readAt ? '' : ' unread'}`, data: { test: 'notification', kind: n.kind } };
       // The weekly completeness digest (issue 10) opens the completeness report.
       // An after-sales request from a customer's self-service page (issue 11) opens the 售后请求 list.
