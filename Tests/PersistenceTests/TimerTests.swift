@@ -150,7 +150,8 @@ struct TimerTests {
 
             try await withRunningClient(database.settings) { other in
                 let survivor = TimerRunner(client: other, handlers: [Self.recording("survivor")], logger: database.logger)
-                #expect(try await survivor.runDue(now: Self.start.addingTimeInterval(3_600)).fired == 2)
+                let result = try await survivor.runDue(now: Self.start.addingTimeInterval(3_600))
+                #expect(result.fired == 2)
             }
             #expect(try await database.count("SELECT count(*)::int FROM fired WHERE runner = 'survivor'") == 2)
             #expect(try await Self.status(database, "k") == .done)
@@ -252,3 +253,5 @@ struct TimerTests {
 final class Payloads: Sendable {
     let values = Mutex<[JSONValue]>([])
 }
+
+extension TimerRunner: ServiceLike {}

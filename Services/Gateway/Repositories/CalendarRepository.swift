@@ -13,7 +13,7 @@ struct CalendarRepository: Sendable {
         let rows = try await connection.query(
             """
             SELECT to_char(day, 'YYYY-MM-DD'), kind, name, updated_at FROM calendar_days
-            WHERE kind IS NOT NULL AND day >= make_date(\(year), 1, 1) AND day < make_date(\(year + 1), 1, 1)
+            WHERE kind IS NOT NULL AND day >= make_date(\(year)::int, 1, 1) AND day < make_date(\(year + 1)::int, 1, 1)
             ORDER BY day
             """,
             logger: logger
