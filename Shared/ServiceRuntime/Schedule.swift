@@ -181,6 +181,11 @@ public struct ScheduledJob: Sendable {
             let key = Timers.key(for: occurrence)
             try await Timers.schedule(kind: job.name, key: key, at: occurrence, on: connection, logger: logger)
             guard let timer = try await Timers.take(kind: job.name, key: key, on: connection, logger: logger) else {
+                // Fired before, or firing in another transaction (which schedules the next one too). A claim carried
+                // over from `schedule_runs` has no next occurrence yet: without this the chain would stop there.
+                if let next = job.schedule.nextOccurrence(after: occurrence, working: working) {
+                    try await Timers.schedule(kind: job.name, key: Timers.key(for: next), at: next, on: connection, logger: logger)
+                }
                 return .alreadyClaimed(occurrence)
             }
             let status = try await job.fire(timer, now: now, working: working, on: connection, logger: logger)

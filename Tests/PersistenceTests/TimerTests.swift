@@ -1,12 +1,13 @@
 import Contracts
 import Foundation
 import Logging
-import Persistence
 import PostgresNIO
 import ServiceRuntime
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Persistence
 
 @Suite("Durable timers", .timeLimit(.minutes(3)))
 struct TimerTests {
@@ -255,3 +256,37 @@ final class Payloads: Sendable {
 }
 
 extension TimerRunner: ServiceLike {}
+
+@Suite("Durable timers: the upgrade from schedule_runs", .timeLimit(.minutes(3)))
+struct ScheduleRunsUpgradeTests {
+    @Test("a claim in schedule_runs becomes a finished timer with the key the job uses; the job does not run it again and goes on")
+    func claimsCarryOver() async throws {
+        try await TestDatabase.with { database in
+            try await TimerTests.prepare(database)
+            let shanghai = WorkingTimeTests.shanghai
+            let monday = shanghai("2026-11-30 09:00")
+            try await database.client.query(
+                "INSERT INTO schedule_runs (job, occurrence, outcome) VALUES ('tests.weekly', \(monday), 'ran')",
+                logger: database.logger
+            )
+            // What kit_0007 did to the claims of a schema upgraded with them.
+            try await database.client.query(PostgresQuery(unsafeSQL: Timers.scheduleRunsSQL), logger: database.logger)
+            #expect(try await TimerTests.status(database, Timers.key(for: monday), kind: "tests.weekly") == .done)
+
+            let job = ScheduledJob(name: "tests.weekly", schedule: Schedule(.weekly(.monday), hour: 9)) { occurrence, connection, logger in
+                try await connection.query(
+                    "INSERT INTO fired (kind, key, runner) VALUES ('tests.weekly', \(Timers.key(for: occurrence)), 'job')",
+                    logger: logger
+                )
+            }
+            let outcome = try await job.runIfDue(now: shanghai("2026-11-30 10:00"), client: database.client, logger: database.logger)
+            #expect(outcome == .alreadyClaimed(monday))
+            #expect(try await database.count("SELECT count(*)::int FROM fired") == 0)
+            let nextMonday = shanghai("2026-12-07 09:00")
+            #expect(try await TimerTests.status(database, Timers.key(for: nextMonday), kind: "tests.weekly") == .pending, "the chain goes on")
+            let runner = TimerRunner(client: database.client, handlers: [job.timerHandler], logger: database.logger)
+            #expect(try await runner.runDue(now: nextMonday).fired == 1)
+            #expect(try await database.count("SELECT count(*)::int FROM fired") == 1)
+        }
+    }
+}
