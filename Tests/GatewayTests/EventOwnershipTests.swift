@@ -19,6 +19,7 @@ struct EventOwnershipTests {
             (CalendarDaySet.self, GatewayService.name),
             (CalendarDayRemoved.self, GatewayService.name),
             (CustomerCreated.self, CustomersService.name),
+            (CustomersImported.self, CustomersService.name),
             (CustomerUpdated.self, CustomersService.name),
             (CustomerTransferred.self, CustomersService.name),
             (CustomerArchived.self, CustomersService.name),
