@@ -44,6 +44,8 @@ public enum ApprovalsService: MessagingService {
         var registry = EventHandlerRegistry()
         registry.registerOrgReplica(org)
         registry.register(ContractSubmitted.self, handler: submitted.callAsFunction)
+        // Holidays and make-up workdays, for the working days a step took.
+        registry.registerCalendarReplica(CalendarReplica(logger: logger))
         return registry
     }
 

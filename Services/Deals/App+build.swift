@@ -146,6 +146,8 @@ public enum DealsService: MessagingService {
         registry.register(ApprovalCompleted.self, handler: approvals.callAsFunction)
         // The owners' names: on a customer's self-service page (and their phone, when shown) and in the receivables report.
         registry.registerOrgReplica(store.org)
+        // Holidays and make-up workdays, for the working-day overdue check.
+        registry.registerCalendarReplica(CalendarReplica(logger: logger))
         return registry
     }
 

@@ -162,6 +162,7 @@ public enum GatewayService: SalesDeskService {
                 .add(middleware: clients)
                 .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
             identity.addAuthenticated(to: api)
+            CalendarRoutes(postgres: postgres, store: store, logger: logger).addAuthenticated(to: api)
             forwarder.add(forwardedRoutes.filter { !$0.isPublic }, to: api)
             // The customer's self-service page: no login, a rate limit per client address and per token.
             let visitors = router.group("api/v1", context: GatewayRequestContext.self)

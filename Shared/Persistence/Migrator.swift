@@ -56,7 +56,8 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
 /// `schema_migrations` row, so a failed migration leaves no trace and is retried on the next start.
 public struct Migrator: Sendable {
     /// The migrations every SalesDesk schema gets before the service's own: the outbox, the inbox, the replies
-    /// kept for `Idempotency-Key`s, the org replica and the claims of scheduled job occurrences.
+    /// kept for `Idempotency-Key`s, the org replica, the claims of scheduled job occurrences (superseded by the timers),
+    /// and the durable timers with the holiday calendar replica.
     public static let kitMigrations: [Migration] = [
         Migration(id: "kit_0001_outbox", sql: Outbox.tableSQL),
         Migration(id: "kit_0002_inbox", sql: Inbox.tableSQL),
@@ -64,6 +65,10 @@ public struct Migrator: Sendable {
         Migration(id: "kit_0004_org_replica", sql: OrgReplica.tableSQL),
         Migration(id: "kit_0005_idempotency_keys_created_at", sql: IdempotencyKeys.createdAtIndexSQL),
         Migration(id: "kit_0006_schedule_runs", sql: ScheduleRuns.tableSQL),
+        Migration(
+            id: "kit_0007_timers",
+            sql: [Timers.tableSQL, Timers.scheduleRunsSQL + ";", CalendarReplica.tableSQL, CalendarReplica.seedSQL + ";"].joined(separator: "\n")
+        ),
     ]
 
     private let client: PostgresClient

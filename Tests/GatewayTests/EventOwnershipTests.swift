@@ -16,6 +16,8 @@ struct EventOwnershipTests {
             (UserUpdated.self, GatewayService.name),
             (UserDeactivated.self, GatewayService.name),
             (UserLoggedIn.self, GatewayService.name),
+            (CalendarDaySet.self, GatewayService.name),
+            (CalendarDayRemoved.self, GatewayService.name),
             (CustomerCreated.self, CustomersService.name),
             (CustomersImported.self, CustomersService.name),
             (CustomerUpdated.self, CustomersService.name),

@@ -87,18 +87,10 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         throw PolicyMissing()
     }
 
+    /// The holiday calendar of the service's replica (kept from the gateway's `calendar.*` events). The tables
+    /// `holidays` and `workdays` of migration 0002 are no longer read: the gateway owns the calendar now.
     public func calendar(on connection: PostgresConnection) async throws -> WorkingCalendar {
-        var holidays: Set<CalendarDay> = []
-        var workdays: Set<CalendarDay> = []
-        let rows = try await connection.query(
-            "SELECT to_char(day, 'YYYY-MM-DD'), false FROM holidays UNION ALL SELECT to_char(day, 'YYYY-MM-DD'), true FROM workdays",
-            logger: logger
-        )
-        for try await (text, worked) in rows.decode((String, Bool).self) {
-            guard let day = CalendarDay(text) else { continue }
-            if worked { workdays.insert(day) } else { holidays.insert(day) }
-        }
-        return WorkingCalendar(holidays: holidays, workdays: workdays)
+        try await CalendarReplica(logger: logger).calendar(on: connection)
     }
 
     public func insert(_ approval: Approval, on connection: PostgresConnection) async throws -> Bool {

@@ -5,7 +5,8 @@ import Persistence
 import PostgresNIO
 import ServiceRuntime
 
-/// The overdue check: every day at 09:00 (Asia/Shanghai) that is a working day, each installment with money
+/// The overdue check: every day at 09:00 (Asia/Shanghai) that is a working day (the holiday calendar's, kept in the
+/// service's calendar replica from the gateway's `calendar.*` events), each installment with money
 /// outstanding past its due date publishes `payment.overdue` for each alert threshold it has reached
 /// (``Ageing/alertThresholds``) and not yet been alerted at.
 ///
@@ -18,10 +19,13 @@ enum PaymentOverdueCheckJob {
     static let schedule = Schedule(.daily, hour: 9)
 
     /// The job, for a ``ServiceRuntime/ScheduleRunner`` (or a test that runs it with a controlled clock).
-    /// - Parameter calendar: the working days; weekends only unless holidays are given.
-    static func job(repository: ReceivablesRepository, calendar: WorkingCalendar = WorkingCalendar()) -> ScheduledJob {
+    /// - Parameter calendar: the working days; by default the holiday calendar of the service's
+    ///   ``Persistence/CalendarReplica``, read in each occurrence's transaction.
+    static func job(repository: ReceivablesRepository, calendar: WorkingCalendar? = nil) -> ScheduledJob {
         ScheduledJob(name: name, schedule: schedule) { occurrence, connection, logger in
-            try await check(occurrence: occurrence, calendar: calendar, repository: repository, on: connection, logger: logger)
+            var working = calendar ?? WorkingCalendar()
+            if calendar == nil { working = try await CalendarReplica(logger: logger).calendar(on: connection) }
+            try await check(occurrence: occurrence, calendar: working, repository: repository, on: connection, logger: logger)
         }
     }
 

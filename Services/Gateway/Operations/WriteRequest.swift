@@ -24,11 +24,23 @@ struct WriteRequest: Sendable {
         logger: Logger,
         write: @escaping @Sendable (PostgresConnection) async throws -> RPCResponse
     ) async throws -> RPCResponse {
+        try await once(operation, subject: record?.description, postgres: postgres, logger: logger, write: write)
+    }
+
+    /// Runs `write` in one transaction, once per `Idempotency-Key` and `subject`, a record named by other than an id
+    /// (a calendar day: `calendar:2027-10-01`).
+    func once(
+        _ operation: String,
+        subject: String?,
+        postgres: PostgresClient,
+        logger: Logger,
+        write: @escaping @Sendable (PostgresConnection) async throws -> RPCResponse
+    ) async throws -> RPCResponse {
         try await postgres.withTransaction(logger: logger) { connection in
             try await IdempotentReplies.run(
                 caller: caller.userID,
                 operation: operation,
-                record: record?.description,
+                record: subject,
                 key: idempotencyKey,
                 body: body,
                 on: connection,

@@ -46,6 +46,7 @@ const ROUTES = [
   ['/admin/users/new', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
   ['/admin/users/:id', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
   ['/admin/regions', () => import('./views/admin-regions.js'), 'admin', ['admin']],
+  ['/admin/holidays', () => import('./views/admin-holidays.js'), 'admin', ['admin']],
   ['/admin/products', () => import('./views/admin-products.js'), 'admin', ['admin', 'finance']],
   ['/admin/products/:id', () => import('./views/admin-product.js'), 'admin', ['admin', 'finance']],
   ['/admin/audit', () => import('./views/admin-audit.js'), 'admin', ['admin']],

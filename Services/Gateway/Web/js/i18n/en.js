@@ -406,4 +406,20 @@ export default {
   'api:is not a subscribable event type': 'is not a subscribable event type',
   // Daily digest in the inbox (issue 12: notifications people do not mute)
   'digest.daily': 'Daily digest',
+  // Holiday calendar (issue 12 timers)
+  'admin.holidays': 'Holidays', 'admin.holidaysHint': 'Public holidays and make-up workdays, year by year',
+  'holidays.year': 'Year', 'holidays.summary': '{year}: {holidays} holidays, {workdays} make-up workdays',
+  'holidays.none': 'No holidays entered for {year} yet', 'holidays.add': 'Add a holiday or make-up workday',
+  'holidays.rule': 'Monday to Friday are working days. A holiday here is a day off; a make-up workday (Saturday or Sunday) is worked. Overdue checks, reminders and approval deadlines count with it.',
+  'holidays.day': 'Date', 'holidays.dayHint': 'YYYY-MM-DD, e.g. 2027-10-01', 'holidays.kindLabel': 'Kind',
+  'holidays.kind.holiday': 'Holiday', 'holidays.kind.workday': 'Make-up workday',
+  'holidays.name': 'Name', 'holidays.nameHint': 'e.g. National Day (国庆节)', 'holidays.save': 'Save',
+  'holidays.dateFormat': 'Write the date as YYYY-MM-DD, e.g. 2027-10-01', 'holidays.removed': 'Removed',
+  'holidays.removeDay': 'Remove {day}', 'holidays.confirmRemove': 'Remove {day} ({name})? The Monday–Friday rule will apply to it.',
+  'holidays.weekday.sun': 'Sun', 'holidays.weekday.mon': 'Mon', 'holidays.weekday.tue': 'Tue', 'holidays.weekday.wed': 'Wed',
+  'holidays.weekday.thu': 'Thu', 'holidays.weekday.fri': 'Fri', 'holidays.weekday.sat': 'Sat',
+  'api:must be a real date written YYYY-MM-DD, e.g. 2027-10-01': 'Not a real date; write YYYY-MM-DD, e.g. 2027-10-01',
+  'api:must be in the years 2000–2100': 'Must be in the years 2000–2100', 'api:must be holiday or workday': 'Must be a holiday or a make-up workday',
+  'api:is required, e.g. 国庆节 or 国庆节调休': 'Required, e.g. 国庆节 or 国庆节调休', 'api:must be at most 50 characters': 'At most 50 characters',
+  'api^a make-up workday (调休) must be a Saturday or Sunday; this is a weekday: ': 'A make-up workday must be a Saturday or Sunday; {rest} is a weekday',
 };

@@ -452,4 +452,20 @@ export default {
   'api:is not a subscribable event type': '不是可订阅的事件',
   // Daily digest in the inbox (issue 12: notifications people do not mute)
   'digest.daily': '每日待办',
+  // Holiday calendar (节假日, issue 12 timers)
+  'admin.holidays': '节假日', 'admin.holidaysHint': '法定节假日与调休上班日，按年份维护',
+  'holidays.year': '年份', 'holidays.summary': '{year} 年：{holidays} 天假日，{workdays} 天调休上班',
+  'holidays.none': '{year} 年还没有录入节假日', 'holidays.add': '添加假日或调休上班日',
+  'holidays.rule': '周一至周五为工作日。在此录入的假日不上班，调休上班日（周六或周日）要上班；逾期、提醒和审批时限都按此计算。',
+  'holidays.day': '日期', 'holidays.dayHint': '格式 YYYY-MM-DD，例如 2027-10-01', 'holidays.kindLabel': '类型',
+  'holidays.kind.holiday': '法定假日', 'holidays.kind.workday': '调休上班',
+  'holidays.name': '名称', 'holidays.nameHint': '例如 国庆节、国庆节调休', 'holidays.save': '保存',
+  'holidays.dateFormat': '日期格式须为 YYYY-MM-DD，例如 2027-10-01', 'holidays.removed': '已移除',
+  'holidays.removeDay': '移除 {day}', 'holidays.confirmRemove': '移除 {day}（{name}）？这一天将按周一至周五规则计算。',
+  'holidays.weekday.sun': '周日', 'holidays.weekday.mon': '周一', 'holidays.weekday.tue': '周二', 'holidays.weekday.wed': '周三',
+  'holidays.weekday.thu': '周四', 'holidays.weekday.fri': '周五', 'holidays.weekday.sat': '周六',
+  'api:must be a real date written YYYY-MM-DD, e.g. 2027-10-01': '不是有效日期，请按 YYYY-MM-DD 填写，例如 2027-10-01',
+  'api:must be in the years 2000–2100': '年份须在 2000–2100 之间', 'api:must be holiday or workday': '须为法定假日或调休上班',
+  'api:is required, e.g. 国庆节 or 国庆节调休': '必填，例如 国庆节 或 国庆节调休', 'api:must be at most 50 characters': '最多 50 个字符',
+  'api^a make-up workday (调休) must be a Saturday or Sunday; this is a weekday: ': '调休上班日须为周六或周日，{rest} 是工作日',
 };

@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 export const ADMIN_LINKS = [
   ['#/admin/users', 'admin.users', 'admin.usersHint', 'admin-users'],
   ['#/admin/regions', 'admin.regions', 'admin.regionsHint', 'admin-regions'],
+  ['#/admin/holidays', 'admin.holidays', 'admin.holidaysHint', 'admin-holidays'],
   ['#/admin/products', 'admin.products', 'admin.productsHint', 'admin-products'],
   ['#/admin/policy', 'admin.policy', 'admin.policyHint', 'admin-policy'],
   ['#/transfer', 'admin.transfer', 'admin.transferHint', 'admin-transfer'],
