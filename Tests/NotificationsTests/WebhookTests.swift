@@ -104,8 +104,18 @@ struct WebhookTests {
         )
     }
 
-    func customerCreated() -> EventEnvelope {
-        EventEnvelope(type: "customer.created", source: "customers", subject: "c-1", sequence: 1, data: .object(["name": .string("宁波精工")]))
+    /// A real `customer.created`: notifications also applies it (the daily digest's customer names), so it must decode.
+    func customerCreated() throws -> EventEnvelope {
+        let customer = CustomerSnapshot(
+            id: "c-1",
+            name: "宁波精工",
+            region: "east-china",
+            industry: "machinery",
+            ownerID: "rep-1",
+            contacts: [],
+            version: 1
+        )
+        return try EventEnvelope(CustomerCreated(customer: customer), source: "customers", subject: "c-1", sequence: 1)
     }
 
     @Test("only an admin manages webhooks; the secret is shown at creation and rotation only; bad input is a 422 naming the field")
@@ -168,7 +178,7 @@ struct WebhookTests {
             let disabled = try await create(#""customer.created""#, key: "c")
             #expect(await service.call(WebhookHandlers.disable, as: "admin", id: disabled.id, key: "d").status == 200)
 
-            let event = customerCreated()
+            let event = try customerCreated()
             try await service.deliver(event)
             try await service.deliver(event)
 
