@@ -156,7 +156,8 @@ public struct DeliveryService: Service {
                     SELECT id FROM deliveries held
                     WHERE status = 'pending' AND next_attempt_at <= \(claimedAt)
                       AND (held_until IS NULL OR urgent OR held_until <= \(claimedAt)::timestamptz - interval '1 hour'
-                           OR EXISTS (SELECT 1 FROM schedule_runs WHERE job = \(DailyDigestJob.name) AND occurrence >= held.held_until))
+                           OR EXISTS (SELECT 1 FROM timers WHERE kind = \(DailyDigestJob.name) AND status = 'done'
+                                      AND due_at >= held.held_until))
                     ORDER BY next_attempt_at
                     LIMIT \(batchSize)
                     FOR UPDATE SKIP LOCKED
