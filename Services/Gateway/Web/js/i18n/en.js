@@ -347,7 +347,7 @@ export default {
   'delegation.hint': 'Away or on leave? Name another supervisor or manager: new approvals and the ones waiting for you go to them, recorded as decided on your behalf.',
   'delegation.delegator': 'Delegator (who is away)', 'delegation.delegate': 'Delegate', 'delegation.delegateHint': 'An active supervisor, regional manager or GM; a contract of their own still goes up the line.',
   'delegation.from': 'From', 'delegation.to': 'To (included)', 'delegation.reason': 'Reason', 'delegation.defaultReason': 'Business trip',
-  'delegation.save': 'Save delegation', 'delegation.saved': 'Delegation saved', 'delegation.cancel': 'Cancel', 'delegation.cancelled': 'Delegation cancelled; pending approvals returned',
+  'delegation.save': 'Save delegation', 'delegation.saved': 'Delegation saved', 'delegation.cancel': 'Cancel', 'delegation.cancelled': 'Delegation cancelled',
   'delegation.none': 'No delegations', 'delegation.toBeforeFrom': 'Must not be before the start',
   'delegation.pair': '{from} → {to}', 'delegation.range': '{from} to {to}',
   'delegation.status.scheduled': 'Scheduled', 'delegation.status.active': 'Active', 'delegation.status.ended': 'Ended', 'delegation.status.cancelled': 'Cancelled',

@@ -393,7 +393,7 @@ export default {
   'delegation.hint': '出差或休假期间，把审批交给另一位主管或经理代审：期间新的审批和您待审的审批都会转给他，记录为“代您审批”。',
   'delegation.delegator': '委托人（谁不在）', 'delegation.delegate': '代审人', 'delegation.delegateHint': '须为在职的业务主管、区域经理或总经理；本人提交的合同仍会上报上级。',
   'delegation.from': '开始日期', 'delegation.to': '结束日期（含）', 'delegation.reason': '原因', 'delegation.defaultReason': '出差',
-  'delegation.save': '保存委托', 'delegation.saved': '委托已生效', 'delegation.cancel': '取消委托', 'delegation.cancelled': '委托已取消，待审批已交回',
+  'delegation.save': '保存委托', 'delegation.saved': '委托已生效', 'delegation.cancel': '取消委托', 'delegation.cancelled': '委托已取消',
   'delegation.none': '暂无委托', 'delegation.toBeforeFrom': '结束日期不能早于开始日期',
   'delegation.pair': '{from} → {to}', 'delegation.range': '{from} 至 {to}',
   'delegation.status.scheduled': '未开始', 'delegation.status.active': '生效中', 'delegation.status.ended': '已结束', 'delegation.status.cancelled': '已取消',

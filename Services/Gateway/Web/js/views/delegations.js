@@ -17,10 +17,11 @@ function delegationRow(d, me, onCancel) {
     h('div', { class: 'row-main' },
       h('div', { class: 'row-title' }, t('delegation.pair', { from: d.delegatorName, to: d.delegateName })),
       h('div', { class: 'row-sub' }, t('delegation.range', { from: businessDate(d.from), to: businessDate(d.to) })),
-      h('div', { class: 'row-sub small' }, d.reason)),
+      h('div', { class: 'row-sub small' }, d.reason),
+      canCancel ? h('div', { class: 'actions' }, h('button', { class: 'btn small', type: 'button', data: { test: 'cancel-delegation' },
+        onclick: () => onCancel(d) }, t('delegation.cancel'))) : null),
     h('div', { class: 'row-side' }, h('span', { class: `chip ${d.status === 'active' ? 'ok' : d.status === 'scheduled' ? 'wait' : ''}`,
-      data: { test: `chip-${d.status}` } }, label('delegation.status', d.status)),
-    canCancel ? h('button', { class: 'btn small', type: 'button', data: { test: 'cancel-delegation' }, onclick: () => onCancel(d) }, t('delegation.cancel')) : null));
+      data: { test: `chip-${d.status}` } }, label('delegation.status', d.status))));
 }
 
 export default async function delegations(ctx) {
