@@ -34,6 +34,8 @@ let extraDependencies: [String: [Target.Dependency]] = [
     "Deals": ["CQRencode"],
     "Notifications": [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        // Webhook signatures (issue 12): HMAC-SHA256.
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ],
 ]

@@ -114,6 +114,14 @@ sd_ensure_pypi() {
         || python3 -m pip install --quiet --disable-pip-version-check "$package"
 }
 
+# The Kubernetes manifests are rendered with kubectl's kustomize and validated with kubernetes-validate (PyPI, it
+# bundles Kubernetes' schemas): deploy/kubernetes/validate. kubectl comes from Debian's kubernetes-client when the
+# machine has none.
+sd_ensure_kubernetes_tools() {
+    command -v kubectl >/dev/null 2>&1 || sd_ensure_packages kubernetes-client
+    sd_ensure_pypi kubernetes_validate kubernetes-validate
+}
+
 # schemathesis (PyPI) fuzzes the live gateway against openapi.yaml in the end-to-end tests.
 sd_ensure_schemathesis() { sd_ensure_pypi schemathesis; }
 

@@ -137,6 +137,7 @@ public enum DealsService: MessagingService {
         let approvals = ApprovalCompletedHandler(store: store)
         var registry = EventHandlerRegistry()
         registry.register(CustomerCreated.self, handler: replica.created)
+        registry.register(CustomersImported.self, handler: replica.imported)
         registry.register(CustomerUpdated.self, handler: replica.updated)
         registry.register(CustomerTransferred.self, handler: replica.transferred)
         registry.register(CustomerArchived.self, handler: replica.archived)
@@ -226,6 +227,13 @@ struct DealsStore: Sendable {
     func applyCustomer(_ customer: CustomerSnapshot, sequence: Int64, on connection: PostgresConnection) async throws {
         guard try await customers.upsert(customer, sequence: sequence, on: connection) else { return }
         try await deals.follow(customerID: customer.id, ownerID: customer.ownerID, region: customer.region, on: connection)
+    }
+
+    /// ``applyCustomer(_:sequence:on:)`` for many customers at once, each at its own version: two statements however
+    /// many there are.
+    func applyCustomers(_ snapshots: [CustomerSnapshot], on connection: PostgresConnection) async throws {
+        let changed = try await customers.upsert(snapshots, on: connection)
+        try await deals.follow(customerIDs: changed, on: connection)
     }
 
     /// Applies a transfer: the replica takes the customer's state unless it holds a newer one, then every deal of the

@@ -25,7 +25,8 @@ public enum GatewayService: SalesDeskService {
     /// set it behind HTTPS), `salesdesk.web.root` (`SALESDESK_WEB_ROOT`: serve the web app from this folder instead of
     /// the bundled copy, for editing it), and for sign-in with WeCom `wecom.corp.id`, `wecom.agent.id`, `wecom.secret`
     /// and `salesdesk.public.url` (see ``WeComSignIn``); `public.rate.limit.per.minute` (30): requests per client address
-    /// and per self-service token on the public routes (``PublicRateLimiter``).
+    /// and per self-service token on the public routes (``PublicRateLimiter``); `trusted.proxies` (`TRUSTED_PROXIES`,
+    /// none): the load balancers whose `X-Forwarded-For` names the client (``TrustedProxies``).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let timeoutMS = try context.configuration.int("rpc.timeout.ms", default: 5000, in: 100...120_000)
         let settings = try IdentitySettings(context.configuration)
@@ -65,6 +66,8 @@ public enum GatewayService: SalesDeskService {
         var wecom: WeComSignIn.Settings?
         /// Requests per minute a client address, and a self-service token, may make to the public routes.
         var publicRateLimit: Int
+        /// The load balancers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`; none by default).
+        var trustedProxies: TrustedProxies
 
         init(_ configuration: ServiceConfiguration) throws(ConfigurationError) {
             jwtSecret = try configuration.required("jwt.secret")
@@ -90,6 +93,11 @@ public enum GatewayService: SalesDeskService {
             cookieSecure = try configuration.bool("auth.cookie.secure", default: false)
             wecom = try WeComSignIn.Settings(configuration)
             publicRateLimit = try configuration.int("public.rate.limit.per.minute", default: 30, in: 1...100_000)
+            do {
+                trustedProxies = try TrustedProxies(parsing: configuration.optional("trusted.proxies") ?? "")
+            } catch {
+                throw ConfigurationError(key: "trusted.proxies", reason: "'\(error.entry)' is not an IP address or a CIDR range")
+            }
         }
     }
 
@@ -146,14 +154,18 @@ public enum GatewayService: SalesDeskService {
                 wecom: settings.wecom.map { WeComSignIn(settings: $0) },
                 logger: logger
             )
-            identity.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self))
+            // First in each group: who the client is, behind a trusted load balancer (TrustedProxies).
+            let clients = ForwardedClientMiddleware(proxies: settings.trustedProxies)
+            identity.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self).add(middleware: clients))
             // Every other /api/v1 route needs a bearer token; the middleware applies to routes added after it.
             let api = router.group("api/v1", context: GatewayRequestContext.self)
+                .add(middleware: clients)
                 .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
             identity.addAuthenticated(to: api)
             forwarder.add(forwardedRoutes.filter { !$0.isPublic }, to: api)
             // The customer's self-service page: no login, a rate limit per client address and per token.
             let visitors = router.group("api/v1", context: GatewayRequestContext.self)
+                .add(middleware: clients)
                 .add(middleware: PublicRateLimitMiddleware(limiter: publicLimiter) { $0.clientAddress })
             forwarder.addPublic(forwardedRoutes, to: visitors)
             // Last: the app's files answer the GETs no route above takes.

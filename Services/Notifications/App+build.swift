@@ -19,9 +19,12 @@ public enum NotificationsService: SalesDeskService {
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// The service's operations.
-    public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
+    public static func rpcRouter(postgres: PostgresClient, webhookPolicy: WebhookURLPolicy = .init(), logger: Logger) -> RPCRouter {
         let repository = NotificationRepository(logger: logger)
         var router = RPCRouter()
+        // Webhooks for other systems (issue 12).
+        WebhookHandlers(postgres: postgres, repository: WebhookRepository(logger: logger), policy: webhookPolicy, logger: logger)
+            .register(on: &router)
         router.on(Operation.Notifications.list, ListNotificationsHandler(postgres: postgres, repository: repository, logger: logger).callAsFunction)
         router.on(
             MarkNotificationReadHandler.operation,
@@ -65,6 +68,8 @@ public enum NotificationsService: SalesDeskService {
             PaymentOverdue.self,
             handler: PaymentOverdueHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction
         )
+        // Webhooks (issue 12): last, so each subscribable type keeps its own handler and adds its deliveries.
+        WebhookHandlers.addDeliveries(to: &registry, logger: logger)
         return registry
     }
 
@@ -78,11 +83,25 @@ public enum NotificationsService: SalesDeskService {
         return WeComWebhook(baseURL: base, key: key, timeout: .milliseconds(timeout))
     }
 
-    /// What notifications adds to the common runtime: its RPC, its consumer and, with a webhook, the sender.
+    /// How signed webhooks are sent (issue 12): `webhook.allow.hosts` (`WEBHOOK_ALLOW_HOSTS`, comma-separated hosts that
+    /// may be loopback/private and use http), `webhook.max.attempts` (8), `webhook.retry.base.ms` (10000),
+    /// `webhook.timeout.ms` (10000).
+    public static func webhookSettings(_ configuration: ServiceConfiguration) throws(ConfigurationError) -> WebhookSettings {
+        WebhookSettings(
+            maxAttempts: try configuration.int("webhook.max.attempts", default: 8, in: 1...50),
+            retryBase: .milliseconds(try configuration.int("webhook.retry.base.ms", default: 10_000, in: 1...3_600_000)),
+            timeout: .milliseconds(try configuration.int("webhook.timeout.ms", default: 10_000, in: 100...60_000)),
+            policy: WebhookURLPolicy(allowHostsSetting: configuration.optional("webhook.allow.hosts"))
+        )
+    }
+
+    /// What notifications adds to the common runtime: its RPC, its consumer, the webhook sender and, with a WeCom
+    /// webhook, the push sender.
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let webhook = try webhook(context.configuration)
+        let webhookSettings = try webhookSettings(context.configuration)
         if webhook == nil { context.logger.notice("WECOM_WEBHOOK_BASE_URL / WECOM_WEBHOOK_KEY unset: WeCom pushes are recorded as skipped") }
-        var services: [any Service] = []
+        var services: [any Service] = [WebhookDeliveryService(client: context.postgres, settings: webhookSettings, logger: context.logger)]
         if let webhook {
             services.append(
                 DeliveryService(
@@ -97,7 +116,7 @@ public enum NotificationsService: SalesDeskService {
             )
         }
         return ServiceParts(
-            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
+            rpc: rpcRouter(postgres: context.postgres, webhookPolicy: webhookSettings.policy, logger: context.logger),
             events: eventHandlers(wecomConfigured: webhook != nil, logger: context.logger),
             services: services
         )

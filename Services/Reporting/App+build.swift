@@ -39,6 +39,7 @@ public enum ReportingService: MessagingService {
         let contracts = ContractEventsHandler(log: log, projections: projections)
         var registry = EventHandlerRegistry()
         registry.register(CustomerCreated.self, handler: customers.created)
+        registry.register(CustomersImported.self, handler: customers.imported)
         registry.register(CustomerUpdated.self, handler: customers.updated)
         registry.register(CustomerTransferred.self, handler: customers.transferred)
         registry.register(CustomerMerged.self, handler: customers.merged)

@@ -80,6 +80,27 @@ public struct CustomerCreated: CustomerEvent, Equatable {
     public init(customer: CustomerSnapshot) { self.customer = customer }
 }
 
+/// `customer.imported`: the customers one batch of an import created (issue 10: up to the import's batch size, 1,000
+/// rows), as one event rather than one `customer.created` per row. Each snapshot is version 1 of a new customer, exactly
+/// what its `customer.created` would have carried; a consumer that keeps customers applies them all in one statement
+/// (see the deals replica and the reporting projection). A 50,000-row file is 50 events, not 50,000: consumed one by
+/// one, each in its own transaction, the single events cost the consumers more than the import itself
+/// (benchmarks/README.md, "Customer import"). Rows an import updates still publish `customer.updated` each.
+public struct CustomersImported: CustomerEvent, Equatable {
+    public static let eventType = "customer.imported"
+    /// The import job.
+    public var importID: String
+    /// The first row (1-based, as the sheet numbers it) of the batch.
+    public var firstRow: Int
+    /// The customers the batch created, in row order.
+    public var customers: [CustomerSnapshot]
+    public init(importID: String, firstRow: Int, customers: [CustomerSnapshot]) {
+        self.importID = importID
+        self.firstRow = firstRow
+        self.customers = customers
+    }
+}
+
 /// `customer.updated`: a customer's master data changed; `changedFields` names what changed.
 public struct CustomerUpdated: CustomerEvent, Equatable {
     public static let eventType = "customer.updated"

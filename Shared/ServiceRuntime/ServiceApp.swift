@@ -87,6 +87,10 @@ public enum ServiceApp {
             )
             let format = try configuration.choice("log.format", default: "text", allowed: ["text", "json"])
             LoggingSetup.bootstrap(format: format, level: Logger.Level(rawValue: level) ?? .info)
+            if CommandLine.arguments.dropFirst().first == "migrate" {
+                try await migrate(name: name, configuration: configuration, migrationsDirectory: migrationsDirectory)
+                exit(0)
+            }
             let app = try build(
                 name: name,
                 configuration: configuration,
@@ -102,6 +106,46 @@ public enum ServiceApp {
             FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             exit(1)
         }
+    }
+
+    /// `<service> migrate`: applies the service's migrations to its schema and exits, without the broker and without
+    /// serving anything; what a deployment's migration step runs before the new version's pods start
+    /// (deploy/kubernetes/base/migrate-job.yaml). The service itself migrates at start as well, under the same advisory
+    /// lock, so running both, or several at once, is harmless.
+    static func migrate(name: String, configuration: ServiceConfiguration, migrationsDirectory: URL?) async throws {
+        var logger = Logger(label: "salesdesk.\(name)")
+        logger[metadataKey: "service"] = "\(name)"
+        let schema = configuration.string("postgres.schema", default: name)
+        let settings = try postgresSettings(name: name, schema: schema, configuration: configuration)
+        let migrations = try migrationsDirectory.map { try Migrator.load(bundleDirectory: $0) } ?? []
+        let postgres = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await postgres.run() }
+            defer { group.cancelAll() }
+            try await Migrator(client: postgres, schema: schema, migrations: migrations, logger: logger).migrate()
+            logger.info("migrations applied", metadata: ["schema": "\(schema)", "known": "\(migrations.count)"])
+        }
+    }
+
+    /// The PostgreSQL settings from the configuration (`postgres.url`, `.transaction.deadline.ms`, `.pool.size`).
+    static func postgresSettings(name: String, schema: String, configuration: ServiceConfiguration) throws -> PostgresSettings {
+        let postgresURL = try configuration.required("postgres.url")
+        var settings: PostgresSettings
+        do {
+            settings = try PostgresSettings(url: postgresURL, schema: schema, applicationName: name)
+        } catch {
+            throw ConfigurationError(key: "postgres.url", reason: "\(error)")
+        }
+        let defaultDeadline = Int(PostgresSettings.defaultTransactionDeadline.components.seconds) * 1_000
+        settings.transactionDeadline = .milliseconds(
+            try configuration.int("postgres.transaction.deadline.ms", default: defaultDeadline, in: 1_000...3_600_000)
+        )
+        settings.maximumConnections = try configuration.int(
+            "postgres.pool.size",
+            default: PostgresSettings.defaultMaximumConnections,
+            in: 2...500
+        )
+        return settings
     }
 
     /// Builds the application without running it.
@@ -120,27 +164,11 @@ public enum ServiceApp {
             return logger
         }()
         let schema = configuration.string("postgres.schema", default: name)
-        let postgresURL = try configuration.required("postgres.url")
+        let settings = try postgresSettings(name: name, schema: schema, configuration: configuration)
         let amqpURL = try configuration.required("amqp.url")
         let port = try configuration.int("http.port", default: defaultHTTPPort, in: 1...65535)
         let host = configuration.string("http.host", default: "127.0.0.1")
         let retention = try RetentionPolicy(configuration)
-
-        var settings: PostgresSettings
-        do {
-            settings = try PostgresSettings(url: postgresURL, schema: schema, applicationName: name)
-        } catch {
-            throw ConfigurationError(key: "postgres.url", reason: "\(error)")
-        }
-        let defaultDeadline = Int(PostgresSettings.defaultTransactionDeadline.components.seconds) * 1_000
-        settings.transactionDeadline = .milliseconds(
-            try configuration.int("postgres.transaction.deadline.ms", default: defaultDeadline, in: 1_000...3_600_000)
-        )
-        settings.maximumConnections = try configuration.int(
-            "postgres.pool.size",
-            default: PostgresSettings.defaultMaximumConnections,
-            in: 2...500
-        )
         let amqp: AMQPConfiguration
         do {
             amqp = try AMQPConfiguration(url: amqpURL, connectionName: name)

@@ -89,7 +89,11 @@ struct CustomerImportTests {
             #expect(listed.map { $0["column"] as? String } == ["统一社会信用代码", "客户名称"])
             #expect(listed.map { $0["code"] as? String } == ["invalid", "required"])
             #expect(try await customerCount(service) == 3)
-            let created = try await service.outbox(CustomerCreated.self)
+            // The batch's new customers travel as one customer.imported, not one customer.created each.
+            #expect(try await service.outbox(CustomerCreated.self).isEmpty)
+            let batches = try await service.outbox(CustomersImported.self)
+            #expect(batches.map(\.firstRow) == [2, 4, 6])  // batches of two rows: 2–3, 4–5, 6
+            let created = batches.flatMap(\.customers).map { CustomerCreated(customer: $0) }
             #expect(Set(created.map(\.customer.name)) == ["宁波精工机械有限公司", "温州五金制品有限公司", "绍兴纺织机械有限公司"])
             // 负责人 rep-1 owns row 4's customer; the others belong to the importer.
             #expect(created.first { $0.customer.name == "温州五金制品有限公司" }?.customer.ownerID == "rep-1")
@@ -171,7 +175,7 @@ struct CustomerImportTests {
             #expect(done["status"] as? String == "succeeded" && done["processedRows"] as? Int == 5)
             #expect(done["created"] as? Int == 3 && done["errors"] as? Int == 2)
             #expect(try await customerCount(service) == 3)
-            #expect(try await service.outbox(CustomerCreated.self).count == 3)
+            #expect(try await service.outbox(CustomersImported.self).flatMap(\.customers).count == 3)
             #expect(try await errors(service, id).count == 2)
         }
     }

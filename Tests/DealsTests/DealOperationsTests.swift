@@ -141,6 +141,34 @@ struct DealOperationsTests {
         }
     }
 
+    @Test("an import's customer.imported puts each of its customers in the replica; a newer version already there is kept")
+    func importedCustomers() async throws {
+        try await RPCHarness.with(DealsService.self) { service in
+            // The customer was renamed (version 2) before the import's batch (version 1) arrived: the rename stays.
+            var renamed = Self.customer(owner: "rep-1", version: 2)
+            renamed.name = "宁波精工（改名）"
+            try await service.deliver(
+                CustomerUpdated(customer: renamed, changedFields: ["name"]),
+                source: "customers",
+                subject: Self.customerID,
+                sequence: 2
+            )
+            var other = Self.customer(owner: "rep-1", version: 1)
+            other.id = "7a2d2f4e-8e1b-4e9f-8d68-1d4c7b2e3f02"
+            other.name = "温州五金制品有限公司"
+            let batch = CustomersImported(importID: "im-1", firstRow: 2, customers: [Self.customer(owner: "rep-1", version: 1), other])
+            try await service.deliver(batch, source: "customers", subject: "im-1", sequence: 2)
+            let first = await createDeal(service)
+            #expect(first.status == 201, "\(first.text)")
+            #expect(try first.decode(DealView.self).customerName == "宁波精工（改名）")
+            let json = #"{"customerId":"\#(other.id)","title":"齿轮","expectedAmountFen":100000,"expectedCloseDate":"2027-03-31"}"#
+            let second = await service.call(Operation.Deals.createDeal, as: Self.rep, json)
+            #expect(second.status == 201, "\(second.text)")
+            #expect(try second.decode(DealView.self).customerName == "温州五金制品有限公司")
+            #expect(try await service.count("customer_replica") == 2)
+        }
+    }
+
     @Test("quote versions are priced from the catalogue; the first moves the deal to quoted; the next shows what changed")
     func quoteVersions() async throws {
         try await RPCHarness.with(DealsService.self) { service in

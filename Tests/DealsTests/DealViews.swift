@@ -16,6 +16,7 @@ struct DealView: Decodable {
     var region: String
     var title: String
     var lostReason: String?
+    var customerName: String
 }
 
 /// A quote version as a client decodes it.

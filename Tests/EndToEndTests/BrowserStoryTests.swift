@@ -22,7 +22,8 @@ struct BrowserStoryTests {
             ProcessInfo.processInfo.environment["SALESDESK_SCREENSHOTS"]
             ?? Self.repository.appendingPathComponent(".local/screenshots").path
         try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
-        let system = try await SalesDeskSystem.start()
+        // Webhooks (issue 12): step 72 registers a receiver on 127.0.0.1, which the URL policy refuses unless allowed.
+        let system = try await SalesDeskSystem.start(extraEnvironment: ["WEBHOOK_ALLOW_HOSTS": "127.0.0.1"])
         defer { system.stop() }
         let script = Self.repository.appendingPathComponent("Tests/Browser/story.py").path
         let command = [

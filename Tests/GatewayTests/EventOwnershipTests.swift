@@ -17,6 +17,7 @@ struct EventOwnershipTests {
             (UserDeactivated.self, GatewayService.name),
             (UserLoggedIn.self, GatewayService.name),
             (CustomerCreated.self, CustomersService.name),
+            (CustomersImported.self, CustomersService.name),
             (CustomerUpdated.self, CustomersService.name),
             (CustomerTransferred.self, CustomersService.name),
             (CustomerArchived.self, CustomersService.name),

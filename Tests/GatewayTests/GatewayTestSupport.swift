@@ -68,8 +68,10 @@ struct GatewayHarness: Sendable {
     }
 
     /// Runs `body` with the gateway's migrations applied, the first admin created and a test client.
+    /// - Parameter mode: `.router` by default; `.live` for a real socket (the client's address is then 127.0.0.1).
     static func with<T: Sendable>(
         environment: [String: String] = [:],
+        mode: TestingSetup = .router,
         _ body: @Sendable (GatewayHarness, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let migrations = try Migrator.load(bundleDirectory: GatewayService.migrationsDirectory!)
@@ -77,7 +79,7 @@ struct GatewayHarness: Sendable {
             let harness = try GatewayHarness(postgres: postgres, environment: environment)
             try await harness.api.bootstrap.createAdminIfNoUsers()
             let app = Application(router: harness.router())
-            return try await app.test(.router) { client in try await body(harness, client) }
+            return try await app.test(mode) { client in try await body(harness, client) }
         }
     }
 }

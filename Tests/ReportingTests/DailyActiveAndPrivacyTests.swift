@@ -126,6 +126,19 @@ struct DailyActiveAndPrivacyTests {
             var oldCustomer = try EventEnvelope(CustomerCreated(customer: customer), source: "customers", subject: "cu-1", sequence: 1)
             oldCustomer.time = old
             try await service.deliver(oldCustomer)
+            // An import's batch: each of its customers loses its contacts.
+            var imported = [customer, customer]
+            imported[0].id = "cu-3"
+            imported[1].id = "cu-4"
+            imported[1].name = "温州五金"
+            var oldImport = try EventEnvelope(
+                CustomersImported(importID: "im-1", firstRow: 2, customers: imported),
+                source: "customers",
+                subject: "im-1",
+                sequence: 2
+            )
+            oldImport.time = old
+            try await service.deliver(oldImport)
             var recentSnapshot = customer
             recentSnapshot.id = "cu-2"
             let recentCustomer = try await service.deliver(CustomerCreated(customer: recentSnapshot), subject: "cu-2", sequence: 1)
@@ -185,7 +198,7 @@ struct DailyActiveAndPrivacyTests {
                 logger: service.logger
             )
             let touched = try await pruner.pass()
-            #expect(touched["event_log_personal_data"] == 3)
+            #expect(touched["event_log_personal_data"] == 4)
             #expect(try await pruner.pass()["event_log_personal_data"] == 0)
 
             // Every row stays: the projections are rebuilt from them.
@@ -196,6 +209,12 @@ struct DailyActiveAndPrivacyTests {
             #expect(scrubbedCustomer.customer.contacts.isEmpty)
             #expect(scrubbedCustomer.customer.region == "east-china" && scrubbedCustomer.customer.industry == "machinery")
             #expect(scrubbedCustomer.customer.ownerID == "rep-1" && scrubbedCustomer.customer.name == "宁波精密机械")
+
+            let importText = try await Self.envelopeText(oldImport.id, service)
+            for personal in ["王建国", "13912345678", "wang@example.com"] { #expect(!importText.contains(personal)) }
+            let scrubbedImport = try EventEnvelope.decode(from: Array(importText.utf8)).decodeData(as: CustomersImported.self)
+            #expect(scrubbedImport.customers.map(\.id) == ["cu-3", "cu-4"] && scrubbedImport.customers.allSatisfy(\.contacts.isEmpty))
+            #expect(scrubbedImport.customers.map(\.name) == ["宁波精密机械", "温州五金"] && scrubbedImport.firstRow == 2)
 
             let userText = try await Self.envelopeText(oldUser.id, service)
             let scrubbedUser = try EventEnvelope.decode(from: Array(userText.utf8)).decodeData(as: UserUpdated.self)

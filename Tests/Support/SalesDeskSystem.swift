@@ -36,6 +36,31 @@ public final class SalesDeskSystem: @unchecked Sendable {
         return system
     }
 
+    /// Creates the database and vhost, with every service's environment, and starts nothing: for tests of what an
+    /// operator runs before the services (``runOnce(_:_:)``), which then start them with ``restart(_:)``.
+    public static func prepare(extraEnvironment: [String: String] = [:]) throws -> SalesDeskSystem {
+        try SalesDeskSystem(postgresURL: nil, extraEnvironment: extraEnvironment)
+    }
+
+    /// Runs a service's executable with `arguments` and its environment (plus `overrides`) to completion: its exit
+    /// status and what it printed.
+    public func runOnce(_ service: String, _ arguments: [String], overrides: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try TestEnvironment.binDirectory().appendingPathComponent(service)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment[service] ?? [:]) { $1 }
+        env.merge(overrides) { $1 }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
     private init(postgresURL: String?, extraEnvironment: [String: String]) throws {
         let suffix = TestEnvironment.uniqueSuffix()
         database = "e2e_\(suffix)"

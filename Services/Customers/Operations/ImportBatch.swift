@@ -13,7 +13,7 @@ import ServiceRuntime
 /// no match is a new customer unless ``DuplicateRule`` finds one like it (same normalized name or a contact's mobile),
 /// in the database or earlier in the file: that row is reported as a duplicate, never created.
 ///
-/// New customers, their mobiles, audit lines and `customer.created` events go in one statement per table per batch.
+/// New customers, their mobiles, audit lines and one `customer.imported` event go in one statement per table per batch.
 /// A dry run does every check and match and writes nothing.
 struct ImportBatch: Sendable {
     let logger: Logger
@@ -34,6 +34,8 @@ struct ImportBatch: Sendable {
         /// Regions already checked against the region replica: `nil` when it exists, else the refusal.
         var regionChecks: [String: Problem?] = [:]
         var traceparent: String?
+        /// The import job: the subject of its `customer.imported` events.
+        var importID: RecordID
     }
 
     private struct Candidate {
@@ -207,18 +209,24 @@ struct ImportBatch: Sendable {
                 on: connection
             )
         }
-        let events =
-            try creations.map {
-                try EventEnvelope(
-                    CustomerCreated(customer: $0.snapshot),
+        // The batch's new customers are one `customer.imported` (its sequence, the batch's first row, grows with
+        // each batch of the job); each updated one is a `customer.updated` of its own.
+        let created =
+            try creations.isEmpty
+            ? []
+            : [
+                EventEnvelope(
+                    CustomersImported(importID: run.importID.description, firstRow: rows.first?.number ?? 0, customers: creations.map(\.snapshot)),
                     source: CustomersService.name,
-                    subject: $0.snapshot.id,
-                    sequence: $0.version,
-                    time: $0.createdAt,
+                    subject: run.importID.description,
+                    sequence: Int64(rows.first?.number ?? 0),
+                    time: creations[0].createdAt,
                     traceparent: run.traceparent
                 )
-            }
-            + updates.map {
+            ]
+        let events =
+            created
+            + (try updates.map {
                 try EventEnvelope(
                     CustomerUpdated(customer: $0.after.snapshot, changedFields: $0.changed),
                     source: CustomersService.name,
@@ -227,7 +235,7 @@ struct ImportBatch: Sendable {
                     time: $0.after.updatedAt,
                     traceparent: run.traceparent
                 )
-            }
+            })
         try await Outbox.append(contentsOf: events, on: connection, logger: logger)
         return progress
     }

@@ -90,7 +90,8 @@ public struct ImportWorker: Service {
             dryRun: claim.dryRun,
             layout: layout,
             header: sheet.header,
-            users: usersByName
+            users: usersByName,
+            importID: claim.id
         )
         let batch = ImportBatch(logger: logger, repository: PostgresCustomerRepository(logger: logger))
         var start = min(claim.nextRow, sheet.rows.count)

@@ -13,6 +13,11 @@ struct CustomerReplicaHandler: Sendable {
         try await apply(event.customer, envelope, connection)
     }
 
+    /// `customer.imported`: a batch of new customers, applied like as many `customer.created` in one statement.
+    func imported(_ event: CustomersImported, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await store.applyCustomers(event.customers, on: connection)
+    }
+
     func updated(_ event: CustomerUpdated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await apply(event.customer, envelope, connection)
     }

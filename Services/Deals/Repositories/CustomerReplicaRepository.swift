@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 public import Logging
 import PostgresNIO
 
@@ -39,6 +40,50 @@ public struct CustomerReplicaRepository: Sendable {
         )
         for try await _ in rows { return true }
         return false
+    }
+
+    /// ``upsert(_:sequence:on:)`` for many customers in one statement, each at its own version; returns the ids of
+    /// the rows it wrote.
+    func upsert(_ snapshots: [CustomerSnapshot], on connection: PostgresConnection) async throws -> [String] {
+        guard !snapshots.isEmpty else { return [] }
+        let json = String(decoding: try JSONCoding.encoder.encode(snapshots.map(ReplicaRecord.init)), as: UTF8.self)
+        let rows = try await connection.query(
+            """
+            INSERT INTO customer_replica (id, name, region, owner_id, archived, sequence)
+            SELECT id, name, region, "ownerId", archived, version
+            FROM jsonb_to_recordset(\(json)::jsonb) AS r(id text, name text, region text, "ownerId" text, archived boolean, version bigint)
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region, owner_id = EXCLUDED.owner_id,
+                archived = EXCLUDED.archived, sequence = EXCLUDED.sequence, updated_at = now()
+            WHERE customer_replica.sequence < EXCLUDED.sequence
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var written: [String] = []
+        for try await id in rows.decode(String.self) { written.append(id) }
+        return written
+    }
+
+    /// A snapshot as the bulk upsert reads it (`jsonb_to_recordset`).
+    private struct ReplicaRecord: Encodable {
+        var id: String
+        var name: String
+        var region: String
+        var ownerID: String?
+        var archived: Bool
+        var version: Int64
+        enum CodingKeys: String, CodingKey {
+            case id, name, region, archived, version
+            case ownerID = "ownerId"
+        }
+        init(_ snapshot: CustomerSnapshot) {
+            id = snapshot.id
+            name = snapshot.name
+            region = snapshot.region
+            ownerID = snapshot.ownerID
+            archived = snapshot.archived
+            version = snapshot.version
+        }
     }
 
     func find(id: String, on connection: PostgresConnection) async throws -> ReplicatedCustomer? {

@@ -171,6 +171,22 @@ struct DealRepository: Sendable {
         )
     }
 
+    /// ``follow(customerID:ownerID:region:on:)`` for many customers at once, each to its owner and region as the
+    /// replica now holds them.
+    func follow(customerIDs: [String], on connection: PostgresConnection) async throws {
+        guard !customerIDs.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE deals d SET owner_id = COALESCE(r.owner_id, d.owner_id), region = r.region, updated_at = now()
+            FROM customer_replica r
+            WHERE r.id = ANY(\(customerIDs)::text[]) AND d.customer_id = r.id
+              AND d.stage <> ALL(\(DealStageRules.closedStageNames)::text[])
+              AND (d.owner_id IS DISTINCT FROM COALESCE(r.owner_id, d.owner_id) OR d.region <> r.region)
+            """,
+            logger: logger
+        )
+    }
+
     /// A transferred customer's deals, closed ones (paid, lost) included, go to its owner and region, so the new owner
     /// sees the customer's whole history; their contracts follow, since a contract's owner is its deal's.
     func followTransfer(customerID: String, ownerID: String?, region: String, on connection: PostgresConnection) async throws {

@@ -12,15 +12,18 @@ struct GatewayRequestContext: ChildRequestContext {
     let remoteAddress: SocketAddress?
     /// The authenticated caller; `nil` on the public routes (login, refresh).
     var identity: CallerIdentity?
+    /// The client behind a trusted proxy (``TrustedProxies``, set by ``ForwardedClientMiddleware``).
+    var forwardedClient: String?
 
     init(context: ServiceRequestContext) {
         coreContext = context.coreContext
         remoteAddress = context.remoteAddress
     }
 
-    /// The client address as text (`127.0.0.1`), or `nil` when unknown.
+    /// The client address as text (`127.0.0.1`), or `nil` when unknown: the socket's peer, or the client a trusted
+    /// proxy forwarded the request for (``TrustedProxies``).
     var clientAddress: String? {
-        remoteAddress?.ipAddress
+        forwardedClient ?? remoteAddress?.ipAddress
     }
 
     /// The caller, or a 401 problem (for routes behind ``AuthMiddleware`` this never fails).

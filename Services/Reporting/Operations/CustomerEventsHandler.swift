@@ -2,7 +2,7 @@ import Contracts
 import Logging
 import PostgresNIO
 
-/// `customer.created`, `customer.updated` and `customer.transferred`: all carry the whole customer, so all upsert
+/// `customer.created`, `customer.imported`, `customer.updated` and `customer.transferred`: all carry the whole customer, so all upsert
 /// the projection;
 /// an older `sequence` than the one kept changes nothing.
 struct CustomerEventsHandler: Sendable {
@@ -11,6 +11,12 @@ struct CustomerEventsHandler: Sendable {
     func created(_ event: CustomerCreated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await repository.record(envelope, on: connection)
         try await repository.upsertCustomer(event.customer, sequence: envelope.sequence, time: envelope.time, on: connection)
+    }
+
+    /// `customer.imported`: a batch of new customers, one log row and one statement for all of them.
+    func imported(_ event: CustomersImported, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await repository.record(envelope, on: connection)
+        try await repository.upsertCustomers(event.customers, time: envelope.time, on: connection)
     }
 
     func updated(_ event: CustomerUpdated, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {

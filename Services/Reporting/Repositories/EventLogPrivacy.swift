@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// Reporting's event log is the source the projections are rebuilt from by replay, so its rows are never deleted.
 /// Past ``Persistence/RetentionPolicy/eventLogPersonalData`` the personal data in them is removed instead: the contacts
-/// of customer events (names, phones, e-mails), the mobile number and WeCom id of user events, and the free-text
+/// of customer events (names, phones, e-mails; of each customer of a `customer.imported`), the mobile number and WeCom id of user events, and the free-text
 /// comment of approval events. What the reports need stays: ids, owners, regions, industries, amounts, stages, times,
 /// and user names and roles (a rebuilt ranking still names its reps). Each envelope still decodes as its event type,
 /// so a replay applies it as before.
@@ -16,6 +16,11 @@ enum EventLogPrivacy {
                 """
                 WITH changed AS (
                     UPDATE event_log SET personal_data_removed_at = now(), envelope = CASE
+                        WHEN type = 'customer.imported' AND jsonb_typeof(envelope #> '{data,customers}') = 'array'
+                            THEN jsonb_set(envelope, '{data,customers}', COALESCE((
+                                SELECT jsonb_agg(c || '{"contacts": []}'::jsonb ORDER BY n)
+                                FROM jsonb_array_elements(envelope #> '{data,customers}') WITH ORDINALITY AS e(c, n)
+                            ), '[]'::jsonb))
                         WHEN type LIKE 'customer.%' AND jsonb_typeof(envelope #> '{data,customer,contacts}') = 'array'
                             THEN jsonb_set(envelope, '{data,customer,contacts}', '[]'::jsonb)
                         WHEN type LIKE 'user.%' AND jsonb_typeof(envelope #> '{data,user}') = 'object'

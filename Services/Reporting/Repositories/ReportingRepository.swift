@@ -39,6 +39,43 @@ public struct ReportingRepository: Sendable {
         )
     }
 
+    /// ``upsertCustomer(_:sequence:time:on:)`` for many customers in one statement, each at its own version.
+    func upsertCustomers(_ snapshots: [CustomerSnapshot], time: Date, on connection: PostgresConnection) async throws {
+        guard !snapshots.isEmpty else { return }
+        let json = String(decoding: try JSONCoding.encoder.encode(snapshots.map(ProjectedCustomer.init)), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO customer_projection (id, region, industry, owner_id, sequence, created_at, updated_at)
+            SELECT id, region, industry, "ownerId", version, \(time), \(time)
+            FROM jsonb_to_recordset(\(json)::jsonb) AS r(id text, region text, industry text, "ownerId" text, version bigint)
+            ON CONFLICT (id) DO UPDATE SET region = EXCLUDED.region, industry = EXCLUDED.industry, owner_id = EXCLUDED.owner_id,
+                sequence = EXCLUDED.sequence, updated_at = EXCLUDED.updated_at
+            WHERE customer_projection.sequence < EXCLUDED.sequence
+            """,
+            logger: logger
+        )
+    }
+
+    /// A snapshot as the bulk upsert reads it (`jsonb_to_recordset`).
+    private struct ProjectedCustomer: Encodable {
+        var id: String
+        var region: String
+        var industry: String
+        var ownerID: String?
+        var version: Int64
+        enum CodingKeys: String, CodingKey {
+            case id, region, industry, version
+            case ownerID = "ownerId"
+        }
+        init(_ snapshot: CustomerSnapshot) {
+            id = snapshot.id
+            region = snapshot.region
+            industry = snapshot.industry
+            ownerID = snapshot.ownerID
+            version = snapshot.version
+        }
+    }
+
     /// Takes a customer out of the projection (it was merged into another).
     func removeCustomer(id: String, on connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM customer_projection WHERE id = \(id)", logger: logger)

@@ -9,6 +9,7 @@ export const ADMIN_LINKS = [
   ['#/admin/policy', 'admin.policy', 'admin.policyHint', 'admin-policy'],
   ['#/transfer', 'admin.transfer', 'admin.transferHint', 'admin-transfer'],
   ['#/admin/audit', 'admin.audit', 'admin.auditHint', 'admin-audit'],
+  ['#/admin/webhooks', 'webhooks.title', 'webhooks.hint', 'admin-webhooks'],
 ];
 
 export default async function admin(ctx) {
