@@ -12,10 +12,42 @@ public enum ApprovalsService: MessagingService {
     public static let defaultHTTPPort = 8083
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
+    /// What approvals adds to the common runtime: its operations, its event handlers, the outbox relay and the daily
+    /// delegation check (``DelegationStartJob``).
+    public static func parts(_ context: ServiceContext) -> ServiceParts {
+        ServiceParts(
+            rpc: rpcRouter(postgres: context.postgres, logger: context.logger),
+            events: eventHandlers(logger: context.logger),
+            publishesEvents: publishesEvents,
+            services: [
+                ScheduleRunner(
+                    client: context.postgres,
+                    jobs: [
+                        DelegationStartJob.job(delegations: DelegationRepository(logger: context.logger), moves: stepMoves(logger: context.logger))
+                    ],
+                    logger: context.logger
+                )
+            ],
+            retention: retentionRules(context.retention)
+        )
+    }
+
+    /// The step mover every path that moves pending steps shares.
+    static func stepMoves(logger: Logger) -> PendingStepMoves {
+        PendingStepMoves(
+            approvals: PostgresApprovalRepository(logger: logger),
+            delegations: DelegationRepository(logger: logger),
+            org: OrgReplica(logger: logger),
+            logger: logger
+        )
+    }
+
     /// The service's operations, wired to its repositories.
     public static func rpcRouter(postgres: PostgresClient, logger: Logger) -> RPCRouter {
         let approvals = PostgresApprovalRepository(logger: logger)
         let org = OrgReplica(logger: logger)
+        let delegations = DelegationRepository(logger: logger)
+        let moves = stepMoves(logger: logger)
         var router = RPCRouter()
         router.on(Operation.Approvals.list, ListApprovalsHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
         router.on(Operation.Approvals.get, GetApprovalHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
@@ -25,24 +57,57 @@ public enum ApprovalsService: MessagingService {
         )
         router.on(
             Operation.Approvals.approve,
-            DecideApprovalHandler(outcome: .approved, postgres: postgres, approvals: approvals, org: org, logger: logger).callAsFunction
+            DecideApprovalHandler(outcome: .approved, postgres: postgres, approvals: approvals, org: org, delegations: delegations, logger: logger)
+                .callAsFunction
         )
         router.on(
             Operation.Approvals.reject,
-            DecideApprovalHandler(outcome: .rejected, postgres: postgres, approvals: approvals, org: org, logger: logger).callAsFunction
+            DecideApprovalHandler(outcome: .rejected, postgres: postgres, approvals: approvals, org: org, delegations: delegations, logger: logger)
+                .callAsFunction
         )
         router.on(Operation.Approvals.recall, RecallApprovalHandler(postgres: postgres, approvals: approvals, logger: logger).callAsFunction)
         router.on(Operation.Approvals.getPolicies, GetPoliciesHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
         router.on(Operation.Approvals.putPolicies, PutPoliciesHandler(postgres: postgres, repository: approvals, logger: logger).callAsFunction)
+        router.on(
+            CreateDelegationHandler.operation,
+            CreateDelegationHandler(postgres: postgres, delegations: delegations, moves: moves, org: org, logger: logger).callAsFunction
+        )
+        router.on(
+            ListDelegationsHandler.operation,
+            ListDelegationsHandler(postgres: postgres, delegations: delegations, logger: logger).callAsFunction
+        )
+        router.on(
+            CancelDelegationHandler.operation,
+            CancelDelegationHandler(postgres: postgres, delegations: delegations, moves: moves, logger: logger).callAsFunction
+        )
+        router.on(DelegateCandidatesHandler.operation, DelegateCandidatesHandler(postgres: postgres, org: org, logger: logger).callAsFunction)
         return router
     }
 
-    /// The event handlers, by event type: the org replica and the start of an approval.
+    /// The event handlers, by event type: the org replica (a deactivated user's pending steps move at once, in the
+    /// event's transaction) and the start of an approval.
     public static func eventHandlers(logger: Logger) -> EventHandlerRegistry {
         let org = OrgReplica(logger: logger)
-        let submitted = ContractSubmittedHandler(approvals: PostgresApprovalRepository(logger: logger), org: org)
+        let submitted = ContractSubmittedHandler(
+            approvals: PostgresApprovalRepository(logger: logger),
+            org: org,
+            delegations: DelegationRepository(logger: logger)
+        )
+        let moves = stepMoves(logger: logger)
         var registry = EventHandlerRegistry()
-        registry.registerOrgReplica(org)
+        registry.registerOrgReplica(
+            org,
+            deactivated: { user, envelope, connection, logger in
+                let moved = try await moves.moveAway(
+                    from: user.id,
+                    reason: .deactivated,
+                    at: Date(),
+                    traceparent: envelope.traceparent,
+                    on: connection
+                )
+                if moved > 0 { logger.info("moved a deactivated approver's pending steps", metadata: ["user": "\(user.id)", "steps": "\(moved)"]) }
+            }
+        )
         registry.register(ContractSubmitted.self, handler: submitted.callAsFunction)
         // Holidays and make-up workdays, for the working days a step took.
         registry.registerCalendarReplica(CalendarReplica(logger: logger))

@@ -326,6 +326,11 @@ public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
     /// The approver's mobile, to @-mention them in the WeCom group.
     public var approverMobile: String?
     public var assignedAt: Date
+    /// The approver the step was meant for, when ``approverID`` holds it as their delegate (委托审批).
+    public var onBehalfOfID: String?
+    public var onBehalfOfName: String?
+    /// Who held the step before, when it moved (delegation started, approver deactivated, delegation ended).
+    public var reassignedFromID: String?
     public init(
         approvalID: String,
         contractID: String,
@@ -338,8 +343,14 @@ public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
         approverID: String,
         approverName: String?,
         approverMobile: String?,
-        assignedAt: Date
+        assignedAt: Date,
+        onBehalfOfID: String? = nil,
+        onBehalfOfName: String? = nil,
+        reassignedFromID: String? = nil
     ) {
+        self.onBehalfOfID = onBehalfOfID
+        self.onBehalfOfName = onBehalfOfName
+        self.reassignedFromID = reassignedFromID
         self.approvalID = approvalID
         self.contractID = contractID
         self.contractNumber = contractNumber

@@ -14,7 +14,8 @@ struct OrgReplicaMigrationTests {
     func orgUsersCarriedOver() async throws {
         let all = try Migrator.load(bundleDirectory: try #require(ApprovalsService.migrationsDirectory))
         let before = all.filter { $0.id < "0004" }
-        #expect(before.count == all.count - 1)
+        // The first migration left out is 0004, the one under test; later ones (0005 delegations, …) run with it.
+        #expect(all.first { $0.id >= "0004" }?.id.hasPrefix("0004_") == true)
         try await TestSchema.with(migrations: before) { client, schema in
             let logger = Logger(label: "test.approvals.migration")
             try await client.query(

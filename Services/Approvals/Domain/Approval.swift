@@ -34,11 +34,34 @@ public struct ApprovalStep: Codable, Sendable, Equatable {
     public var decidedAt: Date?
     public var comment: String?
     public var workingDays: Double?
+    /// The approver the step was meant for, when ``approverID`` holds it as their delegate (委托审批).
+    public var onBehalfOfID: String?
+    public var onBehalfOfName: String?
+    /// Who decided the step: its approver at the time of the decision (with ``onBehalfOfID``, "X 代 Y 审批").
+    public var decidedByID: String?
+    public var decidedByName: String?
+    /// Who held the step before it moved to ``approverID``, and why: ``StepReassignment``.
+    public var reassignedFromID: String?
+    public var reassignedReason: StepReassignment?
 
     enum CodingKeys: String, CodingKey {
         case step, role, status, approverName, resolution, assignedAt, decidedAt, comment, workingDays
+        case onBehalfOfName, decidedByName, reassignedReason
         case approverID = "approverId"
+        case onBehalfOfID = "onBehalfOfId"
+        case decidedByID = "decidedById"
+        case reassignedFromID = "reassignedFromId"
     }
+}
+
+/// Why a pending step moved from one approver to another.
+public enum StepReassignment: String, Codable, Sendable {
+    /// Its approver's delegation started: it went to their delegate (or up the line when the delegate may not decide it).
+    case delegation
+    /// Its approver was deactivated.
+    case deactivated
+    /// The delegation it was held under ended or was cancelled: it went back to the approver it was meant for.
+    case delegationEnded = "delegation_ended"
 }
 
 /// An approval instance for one contract, with its steps.
@@ -78,8 +101,10 @@ public struct Approval: Codable, Sendable, Equatable {
         return step.status == .pending ? step : nil
     }
 
-    /// Whether `userID` took part: submitted, owns the contract, or approves one of its steps.
+    /// Whether `userID` took part: submitted, owns the contract, approves one of its steps, has a delegate approve one
+    /// on their behalf, or held one before it moved.
     public func involves(_ userID: String) -> Bool {
-        submitterID == userID || ownerID == userID || steps.contains { $0.approverID == userID }
+        submitterID == userID || ownerID == userID
+            || steps.contains { $0.approverID == userID || $0.onBehalfOfID == userID || $0.reassignedFromID == userID }
     }
 }

@@ -54,11 +54,26 @@ extension Approval {
 
     /// Hands the current step to its approver.
     public mutating func assign(_ approver: ResolvedApprover, at now: Date) {
+        assign(StepAssignment(approver: approver.user, onBehalfOf: nil, resolution: approver.resolution), at: now)
+    }
+
+    /// Hands the current step to its assignee, who may hold it on behalf of the approver it was meant for.
+    public mutating func assign(_ assignment: StepAssignment, at now: Date) {
         steps[currentStep].status = .pending
-        steps[currentStep].approverID = approver.user.id
-        steps[currentStep].approverName = approver.user.displayName
-        steps[currentStep].resolution = approver.resolution
+        steps[currentStep].approverID = assignment.approver.id
+        steps[currentStep].approverName = assignment.approver.displayName
+        steps[currentStep].onBehalfOfID = assignment.onBehalfOf?.id
+        steps[currentStep].onBehalfOfName = assignment.onBehalfOf?.displayName
+        steps[currentStep].resolution = assignment.resolution
         steps[currentStep].assignedAt = now
+    }
+
+    /// Moves the pending current step to a new assignee, recording from whom and why.
+    public mutating func reassign(_ assignment: StepAssignment, reason: StepReassignment, at now: Date) {
+        let previous = steps[currentStep].approverID
+        assign(assignment, at: now)
+        steps[currentStep].reassignedFromID = previous
+        steps[currentStep].reassignedReason = reason
     }
 
     /// Whether `userID` owns or submitted the contract, and so may never decide a step of it.
@@ -88,6 +103,8 @@ extension Approval {
         let index = currentStep
         steps[index].status = outcome == .approved ? .approved : .rejected
         steps[index].decidedAt = now
+        steps[index].decidedByID = steps[index].approverID
+        steps[index].decidedByName = steps[index].approverName
         steps[index].comment = comment
         steps[index].workingDays = calendar.workingDays(from: steps[index].assignedAt ?? requestedAt, to: now)
         let decided = steps[index]

@@ -70,8 +70,16 @@ public struct OrgChart: Sendable {
 
     /// The approver of a step with `role` for a contract owned by `ownerID`, submitted by `submitterID`, in `region`:
     /// never the owner or the submitter. `nil` only when not even an admin who is neither is known.
-    public func approver(for role: Role, ownerID: String, submitterID: String, region: String) -> ResolvedApprover? {
-        var search = Search(chart: self, ownerID: ownerID, submitterID: submitterID, region: region)
+    /// - Parameter passingOver: more people to pass over as if their seat were empty, by id, with the reason the
+    ///   resolution records for each (``DelegationRule`` passes over an away approver and a delegate who may not decide).
+    public func approver(
+        for role: Role,
+        ownerID: String,
+        submitterID: String,
+        region: String,
+        passingOver: [String: String] = [:]
+    ) -> ResolvedApprover? {
+        var search = Search(chart: self, ownerID: ownerID, submitterID: submitterID, region: region, passingOver: passingOver)
         let chain: [Role] = [.supervisor, .regionalManager, .gm]
         let start = chain.firstIndex(of: role) ?? chain.count
         for (offset, candidateRole) in chain[start...].enumerated() {
@@ -90,11 +98,14 @@ public struct OrgChart: Sendable {
         let ownerID: String
         let submitterID: String
         let region: String
+        let passingOver: [String: String]
         var skipped: [String] = []
 
-        /// `owner`, `submitter` or `owner+submitter` when `user` may not approve the contract.
+        /// `owner`, `submitter` or `owner+submitter` when `user` may not approve the contract, or the reason they are
+        /// passed over.
         func party(of user: OrgUser) -> String? {
-            switch (user.id == ownerID, user.id == submitterID) {
+            if let reason = passingOver[user.id] { return reason }
+            return switch (user.id == ownerID, user.id == submitterID) {
             case (true, true): "owner+submitter"
             case (true, false): "owner"
             case (false, true): "submitter"

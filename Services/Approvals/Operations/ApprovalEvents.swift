@@ -24,15 +24,46 @@ struct ApprovalEvents {
         try await Outbox.append(envelope, on: connection, logger: logger)
     }
 
-    /// Resolves the current step's approver, assigns it and emits `approval.step_assigned`.
-    func assignCurrentStep(of approval: inout Approval, chart: OrgChart, at now: Date) async throws {
+    /// Resolves the current step's approver (their delegate when they are away: ``DelegationRule``), assigns it and
+    /// emits `approval.step_assigned`.
+    func assignCurrentStep(of approval: inout Approval, chart: OrgChart, delegations: DelegationRule.Active, at now: Date) async throws {
         let role = approval.steps[approval.currentStep].role
-        guard let approver = chart.approver(for: role, ownerID: approval.ownerID, submitterID: approval.submitterID, region: approval.region)
-        else {
+        guard let assignment = DelegationRule.assignment(for: role, of: approval, chart: chart, delegations: delegations) else {
             // Thrown, the event is retried and finally parked: the org replica (user.* events) may still be on its way.
             throw NoApprover(role: role, approvalID: approval.id)
         }
-        approval.assign(approver, at: now)
+        approval.assign(assignment, at: now)
+        try await stepAssigned(&approval, mobile: assignment.approver.mobile, at: now)
+    }
+
+    /// Moves the current, pending step of `approval` away from `holderID` (``DelegationRule/reassignment(of:from:in:chart:delegations:)``)
+    /// or back to the approver it was meant for (`to`, when a delegation ended), and emits `approval.step_assigned`, so
+    /// notifications pushes the new holder.
+    func reassignCurrentStep(
+        of approval: inout Approval,
+        from holderID: String,
+        reason: StepReassignment,
+        to returning: OrgUser? = nil,
+        chart: OrgChart,
+        delegations: DelegationRule.Active,
+        at now: Date
+    ) async throws {
+        let assignment: StepAssignment
+        if let returning {
+            let resolution = approval.steps[approval.currentStep].resolution ?? "direct"
+            assignment = StepAssignment(approver: returning, onBehalfOf: nil, resolution: resolution)
+        } else {
+            guard let found = DelegationRule.reassignment(of: approval, from: holderID, in: reason, chart: chart, delegations: delegations) else {
+                throw NoApprover(role: approval.steps[approval.currentStep].role, approvalID: approval.id)
+            }
+            assignment = found
+        }
+        approval.reassign(assignment, reason: reason, at: now)
+        try await stepAssigned(&approval, mobile: assignment.approver.mobile, at: now)
+    }
+
+    private func stepAssigned(_ approval: inout Approval, mobile: String?, at now: Date) async throws {
+        let step = approval.steps[approval.currentStep]
         let assigned = ApprovalStepAssigned(
             approvalID: approval.id.description,
             contractID: approval.contractID,
@@ -42,10 +73,13 @@ struct ApprovalEvents {
             submitterID: approval.submitterID,
             step: approval.currentStep,
             stepCount: approval.stepCount,
-            approverID: approver.user.id,
-            approverName: approver.user.displayName,
-            approverMobile: approver.user.mobile,
-            assignedAt: now
+            approverID: step.approverID ?? "",
+            approverName: step.approverName,
+            approverMobile: mobile,
+            assignedAt: now,
+            onBehalfOfID: step.onBehalfOfID,
+            onBehalfOfName: step.onBehalfOfName,
+            reassignedFromID: step.reassignedFromID
         )
         try await append(assigned, to: &approval, at: now)
     }

@@ -12,6 +12,7 @@ import PostgresNIO
 struct ContractSubmittedHandler: Sendable {
     let approvals: any ApprovalRepository
     let org: OrgReplica
+    let delegations: DelegationRepository
 
     func callAsFunction(_ contract: ContractSubmitted, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let policy = try await approvals.currentPolicy(on: connection)
@@ -34,7 +35,12 @@ struct ContractSubmittedHandler: Sendable {
             requestedAt: now
         )
         try await events.append(requested, to: &approval, at: now)
-        try await events.assignCurrentStep(of: &approval, chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)), at: now)
+        try await events.assignCurrentStep(
+            of: &approval,
+            chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)),
+            delegations: try await delegations.active(on: BusinessCalendar.day(of: Date()), on: connection),
+            at: now
+        )
         try await approvals.update(approval, on: connection)
     }
 }

@@ -18,6 +18,7 @@ struct DecideApprovalHandler: Sendable {
     let postgres: PostgresClient
     let approvals: any ApprovalRepository
     let org: OrgReplica
+    let delegations: DelegationRepository
     let logger: Logger
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
@@ -54,6 +55,7 @@ struct DecideApprovalHandler: Sendable {
                     try await events.assignCurrentStep(
                         of: &approval,
                         chart: OrgChart(users: try await org.users(on: connection).map(OrgUser.init)),
+                        delegations: try await delegations.active(on: BusinessCalendar.day(of: now), on: connection),
                         at: now
                     )
                 } catch let error as NoApprover {

@@ -24,6 +24,10 @@ public protocol ApprovalRepository: Sendable {
     func queue(of approverID: String, contractID: RecordID?, page: PageRequest, on connection: PostgresConnection) async throws -> [Approval]
     /// How many approvals wait for `approverID` now (their current step is theirs and pending): the inbox badge.
     func queueCount(of approverID: String, on connection: PostgresConnection) async throws -> Int
+    /// The pending approvals whose current, pending step `approverID` holds, oldest first.
+    func held(by approverID: String, on connection: PostgresConnection) async throws -> [RecordID]
+    /// The pending approvals whose current, pending step a delegate holds on someone's behalf, with both ids.
+    func heldOnBehalf(on connection: PostgresConnection) async throws -> [(approval: RecordID, holderID: String, onBehalfOfID: String)]
     /// Approvals `userID` submitted, owns or approves a step of, with `status` and of `contractID` when given, newest
     /// first (by request time and id), a page at a time.
     func involving(
@@ -113,9 +117,11 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             try await connection.query(
                 """
                 INSERT INTO approval_steps (approval_id, step, role, status, approver_id, approver_name, resolution,
-                    assigned_at, decided_at, comment, working_days)
+                    assigned_at, decided_at, comment, working_days, on_behalf_of_id, on_behalf_of_name, decided_by_id, decided_by_name,
+                    reassigned_from_id, reassigned_reason)
                 VALUES (\(approval.id), \(step.step), \(step.role.rawValue), \(step.status.rawValue), \(step.approverID), \(step.approverName),
-                    \(step.resolution), \(step.assignedAt), \(step.decidedAt), \(step.comment), \(step.workingDays))
+                    \(step.resolution), \(step.assignedAt), \(step.decidedAt), \(step.comment), \(step.workingDays), \(step.onBehalfOfID),
+                    \(step.onBehalfOfName), \(step.decidedByID), \(step.decidedByName), \(step.reassignedFromID), \(step.reassignedReason?.rawValue))
                 """,
                 logger: logger
             )
@@ -138,7 +144,10 @@ public struct PostgresApprovalRepository: ApprovalRepository {
                 """
                 UPDATE approval_steps SET status = \(step.status.rawValue), approver_id = \(step.approverID),
                     approver_name = \(step.approverName), resolution = \(step.resolution), assigned_at = \(step.assignedAt),
-                    decided_at = \(step.decidedAt), comment = \(step.comment), working_days = \(step.workingDays)
+                    decided_at = \(step.decidedAt), comment = \(step.comment), working_days = \(step.workingDays),
+                    on_behalf_of_id = \(step.onBehalfOfID), on_behalf_of_name = \(step.onBehalfOfName), decided_by_id = \(step.decidedByID),
+                    decided_by_name = \(step.decidedByName), reassigned_from_id = \(step.reassignedFromID),
+                    reassigned_reason = \(step.reassignedReason?.rawValue)
                 WHERE approval_id = \(approval.id) AND step = \(step.step)
                 """,
                 logger: logger
@@ -209,7 +218,8 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             """
             SELECT \(unescaped: Self.columns) FROM approval_instances i
             WHERE (i.submitter_id = \(userID) OR i.owner_id = \(userID) OR EXISTS (
-                    SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id AND s.approver_id = \(userID)))
+                    SELECT 1 FROM approval_steps s WHERE s.approval_id = i.id
+                      AND (s.approver_id = \(userID) OR s.on_behalf_of_id = \(userID) OR s.reassigned_from_id = \(userID))))
               AND (\(status?.rawValue)::text IS NULL OR i.status = \(status?.rawValue))
               AND (\(contract)::text IS NULL OR lower(i.contract_id) = \(contract))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (i.requested_at, i.id) < (\(cursor?.boundTime), \(cursor?.id)))
@@ -219,6 +229,38 @@ public struct PostgresApprovalRepository: ApprovalRepository {
             logger: logger
         )
         return try await withSteps(try await decode(rows), on: connection)
+    }
+
+    public func held(by approverID: String, on connection: PostgresConnection) async throws -> [RecordID] {
+        let rows = try await connection.query(
+            """
+            SELECT i.id FROM approval_instances i
+            JOIN approval_steps s ON s.approval_id = i.id AND s.step = i.current_step
+            WHERE s.approver_id = \(approverID) AND s.status = 'pending' AND i.status = 'pending'
+            ORDER BY i.requested_at, i.id
+            """,
+            logger: logger
+        )
+        var ids: [RecordID] = []
+        for try await id in rows.decode(RecordID.self) { ids.append(id) }
+        return ids
+    }
+
+    public func heldOnBehalf(on connection: PostgresConnection) async throws -> [(approval: RecordID, holderID: String, onBehalfOfID: String)] {
+        let rows = try await connection.query(
+            """
+            SELECT i.id, s.approver_id, s.on_behalf_of_id FROM approval_instances i
+            JOIN approval_steps s ON s.approval_id = i.id AND s.step = i.current_step
+            WHERE s.on_behalf_of_id IS NOT NULL AND s.approver_id IS NOT NULL AND s.status = 'pending' AND i.status = 'pending'
+            ORDER BY i.requested_at, i.id
+            """,
+            logger: logger
+        )
+        var held: [(approval: RecordID, holderID: String, onBehalfOfID: String)] = []
+        for try await (id, holder, onBehalfOf) in rows.decode((RecordID, String, String).self) {
+            held.append((approval: id, holderID: holder, onBehalfOfID: onBehalfOf))
+        }
+        return held
     }
 
     private static let columns = """
@@ -267,15 +309,22 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         let ids = approvals.map(\.id.uuid)
         let rows = try await connection.query(
             """
-            SELECT approval_id, step, role, status, approver_id, approver_name, resolution, assigned_at, decided_at, comment, working_days
+            SELECT approval_id, step, role, status, approver_id, approver_name, resolution, assigned_at, decided_at, comment, working_days,
+                on_behalf_of_id, on_behalf_of_name, decided_by_id, decided_by_name, reassigned_from_id, reassigned_reason
             FROM approval_steps WHERE approval_id = ANY(\(ids)) ORDER BY approval_id, step
             """,
             logger: logger
         )
         var steps: [RecordID: [ApprovalStep]] = [:]
-        for try await (id, index, role, status, approverID, approverName, resolution, assignedAt, decidedAt, comment, workingDays) in rows.decode(
-            (RecordID, Int, String, String, String?, String?, String?, Date?, Date?, String?, Double?).self
-        ) {
+        typealias Columns = (
+            RecordID, Int, String, String, String?, String?, String?, Date?, Date?, String?, Double?, String?, String?, String?, String?, String?,
+            String?
+        )
+        for try await row in rows {
+            let (
+                id, index, role, status, approverID, approverName, resolution, assignedAt, decidedAt, comment, workingDays, onBehalfOfID,
+                onBehalfOfName, decidedByID, decidedByName, reassignedFromID, reassignedReason
+            ) = try row.decode(Columns.self)
             steps[id, default: []].append(
                 ApprovalStep(
                     step: index,
@@ -287,7 +336,13 @@ public struct PostgresApprovalRepository: ApprovalRepository {
                     assignedAt: assignedAt,
                     decidedAt: decidedAt,
                     comment: comment,
-                    workingDays: workingDays
+                    workingDays: workingDays,
+                    onBehalfOfID: onBehalfOfID,
+                    onBehalfOfName: onBehalfOfName,
+                    decidedByID: decidedByID,
+                    decidedByName: decidedByName,
+                    reassignedFromID: reassignedFromID,
+                    reassignedReason: try reassignedReason.map { try StepReassignment(stored: $0, column: "approval_steps.reassigned_reason") }
                 )
             )
         }

@@ -1,4 +1,5 @@
 public import Contracts
+public import Logging
 public import Persistence
 public import PostgresNIO
 
@@ -12,9 +13,12 @@ extension EventHandlerRegistry {
     /// - Parameters:
     ///   - replica: where the users are kept.
     ///   - record: also run for each of the three events, in the same transaction (reporting logs every event).
+    ///   - deactivated: also run for `user.deactivated`, after the replica stores the user inactive, in the same
+    ///     transaction (approvals moves the user's pending steps).
     public mutating func registerOrgReplica(
         _ replica: OrgReplica,
-        record: (@Sendable (EventEnvelope, PostgresConnection) async throws -> Void)? = nil
+        record: (@Sendable (EventEnvelope, PostgresConnection) async throws -> Void)? = nil,
+        deactivated: (@Sendable (UserSnapshot, EventEnvelope, PostgresConnection, Logger) async throws -> Void)? = nil
     ) {
         register(UserCreated.self) { event, envelope, connection, _ in
             try await record?(envelope, connection)
@@ -24,11 +28,12 @@ extension EventHandlerRegistry {
             try await record?(envelope, connection)
             try await replica.store(event.user, sequence: envelope.sequence, on: connection)
         }
-        register(UserDeactivated.self) { event, envelope, connection, _ in
+        register(UserDeactivated.self) { event, envelope, connection, logger in
             var user = event.user
             user.active = false
             try await record?(envelope, connection)
             try await replica.store(user, sequence: envelope.sequence, on: connection)
+            try await deactivated?(user, envelope, connection, logger)
         }
     }
 }

@@ -35,6 +35,7 @@ const ROUTES = [
   ['/contracts', () => import('./views/contracts.js'), 'contracts'],
   ['/contracts/:id', () => import('./views/contract.js'), 'contracts'],
   ['/approvals', () => import('./views/approvals.js'), 'approvals'],
+  ['/delegation', () => import('./views/delegations.js'), 'approvals', APPROVERS],
   ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
   ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
   ['/completeness', () => import('./views/completeness.js'), 'dashboard'],

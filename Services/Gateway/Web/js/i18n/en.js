@@ -422,4 +422,16 @@ export default {
   'api:must be in the years 2000–2100': 'Must be in the years 2000–2100', 'api:must be holiday or workday': 'Must be a holiday or a make-up workday',
   'api:is required, e.g. 国庆节 or 国庆节调休': 'Required, e.g. 国庆节 or 国庆节调休', 'api:must be at most 50 characters': 'At most 50 characters',
   'api^a make-up workday (调休) must be a Saturday or Sunday; this is a weekday: ': 'A make-up workday must be a Saturday or Sunday; {rest} is a weekday',
+  // 委托审批 / approval delegation (issue 12)
+  'delegation.title': 'Delegation', 'delegation.new': 'Set a delegate', 'delegation.mine': 'My delegations',
+  'delegation.hint': 'Away or on leave? Name another supervisor or manager: new approvals and the ones waiting for you go to them, recorded as decided on your behalf.',
+  'delegation.delegator': 'Delegator (who is away)', 'delegation.delegate': 'Delegate', 'delegation.delegateHint': 'An active supervisor, regional manager or GM; a contract of their own still goes up the line.',
+  'delegation.from': 'From', 'delegation.to': 'To (included)', 'delegation.reason': 'Reason', 'delegation.defaultReason': 'Business trip',
+  'delegation.save': 'Save delegation', 'delegation.saved': 'Delegation saved', 'delegation.cancel': 'Cancel', 'delegation.cancelled': 'Delegation cancelled',
+  'delegation.none': 'No delegations', 'delegation.toBeforeFrom': 'Must not be before the start',
+  'delegation.pair': '{from} → {to}', 'delegation.range': '{from} to {to}',
+  'delegation.status.scheduled': 'Scheduled', 'delegation.status.active': 'Active', 'delegation.status.ended': 'Ended', 'delegation.status.cancelled': 'Cancelled',
+  'delegation.forName': 'On behalf of {name}', 'delegation.decidedOnBehalf': 'Decided by {name} on behalf of {for}', 'delegation.holdsOnBehalf': '{name}, on behalf of {for}',
+  'delegation.youDecideFor': 'You are deciding on behalf of {name}.',
+  'delegation.moved.delegation': 'Moved by a delegation', 'delegation.moved.deactivated': 'Moved: the approver was deactivated', 'delegation.moved.delegation_ended': 'Returned: the delegation ended',
 };

@@ -468,4 +468,16 @@ export default {
   'api:must be in the years 2000–2100': '年份须在 2000–2100 之间', 'api:must be holiday or workday': '须为法定假日或调休上班',
   'api:is required, e.g. 国庆节 or 国庆节调休': '必填，例如 国庆节 或 国庆节调休', 'api:must be at most 50 characters': '最多 50 个字符',
   'api^a make-up workday (调休) must be a Saturday or Sunday; this is a weekday: ': '调休上班日须为周六或周日，{rest} 是工作日',
+  // 委托审批 / approval delegation (issue 12)
+  'delegation.title': '委托审批', 'delegation.new': '设置委托', 'delegation.mine': '我的委托',
+  'delegation.hint': '出差或休假期间，把审批交给另一位主管或经理代审：期间新的审批和您待审的审批都会转给他，记录为“代您审批”。',
+  'delegation.delegator': '委托人（谁不在）', 'delegation.delegate': '代审人', 'delegation.delegateHint': '须为在职的业务主管、区域经理或总经理；本人提交的合同仍会上报上级。',
+  'delegation.from': '开始日期', 'delegation.to': '结束日期（含）', 'delegation.reason': '原因', 'delegation.defaultReason': '出差',
+  'delegation.save': '保存委托', 'delegation.saved': '委托已生效', 'delegation.cancel': '取消委托', 'delegation.cancelled': '委托已取消',
+  'delegation.none': '暂无委托', 'delegation.toBeforeFrom': '结束日期不能早于开始日期',
+  'delegation.pair': '{from} → {to}', 'delegation.range': '{from} 至 {to}',
+  'delegation.status.scheduled': '未开始', 'delegation.status.active': '生效中', 'delegation.status.ended': '已结束', 'delegation.status.cancelled': '已取消',
+  'delegation.forName': '代 {name} 审批', 'delegation.decidedOnBehalf': '{name} 代 {for} 审批', 'delegation.holdsOnBehalf': '{name} 代 {for} 审批中',
+  'delegation.youDecideFor': '您正在代 {name} 审批。',
+  'delegation.moved.delegation': '因委托转交', 'delegation.moved.deactivated': '原审批人已停用，已转交', 'delegation.moved.delegation_ended': '委托结束，已交回',
 };

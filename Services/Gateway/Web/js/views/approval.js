@@ -53,7 +53,8 @@ export default async function approval(ctx) {
       h('button', { class: 'btn danger', type: 'button', data: { test: 'reject' }, onclick: () => decide('reject') }, t('approval.reject')),
       h('button', { class: 'btn success', type: 'button', data: { test: 'approve' }, onclick: () => decide('approve') }, t('approval.approve')))
       : a.status === 'pending' ? h('p', { class: 'notice' }, t('approval.waitingFor', { name: step?.approverName || label('role', step?.role || '') })) : null;
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, summary, lines), h('div', {}, card(t('approval.steps'), stepTimeline(a)))), bar);
+    const behalf = mine && step.onBehalfOfName ? h('p', { class: 'notice', data: { test: 'deciding-on-behalf' } }, t('delegation.youDecideFor', { name: step.onBehalfOfName })) : null;
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, summary, lines), h('div', {}, card(t('approval.steps'), stepTimeline(a)))), behalf, bar);
   }
   await render();
 }

@@ -10,7 +10,8 @@ export default async function approvals(ctx) {
   const mine = ctx.query.view === 'all';
   const tabs = h('nav', { class: 'pill-tabs', 'aria-label': t('title.approvals') },
     h('a', { href: '#/approvals', 'aria-current': mine ? null : 'page' }, t('approvals.queue')),
-    h('a', { href: `#/approvals${query({ view: 'all' })}`, 'aria-current': mine ? 'page' : null }, t('approvals.all')));
+    h('a', { href: `#/approvals${query({ view: 'all' })}`, 'aria-current': mine ? 'page' : null }, t('approvals.all')),
+    h('a', { href: '#/delegation', data: { test: 'open-delegation' } }, t('delegation.title')));
   replace(ctx.main, tabs, pagedList({
     test: mine ? 'approval-list' : 'approval-queue',
     emptyText: mine ? t('common.empty') : t('inbox.noPending'),

@@ -22,7 +22,10 @@ export function linesTable(lines, amountFen, costFen) {
 export function stepTimeline(approval) {
   return h('ol', { class: 'timeline', data: { test: 'approval-steps' } }, approval.steps.map((s) => h('li', { class: s.status, data: { test: 'approval-step', status: s.status } },
     h('span', { class: 'dot', 'aria-hidden': 'true' }),
-    h('div', { class: 't-title' }, `${s.step + 1}. ${label('role', s.role)}`, s.approverName ? ` · ${s.approverName}` : '', chip('step', s.status)),
+    h('div', { class: 't-title' }, `${s.step + 1}. ${label('role', s.role)}`, s.approverName && !s.onBehalfOfName ? ` · ${s.approverName}` : '', chip('step', s.status)),
+    s.onBehalfOfName ? h('div', { class: 't-sub', data: { test: 'step-on-behalf' } }, t(s.decidedAt ? 'delegation.decidedOnBehalf' : 'delegation.holdsOnBehalf',
+      { name: s.decidedByName || s.approverName || '', for: s.onBehalfOfName })) : null,
+    s.reassignedReason ? h('div', { class: 't-sub small' }, label('delegation.moved', s.reassignedReason)) : null,
     s.decidedAt ? h('div', { class: 't-sub' }, t('approval.decidedAt', { time: dateTime(s.decidedAt) }),
       s.workingDays !== undefined ? ` · ${t('approval.workingDays', { days: Number(s.workingDays).toFixed(2) })}` : '')
       : s.assignedAt ? h('div', { class: 't-sub' }, t('approval.assignedAt', { time: dateTime(s.assignedAt) })) : null,

@@ -18,6 +18,8 @@ export function approvalRow(approval) {
       h('div', { class: 'row-title' }, approval.customerName),
       h('div', { class: 'row-sub' }, approval.contractNumber, ' · ', t('approval.stepOf', { step: Math.min(approval.currentStep + 1, approval.stepCount), count: approval.stepCount }),
         step && approval.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
+      step && approval.status === 'pending' && step.onBehalfOfName
+        ? h('div', { class: 'row-sub small', data: { test: 'on-behalf' } }, t('delegation.forName', { name: step.onBehalfOfName })) : null,
       h('div', { class: 'row-sub small' }, dateTime(approval.requestedAt))),
     h('div', { class: 'row-side' }, h('div', { class: 'amount num' }, money(approval.amountFen)), approval.status !== 'pending' ? chip('approval', approval.status) : null)));
 }

@@ -21,6 +21,7 @@ export default async function more(ctx) {
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/receivables', 'title.receivables']);
   if (u.role === 'finance') links.push(['#/admin/products', 'admin.products']);
   if (['supervisor', 'regional_manager', 'gm'].includes(u.role)) links.push(['#/transfer', 'admin.transfer']);
+  if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/delegation', 'delegation.title']);
   const adminLinks = u.role === 'admin' ? ADMIN_LINKS.map(([href, title]) => [href, title]) : [];
   const row = ([href, key]) => h('li', {}, h('a', { class: 'row', href }, h('div', { class: 'row-main' }, h('div', { class: 'row-title' }, t(key)))));
   replace(ctx.main,
