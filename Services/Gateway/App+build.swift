@@ -107,6 +107,8 @@ public enum GatewayService: SalesDeskService {
         let forwardedRoutes: [ForwardedRoute]
         /// Counts the requests of the public routes (``PublicRateLimiter``).
         let publicLimiter: PublicRateLimiter
+        /// Notes each user's first authenticated request of a business day (``UserActivityRecorder``).
+        let activity: UserActivityRecorder
 
         /// - Throws: ``ForwardedRoute/DocumentError`` when the bundled API document does not give the routes.
         init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, web: WebApp, logger: Logger) throws {
@@ -120,6 +122,7 @@ public enum GatewayService: SalesDeskService {
             store = IdentityStore(logger: logger)
             tokens = TokenService(secret: settings.jwtSecret)
             hasher = PasswordHasher(cost: settings.bcryptCost)
+            activity = UserActivityRecorder(postgres: postgres, logger: logger)
         }
 
         var bootstrap: AdminBootstrap {
@@ -149,7 +152,7 @@ public enum GatewayService: SalesDeskService {
             identity.addPublic(to: router.group("api/v1", context: GatewayRequestContext.self))
             // Every other /api/v1 route needs a bearer token; the middleware applies to routes added after it.
             let api = router.group("api/v1", context: GatewayRequestContext.self)
-                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
+                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users, activity: activity))
             identity.addAuthenticated(to: api)
             forwarder.add(forwardedRoutes.filter { !$0.isPublic }, to: api)
             // The customer's self-service page: no login, a rate limit per client address and per token.

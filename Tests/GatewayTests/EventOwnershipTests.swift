@@ -16,6 +16,7 @@ struct EventOwnershipTests {
             (UserUpdated.self, GatewayService.name),
             (UserDeactivated.self, GatewayService.name),
             (UserLoggedIn.self, GatewayService.name),
+            (UserActive.self, GatewayService.name),
             (CustomerCreated.self, CustomersService.name),
             (CustomersImported.self, CustomersService.name),
             (CustomerUpdated.self, CustomersService.name),
