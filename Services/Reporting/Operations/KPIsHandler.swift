@@ -107,14 +107,15 @@ struct KPIsHandler: Sendable {
         let cohortMonths = (0..<Self.cohortMonths).map { Self.month(of: period.start, adding: $0 - Self.cohortMonths + 1) }
         let cohortSpan = ReportPeriod(start: Self.month(of: period.start, adding: 1 - 2 * Self.cohortMonths).start, end: period.end)
         let figures = try await postgres.withConnection { connection in
-            let days = soFar < first ? [] : try await activity.days(from: first.description, through: soFar.description, scope: scope, on: connection)
-            return (
-                days: days,
-                reps: try await activity.activeUsers(repsOnly: true, scope: scope, on: connection),
-                users: try await activity.activeUsers(repsOnly: false, scope: scope, on: connection),
-                cohorts: try await reports.cohorts(in: cohortSpan, scope: scope, on: connection),
-                approvals: try await reports.approvalFigures(in: period, scope: scope, on: connection)
-            )
+            var days: [DailyActiveRepository.Day] = []
+            if first <= soFar {
+                days = try await activity.days(from: first.description, through: soFar.description, scope: scope, on: connection)
+            }
+            let reps = try await activity.activeUsers(repsOnly: true, scope: scope, on: connection)
+            let users = try await activity.activeUsers(repsOnly: false, scope: scope, on: connection)
+            let cohorts = try await reports.cohorts(in: cohortSpan, scope: scope, on: connection)
+            let approvals = try await reports.approvalFigures(in: period, scope: scope, on: connection)
+            return (days: days, reps: reps, users: users, cohorts: cohorts, approvals: approvals)
         }
         return try .json(
             Panel(
@@ -198,16 +199,16 @@ struct KPIsHandler: Sendable {
         var totalLastYear = SalesReportsRepository.Cohort()
         for month in months {
             let lastYear = Self.month(of: month.start, adding: -12)
-            let now = cohorts[month.label] ?? .init()
+            let current = cohorts[month.label] ?? .init()
             let before = cohorts[lastYear.label] ?? .init()
-            total.leads += now.leads
-            total.won += now.won
+            total.leads += current.leads
+            total.won += current.won
             totalLastYear.leads += before.leads
             totalLastYear.won += before.won
             rows.append(
                 cohort(
                     month.label,
-                    now,
+                    current,
                     lastYear.label,
                     before,
                     records: "/api/v1/reports/funnel?from=\(BusinessCalendar.day(of: month.start))&to=\(month.last)"
