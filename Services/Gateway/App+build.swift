@@ -115,6 +115,8 @@ public enum GatewayService: SalesDeskService {
         let forwardedRoutes: [ForwardedRoute]
         /// Counts the requests of the public routes (``PublicRateLimiter``).
         let publicLimiter: PublicRateLimiter
+        /// Notes each user's first authenticated request of a business day (``UserActivityRecorder``).
+        let activity: UserActivityRecorder
 
         /// - Throws: ``ForwardedRoute/DocumentError`` when the bundled API document does not give the routes.
         init(forwarder: RPCForwarder, postgres: PostgresClient, settings: IdentitySettings, web: WebApp, logger: Logger) throws {
@@ -128,6 +130,7 @@ public enum GatewayService: SalesDeskService {
             store = IdentityStore(logger: logger)
             tokens = TokenService(secret: settings.jwtSecret)
             hasher = PasswordHasher(cost: settings.bcryptCost)
+            activity = UserActivityRecorder(postgres: postgres, logger: logger)
         }
 
         var bootstrap: AdminBootstrap {
@@ -160,7 +163,7 @@ public enum GatewayService: SalesDeskService {
             // Every other /api/v1 route needs a bearer token; the middleware applies to routes added after it.
             let api = router.group("api/v1", context: GatewayRequestContext.self)
                 .add(middleware: clients)
-                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users))
+                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users, activity: activity))
             identity.addAuthenticated(to: api)
             CalendarRoutes(postgres: postgres, store: store, logger: logger).addAuthenticated(to: api)
             forwarder.add(forwardedRoutes.filter { !$0.isPublic }, to: api)

@@ -60,6 +60,8 @@ public enum ReportingService: MessagingService {
         registry.register(VisitCheckedIn.self, handler: visits.checkedIn)
         registry.register(VisitCheckedOut.self, handler: visits.checkedOut)
         registry.register(UserLoggedIn.self, handler: UserLoggedInHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
+        // Any authenticated action counts towards the daily-active ratio (issue 12).
+        registry.register(UserActive.self, handler: UserActiveHandler(log: log, activity: DailyActiveRepository(logger: logger)).callAsFunction)
         // Visit photos are logged with the other visit events (issue 10).
         registry.register(VisitPhotoAdded.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         // Shipments are logged (issue 11), so replay can build delivery figures (days from signing to delivery) later.
@@ -83,7 +85,8 @@ public enum ReportingService: MessagingService {
         postgres: PostgresClient,
         logger: Logger,
         settings: ReportingSettings,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        calendar: WorkingCalendar = WorkingCalendar()
     ) -> RPCRouter {
         var router = RPCRouter()
         router.on(Operation.Reporting.summary, SummaryHandler(postgres: postgres, repository: ReportingRepository(logger: logger)).callAsFunction)
@@ -99,6 +102,16 @@ public enum ReportingService: MessagingService {
         router.on(
             VisitsWeeklyHandler.operation,
             VisitsWeeklyHandler(postgres: postgres, repository: VisitReportsRepository(logger: logger)).callAsFunction
+        )
+        router.on(
+            KPIsHandler.operation,
+            KPIsHandler(
+                postgres: postgres,
+                reports: reports,
+                activity: DailyActiveRepository(logger: logger),
+                calendar: calendar,
+                now: now
+            ).callAsFunction
         )
         let collections = CollectionsRepository(logger: logger)
         router.on(

@@ -87,6 +87,24 @@ public struct UserLoggedIn: UserEvent, Equatable {
     }
 }
 
+/// `user.active`: the user made their first authenticated request of an Asia/Shanghai business day (issue 12, the
+/// daily-active ratio counts any authenticated action, not only a login). The gateway publishes it at most once per
+/// user and day.
+public struct UserActive: UserEvent, Equatable {
+    public static let eventType = "user.active"
+    public var userID: String
+    public var role: Role
+    public var region: String?
+    /// The Asia/Shanghai business day, `YYYY-MM-DD`.
+    public var day: String
+    public init(userID: String, role: Role, region: String?, day: String) {
+        self.userID = userID
+        self.role = role
+        self.region = region
+        self.day = day
+    }
+}
+
 /// `customer.transferred`: a customer moved from one owner to another.
 public struct CustomerTransferred: CustomerEvent, Equatable {
     public static let eventType = "customer.transferred"

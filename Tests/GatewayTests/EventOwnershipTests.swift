@@ -18,6 +18,7 @@ struct EventOwnershipTests {
             (UserLoggedIn.self, GatewayService.name),
             (CalendarDaySet.self, GatewayService.name),
             (CalendarDayRemoved.self, GatewayService.name),
+            (UserActive.self, GatewayService.name),
             (CustomerCreated.self, CustomersService.name),
             (CustomersImported.self, CustomersService.name),
             (CustomerUpdated.self, CustomersService.name),

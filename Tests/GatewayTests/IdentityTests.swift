@@ -40,7 +40,8 @@ struct IdentityTests {
             let rows = try await harness.postgres.query("SELECT type FROM outbox ORDER BY position", logger: Logger(label: "t"))
             var types: [String] = []
             for try await type in rows.decode(String.self) { types.append(type) }
-            #expect(types == ["user.created", "user.logged_in"])
+            // /me was the admin's first authenticated request of the day: user.active (issue 12).
+            #expect(types == ["user.created", "user.logged_in", "user.active"])
         }
     }
 

@@ -17,6 +17,8 @@ struct AuthMiddleware: RouterMiddleware {
     let tokens: TokenService
     let postgres: PostgresClient
     let users: UserRepository
+    /// Notes the caller's first request of each business day (the daily-active ratio).
+    let activity: UserActivityRecorder
 
     func handle(
         _ request: Request,
@@ -50,6 +52,12 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.identity = CallerIdentity(user: user, team: team)
         context.logger[metadataKey: "user"] = "\(user.id)"
+        do {
+            try await activity.record(user, traceparent: request.headers[.traceparent])
+        } catch {
+            // Counting the day must not refuse the request; the next request of the day tries again.
+            context.logger.warning("could not record the user's activity: \(String(reflecting: error))")
+        }
         return try await next(request, context)
     }
 }

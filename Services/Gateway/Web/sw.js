@@ -3,7 +3,7 @@
 // refreshed from the network in the background (the gateway answers 304 when nothing changed), so a new release
 // shows on the next start. The API is never cached: /api/ goes to the network only, and offline the app's own
 // outbox keeps the rep's check-ins. Change VERSION when the list changes; every file of the app is listed here (ServiceWorkerShellTests checks it).
-const VERSION = 'v11';
+const VERSION = 'v12';
 const CACHE = `salesdesk-shell-${VERSION}`;
 const SHELL = [
   '/index.html', '/manifest.webmanifest', '/css/app.css', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
@@ -14,7 +14,7 @@ const SHELL = [
   '/js/views/approval.js', '/js/views/approvals.js', '/js/views/completeness.js', '/js/views/customer-import.js',
   '/js/views/customer-location.js', '/js/views/contract-parts.js', '/js/views/contract-payments.js', '/js/views/contract.js',
   '/js/views/contracts.js', '/js/views/customer-form.js', '/js/views/customer.js', '/js/views/customers.js',
-  '/js/views/dashboard.js', '/js/views/deal-edit.js', '/js/views/deal-form.js', '/js/views/deal.js', '/js/views/deals.js',
+  '/js/views/dashboard.js', '/js/views/kpi-panel.js', '/js/views/kpi-records.js', '/js/views/deal-edit.js', '/js/views/deal-form.js', '/js/views/deal.js', '/js/views/deals.js',
   '/js/views/inbox.js', '/js/views/more.js', '/js/views/outbox.js', '/js/views/quote-builder.js', '/js/views/quote-diff.js',
   '/js/views/shipment-parts.js', '/js/views/shipment-record.js', '/js/views/shipping.js',
   '/js/views/receivables.js', '/js/views/receivable-installments.js',

@@ -28,6 +28,19 @@ struct DailyActiveRepository: Sendable {
         )
     }
 
+    /// Records that `userID` acted (any authenticated request, `user.active`) on `day` (`YYYY-MM-DD`); a day already
+    /// counted, by a login or by activity, changes nothing.
+    func recordActivity(userID: String, role: Role, region: String?, day: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO daily_active_users (user_id, day, role, region, first_login_at)
+            VALUES (\(userID), \(day)::date, \(role.rawValue), \(region), NULL)
+            ON CONFLICT (day, user_id) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
     /// Every day from `first` through `last` (both inclusive, `YYYY-MM-DD`), with the distinct users and reps in
     /// `scope` that logged in that day; days without logins count zero.
     func days(from first: String, through last: String, scope: DataScope, on connection: PostgresConnection) async throws -> [Day] {
@@ -54,10 +67,15 @@ struct DailyActiveRepository: Sendable {
 
     /// The active reps in `scope` now (the org replica): the denominator of the daily share.
     func activeReps(scope: DataScope, on connection: PostgresConnection) async throws -> Int {
+        try await activeUsers(repsOnly: true, scope: scope, on: connection)
+    }
+
+    /// The active users (or only reps) in `scope` now (the org replica).
+    func activeUsers(repsOnly: Bool, scope: DataScope, on connection: PostgresConnection) async throws -> Int {
         let rows = try await connection.query(
             """
             SELECT count(*)::int8 FROM org_replica
-            WHERE role = 'rep' AND active
+            WHERE (NOT \(repsOnly) OR role = 'rep') AND active
               AND (\(scope.ownerIDs)::text[] IS NULL OR id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
             """,

@@ -193,6 +193,37 @@ struct SalesReportsRepository: Sendable {
         return funnel
     }
 
+    /// Leads and won deals of one cohort month.
+    struct Cohort: Sendable, Equatable {
+        var leads = 0
+        var won = 0
+    }
+
+    /// The deals created in `period`, by the Asia/Shanghai month they were created in (`YYYY-MM`): how many, and how
+    /// many of them are won by now (``Funnel/deepestStage(reached:signed:)`` is `won`: a contract signed).
+    func cohorts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: Cohort] {
+        let rows = try await connection.query(
+            """
+            SELECT to_char(d.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'),
+                COALESCE(array_agg(s.stage) FILTER (WHERE s.stage IS NOT NULL), '{}'::text[]),
+                EXISTS (SELECT 1 FROM signed_contracts c WHERE c.deal_id = d.deal_id)
+            FROM deal_projection d LEFT JOIN deal_stages s ON s.deal_id = d.deal_id
+            WHERE d.created_at >= \(period.start) AND d.created_at < \(period.end)
+              AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
+            GROUP BY d.deal_id
+            """,
+            logger: logger
+        )
+        var cohorts: [String: Cohort] = [:]
+        for try await (month, stages, signed) in rows.decode((String, [String], Bool).self) {
+            let reached = Set(stages.compactMap(DealStage.init(rawValue:)))
+            cohorts[month, default: Cohort()].leads += 1
+            if Funnel.deepestStage(reached: reached, signed: signed) == .won { cohorts[month, default: Cohort()].won += 1 }
+        }
+        return cohorts
+    }
+
     /// Approval-time figures over the approvals completed in `period`.
     struct ApprovalFigures: Sendable, Equatable {
         var approved: Int
@@ -215,7 +246,7 @@ struct SalesReportsRepository: Sendable {
                 count(*) FILTER (WHERE a.outcome = 'recalled')::bigint,
                 avg(a.working_days) FILTER (WHERE a.outcome <> 'recalled'),
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY a.working_days) FILTER (WHERE a.outcome <> 'recalled'),
-                count(*) FILTER (WHERE a.outcome <> 'recalled' AND a.working_days <= 2)::bigint
+                count(*) FILTER (WHERE a.outcome <> 'recalled' AND a.working_days <= \(Double(KPITargets.approvalWorkingDays)))::bigint
             FROM approval_times a
                 LEFT JOIN contract_submissions s ON s.contract_id = a.contract_id
                 LEFT JOIN org_replica u ON u.id = a.submitter_id

@@ -38,6 +38,7 @@ const ROUTES = [
   ['/delegation', () => import('./views/delegations.js'), 'approvals', APPROVERS],
   ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
   ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
+  ['/kpis/:kpi', () => import('./views/kpi-records.js'), 'dashboard', MANAGERS],
   ['/completeness', () => import('./views/completeness.js'), 'dashboard'],
   ['/repurchase', () => import('./views/repurchase.js'), 'dashboard'],
   ['/receivables', () => import('./views/receivables.js'), 'receivables', MANAGERS],
