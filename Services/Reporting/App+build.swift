@@ -44,6 +44,8 @@ public enum ReportingService: MessagingService {
         registry.register(CustomerTransferred.self, handler: customers.transferred)
         registry.register(CustomerMerged.self, handler: customers.merged)
         registry.registerOrgReplica(OrgReplica(logger: logger)) { envelope, connection in try await log.record(envelope, on: connection) }
+        // The holiday calendar (issue 12): the KPI panel's daily-active ratio counts working days only.
+        registry.registerCalendarReplica(CalendarReplica(logger: logger))
         registry.register(ContractSubmitted.self, handler: contracts.submitted)
         registry.register(ContractSigned.self, handler: contracts.signed)
         registry.register(DealStageChanged.self, handler: DealStageChangedHandler(log: log, projections: projections).callAsFunction)
@@ -86,7 +88,7 @@ public enum ReportingService: MessagingService {
         logger: Logger,
         settings: ReportingSettings,
         now: @escaping @Sendable () -> Date = { Date() },
-        calendar: WorkingCalendar = WorkingCalendar()
+        calendar: WorkingCalendar? = nil
     ) -> RPCRouter {
         var router = RPCRouter()
         router.on(Operation.Reporting.summary, SummaryHandler(postgres: postgres, repository: ReportingRepository(logger: logger)).callAsFunction)

@@ -375,6 +375,30 @@ struct KPIPanelTests {
         }
     }
 
+    @Test("in production the panel's working days come from the holiday calendar's replica: a holiday and a 调休 Saturday an admin set")
+    func workingDaysFromTheReplica() async throws {
+        try await RPCHarness.with(
+            ReportingService.name,
+            migrationsDirectory: ReportingService.migrationsDirectory,
+            router: { ReportingService.rpcRouter(postgres: $0, logger: $1, settings: ReportingSettings(), now: { Self.now }) },
+            events: { ReportingService.eventHandlers(logger: $0) },
+        ) { service in
+            // 1–10 November 2026 so far: seven weekdays (2–6, 9, 10; 1 is a Sunday, 7–8 a weekend), no official holiday.
+            func workingDays() async throws -> Int? {
+                let panel = try await service.call(KPIsHandler.operation, as: Org.identity("gm"), query: "month=2026-11").json()
+                guard case .object(let daily)? = panel["dailyActive"], case .integer(let days)? = daily["workingDays"] else { return nil }
+                return Int(days)
+            }
+            #expect(try await workingDays() == 7)
+            let holiday = CalendarOverride(day: CalendarDay(year: 2026, month: 11, day: 4), kind: .holiday, name: "厂庆")
+            try await service.deliver(CalendarDaySet(holiday), source: "gateway", subject: "2026-11-04", sequence: 1)
+            #expect(try await workingDays() == 6)
+            let makeUp = CalendarOverride(day: CalendarDay(year: 2026, month: 11, day: 7), kind: .workday, name: "厂庆调休")
+            try await service.deliver(CalendarDaySet(makeUp), source: "gateway", subject: "2026-11-07", sequence: 1)
+            #expect(try await workingDays() == 7)
+        }
+    }
+
     @Test("the KPI panel refuses a month that is not YYYY-MM and a caller without identity")
     func validation() async throws {
         try await withService { service in

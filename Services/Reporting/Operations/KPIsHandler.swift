@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -30,7 +31,8 @@ struct KPIsHandler: Sendable {
     let postgres: PostgresClient
     let reports: SalesReportsRepository
     let activity: DailyActiveRepository
-    let calendar: WorkingCalendar
+    /// The working days; `nil` reads the holiday calendar's replica (``Persistence/CalendarReplica``) per request.
+    let calendar: WorkingCalendar?
     let now: @Sendable () -> Date
 
     struct Panel: Encodable {
@@ -115,12 +117,14 @@ struct KPIsHandler: Sendable {
             let users = try await activity.activeUsers(repsOnly: false, scope: scope, on: connection)
             let cohorts = try await reports.cohorts(in: cohortSpan, scope: scope, on: connection)
             let approvals = try await reports.approvalFigures(in: period, scope: scope, on: connection)
-            return (days: days, reps: reps, users: users, cohorts: cohorts, approvals: approvals)
+            var working = calendar
+            if working == nil { working = try await CalendarReplica(logger: reports.logger).calendar(on: connection) }
+            return (days: days, reps: reps, users: users, cohorts: cohorts, approvals: approvals, calendar: working ?? WorkingCalendar())
         }
         return try .json(
             Panel(
                 month: label,
-                dailyActive: dailyActive(figures.days, reps: figures.reps, users: figures.users, from: first, to: last),
+                dailyActive: dailyActive(figures.days, reps: figures.reps, users: figures.users, from: first, to: last, calendar: figures.calendar),
                 conversion: conversion(figures.cohorts, months: cohortMonths),
                 approvalTime: approvalTime(figures.approvals, from: first, to: last)
             )
@@ -129,7 +133,14 @@ struct KPIsHandler: Sendable {
 
     // MARK: Daily active
 
-    private func dailyActive(_ days: [DailyActiveRepository.Day], reps: Int, users: Int, from: CalendarDay, to: CalendarDay) -> DailyActive {
+    private func dailyActive(
+        _ days: [DailyActiveRepository.Day],
+        reps: Int,
+        users: Int,
+        from: CalendarDay,
+        to: CalendarDay,
+        calendar: WorkingCalendar
+    ) -> DailyActive {
         let working = days.filter { CalendarDay($0.day).map(calendar.isWorkingDay) ?? false }
         var weeks: [(monday: CalendarDay, days: [DailyActiveRepository.Day])] = []
         for day in working {
