@@ -377,12 +377,7 @@ struct KPIPanelTests {
 
     @Test("in production the panel's working days come from the holiday calendar's replica: a holiday and a 调休 Saturday an admin set")
     func workingDaysFromTheReplica() async throws {
-        try await RPCHarness.with(
-            ReportingService.name,
-            migrationsDirectory: ReportingService.migrationsDirectory,
-            router: { ReportingService.rpcRouter(postgres: $0, logger: $1, settings: ReportingSettings(), now: { Self.now }) },
-            events: { ReportingService.eventHandlers(logger: $0) },
-        ) { service in
+        let body: @Sendable (RPCHarness) async throws -> Void = { service in
             // 1–10 November 2026 so far: seven weekdays (2–6, 9, 10; 1 is a Sunday, 7–8 a weekend), no official holiday.
             func workingDays() async throws -> Int? {
                 let panel = try await service.call(KPIsHandler.operation, as: Org.identity("gm"), query: "month=2026-11").json()
@@ -397,6 +392,14 @@ struct KPIPanelTests {
             try await service.deliver(CalendarDaySet(makeUp), source: "gateway", subject: "2026-11-07", sequence: 1)
             #expect(try await workingDays() == 7)
         }
+        // No calendar given, as in production.
+        try await RPCHarness.with(
+            ReportingService.name,
+            migrationsDirectory: ReportingService.migrationsDirectory,
+            router: { ReportingService.rpcRouter(postgres: $0, logger: $1, settings: ReportingSettings(), now: { Self.now }) },
+            events: { ReportingService.eventHandlers(logger: $0) },
+            body
+        )
     }
 
     @Test("the KPI panel refuses a month that is not YYYY-MM and a caller without identity")
