@@ -115,8 +115,11 @@ public final class SalesDeskSystem: @unchecked Sendable {
                 "SALESDESK_ADMIN_PASSWORD": Self.adminPassword,
                 "JWT_SECRET": jwtSecret,
                 "RPC_IDENTITY_KEY": rpcIdentityKey,
-                // Pushes go at once whatever the hour the suite runs at; quiet hours have their own tests (issue 12).
+                // Pushes go at once whatever the hour the suite runs at, and no 09:00 digest joins them (a system
+                // started after 09:00 runs that day's digest at once, or on a retry once approvals are pending);
+                // quiet hours and the digest have their own tests under a controlled clock (issue 12).
                 "NOTIFICATIONS_QUIET_HOURS": "false",
+                "NOTIFICATIONS_DAILY_DIGEST": "false",
             ].merging(extraEnvironment) { $1 }
         }
         self.environment = environment

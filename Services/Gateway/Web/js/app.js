@@ -1,11 +1,17 @@
 // The shell: boot, hash router, navigation (bottom tab bar on phones, side nav on desktop) and the approvals badge.
 // A screen is one module in views/ plus one line in ROUTES.
 import { h, replace } from './dom.js';
-import { initI18n, t, setLocale, locale, label } from './i18n.js';
+import { initI18n, t, setLocale, locale, label, loadMessages } from './i18n.js';
 import { currentUser, setSignedOutHandler, signOut, get } from './api.js';
 import { icon } from './icons.js';
 import { loading, errorBox } from './ui.js';
 import * as outbox from './visit-outbox.js';
+
+/** A screen's module once its own strings are in the dictionary too (i18n.js loadMessages). */
+async function withMessages(name, module) {
+  await loadMessages(name);
+  return module;
+}
 
 const APPROVERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
 const MANAGERS = ['supervisor', 'regional_manager', 'gm', 'admin', 'finance'];
@@ -37,8 +43,8 @@ const ROUTES = [
   ['/approvals', () => import('./views/approvals.js'), 'approvals'],
   ['/delegation', () => import('./views/delegations.js'), 'approvals', APPROVERS],
   ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
-  ['/dashboard', () => import('./views/dashboard.js'), 'dashboard', MANAGERS],
-  ['/kpis/:kpi', () => import('./views/kpi-records.js'), 'dashboard', MANAGERS],
+  ['/dashboard', () => withMessages('kpi', import('./views/dashboard.js')), 'dashboard', MANAGERS],
+  ['/kpis/:kpi', () => withMessages('kpi', import('./views/kpi-records.js')), 'dashboard', MANAGERS],
   ['/completeness', () => import('./views/completeness.js'), 'dashboard'],
   ['/repurchase', () => import('./views/repurchase.js'), 'dashboard'],
   ['/receivables', () => import('./views/receivables.js'), 'receivables', MANAGERS],
@@ -53,8 +59,8 @@ const ROUTES = [
   ['/admin/products/:id', () => import('./views/admin-product.js'), 'admin', ['admin', 'finance']],
   ['/admin/audit', () => import('./views/admin-audit.js'), 'admin', ['admin']],
   ['/admin/policy', () => import('./views/admin-policy.js'), 'admin', ['admin']],
-  ['/admin/webhooks', () => import('./views/admin-webhooks.js'), 'admin', ['admin']],
-  ['/admin/webhooks/:id', () => import('./views/admin-webhook.js'), 'admin', ['admin']],
+  ['/admin/webhooks', () => withMessages('webhooks', import('./views/admin-webhooks.js')), 'admin', ['admin']],
+  ['/admin/webhooks/:id', () => withMessages('webhooks', import('./views/admin-webhook.js')), 'admin', ['admin']],
   ['/transfer', () => import('./views/transfer.js'), 'admin', ['supervisor', 'regional_manager', 'gm', 'admin']],
   ['/shipping', () => import('./views/shipping.js'), 'shipping'],
   ['/shipping/:id', () => import('./views/shipment-record.js'), 'shipping'],

@@ -1,16 +1,40 @@
 // Every visible string goes through t(). zh-CN is the default; the choice is remembered in localStorage.
-// Only the chosen dictionary is loaded.
+// Only the chosen dictionary is loaded, and a screen's own strings only with that screen (loadMessages).
 
 const KEY = 'salesdesk.locale';
 export const LOCALES = ['zh-CN', 'en'];
 let dictionary = {};
 let current = 'zh-CN';
 
+// The screens whose own strings were added (loadMessages), so a change of language loads theirs again.
+const extras = new Set();
+
+async function load(locale) {
+  const base = locale === 'en' ? (await import('./i18n/en.js')).default : (await import('./i18n/zh-CN.js')).default;
+  const next = { ...base };
+  for (const name of extras) Object.assign(next, await messages(locale, name));
+  return next;
+}
+
+async function messages(locale, name) {
+  return (locale === 'en' ? await import(`./i18n/en/${name}.js`) : await import(`./i18n/zh-CN/${name}.js`)).default;
+}
+
 export async function initI18n() {
   const stored = safeGet(KEY);
   current = LOCALES.includes(stored) ? stored : 'zh-CN';
-  dictionary = current === 'en' ? (await import('./i18n/en.js')).default : (await import('./i18n/zh-CN.js')).default;
+  dictionary = await load(current);
   document.documentElement.lang = current;
+}
+
+/**
+ * Adds a screen's own strings (i18n/<locale>/<name>.js) before it renders: screens few users open (admin tools, the
+ * KPI panel, the customer's page) keep their strings out of the dictionary every first screen downloads.
+ */
+export async function loadMessages(name) {
+  if (extras.has(name)) return;
+  Object.assign(dictionary, await messages(current, name));
+  extras.add(name);
 }
 
 export function locale() {
@@ -26,7 +50,7 @@ export async function setLocale(next) {
     // Private mode: the switch still applies to this page.
   }
   current = next;
-  dictionary = next === 'en' ? (await import('./i18n/en.js')).default : (await import('./i18n/zh-CN.js')).default;
+  dictionary = await load(next);
   document.documentElement.lang = next;
 }
 

@@ -2,7 +2,7 @@
 // status, their e-invoices, and the after-sales form. No login: the token in the fragment opens this one customer's
 // page and nothing else; a revoked or unknown token shows "not found". Uses only the public API.
 import { h, replace } from './dom.js';
-import { initI18n, t } from './i18n.js';
+import { initI18n, t, loadMessages } from './i18n.js';
 import { money, businessDate } from './format.js';
 import { field, form, showErrors } from './ui.js';
 import { ApiError } from './api.js';
@@ -93,6 +93,7 @@ function serviceForm(contracts) {
 
 async function start() {
   await initI18n();
+  await loadMessages('portal');
   document.title = t('portalPage.title');
   if (!token) {
     replace(root, h('div', { class: 'card', role: 'alert', data: { test: 'portal-not-found' } }, h('p', {}, t('portalPage.notFound'))));
