@@ -90,7 +90,9 @@ struct IssueTenImportExportTests {
 
     @Test("an import whose customers service is killed (SIGKILL) mid-job resumes after a restart and creates every row once")
     func killAndResume() async throws {
-        let system = try await SalesDeskSystem.start(extraEnvironment: ["IMPORTS_BATCH_SIZE": "25", "IMPORTS_LEASE_SECONDS": "5"])
+        // Batches of 5 rows: 2,000 transactions, so the kill lands mid-job. With 25 rows a batch the job, now one
+        // customer.imported per batch instead of an event per row, could finish before the kill (ADR 0010).
+        let system = try await SalesDeskSystem.start(extraEnvironment: ["IMPORTS_BATCH_SIZE": "5", "IMPORTS_LEASE_SECONDS": "5"])
         defer { system.stop() }
         let client = Client(api: system.gatewayURL + "/api/v1", token: try await system.login("admin", SalesDeskSystem.adminPassword))
         #expect(try await client.send("POST", "/regions", body: Array(#"{"code":"east-china","name":"华东"}"#.utf8)).status == 201)
