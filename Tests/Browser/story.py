@@ -246,6 +246,20 @@ class Browser:
 
 # ---------------------------------------------------------------- checks
 
+def add_user(context, browser_name, step, user):
+    """The admin, in a desktop browser of its own, creates `user` (the POST /users body, password story.PASSWORD) under
+    `step`: what a step does first when it needs someone the main story did not create."""
+    admin = context.browser(browser_name, DESKTOP, phone=False)
+    try:
+        with Step(step):
+            admin.sign_in("admin", context.args.admin_password)
+            created = page_api(admin, "POST", "/users", {"password": PASSWORD, **user})
+            if created["status"] != 201:
+                raise StoryFailure(f"creating the user {user.get('username')}: {created}")
+    finally:
+        admin.close()
+
+
 def page_api(browser, method, path, body=None):
     """Calls the API from the page as its signed-in user (by cookie), with the status as the server gave it: the CSRF header and an Idempotency-Key on writes."""
     return browser.driver.execute_async_script("""

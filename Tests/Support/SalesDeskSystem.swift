@@ -48,10 +48,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
         let process = Process()
         process.executableURL = try TestEnvironment.binDirectory().appendingPathComponent(service)
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment[service] ?? [:]) { $1 }
-        env.merge(overrides) { $1 }
-        process.environment = env
+        process.environment = processEnvironment(service).merging(overrides) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -125,12 +122,15 @@ public final class SalesDeskSystem: @unchecked Sendable {
         self.environment = environment
     }
 
+    /// The test process's environment with the service's own on top: what each of its executables runs with.
+    private func processEnvironment(_ service: String) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(environment[service] ?? [:]) { $1 }
+    }
+
     private func launch(_ service: String) throws {
         let process = Process()
         process.executableURL = try TestEnvironment.binDirectory().appendingPathComponent(service)
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment[service] ?? [:]) { $1 }
-        process.environment = env
+        process.environment = processEnvironment(service)
         let log = logDirectory.appendingPathComponent("\(service).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)

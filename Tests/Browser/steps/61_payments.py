@@ -38,16 +38,8 @@ def run(context):
     suffix = context.suffix
     finance_user = f"zhou-fin-{suffix}"
 
-    admin = context.browser("admin-finance", story.DESKTOP, phone=False)
-    try:
-        with Step("the admin adds a finance user"):
-            admin.sign_in("admin", context.args.admin_password)
-            created = api(admin, "POST", "/users", {"username": finance_user, "displayName": f"周财务{suffix}",
-                                                    "password": story.PASSWORD, "role": "finance"})
-            if created["status"] != 201:
-                raise StoryFailure(f"creating the finance user: {created}")
-    finally:
-        admin.close()
+    story.add_user(context, "admin-finance", "the admin adds a finance user",
+                   {"username": finance_user, "displayName": f"周财务{suffix}", "role": "finance"})
 
     fin = context.browser("finance-payments")
     try:

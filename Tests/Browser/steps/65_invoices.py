@@ -54,16 +54,8 @@ def upload(browser, path):
 def run(context):
     suffix = context.suffix
     finance_user = f"fp-fin-{suffix}"
-    admin = context.browser("admin-invoices", story.DESKTOP, phone=False)
-    try:
-        with Step("the admin adds a finance user for invoices"):
-            admin.sign_in("admin", context.args.admin_password)
-            created = api(admin, "POST", "/users", {"username": finance_user, "displayName": f"钱财务{suffix}",
-                                                    "password": story.PASSWORD, "role": "finance"})
-            if created["status"] != 201:
-                raise StoryFailure(f"creating the finance user: {created}")
-    finally:
-        admin.close()
+    story.add_user(context, "admin-invoices", "the admin adds a finance user for invoices",
+                   {"username": finance_user, "displayName": f"钱财务{suffix}", "role": "finance"})
 
     folder = tempfile.mkdtemp(prefix="salesdesk-invoices-")
     pdf_path = os.path.join(folder, "fapiao.pdf")
