@@ -44,7 +44,10 @@ let package = Package(
     name: "SalesDesk",
     platforms: [.macOS(.v15)],
     products: services.map { .executable(name: $0.lowercased(), targets: ["\($0)Main"]) }
-        + [.executable(name: "salesdesk-rpc-bench", targets: ["RPCBench"])],
+        + [
+            .executable(name: "salesdesk-rpc-bench", targets: ["RPCBench"]),
+            .executable(name: "salesdesk-admin", targets: ["AdminMain"]),
+        ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -63,6 +66,8 @@ let package = Package(
         // Customer import and export (issue 10).
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        // The operator CLI `salesdesk-admin` (issue 13).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -122,6 +127,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/ServiceRuntime",
+            swiftSettings: swiftSettings
+        ),
+        // MARK: The operator CLI (issue 13): a library of commands, so tests run them in-process, and a thin executable.
+        .target(
+            name: "Admin",
+            dependencies: [
+                "AMQP", "Contracts", "Persistence", "ServiceRuntime",
+                "Gateway", "Customers", "Deals", "Approvals", "Notifications", "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tools/Admin",
+            exclude: ["Main"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "AdminMain",
+            dependencies: ["Admin", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/Admin/Main",
             swiftSettings: swiftSettings
         ),
         // MARK: Benchmarks
@@ -243,6 +269,15 @@ let package = Package(
                     .product(name: "Yams", package: "Yams"),
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "AdminTests",
+                dependencies: [
+                    "Admin", "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport",
+                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                    .product(name: "PostgresNIO", package: "postgres-nio"),
                 ],
                 swiftSettings: swiftSettings
             ),

@@ -1,0 +1,28 @@
+public import ArgumentParser
+
+/// `salesdesk-admin`: the operator's tool (issue 13). Each command lives in its own file under `Tools/Admin/` and is
+/// listed here; the README's "Operating SalesDesk" section shows them in use.
+public struct SalesDeskAdmin: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "salesdesk-admin",
+        abstract: "Operate a SalesDesk installation: migrations, status, dead letters, backups, users.",
+        subcommands: [
+            Version.self
+        ]
+    )
+
+    public init() {}
+}
+
+/// `salesdesk-admin version`: the release this tool belongs to (backups record it in their manifest).
+public struct Version: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(abstract: "Print the SalesDesk release of this tool.")
+    /// The release string; a backup's manifest records it, and a restore compares it.
+    public static let release = "0.13.0"
+
+    public init() {}
+
+    public func run() async throws {
+        print(Self.release)
+    }
+}
