@@ -331,6 +331,11 @@ public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
     public var onBehalfOfName: String?
     /// Who held the step before, when it moved (delegation started, approver deactivated, delegation ended).
     public var reassignedFromID: String?
+    /// The step's service level in working days under its policy (issue 12: reminders, escalation, SLA analytics);
+    /// absent from events written before policies had one, which count as ``ApprovalStepAssigned/defaultSLAWorkingDays``.
+    public var slaWorkingDays: Double?
+    /// A step's SLA when its policy names none: one working day, so that three steps fit in about two with margin.
+    public static let defaultSLAWorkingDays: Double = 1
     public init(
         approvalID: String,
         contractID: String,
@@ -346,8 +351,10 @@ public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
         assignedAt: Date,
         onBehalfOfID: String? = nil,
         onBehalfOfName: String? = nil,
-        reassignedFromID: String? = nil
+        reassignedFromID: String? = nil,
+        slaWorkingDays: Double? = nil
     ) {
+        self.slaWorkingDays = slaWorkingDays
         self.onBehalfOfID = onBehalfOfID
         self.onBehalfOfName = onBehalfOfName
         self.reassignedFromID = reassignedFromID
