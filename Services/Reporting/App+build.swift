@@ -50,10 +50,11 @@ public enum ReportingService: MessagingService {
         registry.register(ContractSigned.self, handler: contracts.signed)
         registry.register(DealStageChanged.self, handler: DealStageChangedHandler(log: log, projections: projections).callAsFunction)
         registry.register(ApprovalCompleted.self, handler: ApprovalCompletedHandler(log: log, projections: projections).callAsFunction)
-        // Kept in the log only (no report reads them yet), so replay can build per-step approval figures later and
-        // no published event type is left without a consumer.
-        registry.register(ApprovalRequested.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
-        registry.register(ApprovalStepDecided.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
+        // The approval steps feed SLA analytics (issue 12): per step, approver and tier, breaches and stuck steps.
+        let approvalSteps = ApprovalStepEventsHandler(log: log, steps: ApprovalSLARepository(logger: logger))
+        registry.register(ApprovalRequested.self, handler: approvalSteps.requested)
+        registry.register(ApprovalStepAssigned.self, handler: approvalSteps.assigned)
+        registry.register(ApprovalStepDecided.self, handler: approvalSteps.decided)
         registry.register(DealUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ProductUpdated.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
         registry.register(ProductRetired.self) { _, envelope, connection, _ in try await log.record(envelope, on: connection) }
@@ -114,6 +115,15 @@ public enum ReportingService: MessagingService {
                 calendar: calendar,
                 now: now
             ).callAsFunction
+        )
+        let approvalSteps = ApprovalSLARepository(logger: logger)
+        router.on(
+            ApprovalSLAHandler.operation,
+            ApprovalSLAHandler(postgres: postgres, repository: approvalSteps, calendar: calendar, now: now).summary
+        )
+        router.on(
+            ApprovalSLAHandler.breachesOperation,
+            ApprovalSLAHandler(postgres: postgres, repository: approvalSteps, calendar: calendar, now: now).breaches
         )
         let collections = CollectionsRepository(logger: logger)
         router.on(

@@ -9,6 +9,7 @@ import { hbar, funnel, lineVsTarget, pairedBars } from '../charts.js';
 import { icon } from '../icons.js';
 import { ageingBar } from './receivables.js';
 import { kpiPanel } from './kpi-panel.js';
+import { approvalSlaPanel } from './approval-sla-panel.js';
 
 const REFRESH_MS = 60000;
 
@@ -31,6 +32,8 @@ export default async function dashboard(ctx) {
   const kpis = h('div', { class: 'kpis', data: { test: 'kpis' } });
   // Issue 12: the KPI panel (daily active, conversion year on year, approval time), each tile linking to its records.
   const kpiTiles = kpiPanel(month);
+  // Issue 12: approval SLA analytics (审批时效): per step, the slowest approvers, what is stuck, the breach list.
+  const sla = approvalSlaPanel(month);
   const top = panel(t('dashboard.topReps', { month: monthLabel(month) }), 'panel-top-reps', '#/deals?stage=contract', t('dashboard.signedDeals'));
   const margins = panel(t('dashboard.margins'), 'panel-margins', '#/contracts?status=signed', t('dashboard.signedContracts'));
   const trueMargin = panel(t('margin.panel'), 'panel-true-margin', '#/repurchase', t('margin.repurchaseLink'));
@@ -40,7 +43,7 @@ export default async function dashboard(ctx) {
   const star = panel(t('dashboard.completenessStar'), 'panel-completeness', '#/completeness', t('dashboard.completenessReport'));
   const owed = panel(t('dashboard.receivables'), 'panel-receivables', '#/receivables', t('dashboard.receivablesReport'));
 
-  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpiTiles, kpis, h('div', { class: 'grid2' }, owed, top, margins, trueMargin, fun, times, active, star));
+  replace(ctx.main, h('p', { class: 'dash-meta' }, updated), kpiTiles, kpis, h('div', { class: 'grid2' }, owed, top, margins, trueMargin, fun, times, sla, active, star));
   // Charts are drawn in viewBox units: a narrower box on a phone keeps their text readable.
   const narrow = window.matchMedia('(max-width: 599px)').matches;
   const size = narrow ? { width: 340, labelWidth: 84, valueWidth: 128 } : {};
@@ -181,7 +184,7 @@ export default async function dashboard(ctx) {
     });
     const [topData, marginData, funnelData, timeData, , , , summary] = await Promise.all([
       settle(loadTop(), top), settle(loadMargins(), margins), settle(loadFunnel(), fun), settle(loadTimes(), times), settle(loadActive(), active), settle(loadCompleteness(), star), settle(loadReceivables(), owed),
-      get('/reports/summary').catch(() => null), settle(loadTrueMargin(), trueMargin), settle(kpiTiles.load(), kpiTiles),
+      get('/reports/summary').catch(() => null), settle(loadTrueMargin(), trueMargin), settle(kpiTiles.load(), kpiTiles), settle(sla.load(), sla),
     ]);
     if (!ctx.isCurrent()) return;
     const signed = (topData?.items || []).reduce((sum, r) => sum + BigInt(r.signedAmountFen), 0n);
