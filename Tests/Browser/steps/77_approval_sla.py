@@ -50,7 +50,8 @@ def run(context):
                 raise StoryFailure(f"the panel does not say its status in words: {summary.text!r}")
             if body["slowestApprovers"]:
                 gm.until("the slowest approvers", lambda: len(shown(gm, css("sla-approver"))) == len(body["slowestApprovers"]))
-            gm.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", css("panel-approval-sla"))
+            gm.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); window.scrollBy(0, -96)",
+                                     css("panel-approval-sla"))
             gm.shot("phone-approval-sla")
 
         with Step("the panel links to the month's breach list, where the story's quick steps are not"):
@@ -72,7 +73,8 @@ def run(context):
             gm.resize(story.DESKTOP, phone=False)
             gm.open("/dashboard")
             gm.until("a row per approval step", lambda: len(shown(gm, css("sla-step"))) >= len(STEP_ROLES))
-            gm.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", css("panel-approval-sla"))
+            gm.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); window.scrollBy(0, -96)",
+                                     css("panel-approval-sla"))
             gm.shot("desktop-approval-sla")
             story.check_accessibility(gm, "approval SLA panel (desktop)", ["[data-test=sla-steps] th", "[data-test=sla-summary] .chip"])
     finally:
