@@ -97,7 +97,8 @@ enum DemoHistory {
                                  stage, version, created_by, created_at, updated_at)
         SELECT b.deal_id, b.customer_id, b.customer_name, b.owner_id, b.region, regexp_replace(b.customer_name, '(制造|科技)?有限公司.*$', '') || ' ' || b.first_line || '项目',
                b.amount_fen, (b.signed_at AT TIME ZONE 'Asia/Shanghai')::date, b.stage,
-               (SELECT count(*) FROM batch_stages s WHERE s.deal_id = b.deal_id), b.owner_id, b.created_at, b.signed_at
+               -- Its version counts the stages it entered (batch_stages): four, then delivered, then paid.
+               CASE b.stage WHEN 'paid' THEN 6 WHEN 'delivered' THEN 5 ELSE 4 END, b.owner_id, b.created_at, b.signed_at
         FROM batch_totals b
         """,
         """
@@ -198,11 +199,13 @@ enum DemoHistory {
                                  stage, lost_reason, lost_from_stage, version, created_by, created_at, updated_at)
         SELECT b.deal_id, b.customer_id, b.customer_name, b.owner_id, b.region, regexp_replace(b.customer_name, '(制造|科技)?有限公司.*$', '') || ' ' || b.line || '询价',
                b.quantity * b.price, ((b.created_at + interval '45 days') AT TIME ZONE 'Asia/Shanghai')::date,
-               (SELECT to_stage FROM batch_stages s WHERE s.deal_id = b.deal_id ORDER BY ordinal DESC LIMIT 1),
-               CASE WHEN b.stage = 'lost' AND b.created_at + interval '9 days' < $4 THEN '价格高于竞品' END,
-               CASE WHEN b.stage = 'lost' AND b.created_at + interval '9 days' < $4 THEN 'quoted' END,
-               (SELECT count(*) FROM batch_stages s WHERE s.deal_id = b.deal_id), b.owner_id, b.created_at, b.created_at
+               s.current, CASE WHEN s.current = 'lost' THEN '价格高于竞品' END, CASE WHEN s.current = 'lost' THEN 'quoted' END,
+               s.entered, b.owner_id, b.created_at, b.created_at
         FROM batch b
+        JOIN (
+            SELECT deal_id, count(*) AS entered, (array_agg(to_stage ORDER BY ordinal DESC))[1] AS current
+            FROM batch_stages GROUP BY deal_id
+        ) s USING (deal_id)
         """,
         """
         INSERT INTO deals.deal_stage_history (deal_id, from_stage, to_stage, lost_reason, changed_by, changed_at)
