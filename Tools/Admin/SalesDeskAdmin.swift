@@ -9,6 +9,7 @@ public struct SalesDeskAdmin: AsyncParsableCommand {
         subcommands: [
             Version.self,
             SeedDemo.self,
+            Rebuild.self,
         ]
     )
 
