@@ -139,8 +139,8 @@ enum DemoHistory {
         ON CONFLICT (contract_id, line_no) DO NOTHING
         """,
         """
-        INSERT INTO reporting.deal_projection (deal_id, owner_id, region, created_at, sequence, customer_id, stage)
-        SELECT d.id::text, d.owner_id, d.region, d.created_at, d.version, d.customer_id, d.stage
+        INSERT INTO reporting.deal_projection (deal_id, owner_id, region, created_at, sequence, customer_id, stage, funnel_stage)
+        SELECT d.id::text, d.owner_id, d.region, d.created_at, d.version, d.customer_id, d.stage, 'won'
         FROM batch_totals b JOIN deals.deals d ON d.id = b.deal_id
         ON CONFLICT (deal_id) DO NOTHING
         """,
@@ -226,8 +226,9 @@ enum DemoHistory {
         FROM batch b JOIN batch_stages s ON s.deal_id = b.deal_id AND s.to_stage = 'quoted'
         """,
         """
-        INSERT INTO reporting.deal_projection (deal_id, owner_id, region, created_at, sequence, customer_id, stage)
-        SELECT d.id::text, d.owner_id, d.region, d.created_at, d.version, d.customer_id, d.stage
+        INSERT INTO reporting.deal_projection (deal_id, owner_id, region, created_at, sequence, customer_id, stage, funnel_stage)
+        SELECT d.id::text, d.owner_id, d.region, d.created_at, d.version, d.customer_id, d.stage,
+               CASE d.stage WHEN 'lost' THEN 'quoted' ELSE d.stage END
         FROM batch b JOIN deals.deals d ON d.id = b.deal_id
         ON CONFLICT (deal_id) DO NOTHING
         """,
