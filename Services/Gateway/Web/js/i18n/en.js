@@ -371,8 +371,4 @@ export default {
   'delegation.moved.delegation': 'Moved by a delegation', 'delegation.moved.deactivated': 'Moved: the approver was deactivated', 'delegation.moved.delegation_ended': 'Returned: the delegation ended',
   // Issue 12: the KPI panel's strings are in i18n/<locale>/kpi.js, the webhook screens' in webhooks.js, the customer's
   // self-service page's in portal.js (i18n.js loadMessages).
-  // Approval reminders and escalation (issue 12); the policy screen's strings are in i18n/<locale>/reminders.js.
-  'approval.dueBy': 'due by {time}', 'approval.reminded': 'reminded {count}×', 'approval.escalatedAlone': 'Escalated: overdue at {time} (nobody above to tell)',
-  'approval.escalatedTold': 'Escalated: overdue at {time}, {name} told', 'approval.escalatedMoved': 'Escalated: overdue at {time}, moved from {from} to {name}',
-  'delegation.moved.escalated': 'overdue: moved up to the manager',
 };

@@ -417,8 +417,4 @@ export default {
   'delegation.moved.delegation': '因委托转交', 'delegation.moved.deactivated': '原审批人已停用，已转交', 'delegation.moved.delegation_ended': '委托结束，已交回',
   // Issue 12: the KPI panel's strings are in i18n/<locale>/kpi.js, the webhook screens' in webhooks.js, the customer's
   // self-service page's in portal.js (i18n.js loadMessages).
-  // 催办与升级 / approval reminders and escalation (issue 12); the policy screen's strings are in i18n/<locale>/reminders.js.
-  'approval.dueBy': '应在 {time} 前处理', 'approval.reminded': '已催办 {count} 次', 'approval.escalatedAlone': '已升级：{time} 超时（无上级可通知）',
-  'approval.escalatedTold': '已升级：{time} 超时，已通知 {name}', 'approval.escalatedMoved': '已升级：{time} 超时，已从 {from} 转交 {name}',
-  'delegation.moved.escalated': '超时升级，已转交上级',
 };
