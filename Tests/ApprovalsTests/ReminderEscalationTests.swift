@@ -171,6 +171,15 @@ struct ReminderEscalationTests {
             #expect(try await runner.runDue(now: Self.shanghai("2026-10-10 10:59:59")).fired == 0)
             #expect(try await runner.runDue(now: Self.shanghai("2026-10-10 11:00")).fired == 1)
             #expect(try await service.outbox(ApprovalStepReminded.self).map(\.approverID) == ["sup-1", "rm-east", "gm"])
+            // Nobody is above the gm: at 10-10 16:00 the escalation is recorded, nobody else is told, the step stays.
+            #expect(try await runner.runDue(now: Self.shanghai("2026-10-10 15:59:59")).fired == 0)
+            #expect(try await runner.runDue(now: Self.shanghai("2026-10-10 16:00")).fired == 1)
+            let top = try #require(try await service.outbox(ApprovalStepEscalated.self).last)
+            #expect(top.approverID == "gm" && top.managerID == nil && !top.reassigned)
+            let last = try #require(try await approval(service, id).pendingStep)
+            #expect(last.approverID == "gm")
+            #expect(last.escalations?.map(\.managerID) == ["rm-east", "gm", nil])
+            #expect(last.escalations?.map(\.reassigned) == [true, true, false])
         }
     }
 
