@@ -1,7 +1,7 @@
 // The manager's dashboard: this month's TOP5 reps, margin by product line, the conversion funnel, and approval time in
 // working days against the 2-day line. Each panel links to the records behind it; the page refreshes every 60 s.
 import { h, replace } from '../dom.js';
-import { t, label } from '../i18n.js';
+import { t, label, loadMessages } from '../i18n.js';
 import { get, query } from '../api.js';
 import { card, errorBox, loading } from '../ui.js';
 import { money, percentText, shanghaiMonth, shanghaiToday, dayLabel, monthRange, addMonths, monthLabel, dateTime, basisPoints } from '../format.js';
@@ -24,6 +24,8 @@ function panel(title, test, link, linkText) {
 
 export default async function dashboard(ctx) {
   ctx.setTitle(t('title.dashboard'));
+  // The 审批时效 panel's strings load here, not in app.js's route table, which counts towards the rep's first screen.
+  await loadMessages('approval-sla');
   const month = shanghaiMonth();
   const range = monthRange(month);
   const updated = h('span', { class: 'updated', role: 'status', data: { test: 'updated' } });
