@@ -79,7 +79,10 @@ struct ApprovalEvents {
             assignedAt: now,
             onBehalfOfID: step.onBehalfOfID,
             onBehalfOfName: step.onBehalfOfName,
-            reassignedFromID: step.reassignedFromID
+            reassignedFromID: step.reassignedFromID,
+            subjectType: approval.eventSubject.type,
+            subjectID: approval.eventSubject.id,
+            subjectTitle: approval.eventSubject.title
         )
         try await append(assigned, to: &approval, at: now)
     }
@@ -96,7 +99,10 @@ struct ApprovalEvents {
             comment: approval.comment,
             requestedAt: approval.requestedAt,
             completedAt: approval.completedAt ?? now,
-            workingDays: approval.workingDays ?? 0
+            workingDays: approval.workingDays ?? 0,
+            subjectType: approval.eventSubject.type,
+            subjectID: approval.eventSubject.id,
+            subjectTitle: approval.eventSubject.title
         )
         try await append(completed, to: &approval, at: now)
     }

@@ -13,6 +13,7 @@ export default async function more(ctx) {
   const links = warehouse ? [['#/shipping', 'nav.shipping'], ['#/inbox', 'nav.inbox']]
     : [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts'], ['#/shipping', 'nav.shipping']];
   if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/approvals', 'nav.approvals']);
+  if (!warehouse) links.push(['#/expense-claims', 'nav.expenses']);
   if (u.role !== 'finance' && !warehouse) links.push(['#/visits', 'nav.visits']);
   if (u.role !== 'finance' && !warehouse) links.push(['#/service-requests', 'title.serviceRequests']);
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
