@@ -43,9 +43,7 @@ const ROUTES = [
   ['/approvals', () => import('./views/approvals.js'), 'approvals'],
   ['/delegation', () => import('./views/delegations.js'), 'approvals', APPROVERS],
   ['/approvals/:id', () => import('./views/approval.js'), 'approvals'],
-  // Expense claims (报销, issue 12): their strings load with them.
   ['/expense-claims', () => withMessages('expenses', import('./views/expense-claims.js')), 'expenses', OFFICE],
-  ['/expense-claims/new', () => withMessages('expenses', import('./views/expense-claim-form.js')), 'expenses', SELLERS],
   ['/expense-claims/:id', () => withMessages('expenses', import('./views/expense-claim.js')), 'expenses', OFFICE],
   ['/dashboard', () => withMessages('kpi', import('./views/dashboard.js')), 'dashboard', MANAGERS],
   ['/kpis/:kpi', () => withMessages('kpi', import('./views/kpi-records.js')), 'dashboard', MANAGERS],
@@ -80,7 +78,6 @@ const NAV = [
   { id: 'customers', href: '#/customers', icon: 'customers', roles: OFFICE },
   { id: 'deals', href: '#/deals', icon: 'deals', roles: OFFICE },
   { id: 'contracts', href: '#/contracts', icon: 'contracts', roles: OFFICE },
-  { id: 'expenses', href: '#/expense-claims', icon: 'money', roles: OFFICE },
   { id: 'visits', href: '#/visits', icon: 'pin', roles: APPROVERS },
   { id: 'dashboard', href: '#/dashboard', icon: 'dashboard', roles: MANAGERS },
   { id: 'receivables', href: '#/receivables', icon: 'money', roles: MANAGERS },

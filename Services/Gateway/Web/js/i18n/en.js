@@ -369,11 +369,6 @@ export default {
   'delegation.forName': 'On behalf of {name}', 'delegation.decidedOnBehalf': 'Decided by {name} on behalf of {for}', 'delegation.holdsOnBehalf': '{name}, on behalf of {for}',
   'delegation.youDecideFor': 'You are deciding on behalf of {name}.',
   'delegation.moved.delegation': 'Moved by a delegation', 'delegation.moved.deactivated': 'Moved: the approver was deactivated', 'delegation.moved.delegation_ended': 'Returned: the delegation ended',
-  // Expense claims and approval subjects (issue 12, generic approval subjects); the claim screens' own strings are in
-  // i18n/<locale>/expenses.js.
-  'nav.expenses': 'Expenses', 'title.expenses': 'Expense claims',
-  'approval.subject.contract': 'Contract', 'approval.subject.expense_claim': 'Expense claim', 'approval.subject.discount': 'Discount',
-  'approval.subjectKind': 'Type', 'approval.subjectTitle': 'Purpose', 'approval.openExpenseClaim': 'Open the expense claim',
   // Issue 12: the KPI panel's strings are in i18n/<locale>/kpi.js, the webhook screens' in webhooks.js, the customer's
   // self-service page's in portal.js (i18n.js loadMessages).
 };

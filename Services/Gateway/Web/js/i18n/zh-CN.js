@@ -415,11 +415,6 @@ export default {
   'delegation.forName': '代 {name} 审批', 'delegation.decidedOnBehalf': '{name} 代 {for} 审批', 'delegation.holdsOnBehalf': '{name} 代 {for} 审批中',
   'delegation.youDecideFor': '您正在代 {name} 审批。',
   'delegation.moved.delegation': '因委托转交', 'delegation.moved.deactivated': '原审批人已停用，已转交', 'delegation.moved.delegation_ended': '委托结束，已交回',
-  // Expense claims and approval subjects (issue 12, generic approval subjects); the claim screens' own strings are in
-  // i18n/<locale>/expenses.js.
-  'nav.expenses': '报销', 'title.expenses': '报销',
-  'approval.subject.contract': '合同', 'approval.subject.expense_claim': '报销', 'approval.subject.discount': '折扣',
-  'approval.subjectKind': '审批类型', 'approval.subjectTitle': '事由', 'approval.openExpenseClaim': '查看报销单',
   // Issue 12: the KPI panel's strings are in i18n/<locale>/kpi.js, the webhook screens' in webhooks.js, the customer's
   // self-service page's in portal.js (i18n.js loadMessages).
 };

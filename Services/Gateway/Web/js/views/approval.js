@@ -1,7 +1,7 @@
 // One approval for its approver: the contract with its lines and margin, the steps, and approve / reject with a
 // comment (reject requires one). From the inbox: tap the row, tap approve, tap confirm.
 import { h, replace } from '../dom.js';
-import { t, label } from '../i18n.js';
+import { t, label, loadMessages } from '../i18n.js';
 import { get, post } from '../api.js';
 import { chip, card, sheet, field, form, invalid, toast } from '../ui.js';
 import { money, dateTime } from '../format.js';
@@ -14,6 +14,7 @@ export default async function approval(ctx) {
     // Another subject than a contract (issue 12): contractId is the subject's id; its own screen has the details.
     const subject = a.subjectType && a.subjectType !== 'contract' ? a.subjectType : null;
     const contract = subject ? null : await get(`/contracts/${a.contractId}`).catch(() => null);
+    if (subject) await loadMessages('expenses');
     if (!ctx.isCurrent()) return;
     ctx.setTitle(`${t('approval.title')} ${a.contractNumber}`);
     ctx.setBack('#/inbox');
@@ -45,7 +46,7 @@ export default async function approval(ctx) {
         subject ? [h('dt', {}, t('approval.subjectKind')), h('dd', { data: { test: 'approval-subject', subject } }, label('approval.subject', subject)),
           h('dt', {}, t('approval.subjectTitle')), h('dd', { data: { test: 'approval-title' } }, a.title || '')] : null,
         !subject || a.customerName ? [h('dt', {}, t('deals.customer')), h('dd', {}, a.customerName)] : null,
-        h('dt', {}, t('contracts.amount')), h('dd', { class: 'num' }, h('strong', { data: { test: 'approval-amount' } }, money(a.amountFen))),
+        h('dt', {}, subject ? t('expenses.amount') : t('contracts.amount')), h('dd', { class: 'num' }, h('strong', { data: { test: 'approval-amount' } }, money(a.amountFen))),
         h('dt', {}, t('approval.requested')), h('dd', {}, dateTime(a.requestedAt)),
         h('dt', {}, t('approval.progress')), h('dd', {}, t('approval.stepOf', { step: Math.min(a.currentStep + 1, a.stepCount), count: a.stepCount }),
           step && a.status === 'pending' ? ` · ${label('role', step.role)}` : ''),

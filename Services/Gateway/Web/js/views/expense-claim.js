@@ -8,6 +8,7 @@ import { money, dateTime, businessDate } from '../format.js';
 
 export default async function expenseClaim(ctx) {
   const id = ctx.params.id;
+  if (id === 'new') return (await import('./expense-claim-form.js')).default(ctx);
   async function render() {
     const c = await get(`/expense-claims/${id}`);
     const approvals = await get('/approvals', { contract: id, limit: 1 }).catch(() => ({ items: [] }));

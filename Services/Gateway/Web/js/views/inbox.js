@@ -12,12 +12,10 @@ const APPROVERS = ['supervisor', 'regional_manager', 'gm', 'admin'];
 
 export function approvalRow(approval) {
   const step = approval.steps && approval.steps[approval.currentStep];
-  // Another subject than a contract (issue 12) says what it is and its title instead of the customer.
-  const subject = approval.subjectType && approval.subjectType !== 'contract' ? approval.subjectType : null;
-  return h('li', {}, h('a', { class: 'row', href: `#/approvals/${approval.id}`, data: { test: 'approval-row', contract: approval.contractNumber, subject: approval.subjectType || 'contract' } },
-    h('div', { class: 'avatar', 'aria-hidden': 'true' }, subject ? label('approval.subject', subject).slice(0, 1) : t('inbox.approvalMark')),
+  return h('li', {}, h('a', { class: 'row', href: `#/approvals/${approval.id}`, data: { test: 'approval-row', contract: approval.contractNumber } },
+    h('div', { class: 'avatar', 'aria-hidden': 'true' }, t('inbox.approvalMark')),
     h('div', { class: 'row-main' },
-      h('div', { class: 'row-title' }, subject ? `${label('approval.subject', subject)} · ${approval.title || ''}` : approval.customerName),
+      h('div', { class: 'row-title' }, approval.title || approval.customerName),
       h('div', { class: 'row-sub' }, approval.contractNumber, ' · ', t('approval.stepOf', { step: Math.min(approval.currentStep + 1, approval.stepCount), count: approval.stepCount }),
         step && approval.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
       step && approval.status === 'pending' && step.onBehalfOfName
