@@ -53,6 +53,7 @@ struct DecideApprovalHandler: Sendable {
                 subjectTitle: approval.eventSubject.title
             )
             try await events.append(stepDecided, to: &approval, at: now)
+            try await StepDeadlineRepository(logger: logger).cancel(approval: approval.id, step: decided.step, on: connection)
             if approval.status == .pending {
                 do {
                     try await events.assignCurrentStep(
