@@ -37,7 +37,7 @@ def run(context):
             rep.click(css("submit-expense-claim"))
             rep.until("the claim pending approval", lambda: any(
                 e.is_displayed() and e.get_attribute("data-status") == "pending_approval" for e in rep.all(css("claim-status"))))
-            claim_id = rep.driver.execute_script("return location.hash").split("/")[-1]
+            claim_id = rep.driver.execute_script("return location.hash").split("?id=")[-1]
             claim = api(rep, "GET", f"/expense-claims/{claim_id}")["body"]
             if claim.get("amountFen") != 128_000 or claim.get("category") != "travel" or claim.get("description") != purpose:
                 raise StoryFailure(f"the claim is not what the rep filed: {str(claim)[:400]}")
@@ -81,7 +81,7 @@ def run(context):
     try:
         with Step("the rep sees the claim 已批准"):
             rep.sign_in(rep_user, story.PASSWORD)
-            rep.open(f"/expense-claims/{claim_id}")
+            rep.open(f"/expense-claims?id={claim_id}")
             rep.until("the claim approved", lambda: any(
                 e.is_displayed() and e.get_attribute("data-status") == "approved" for e in rep.all(css("claim-status")))
                 or (rep.driver.refresh() and False), timeout=story.EVENTUAL, poll=2)

@@ -44,7 +44,6 @@ const ROUTES = [
   ['/delegation', () => import('./views/delegations.js'), 'approvals', APPROVERS],
   ['/approvals/:id', () => withMessages('reminders', import('./views/approval.js')), 'approvals'],
   ['/expense-claims', () => withMessages('expenses', import('./views/expense-claims.js')), 'expenses', OFFICE],
-  ['/expense-claims/:id', () => withMessages('expenses', import('./views/expense-claim.js')), 'expenses', OFFICE],
   ['/dashboard', () => withMessages('kpi', import('./views/dashboard.js')), 'dashboard', MANAGERS],
   ['/kpis/:kpi', () => withMessages('kpi', import('./views/kpi-records.js')), 'dashboard', MANAGERS],
   ['/completeness', () => import('./views/completeness.js'), 'dashboard'],

@@ -52,7 +52,7 @@ export default async function approval(ctx) {
           step && a.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
         a.comment ? [h('dt', {}, t('approval.comment')), h('dd', {}, a.comment)] : null),
       contract ? h('a', { href: `#/contracts/${contract.id}`, class: 'panel-link' }, t('approval.openContract')) : null,
-      subject === 'expense_claim' ? h('a', { href: `#/expense-claims/${a.contractId}`, class: 'panel-link', data: { test: 'open-expense-claim' } }, t('approval.openExpenseClaim')) : null);
+      subject === 'expense_claim' ? h('a', { href: `#/expense-claims?id=${a.contractId}`, class: 'panel-link', data: { test: 'open-expense-claim' } }, t('approval.openExpenseClaim')) : null);
     const lines = subject ? null : contract ? card(t('contracts.lines'), linesTable(contract.lines, contract.amountFen, contract.costFen))
       : card(t('contracts.lines'), h('p', { class: 'muted' }, t('approval.contractHidden')));
     const bar = mine ? h('div', { class: 'actionbar', data: { test: 'decision-bar' } },

@@ -36,7 +36,7 @@ export default async function expenseClaimForm(ctx) {
     const claim = await post('/expense-claims', body, { idempotencyKey: key });
     await post(`/expense-claims/${claim.id}/submit`, {}, { idempotencyKey: `${key}-submit` });
     toast(t('expenses.submitted'));
-    ctx.navigate(`#/expense-claims/${claim.id}`);
+    ctx.navigate(`#/expense-claims?id=${claim.id}`);
   });
   el.classList.add('narrow');
   replace(ctx.main, el);

@@ -9,7 +9,7 @@ import { money, businessDate } from '../format.js';
 const STATUSES = ['draft', 'pending_approval', 'approved', 'rejected', 'paid'];
 
 export function claimRow(c) {
-  return h('li', {}, h('a', { class: 'row', href: `#/expense-claims/${c.id}`, data: { test: 'expense-claim-row', number: c.number, status: c.status } },
+  return h('li', {}, h('a', { class: 'row', href: `#/expense-claims?id=${c.id}`, data: { test: 'expense-claim-row', number: c.number, status: c.status } },
     h('div', { class: 'avatar', 'aria-hidden': 'true' }, label('expenseCategory', c.category).slice(0, 1)),
     h('div', { class: 'row-main' },
       h('div', { class: 'row-title' }, c.description),
@@ -18,10 +18,12 @@ export function claimRow(c) {
 }
 
 export default async function expenseClaims(ctx) {
+  // One route for the list, a claim (?id=…) and the form (?id=new): the rep's first screen carries one route line.
+  if (ctx.query.id) return (await import('./expense-claim.js')).default({ ...ctx, params: { id: ctx.query.id } });
   ctx.setTitle(t('title.expenses'));
   const { status, owner } = ctx.query;
   if (ctx.user.role !== 'finance') {
-    ctx.setActions(h('a', { class: 'icon-btn', href: '#/expense-claims/new', 'aria-label': t('expenses.new'), data: { test: 'new-expense-claim' } }, icon('plus')));
+    ctx.setActions(h('a', { class: 'icon-btn', href: '#/expense-claims?id=new', 'aria-label': t('expenses.new'), data: { test: 'new-expense-claim' } }, icon('plus')));
   }
   const tabs = h('nav', { class: 'pill-tabs', 'aria-label': t('expenses.byStatus') },
     [['', t('common.all')], ...STATUSES.map((s) => [s, label('expense', s)])].map(([value, text]) => h('a', {
