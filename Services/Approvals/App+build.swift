@@ -111,6 +111,13 @@ public enum ApprovalsService: MessagingService {
             }
         )
         registry.register(ContractSubmitted.self, handler: submitted.callAsFunction)
+        // Subjects other than contracts (issue 12, ADR 0011): each owner's request event, one generic handler.
+        let subject = SubjectSubmittedHandler(
+            approvals: PostgresApprovalRepository(logger: logger),
+            org: org,
+            delegations: DelegationRepository(logger: logger)
+        )
+        registry.register(ExpenseClaimSubmitted.self, handler: subject.callAsFunction)
         // Holidays and make-up workdays, for the working days a step took.
         registry.registerCalendarReplica(CalendarReplica(logger: logger))
         return registry

@@ -117,6 +117,8 @@ public enum DealsService: MessagingService {
         PublicPortalHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         InvoiceHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         ServiceRequestHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        // Expense claims (报销申请, issue 12).
+        ExpenseClaimHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         // Receivables (issue 11): the ageing report and its drill-down.
         let receivables = ReceivablesRepository(logger: logger)
         router.on(

@@ -288,6 +288,13 @@ public struct ApprovalRequested: ApprovalEvent, Equatable {
     /// The roles of the steps, in order, e.g. `["supervisor", "regional_manager", "gm"]`.
     public var steps: [Role]
     public var requestedAt: Date
+    /// The subject decided on (issue 12, ADR 0011); absent for a contract. For another subject, ``contractID`` and
+    /// ``contractNumber`` repeat the subject's id and reference, so consumers that predate subjects must check this first.
+    public var subjectType: ApprovalSubjectType?
+    /// The subject's id in its owning service; absent for a contract (``contractID`` is it).
+    public var subjectID: String?
+    /// One line describing the subject for people (e.g. `差旅 · 上海客户拜访`); absent for a contract.
+    public var subjectTitle: String?
     public init(
         approvalID: String,
         contractID: String,
@@ -296,8 +303,14 @@ public struct ApprovalRequested: ApprovalEvent, Equatable {
         amountFen: Fen,
         policyVersion: Int64,
         steps: [Role],
-        requestedAt: Date
+        requestedAt: Date,
+        subjectType: ApprovalSubjectType? = nil,
+        subjectID: String? = nil,
+        subjectTitle: String? = nil
     ) {
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.subjectTitle = subjectTitle
         self.approvalID = approvalID
         self.contractID = contractID
         self.contractNumber = contractNumber
@@ -336,6 +349,13 @@ public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
     public var slaWorkingDays: Double?
     /// A step's SLA when its policy names none: one working day, so that three steps fit in about two with margin.
     public static let defaultSLAWorkingDays: Double = 1
+    /// The subject decided on (issue 12, ADR 0011); absent for a contract. For another subject, ``contractID`` and
+    /// ``contractNumber`` repeat the subject's id and reference, so consumers that predate subjects must check this first.
+    public var subjectType: ApprovalSubjectType?
+    /// The subject's id in its owning service; absent for a contract (``contractID`` is it).
+    public var subjectID: String?
+    /// One line describing the subject for people (e.g. `差旅 · 上海客户拜访`); absent for a contract.
+    public var subjectTitle: String?
     public init(
         approvalID: String,
         contractID: String,
@@ -352,8 +372,14 @@ public struct ApprovalStepAssigned: ApprovalEvent, Equatable {
         onBehalfOfID: String? = nil,
         onBehalfOfName: String? = nil,
         reassignedFromID: String? = nil,
-        slaWorkingDays: Double? = nil
+        slaWorkingDays: Double? = nil,
+        subjectType: ApprovalSubjectType? = nil,
+        subjectID: String? = nil,
+        subjectTitle: String? = nil
     ) {
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.subjectTitle = subjectTitle
         self.slaWorkingDays = slaWorkingDays
         self.onBehalfOfID = onBehalfOfID
         self.onBehalfOfName = onBehalfOfName
@@ -385,6 +411,13 @@ public struct ApprovalStepDecided: ApprovalEvent, Equatable {
     public var decidedAt: Date
     /// Working days the step waited (Asia/Shanghai, weekends and holidays excluded).
     public var workingDays: Double
+    /// The subject decided on (issue 12, ADR 0011); absent for a contract. For another subject, ``contractID`` and
+    /// ``contractNumber`` repeat the subject's id and reference, so consumers that predate subjects must check this first.
+    public var subjectType: ApprovalSubjectType?
+    /// The subject's id in its owning service; absent for a contract (``contractID`` is it).
+    public var subjectID: String?
+    /// One line describing the subject for people (e.g. `差旅 · 上海客户拜访`); absent for a contract.
+    public var subjectTitle: String?
     public init(
         approvalID: String,
         contractID: String,
@@ -393,8 +426,14 @@ public struct ApprovalStepDecided: ApprovalEvent, Equatable {
         outcome: ApprovalOutcome,
         comment: String?,
         decidedAt: Date,
-        workingDays: Double
+        workingDays: Double,
+        subjectType: ApprovalSubjectType? = nil,
+        subjectID: String? = nil,
+        subjectTitle: String? = nil
     ) {
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.subjectTitle = subjectTitle
         self.approvalID = approvalID
         self.contractID = contractID
         self.step = step
@@ -420,6 +459,13 @@ public struct ApprovalCompleted: ApprovalEvent, Equatable {
     public var completedAt: Date
     /// Working days from request to completion (Asia/Shanghai, weekends and holidays excluded).
     public var workingDays: Double
+    /// The subject decided on (issue 12, ADR 0011); absent for a contract. For another subject, ``contractID`` and
+    /// ``contractNumber`` repeat the subject's id and reference, so consumers that predate subjects must check this first.
+    public var subjectType: ApprovalSubjectType?
+    /// The subject's id in its owning service; absent for a contract (``contractID`` is it).
+    public var subjectID: String?
+    /// One line describing the subject for people (e.g. `差旅 · 上海客户拜访`); absent for a contract.
+    public var subjectTitle: String?
     public init(
         approvalID: String,
         contractID: String,
@@ -429,8 +475,14 @@ public struct ApprovalCompleted: ApprovalEvent, Equatable {
         comment: String?,
         requestedAt: Date,
         completedAt: Date,
-        workingDays: Double
+        workingDays: Double,
+        subjectType: ApprovalSubjectType? = nil,
+        subjectID: String? = nil,
+        subjectTitle: String? = nil
     ) {
+        self.subjectType = subjectType
+        self.subjectID = subjectID
+        self.subjectTitle = subjectTitle
         self.approvalID = approvalID
         self.contractID = contractID
         self.contractNumber = contractNumber

@@ -36,6 +36,7 @@ struct EventOwnershipTests {
             (ContractSigned.self, DealsService.name),
             (ShipmentRecorded.self, DealsService.name),
             (PaymentOverdue.self, DealsService.name),
+            (ExpenseClaimSubmitted.self, DealsService.name),
             (ApprovalRequested.self, ApprovalsService.name),
             (ApprovalStepAssigned.self, ApprovalsService.name),
             (ApprovalStepDecided.self, ApprovalsService.name),

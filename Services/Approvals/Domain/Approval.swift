@@ -75,7 +75,8 @@ public enum StepReassignment: String, Codable, Sendable {
     case escalated
 }
 
-/// An approval instance for one contract, with its steps.
+/// An approval instance for one subject (a contract, an expense claim, a discount: ``ApprovalSubjectType``), with its
+/// steps. For every subject type ``contractID`` and ``contractNumber`` hold the subject's id and reference (ADR 0011).
 public struct Approval: Codable, Sendable, Equatable {
     public var id: RecordID
     public var contractID: String
@@ -96,10 +97,14 @@ public struct Approval: Codable, Sendable, Equatable {
     public var comment: String?
     public var workingDays: Double?
     public var steps: [ApprovalStep]
+    /// What is decided on (issue 12); a contract unless the approval started from another subject's request.
+    public var subjectType: ApprovalSubjectType = .contract
+    /// One line for the approver (e.g. `差旅 · 上海客户拜访`); `nil` for a contract, whose number and customer say it.
+    public var title: String?
 
     enum CodingKeys: String, CodingKey {
         case id, contractNumber, customerName, amountFen, region, policyVersion, status, currentStep, stepCount, version
-        case requestedAt, completedAt, comment, workingDays, steps
+        case requestedAt, completedAt, comment, workingDays, steps, subjectType, title
         case contractID = "contractId"
         case ownerID = "ownerId"
         case submitterID = "submitterId"

@@ -52,6 +52,53 @@ extension Approval {
         )
     }
 
+    /// A new pending approval of a subject other than a contract (issue 12), with the steps of `policy` (its subject
+    /// type's policy) for the request's amount; otherwise as ``start(id:contract:policy:at:)``.
+    public static func start(id: RecordID, request: ApprovalSubjectRequest, policy: ApprovalPolicy, at now: Date) -> Approval {
+        let roles = policy.steps(forAmount: request.amountFen)
+        return Approval(
+            id: id,
+            contractID: request.subjectID,
+            contractNumber: request.number,
+            customerName: request.customerName ?? "",
+            amountFen: request.amountFen,
+            ownerID: request.ownerID,
+            region: request.region,
+            submitterID: request.submittedBy,
+            policyVersion: policy.version,
+            status: .pending,
+            currentStep: 0,
+            stepCount: roles.count,
+            version: 0,
+            requestedAt: now,
+            completedAt: nil,
+            comment: nil,
+            workingDays: nil,
+            steps: roles.enumerated().map { index, role in
+                ApprovalStep(
+                    step: index,
+                    role: role,
+                    status: .waiting,
+                    approverID: nil,
+                    approverName: nil,
+                    resolution: nil,
+                    assignedAt: nil,
+                    decidedAt: nil,
+                    comment: nil,
+                    workingDays: nil
+                )
+            },
+            subjectType: request.subjectType,
+            title: request.title
+        )
+    }
+
+    /// The subject fields of this approval's events: absent for a contract (events before subjects had none),
+    /// present for any other subject.
+    public var eventSubject: (type: ApprovalSubjectType?, id: String?, title: String?) {
+        subjectType == .contract ? (nil, nil, nil) : (subjectType, contractID, title)
+    }
+
     /// Hands the current step to its approver.
     public mutating func assign(_ approver: ResolvedApprover, at now: Date) {
         assign(StepAssignment(approver: approver.user, onBehalfOf: nil, resolution: approver.resolution), at: now)

@@ -56,6 +56,18 @@ public struct ApprovalPolicy: Codable, Sendable, Equatable {
         Tier(aboveFen: 5_000_000, steps: [.supervisor, .regionalManager, .gm]),
     ]
 
+    /// The default tiers of a subject type's policy, and their only definition; the service writes them as version 1
+    /// of that type's policy when it first needs one. Expense claims (报销): the supervisor; over 5,000.00 CNY the
+    /// supervisor, then the regional manager. Discounts above a rep's limit: the supervisor; a discount worth over
+    /// 20,000.00 CNY the supervisor, then the regional manager.
+    public static func defaultTiers(for subject: ApprovalSubjectType) -> [Tier] {
+        switch subject {
+        case .contract: defaultTiers
+        case .expenseClaim: [Tier(aboveFen: 0, steps: [.supervisor]), Tier(aboveFen: 500_000, steps: [.supervisor, .regionalManager])]
+        case .discount: [Tier(aboveFen: 0, steps: [.supervisor]), Tier(aboveFen: 2_000_000, steps: [.supervisor, .regionalManager])]
+        }
+    }
+
     /// The steps for a contract amount.
     public func steps(forAmount amountFen: Fen) -> [Role] {
         Self.steps(forAmount: amountFen, tiers: tiers)

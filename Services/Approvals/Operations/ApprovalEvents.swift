@@ -67,7 +67,10 @@ struct ApprovalEvents {
     /// working time from `now`.
     private func stepAssigned(_ approval: inout Approval, mobile: String?, at now: Date) async throws {
         let step = approval.steps[approval.currentStep]
-        let timing = try await PostgresApprovalRepository(logger: logger).timing(policyVersion: approval.policyVersion, on: connection)
+        // Subject policies (ADR 0011) carry no timing yet: their steps keep the standard one.
+        let timing =
+            approval.subjectType == .contract
+            ? try await PostgresApprovalRepository(logger: logger).timing(policyVersion: approval.policyVersion, on: connection) : .standard
         let assigned = ApprovalStepAssigned(
             approvalID: approval.id.description,
             contractID: approval.contractID,
@@ -84,7 +87,10 @@ struct ApprovalEvents {
             onBehalfOfID: step.onBehalfOfID,
             onBehalfOfName: step.onBehalfOfName,
             reassignedFromID: step.reassignedFromID,
-            slaWorkingDays: timing.slaWorkingDays
+            slaWorkingDays: timing.slaWorkingDays,
+            subjectType: approval.eventSubject.type,
+            subjectID: approval.eventSubject.id,
+            subjectTitle: approval.eventSubject.title
         )
         try await append(assigned, to: &approval, at: now)
         let deadlines = StepDeadlineRepository(logger: logger)
@@ -112,7 +118,10 @@ struct ApprovalEvents {
             comment: approval.comment,
             requestedAt: approval.requestedAt,
             completedAt: approval.completedAt ?? now,
-            workingDays: approval.workingDays ?? 0
+            workingDays: approval.workingDays ?? 0,
+            subjectType: approval.eventSubject.type,
+            subjectID: approval.eventSubject.id,
+            subjectTitle: approval.eventSubject.title
         )
         try await append(completed, to: &approval, at: now)
     }

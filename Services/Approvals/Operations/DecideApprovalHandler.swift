@@ -47,7 +47,10 @@ struct DecideApprovalHandler: Sendable {
                 outcome: outcome,
                 comment: comment,
                 decidedAt: now,
-                workingDays: decided.workingDays ?? 0
+                workingDays: decided.workingDays ?? 0,
+                subjectType: approval.eventSubject.type,
+                subjectID: approval.eventSubject.id,
+                subjectTitle: approval.eventSubject.title
             )
             try await events.append(stepDecided, to: &approval, at: now)
             try await StepDeadlineRepository(logger: logger).cancel(approval: approval.id, step: decided.step, on: connection)

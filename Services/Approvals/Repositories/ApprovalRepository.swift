@@ -130,6 +130,64 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         throw PolicyMissing()
     }
 
+    /// The newest policy of a subject type (issue 12): the contracts' ``currentPolicy(on:)`` for `.contract`, otherwise
+    /// that type's in `subject_policies`, written from ``ApprovalPolicy/defaultTiers(for:)`` as version 1 when it has none.
+    public func currentPolicy(for subject: ApprovalSubjectType, on connection: PostgresConnection) async throws -> ApprovalPolicy {
+        if subject == .contract { return try await currentPolicy(on: connection) }
+        if let policy = try await newestPolicy(for: subject, on: connection) { return policy }
+        let json = String(decoding: try JSONCoding.encoder.encode(ApprovalPolicy.defaultTiers(for: subject)), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO subject_policies (subject_type, version, tiers, created_by) VALUES (\(subject.rawValue), 1, \(json)::jsonb, 'default')
+            ON CONFLICT (subject_type, version) DO NOTHING
+            """,
+            logger: logger
+        )
+        guard let policy = try await newestPolicy(for: subject, on: connection) else { throw PolicyMissing() }
+        return policy
+    }
+
+    private func newestPolicy(for subject: ApprovalSubjectType, on connection: PostgresConnection) async throws -> ApprovalPolicy? {
+        let rows = try await connection.query(
+            """
+            SELECT version, tiers::text, created_by, created_at FROM subject_policies WHERE subject_type = \(subject.rawValue)
+            ORDER BY version DESC LIMIT 1
+            """,
+            logger: logger
+        )
+        for try await (version, tiers, createdBy, createdAt) in rows.decode((Int64, String, String, Date).self) {
+            let decoded = try JSONCoding.decoder.decode([ApprovalPolicy.Tier].self, from: Data(tiers.utf8))
+            return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt)
+        }
+        return nil
+    }
+
+    /// Stores tiers as the next version of a subject type's policy (the contracts' ``appendPolicy(tiers:createdBy:on:)``
+    /// for `.contract`) and returns it.
+    public func appendPolicy(
+        for subject: ApprovalSubjectType,
+        tiers: [ApprovalPolicy.Tier],
+        createdBy: String,
+        on connection: PostgresConnection
+    ) async throws -> ApprovalPolicy {
+        if subject == .contract { return try await appendPolicy(tiers: tiers, timing: .standard, createdBy: createdBy, on: connection) }
+        _ = try await currentPolicy(for: subject, on: connection)
+        let json = String(decoding: try JSONCoding.encoder.encode(tiers), as: UTF8.self)
+        let rows = try await connection.query(
+            """
+            INSERT INTO subject_policies (subject_type, version, tiers, created_by)
+            SELECT \(subject.rawValue), COALESCE(max(version), 0) + 1, \(json)::jsonb, \(createdBy) FROM subject_policies
+            WHERE subject_type = \(subject.rawValue)
+            RETURNING version, created_at
+            """,
+            logger: logger
+        )
+        for try await (version, createdAt) in rows.decode((Int64, Date).self) {
+            return ApprovalPolicy(version: version, tiers: tiers, createdBy: createdBy, createdAt: createdAt)
+        }
+        throw PolicyMissing()
+    }
+
     /// The holiday calendar of the service's replica (kept from the gateway's `calendar.*` events). The tables
     /// `holidays` and `workdays` of migration 0002 are no longer read: the gateway owns the calendar now.
     public func calendar(on connection: PostgresConnection) async throws -> WorkingCalendar {
@@ -140,10 +198,11 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         let rows = try await connection.query(
             """
             INSERT INTO approval_instances (id, contract_id, contract_number, customer_name, amount_fen, owner_id, region, submitter_id,
-                policy_version, status, current_step, step_count, version, requested_at)
+                policy_version, status, current_step, step_count, version, requested_at, subject_type, title)
             VALUES (\(approval.id), \(approval.contractID), \(approval.contractNumber), \(approval.customerName), \(approval.amountFen),
                 \(approval.ownerID), \(approval.region), \(approval.submitterID), \(approval.policyVersion), \(approval.status.rawValue),
-                \(approval.currentStep), \(approval.stepCount), \(approval.version), \(approval.requestedAt))
+                \(approval.currentStep), \(approval.stepCount), \(approval.version), \(approval.requestedAt), \(approval.subjectType.rawValue),
+                \(approval.title))
             ON CONFLICT (contract_id) WHERE status = 'pending' DO NOTHING
             RETURNING id
             """,
@@ -304,7 +363,7 @@ public struct PostgresApprovalRepository: ApprovalRepository {
 
     private static let columns = """
         id, contract_id, contract_number, customer_name, amount_fen, owner_id, region, submitter_id, policy_version, status,
-        current_step, step_count, version, requested_at, completed_at, comment, working_days
+        current_step, step_count, version, requested_at, completed_at, comment, working_days, subject_type, title
         """
 
     private func decode(_ rows: PostgresRowSequence) async throws -> [Approval] {
@@ -312,10 +371,12 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         for try await row in rows {
             let (
                 id, contractID, number, customer, amount, owner, region, submitter, policy, status, current, count, version, requestedAt, completedAt,
-                comment, workingDays
+                comment, workingDays, subjectType, title
             ) = try row.decode(
-                (RecordID, String, String, String, Int64, String, String, String, Int64, String, Int, Int, Int64, Date, Date?, String?, Double?)
-                    .self
+                (
+                    RecordID, String, String, String, Int64, String, String, String, Int64, String, Int, Int, Int64, Date, Date?, String?, Double?,
+                    String, String?
+                ).self
             )
             approvals.append(
                 Approval(
@@ -336,7 +397,9 @@ public struct PostgresApprovalRepository: ApprovalRepository {
                     completedAt: completedAt,
                     comment: comment,
                     workingDays: workingDays,
-                    steps: []
+                    steps: [],
+                    subjectType: try ApprovalSubjectType(stored: subjectType, column: "approval_instances.subject_type"),
+                    title: title
                 )
             )
         }

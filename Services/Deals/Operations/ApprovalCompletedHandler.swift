@@ -11,6 +11,19 @@ struct ApprovalCompletedHandler: Sendable {
     let store: DealsStore
 
     func callAsFunction(_ event: ApprovalCompleted, _ envelope: EventEnvelope, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        // Subjects other than contracts (issue 12, ADR 0011); an absent subject type is a contract.
+        switch event.subjectType ?? .contract {
+        case .contract: break
+        case .expenseClaim:
+            try await ExpenseClaimHandlers.apply(event, claims: ExpenseClaimRepository(logger: logger), on: connection, logger: logger)
+            return
+        case .discount:
+            logger.warning(
+                "approval outcome for a discount, which deals does not request yet; ignoring it",
+                metadata: ["approval": "\(event.approvalID)"]
+            )
+            return
+        }
         guard let id = RecordID(event.contractID), var contract = try await store.contracts.find(id: id, on: connection, forUpdate: true)
         else {
             logger.warning("approval outcome for an unknown contract, ignoring it", metadata: ["contract": "\(event.contractID)"])

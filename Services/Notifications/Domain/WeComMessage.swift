@@ -77,14 +77,16 @@ public struct WeComMessage: Codable, Sendable, Equatable {
 
     /// The message telling an approver a step waits for them.
     public static func stepAssigned(_ event: ApprovalStepAssigned) -> WeComMessage {
-        WeComMessage(
-            title: "合同审批待处理",
-            lines: [
-                ("合同", event.contractNumber),
-                ("客户", event.customerName),
-                ("金额", "¥\(CNY.format(event.amountFen))"),
-                ("步骤", "\(event.step + 1)/\(event.stepCount)"),
-            ],
+        // Another subject than a contract (issue 12) names itself and its title; a contract reads as it always did.
+        let subject = (event.subjectType ?? .contract).displayName
+        var lines = [(subject, event.contractNumber)]
+        if let title = event.subjectTitle { lines.append(("事由", title)) }
+        if !event.customerName.isEmpty { lines.append(("客户", event.customerName)) }
+        lines.append(("金额", "¥\(CNY.format(event.amountFen))"))
+        lines.append(("步骤", "\(event.step + 1)/\(event.stepCount)"))
+        return WeComMessage(
+            title: "\(subject)审批待处理",
+            lines: lines,
             closing: "请 \(neutralized(event.approverName ?? event.approverID)) 审批。",
             mobile: event.approverMobile
         )
@@ -92,15 +94,15 @@ public struct WeComMessage: Codable, Sendable, Equatable {
 
     /// The message telling the submitter how their approval ended.
     public static func completed(_ event: ApprovalCompleted, summary: ApprovalSummary?, submitter: Contact?) -> WeComMessage {
-        var lines = [("合同", event.contractNumber)]
+        var lines = [((event.subjectType ?? .contract).displayName, event.contractNumber)]
         if let summary {
-            lines.append(("客户", summary.customerName))
+            if !summary.customerName.isEmpty { lines.append(("客户", summary.customerName)) }
             lines.append(("金额", "¥\(CNY.format(summary.amountFen))"))
         }
         lines.append(("结果", outcomeText(event.outcome)))
         if let comment = event.comment { lines.append(("意见", comment)) }
         return WeComMessage(
-            title: "合同审批\(outcomeText(event.outcome))",
+            title: "\((event.subjectType ?? .contract).displayName)审批\(outcomeText(event.outcome))",
             lines: lines,
             closing: "提交人：\(neutralized(submitter?.displayName ?? event.submitterID))",
             mobile: submitter?.mobile

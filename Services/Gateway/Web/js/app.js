@@ -43,6 +43,7 @@ const ROUTES = [
   ['/approvals', () => import('./views/approvals.js'), 'approvals'],
   ['/delegation', () => import('./views/delegations.js'), 'approvals', APPROVERS],
   ['/approvals/:id', () => withMessages('reminders', import('./views/approval.js')), 'approvals'],
+  ['/expense-claims', () => withMessages('expenses', import('./views/expense-claims.js')), 'expenses', OFFICE],
   ['/dashboard', () => withMessages('kpi', import('./views/dashboard.js')), 'dashboard', MANAGERS],
   ['/kpis/:kpi', () => withMessages('kpi', import('./views/kpi-records.js')), 'dashboard', MANAGERS],
   ['/approval-sla/breaches', () => withMessages('approval-sla', import('./views/approval-sla-breaches.js')), 'dashboard', MANAGERS],

@@ -1,7 +1,7 @@
 // One approval for its approver: the contract with its lines and margin, the steps, and approve / reject with a
 // comment (reject requires one). From the inbox: tap the row, tap approve, tap confirm.
 import { h, replace } from '../dom.js';
-import { t, label } from '../i18n.js';
+import { t, label, loadMessages } from '../i18n.js';
 import { get, post } from '../api.js';
 import { chip, card, sheet, field, form, invalid, toast } from '../ui.js';
 import { money, dateTime } from '../format.js';
@@ -11,7 +11,10 @@ export default async function approval(ctx) {
   const id = ctx.params.id;
   async function render() {
     const a = await get(`/approvals/${id}`);
-    const contract = await get(`/contracts/${a.contractId}`).catch(() => null);
+    // Another subject than a contract (issue 12): contractId is the subject's id; its own screen has the details.
+    const subject = a.subjectType && a.subjectType !== 'contract' ? a.subjectType : null;
+    const contract = subject ? null : await get(`/contracts/${a.contractId}`).catch(() => null);
+    if (subject) await loadMessages('expenses');
     if (!ctx.isCurrent()) return;
     ctx.setTitle(`${t('approval.title')} ${a.contractNumber}`);
     ctx.setBack('#/inbox');
@@ -40,14 +43,17 @@ export default async function approval(ctx) {
     const summary = card(null,
       h('div', { class: 'card-head' }, h('h2', {}, a.contractNumber), h('span', { data: { test: 'approval-status', status: a.status } }, chip('approval', a.status))),
       h('dl', { class: 'kv' },
-        h('dt', {}, t('deals.customer')), h('dd', {}, a.customerName),
-        h('dt', {}, t('contracts.amount')), h('dd', { class: 'num' }, h('strong', { data: { test: 'approval-amount' } }, money(a.amountFen))),
+        subject ? [h('dt', {}, t('approval.subjectKind')), h('dd', { data: { test: 'approval-subject', subject } }, label('approval.subject', subject)),
+          h('dt', {}, t('approval.subjectTitle')), h('dd', { data: { test: 'approval-title' } }, a.title || '')] : null,
+        !subject || a.customerName ? [h('dt', {}, t('deals.customer')), h('dd', {}, a.customerName)] : null,
+        h('dt', {}, subject ? t('expenses.amount') : t('contracts.amount')), h('dd', { class: 'num' }, h('strong', { data: { test: 'approval-amount' } }, money(a.amountFen))),
         h('dt', {}, t('approval.requested')), h('dd', {}, dateTime(a.requestedAt)),
         h('dt', {}, t('approval.progress')), h('dd', {}, t('approval.stepOf', { step: Math.min(a.currentStep + 1, a.stepCount), count: a.stepCount }),
           step && a.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
         a.comment ? [h('dt', {}, t('approval.comment')), h('dd', {}, a.comment)] : null),
-      contract ? h('a', { href: `#/contracts/${contract.id}`, class: 'panel-link' }, t('approval.openContract')) : null);
-    const lines = contract ? card(t('contracts.lines'), linesTable(contract.lines, contract.amountFen, contract.costFen))
+      contract ? h('a', { href: `#/contracts/${contract.id}`, class: 'panel-link' }, t('approval.openContract')) : null,
+      subject === 'expense_claim' ? h('a', { href: `#/expense-claims?id=${a.contractId}`, class: 'panel-link', data: { test: 'open-expense-claim' } }, t('approval.openExpenseClaim')) : null);
+    const lines = subject ? null : contract ? card(t('contracts.lines'), linesTable(contract.lines, contract.amountFen, contract.costFen))
       : card(t('contracts.lines'), h('p', { class: 'muted' }, t('approval.contractHidden')));
     const bar = mine ? h('div', { class: 'actionbar', data: { test: 'decision-bar' } },
       h('button', { class: 'btn danger', type: 'button', data: { test: 'reject' }, onclick: () => decide('reject') }, t('approval.reject')),

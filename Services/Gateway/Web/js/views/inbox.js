@@ -15,7 +15,7 @@ export function approvalRow(approval) {
   return h('li', {}, h('a', { class: 'row', href: `#/approvals/${approval.id}`, data: { test: 'approval-row', contract: approval.contractNumber } },
     h('div', { class: 'avatar', 'aria-hidden': 'true' }, t('inbox.approvalMark')),
     h('div', { class: 'row-main' },
-      h('div', { class: 'row-title' }, approval.customerName),
+      h('div', { class: 'row-title' }, approval.title || approval.customerName),
       h('div', { class: 'row-sub' }, approval.contractNumber, ' · ', t('approval.stepOf', { step: Math.min(approval.currentStep + 1, approval.stepCount), count: approval.stepCount }),
         step && approval.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
       step && approval.status === 'pending' && step.onBehalfOfName

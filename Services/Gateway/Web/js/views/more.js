@@ -1,6 +1,6 @@
 // "More" (the phone's last tab, the desktop's settings): who I am, language, every screen of my role, sign out.
 import { h, replace } from '../dom.js';
-import { t, label } from '../i18n.js';
+import { t, label, loadMessages } from '../i18n.js';
 import { card } from '../ui.js';
 import { icon } from '../icons.js';
 import { languageSwitch } from './signin.js';
@@ -8,11 +8,14 @@ import { ADMIN_LINKS } from './admin.js';
 
 export default async function more(ctx) {
   ctx.setTitle(t('title.more'));
+  // The 报销 link's name lives with the expense-claim screens' strings (the first screen's budget).
+  await loadMessages('expenses');
   const u = ctx.user;
   const warehouse = u.role === 'warehouse';
   const links = warehouse ? [['#/shipping', 'nav.shipping'], ['#/inbox', 'nav.inbox']]
     : [['#/inbox', 'nav.inbox'], ['#/customers', 'nav.customers'], ['#/deals', 'nav.deals'], ['#/contracts', 'nav.contracts'], ['#/shipping', 'nav.shipping']];
   if (['supervisor', 'regional_manager', 'gm', 'admin'].includes(u.role)) links.push(['#/approvals', 'nav.approvals']);
+  if (!warehouse) links.push(['#/expense-claims', 'nav.expenses']);
   if (u.role !== 'finance' && !warehouse) links.push(['#/visits', 'nav.visits']);
   if (u.role !== 'finance' && !warehouse) links.push(['#/service-requests', 'title.serviceRequests']);
   if (['supervisor', 'regional_manager', 'gm', 'admin', 'finance'].includes(u.role)) links.push(['#/dashboard', 'nav.dashboard']);
