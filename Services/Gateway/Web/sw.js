@@ -25,7 +25,7 @@ const SHELL = [
   '/js/views/repurchase.js',
   '/js/views/admin-webhooks.js', '/js/views/admin-webhook.js',
   '/js/views/delegations.js',
-  '/js/i18n/zh-CN/expenses.js', '/js/i18n/en/expenses.js',
+  '/js/i18n/zh-CN/expenses.js', '/js/i18n/en/expenses.js', '/js/i18n/zh-CN/admin.js', '/js/i18n/en/admin.js',
   '/js/views/expense-claims.js', '/js/views/expense-claim-form.js', '/js/views/expense-claim.js',
 ];
 const STATIC = /^\/((index|portal)\.html|manifest\.webmanifest|(css|icons|js)\/[\w./-]+)$/;

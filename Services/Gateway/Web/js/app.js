@@ -7,9 +7,9 @@ import { icon } from './icons.js';
 import { loading, errorBox } from './ui.js';
 import * as outbox from './visit-outbox.js';
 
-/** A screen's module once its own strings are in the dictionary too (i18n.js loadMessages). */
-async function withMessages(name, module) {
-  await loadMessages(name);
+/** A screen's module once its own strings (one name or several) are in the dictionary too (i18n.js loadMessages). */
+async function withMessages(names, module) {
+  for (const name of [].concat(names)) await loadMessages(name);
   return module;
 }
 
@@ -51,18 +51,18 @@ const ROUTES = [
   ['/repurchase', () => import('./views/repurchase.js'), 'dashboard'],
   ['/receivables', () => import('./views/receivables.js'), 'receivables', MANAGERS],
   ['/receivables/installments', () => import('./views/receivable-installments.js'), 'receivables', MANAGERS],
-  ['/admin', () => import('./views/admin.js'), 'admin', ['admin']],
-  ['/admin/users', () => import('./views/admin-users.js'), 'admin', ['admin']],
-  ['/admin/users/new', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
-  ['/admin/users/:id', () => import('./views/admin-user-form.js'), 'admin', ['admin']],
-  ['/admin/regions', () => import('./views/admin-regions.js'), 'admin', ['admin']],
-  ['/admin/holidays', () => import('./views/admin-holidays.js'), 'admin', ['admin']],
-  ['/admin/products', () => import('./views/admin-products.js'), 'admin', ['admin', 'finance']],
-  ['/admin/products/:id', () => import('./views/admin-product.js'), 'admin', ['admin', 'finance']],
-  ['/admin/audit', () => import('./views/admin-audit.js'), 'admin', ['admin']],
-  ['/admin/policy', () => withMessages('reminders', import('./views/admin-policy.js')), 'admin', ['admin']],
-  ['/admin/webhooks', () => withMessages('webhooks', import('./views/admin-webhooks.js')), 'admin', ['admin']],
-  ['/admin/webhooks/:id', () => withMessages('webhooks', import('./views/admin-webhook.js')), 'admin', ['admin']],
+  ['/admin', () => withMessages('admin', import('./views/admin.js')), 'admin', ['admin']],
+  ['/admin/users', () => withMessages('admin', import('./views/admin-users.js')), 'admin', ['admin']],
+  ['/admin/users/new', () => withMessages('admin', import('./views/admin-user-form.js')), 'admin', ['admin']],
+  ['/admin/users/:id', () => withMessages('admin', import('./views/admin-user-form.js')), 'admin', ['admin']],
+  ['/admin/regions', () => withMessages('admin', import('./views/admin-regions.js')), 'admin', ['admin']],
+  ['/admin/holidays', () => withMessages('admin', import('./views/admin-holidays.js')), 'admin', ['admin']],
+  ['/admin/products', () => withMessages('admin', import('./views/admin-products.js')), 'admin', ['admin', 'finance']],
+  ['/admin/products/:id', () => withMessages('admin', import('./views/admin-product.js')), 'admin', ['admin', 'finance']],
+  ['/admin/audit', () => withMessages('admin', import('./views/admin-audit.js')), 'admin', ['admin']],
+  ['/admin/policy', () => withMessages(['admin', 'reminders'], import('./views/admin-policy.js')), 'admin', ['admin']],
+  ['/admin/webhooks', () => withMessages(['admin', 'webhooks'], import('./views/admin-webhooks.js')), 'admin', ['admin']],
+  ['/admin/webhooks/:id', () => withMessages(['admin', 'webhooks'], import('./views/admin-webhook.js')), 'admin', ['admin']],
   ['/transfer', () => import('./views/transfer.js'), 'admin', ['supervisor', 'regional_manager', 'gm', 'admin']],
   ['/shipping', () => import('./views/shipping.js'), 'shipping'],
   ['/shipping/:id', () => import('./views/shipment-record.js'), 'shipping'],

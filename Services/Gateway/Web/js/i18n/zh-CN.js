@@ -6,24 +6,19 @@ export default {
   'nav.pendingCount': '{n} 条待审批',
   'title.inbox': '我的消息', 'title.approvals': '审批', 'title.customers': '我的客户', 'title.deals': '商机', 'title.contracts': '合同',
   'title.dashboard': '经营看板', 'title.admin': '系统管理', 'title.more': '我的',
-
   'common.loading': '加载中…', 'common.retry': '重试', 'common.empty': '暂无记录', 'common.loadMore': '加载更多',
   'common.all': '全部', 'common.search': '搜索', 'common.save': '保存', 'common.saved': '已保存', 'common.cancel': '取消',
   'common.edit': '编辑', 'common.remove': '移除', 'common.choose': '请选择', 'common.none': '无', 'common.back': '返回',
   'common.refresh': '刷新', 'common.created': '创建时间', 'common.language': '语言 Language', 'common.listSep': '，',
   'common.clearFilter': '清除筛选', 'common.yuanHint': '单位：元，最多两位小数',
-
   'error.network': '网络连接失败，请检查网络后重试。', 'error.forbidden': '您没有权限执行此操作。', 'error.notFound': '记录不存在或不在您的权限范围内。',
   'error.locked': '登录失败次数过多，账户已暂时锁定，请稍后再试。', 'error.server': '服务暂时不可用（{status}），请稍后重试。',
   'error.generic': '操作失败。', 'error.checkFields': '请检查标出的字段。', 'error.required': '必填', 'error.amount': '请输入金额，例如 80000.00',
   'error.noPage': '页面不存在或您无权访问',
-
   'signin.title': '登录 SalesDesk', 'signin.subtitle': '销售管理 · 客户 · 报价 · 审批', 'signin.username': '用户名', 'signin.password': '密码',
   'signin.submit': '登录', 'signin.wrong': '用户名或密码不正确',
-
   'inbox.pending': '待我审批', 'inbox.noPending': '没有待审批的合同', 'inbox.allPending': '查看全部待审批', 'inbox.notifications': '通知',
   'inbox.noNotifications': '暂无通知', 'inbox.approvalMark': '审',
-
   'customers.search': '搜索客户', 'customers.searchHint': '输入客户名称的一部分', 'customers.industry': '行业', 'customers.region': '区域',
   'customers.regionHint': '区域代码，如 east-china', 'customers.noMatch': '没有符合条件的客户', 'customers.none': '还没有客户，先新建一个吧',
   'customers.new': '新建客户', 'customers.edit': '编辑客户', 'customers.name': '客户名称', 'customers.address': '地址', 'customers.notes': '备注',
@@ -37,7 +32,6 @@ export default {
   'history.created': '创建客户', 'history.transferred': '转移负责人', 'history.updated': '修改了 {fields}',
   'field.name': '名称', 'field.region': '区域', 'field.industry': '行业', 'field.address': '地址', 'field.notes': '备注', 'field.owner': '负责人',
   'field.contacts': '联系人',
-
   'deals.new': '新建商机', 'deals.create': '创建商机', 'deals.none': '暂无商机', 'deals.customer': '客户', 'deals.title': '商机名称',
   'deals.expectedAmount': '预计金额', 'deals.expectedClose': '预计成交日期', 'deals.closeBy': '预计 {date} 成交', 'deals.byStage': '按阶段筛选',
   'deals.ofOwner': '只显示一位销售的商机。', 'deals.newHint': '在客户页面中新建商机。', 'deals.progress': '商机进度', 'deals.moveTo': '推进到「{stage}」',
@@ -45,7 +39,6 @@ export default {
   'deals.history': '阶段记录', 'deals.opened': '创建商机',
   'stage.lead': '线索', 'stage.qualified': '需求确认', 'stage.quoted': '已报价', 'stage.contract': '已签约', 'stage.delivered': '已交付',
   'stage.paid': '已回款', 'stage.lost': '输单',
-
   'quotes.title': '报价版本', 'quotes.first': '新建报价', 'quotes.newVersion': '新版本报价', 'quotes.newVersionOf': '报价 v{version}',
   'quotes.none': '还没有报价', 'quotes.version': 'v{version}', 'quotes.current': '当前版本', 'quotes.superseded': '已被取代',
   'quotes.marginIs': '毛利率 {margin}', 'quotes.validUntil': '有效期至 {date}', 'quotes.validUntilLabel': '报价有效期至', 'quotes.note': '备注',
@@ -57,14 +50,12 @@ export default {
   'quotes.backToDeal': '返回商机', 'quotes.product': '产品',
   'diff.quantity': '数量 {from} → {to}', 'diff.price': '单价 {from} → {to}', 'diff.discount': '折扣 {from} → {to}',
   'diff.total': '较 v{version}：合计 {delta}',
-
   'contracts.none': '暂无合同', 'contracts.ofOwner': '只显示一位销售的合同。', 'contracts.byStatus': '按状态筛选', 'contracts.fromVersion': '用 v{version} 生成合同',
   'contracts.created': '合同 {number} 已创建', 'contracts.superseded': '报价 v{requested} 已被 v{current} 取代，不能用旧版本生成合同。',
   'contracts.useCurrent': '改用当前版本 v{version} 生成合同', 'contracts.amount': '合同金额', 'contracts.fromQuote': '报价版本',
   'contracts.submittedAt': '提交时间', 'contracts.signedAt': '签约时间', 'contracts.decision': '审批意见', 'contracts.submit': '提交审批',
   'contracts.submitted': '已提交审批', 'contracts.sign': '确认签约', 'contracts.signedToast': '合同已签约', 'contracts.lines': '合同明细',
   'contract.draft': '草稿', 'contract.pending_approval': '审批中', 'contract.approved': '已批准', 'contract.rejected': '已驳回', 'contract.signed': '已签约',
-
   'approval.title': '审批', 'approval.steps': '审批流程', 'approval.stepOf': '第 {step}/{count} 步', 'approval.open': '查看审批',
   'approval.openContract': '查看合同', 'approval.starting': '正在生成审批流程…', 'approval.requested': '提交时间', 'approval.progress': '进度',
   'approval.comment': '意见', 'approval.approve': '同意', 'approval.reject': '驳回', 'approval.approveTitle': '同意此合同',
@@ -77,7 +68,6 @@ export default {
   'approval.pending': '审批中', 'approval.approved': '已通过', 'approval.rejected': '已驳回', 'approval.recalled': '已撤回',
   'step.waiting': '未开始', 'step.pending': '待审批', 'step.approved': '已同意', 'step.rejected': '已驳回', 'step.cancelled': '已取消',
   'role.rep': '销售', 'role.supervisor': '业务主管', 'role.regional_manager': '区域经理', 'role.gm': '总经理', 'role.finance': '财务', 'role.admin': '管理员',
-
   'dashboard.topReps': '{month} 销售 TOP5', 'dashboard.margins': '各产品线毛利（本月）', 'dashboard.funnel': '转化漏斗（本月）',
   'dashboard.approvalTimes': '审批用时（工作日）', 'dashboard.records': '查看记录', 'dashboard.signedDeals': '已签约商机',
   'dashboard.signedContracts': '已签约合同', 'dashboard.allDeals': '全部商机', 'dashboard.approvals': '审批记录',
@@ -87,22 +77,10 @@ export default {
   'dashboard.kpiSigned': '本月签约额（TOP5）', 'dashboard.kpiCustomers': '客户数', 'dashboard.kpiWon': '本月赢单', 'dashboard.kpiWithin2': '2 日内审批率',
   'dashboard.updated': '更新于 {time}，每 60 秒自动刷新',
   'funnel.lead': '线索', 'funnel.qualified': '需求确认', 'funnel.quoted': '已报价', 'funnel.contract': '合同', 'funnel.won': '赢单',
-
-  'admin.users': '用户', 'admin.usersHint': '新建、修改、停用、启用、解锁', 'admin.regions': '区域', 'admin.regionsHint': '销售区域',
-  'admin.products': '产品目录', 'admin.productsHint': '产品、产品线、价格与成本', 'admin.policy': '审批策略', 'admin.policyHint': '按金额设定审批层级',
-  'admin.transfer': '客户交接', 'admin.transferHint': '把离职销售的客户转给他人', 'admin.newUser': '新建用户', 'admin.createUser': '创建用户',
-  'admin.active': '在职', 'admin.inactive': '已停用', 'admin.username': '用户名', 'admin.displayName': '姓名', 'admin.password': '初始密码',
-  'admin.newPassword': '新密码（不改请留空）', 'admin.passwordHint': '8–72 个字符', 'admin.role': '角色', 'admin.regionHint': '销售、主管和区域经理必须有区域',
-  'admin.supervisor': '直属上级', 'admin.supervisorHint': '审批链按汇报关系逐级向上', 'admin.mobile': '手机号（企业微信提醒）',
-  'admin.wecomUserId': '企业微信 UserID', 'admin.userCreated': '已创建用户 {name}', 'admin.account': '账户状态', 'admin.since': '最后更新 {time}',
-  'admin.deactivate': '停用账户', 'admin.reactivate': '重新启用', 'admin.unlock': '解除登录锁定', 'admin.deactivated': '已停用',
-  'admin.reactivated': '已重新启用', 'admin.unlocked': '已解除锁定', 'admin.regionCode': '区域代码', 'admin.regionCodeHint': '小写字母、数字和连字符，如 east-china',
-  'admin.regionName': '区域名称', 'admin.addRegion': '新建区域', 'admin.productName': '产品名称', 'admin.productLine': '产品线',
-  'admin.listPrice': '目录价（元）', 'admin.unitCost': '单位成本（元）', 'admin.addProduct': '新增产品', 'admin.noProducts': '目录中还没有产品',
-  'admin.costAndMargin': '成本 {cost} · 毛利率 {margin}', 'admin.policyCurrent': '当前策略（第 {version} 版）', 'admin.above': '金额超过 {amount}',
-  'admin.policyEdit': '修改策略', 'admin.policyHintLong': '合同按其金额严格超过的最大门槛选择层级；必须有一个门槛为 0 的层级。',
-  'admin.aboveLabel': '金额超过（元）', 'admin.stepN': '第 {n} 级', 'admin.tierN': '层级 {n}', 'admin.addTier': '+ 添加层级',
-  'admin.savePolicy': '保存为新版本', 'admin.needTier': '至少需要一个层级',
+  'admin.users': '用户', 
+  'admin.products': '产品目录', 'admin.policy': '审批策略', 
+  'admin.transfer': '客户交接', 
+  'admin.inactive': '已停用', 
   'transfer.from': '离职/交出客户的销售', 'transfer.to': '接手人', 'transfer.fromId': '交出客户的用户 ID', 'transfer.toId': '接手人用户 ID',
   'transfer.submit': '转移全部客户', 'transfer.done': '已转移 {n} 位客户', 'transfer.same': '接手人不能是同一个人',
   'transfer.hint': '该销售名下的全部客户将转给接手人，每位客户的变更记录中都会留下记录。',
@@ -153,13 +131,8 @@ export default {
   'customers.status': '状态', 'customers.archivedToast': '客户已归档', 'customers.restoredToast': '客户已恢复',
   'history.archived': '归档客户', 'history.restored': '恢复客户',
   'deals.edit': '编辑商机', 'deals.edited': '修改了商机信息',
-  'admin.audit': '操作审计', 'admin.auditHint': '谁在何时修改了哪个用户或区域', 'admin.auditActor': '管理员', 'admin.auditAction': '操作',
-  'admin.auditFrom': '从（含）', 'admin.auditTo': '到（含）', 'admin.auditZone': '日期按 {zone} 时间计算。', 'admin.system': '系统',
   'auditAction.user.create': '创建用户', 'auditAction.user.update': '修改用户', 'auditAction.user.deactivate': '停用用户',
   'auditAction.user.reactivate': '启用用户', 'auditAction.user.unlock': '解除锁定', 'auditAction.region.create': '创建区域',
-  'admin.retired': '已停售', 'admin.retire': '停售此产品', 'admin.retiredToast': '产品已停售', 'admin.retireTitle': '停售',
-  'admin.retireHint': '停售后不能再报价；已有报价和合同不受影响。', 'admin.productEditHint': '已生成的报价保留当时的价格和成本。',
-  'admin.onSale': '在售', 'admin.withRetired': '含已停售',
   'productAction.created': '创建产品', 'productAction.updated': '修改产品', 'productAction.retired': '停售产品',
   'productField.name': '名称', 'productField.productLine': '产品线', 'productField.listPriceFen': '目录价', 'productField.unitCostFen': '成本',
   'productField.retired': '停售',
@@ -270,7 +243,6 @@ export default {
   'completeness.criterion.recentVisit': '近 90 天拜访',
   'dashboard.completenessStar': '本月数据之星', 'dashboard.completenessReport': '数据完整率报表',
   'dashboard.completenessBest': '{month} 数据完整率最高 · {customers} 个客户',
-
   // Customer import and export (issue 10)
   'customers.import': '导入', 'customers.exportCsv': '导出 CSV', 'customers.exportXlsx': '导出 Excel',
   'import.title': '导入客户', 'import.file': '选择文件（CSV 或 Excel，最大 20 MB）',
@@ -291,7 +263,6 @@ export default {
   'receivables.installments': '应收明细', 'receivables.installmentsIn': '应收明细：{bucket}', 'receivables.nth': '第{n}期',
   'receivables.dueOn': '应收日期 {date}', 'receivables.waitsDelivery': '发货后起算', 'receivables.daysOverdue': '逾期 {n} 天',
   'dashboard.receivables': '应收账款', 'dashboard.receivablesReport': '账龄表',
-
   // Shipments (发货, issue 11)
   'nav.shipping': '发货', 'title.shipping': '待发货', 'role.warehouse': '仓库',
   'shipments.title': '发货', 'shipments.lines': '发货进度', 'shipments.trackingShort': '运单号 {number}', 'shipments.recordedAt': '登记于 {time}', 'shipments.history': '发货记录', 'shipments.record': '登记发货',
@@ -388,17 +359,6 @@ export default {
   // Daily digest in the inbox (issue 12: notifications people do not mute)
   'digest.daily': '每日待办',
   // Holiday calendar (节假日, issue 12 timers)
-  'admin.holidays': '节假日', 'admin.holidaysHint': '法定节假日与调休上班日，按年份维护',
-  'holidays.year': '年份', 'holidays.summary': '{year} 年：{holidays} 天假日，{workdays} 天调休上班',
-  'holidays.none': '{year} 年还没有录入节假日', 'holidays.add': '添加假日或调休上班日',
-  'holidays.rule': '周一至周五为工作日。在此录入的假日不上班，调休上班日（周六或周日）要上班；逾期、提醒和审批时限都按此计算。',
-  'holidays.day': '日期', 'holidays.dayHint': '格式 YYYY-MM-DD，例如 2027-10-01', 'holidays.kindLabel': '类型',
-  'holidays.kind.holiday': '法定假日', 'holidays.kind.workday': '调休上班',
-  'holidays.name': '名称', 'holidays.nameHint': '例如 国庆节、国庆节调休', 'holidays.save': '保存',
-  'holidays.dateFormat': '日期格式须为 YYYY-MM-DD，例如 2027-10-01', 'holidays.removed': '已移除',
-  'holidays.removeDay': '移除 {day}', 'holidays.confirmRemove': '移除 {day}（{name}）？这一天将按周一至周五规则计算。',
-  'holidays.weekday.sun': '周日', 'holidays.weekday.mon': '周一', 'holidays.weekday.tue': '周二', 'holidays.weekday.wed': '周三',
-  'holidays.weekday.thu': '周四', 'holidays.weekday.fri': '周五', 'holidays.weekday.sat': '周六',
   'api:must be a real date written YYYY-MM-DD, e.g. 2027-10-01': '不是有效日期，请按 YYYY-MM-DD 填写，例如 2027-10-01',
   'api:must be in the years 2000–2100': '年份须在 2000–2100 之间', 'api:must be holiday or workday': '须为法定假日或调休上班',
   'api:is required, e.g. 国庆节 or 国庆节调休': '必填，例如 国庆节 或 国庆节调休', 'api:must be at most 50 characters': '最多 50 个字符',
