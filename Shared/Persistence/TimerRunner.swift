@@ -158,6 +158,7 @@ public final class TimerRunner: Service, Sendable {
                 self.doorbell.close()
             }
             group.cancelAll()
+            if doorbell.isClosed { logger.info("drain: timer runner finished its pass") }
         }
     }
 
