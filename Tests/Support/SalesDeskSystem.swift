@@ -256,6 +256,12 @@ public final class SalesDeskSystem: @unchecked Sendable {
         try await waitUntilReady(service)
     }
 
+    /// Every line a service has logged since its last start.
+    public func logLines(of service: String) -> [String] {
+        let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(service).log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
     /// The tail of a service's log.
     public func log(of service: String) -> String {
         let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(service).log"), encoding: .utf8)) ?? ""

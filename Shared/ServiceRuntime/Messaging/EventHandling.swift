@@ -204,7 +204,7 @@ public final class EventConsumerService: Service, Sendable {
                         try await group.next()
                         inFlight -= 1
                     }
-                    group.addTask { await self.process(delivery) }
+                    group.addTask { await self.traced(delivery) }
                     inFlight += 1
                 }
             } onGracefulShutdown: {
@@ -216,6 +216,13 @@ public final class EventConsumerService: Service, Sendable {
                 logger.info("drain: event consumer finished the events in hand", metadata: ["requeued": "\(returned)"])
             }
         }
+    }
+
+    /// Processes a delivery in the trace of the event (its envelope's `traceparent`, else the message header): the
+    /// handler's log lines and the events it writes continue it.
+    private func traced(_ delivery: AMQPDelivery) async {
+        let traceparent = (try? EventEnvelope.decode(from: delivery.message.body))?.traceparent ?? delivery.message.headers[RPC.Header.traceparent]
+        await TraceContext.$current.withValue(.continuing(traceparent)) { await process(delivery) }
     }
 
     private func process(_ delivery: AMQPDelivery) async {
@@ -264,7 +271,7 @@ public final class EventConsumerService: Service, Sendable {
                     return true
                 }
                 (applied ? handledCounter : duplicateCounter).increment()
-                if !applied { logger.debug("event already applied, acking redelivery") }
+                logger.debug(applied ? "event applied" : "event already applied, acking redelivery")
                 await connection.ack(delivery)
                 return
             } catch {
