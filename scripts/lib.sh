@@ -316,11 +316,14 @@ sd_rmq_start() {
 sd_rmq_provision() {
     local perms
     perms="$(sd_rmqctl -q list_permissions -p salesdesk 2>/dev/null || true)"
-    # Provisioned already: full rights for salesdesk, and the service users with their topic permissions (added later,
-    # so a node set up before them is provisioned again).
+    # Provisioned already: full rights for salesdesk, and the service users with the permissions and policies of the
+    # scripts as they are now. The scripts' checksum is kept beside the node's data: when a change gives a service a
+    # new event type, a node set up before it is provisioned again (else its publisher is refused and its outbox stops).
+    local marker="$SALESDESK_RMQ_DIR/provisioned.sha256" wanted
+    wanted="$(cat "$SALESDESK_ROOT/deploy/rabbitmq/service-users" "$SALESDESK_ROOT/deploy/rabbitmq/policies" | sha256sum | cut -d' ' -f1)"
     if grep -Eq '^salesdesk[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]*$' <<<"$perms" &&
         grep -Eq '^reporting[[:space:]]' <<<"$perms" &&
-        sd_rmqctl -q list_topic_permissions -p salesdesk 2>/dev/null | grep -Eq '^reporting[[:space:]]'; then
+        [[ -f $marker && $(cat "$marker") == "$wanted" ]]; then
         return 0
     fi
     sd_log "RabbitMQ: creating vhost salesdesk and user salesdesk"
@@ -340,6 +343,7 @@ sd_rmq_provision() {
     RABBITMQCTL="$(sd_rmqctl_command_line)" "$SALESDESK_ROOT/deploy/rabbitmq/service-users" salesdesk --create-users
     sd_log "RabbitMQ: policies (sales.unroutable keeps at most 10,000 messages)"
     RABBITMQCTL="$(sd_rmqctl_command_line)" "$SALESDESK_ROOT/deploy/rabbitmq/policies" salesdesk
+    echo "$wanted" >"$marker"
 }
 
 sd_rmq_stop() {

@@ -26,7 +26,9 @@ public enum ApprovalsService: MessagingService {
                         DelegationStartJob.job(delegations: DelegationRepository(logger: context.logger), moves: stepMoves(logger: context.logger))
                     ],
                     logger: context.logger
-                )
+                ),
+                // Reminders and escalation of pending steps (issue 12), on the kit's durable timers.
+                TimerRunner(client: context.postgres, handlers: StepDeadlineTimers(logger: context.logger).handlers, logger: context.logger),
             ],
             retention: retentionRules(context.retention)
         )

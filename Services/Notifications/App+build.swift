@@ -59,6 +59,10 @@ public enum NotificationsService: SalesDeskService {
         registry.registerOrgReplica(OrgReplica(logger: logger))
         registry.register(ApprovalStepAssigned.self, handler: approvals.stepAssigned)
         registry.register(ApprovalCompleted.self, handler: approvals.completed)
+        // Reminders and escalation of pending approval steps (issue 12).
+        let reminders = ApprovalReminderHandlers(repository: repository, wecomConfigured: wecomConfigured)
+        registry.register(ApprovalStepReminded.self, handler: reminders.stepReminded)
+        registry.register(ApprovalStepEscalated.self, handler: reminders.stepEscalated)
         registry.register(
             CompletenessWeeklyDigest.self,
             handler: CompletenessDigestHandler(repository: repository, wecomConfigured: wecomConfigured).callAsFunction

@@ -45,8 +45,17 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// The shortest login-failure retention: one day, the longest lockout window configuration allows.
     public static let minimumLoginFailures: Duration = .seconds(86_400)
 
+    /// Finished timers (done, skipped or cancelled) are kept this long after they finished. A finished row is what
+    /// stops an occurrence from firing twice, and ``ScheduledJob`` looks back only to a job's latest occurrence (a
+    /// month at most), so 90 days leaves a wide margin; pending timers are never pruned, however old.
+    public var finishedTimers: Duration
+
+    /// The shortest finished-timer retention configuration may set: 45 days, beyond a monthly job's period.
+    public static let minimumFinishedTimers: Duration = .seconds(45 * 86_400)
+
     /// The defaults: inbox 30 days, idempotency keys 7 days, published outbox rows 7 days, login failures 30 days,
-    /// expired refresh tokens 7 days, event-log personal data 90 days; hourly passes of 1,000-row batches.
+    /// expired refresh tokens 7 days, event-log personal data 90 days, finished timers 90 days; hourly passes of
+    /// 1,000-row batches.
     public init(
         inbox: Duration = .seconds(30 * 86_400),
         idempotencyKeys: Duration = .seconds(7 * 86_400),
@@ -54,6 +63,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         loginFailures: Duration = .seconds(30 * 86_400),
         expiredRefreshTokens: Duration = .seconds(7 * 86_400),
         eventLogPersonalData: Duration = .seconds(90 * 86_400),
+        finishedTimers: Duration = .seconds(90 * 86_400),
         interval: Duration = .seconds(3600),
         batchSize: Int = 1000
     ) {
@@ -63,6 +73,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         self.loginFailures = loginFailures
         self.expiredRefreshTokens = expiredRefreshTokens
         self.eventLogPersonalData = eventLogPersonalData
+        self.finishedTimers = finishedTimers
         self.interval = interval
         self.batchSize = max(batchSize, 1)
     }
@@ -80,7 +91,8 @@ public struct RetentionPolicy: Sendable, Equatable {
         now.timeIntervalSince(eventTime) >= Self.seconds(inbox)
     }
 
-    /// The rules for the tables every schema has (kit migrations): inbox, idempotency keys, published outbox rows.
+    /// The rules for the tables every schema has (kit migrations): inbox, idempotency keys, published outbox rows,
+    /// finished timers.
     public var kitRules: [RetentionRule] {
         [
             .delete(name: "inbox", from: "inbox", where: "received_at < now() - make_interval(secs => $1)", age: inbox),
@@ -95,6 +107,12 @@ public struct RetentionPolicy: Sendable, Equatable {
                 from: "outbox",
                 where: "published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)",
                 age: publishedOutbox
+            ),
+            .delete(
+                name: "timers",
+                from: "timers",
+                where: "status <> 'pending' AND finished_at < now() - make_interval(secs => $1)",
+                age: finishedTimers
             ),
         ]
     }

@@ -2,7 +2,7 @@ public import Persistence
 
 extension RetentionPolicy {
     /// Reads the retention of every pruned table from configuration; an unset key keeps the default of
-    /// ``Persistence/RetentionPolicy/init(inbox:idempotencyKeys:publishedOutbox:loginFailures:expiredRefreshTokens:eventLogPersonalData:interval:batchSize:)``.
+    /// ``Persistence/RetentionPolicy/init(inbox:idempotencyKeys:publishedOutbox:loginFailures:expiredRefreshTokens:eventLogPersonalData:finishedTimers:interval:batchSize:)``.
     ///
     /// | key (env) | default | allowed |
     /// |---|---|---|
@@ -12,6 +12,7 @@ extension RetentionPolicy {
     /// | `retention.login_failures.days` (`RETENTION_LOGIN_FAILURES_DAYS`) | 30 | 1…3650 |
     /// | `retention.refresh_tokens.days` (`RETENTION_REFRESH_TOKENS_DAYS`) | 7 | 0…3650 |
     /// | `retention.event_log.personal_data.days` (`RETENTION_EVENT_LOG_PERSONAL_DATA_DAYS`) | 90 | 1…3650 |
+    /// | `retention.timers.days` (`RETENTION_TIMERS_DAYS`) | 90 | 45…3650 |
     /// | `retention.interval.minutes` (`RETENTION_INTERVAL_MINUTES`) | 60 | 1…1440 |
     /// | `retention.batch.size` (`RETENTION_BATCH_SIZE`) | 1000 | 1…100000 |
     /// - Parameter configuration: the service's configuration.
@@ -38,6 +39,11 @@ extension RetentionPolicy {
             ),
             expiredRefreshTokens: try days("retention.refresh_tokens.days", defaults.expiredRefreshTokens, minimum: 0),
             eventLogPersonalData: try days("retention.event_log.personal_data.days", defaults.eventLogPersonalData, minimum: 1),
+            finishedTimers: try days(
+                "retention.timers.days",
+                defaults.finishedTimers,
+                minimum: Int(Self.seconds(Self.minimumFinishedTimers)) / 86_400
+            ),
             interval: .seconds(try configuration.int("retention.interval.minutes", default: 60, in: 1...1440) * 60),
             batchSize: try configuration.int("retention.batch.size", default: defaults.batchSize, in: 1...100_000)
         )

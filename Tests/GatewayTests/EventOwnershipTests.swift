@@ -40,6 +40,8 @@ struct EventOwnershipTests {
             (ApprovalStepAssigned.self, ApprovalsService.name),
             (ApprovalStepDecided.self, ApprovalsService.name),
             (ApprovalCompleted.self, ApprovalsService.name),
+            (ApprovalStepReminded.self, ApprovalsService.name),
+            (ApprovalStepEscalated.self, ApprovalsService.name),
         ]
         for (event, publisher) in owners {
             #expect(event.source == publisher, "\(event.eventType)")

@@ -68,7 +68,7 @@ struct RetentionTests {
             let oldUnsent = try await Self.outboxRow(database, age: 60 * Self.day, published: false)
 
             let touched = try await pruner(database, policy).pass()
-            #expect(touched == ["inbox": 1, "idempotency_keys": 1, "outbox": 1])
+            #expect(touched == ["inbox": 1, "idempotency_keys": 1, "outbox": 1, "timers": 0])
             #expect(try await database.count("SELECT count(*)::int8 FROM inbox WHERE message_id = \(oldInbox)") == 0)
             #expect(try await database.count("SELECT count(*)::int8 FROM inbox WHERE message_id = \(recentInbox)") == 1)
             #expect(try await database.count("SELECT count(*)::int8 FROM idempotency_keys WHERE key = \(oldKey)") == 0)
@@ -80,6 +80,28 @@ struct RetentionTests {
         }
     }
 
+    @Test("finished timers go after their retention; a pending timer stays however old it is")
+    func finishedTimersArePruned() async throws {
+        try await TestDatabase.with { database in
+            try await database.migrate()
+            try await database.client.query(
+                """
+                INSERT INTO timers (kind, key, due_at, status, attempt_at, finished_at) VALUES
+                    ('test', 'done-old', now() - interval '100 days', 'done', now(), now() - interval '91 days'),
+                    ('test', 'cancelled-old', now() - interval '100 days', 'cancelled', now(), now() - interval '91 days'),
+                    ('test', 'done-recent', now() - interval '100 days', 'done', now(), now() - interval '89 days'),
+                    ('test', 'pending-old', now() - interval '400 days', 'pending', now() - interval '400 days', NULL)
+                """,
+                logger: database.logger
+            )
+            #expect(try await pruner(database).pass()["timers"] == 2)
+            let left = try await database.client.query("SELECT key FROM timers WHERE kind = 'test' ORDER BY key", logger: database.logger)
+            var keys: [String] = []
+            for try await key in left.decode(String.self) { keys.append(key) }
+            #expect(keys == ["done-recent", "pending-old"])
+        }
+    }
+
     @Test("a second pass finds nothing more to prune and changes nothing")
     func passIsIdempotent() async throws {
         try await TestDatabase.with { database in
@@ -88,7 +110,7 @@ struct RetentionTests {
             _ = try await Self.inboxRow(database, age: Self.day)
             let pruner = pruner(database)
             #expect(try await pruner.pass()["inbox"] == 3)
-            #expect(try await pruner.pass() == ["inbox": 0, "idempotency_keys": 0, "outbox": 0])
+            #expect(try await pruner.pass() == ["inbox": 0, "idempotency_keys": 0, "outbox": 0, "timers": 0])
             #expect(try await database.count("SELECT count(*)::int8 FROM inbox") == 1)
         }
     }
@@ -233,6 +255,7 @@ struct RetentionTests {
                 "RETENTION_LOGIN_FAILURES_DAYS": "3",
                 "RETENTION_REFRESH_TOKENS_DAYS": "0",
                 "RETENTION_EVENT_LOG_PERSONAL_DATA_DAYS": "365",
+                "RETENTION_TIMERS_DAYS": "60",
                 "RETENTION_INTERVAL_MINUTES": "5",
                 "RETENTION_BATCH_SIZE": "50",
             ])
@@ -246,6 +269,7 @@ struct RetentionTests {
                     loginFailures: .seconds(3 * 86_400),
                     expiredRefreshTokens: .zero,
                     eventLogPersonalData: .seconds(365 * 86_400),
+                    finishedTimers: .seconds(60 * 86_400),
                     interval: .seconds(300),
                     batchSize: 50
                 )
@@ -255,6 +279,7 @@ struct RetentionTests {
             ("RETENTION_INBOX_DAYS", "6", "retention.inbox.days"),
             ("RETENTION_IDEMPOTENCY_KEYS_HOURS", "23", "retention.idempotency_keys.hours"),
             ("RETENTION_LOGIN_FAILURES_DAYS", "0", "retention.login_failures.days"),
+            ("RETENTION_TIMERS_DAYS", "44", "retention.timers.days"),
             ("RETENTION_INTERVAL_MINUTES", "soon", "retention.interval.minutes"),
         ] {
             #expect {

@@ -192,12 +192,21 @@ public final class SalesDeskSystem: @unchecked Sendable {
         try await waitForRegion(code, timeout: timeout)
     }
 
+    /// The admin URL of the system's own database (every service schema is in it).
+    public var databaseURL: String {
+        var url = URLComponents(string: postgresAdminURL)
+        url?.path = "/\(database)"
+        return url?.string ?? postgresAdminURL
+    }
+
+    /// Runs one SQL statement on the system's database with psql and returns its unaligned, tuples-only output.
+    public func psql(_ sql: String) throws -> String {
+        try TestEnvironment.shell("psql '\(databaseURL)' -tAq -v ON_ERROR_STOP=1 -c \"\(sql)\"").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Waits until the customers service's region replica holds `code`.
     public func waitForRegion(_ code: String, timeout: Duration = .seconds(60)) async throws {
         let query = "SELECT count(*) FROM customers.region_replica WHERE code = '\(code.filter { $0.isLetter || $0.isNumber || $0 == "-" })'"
-        var url = URLComponents(string: postgresAdminURL)
-        url?.path = "/\(database)"
-        let databaseURL = url?.string ?? postgresAdminURL
         let known = await eventually(timeout: timeout, interval: .milliseconds(100)) {
             let count = try? TestEnvironment.shell("psql '\(databaseURL)' -tAq -c \"\(query)\"")
             return count?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"

@@ -7,7 +7,9 @@ public struct SalesDeskAdmin: AsyncParsableCommand {
         commandName: "salesdesk-admin",
         abstract: "Operate a SalesDesk installation: migrations, status, dead letters, backups, users.",
         subcommands: [
-            Version.self
+            Version.self,
+            SeedDemo.self,
+            Rebuild.self,
         ]
     )
 

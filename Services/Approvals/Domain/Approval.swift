@@ -43,10 +43,19 @@ public struct ApprovalStep: Codable, Sendable, Equatable {
     /// Who held the step before it moved to ``approverID``, and why: ``StepReassignment``.
     public var reassignedFromID: String?
     public var reassignedReason: StepReassignment?
+    /// While pending: the step's SLA in working days under its policy, and when it runs out (应在 … 前处理).
+    public var slaWorkingDays: Double? = nil
+    public var dueAt: Date? = nil
+    /// How many reminders its approvers were sent (issue 12), and the latest.
+    public var reminders: Int? = nil
+    public var lastRemindedAt: Date? = nil
+    /// Every time the step passed its SLA: who was told, when, and whether it moved up the line.
+    public var escalations: [StepEscalation]? = nil
 
     enum CodingKeys: String, CodingKey {
         case step, role, status, approverName, resolution, assignedAt, decidedAt, comment, workingDays
         case onBehalfOfName, decidedByName, reassignedReason
+        case slaWorkingDays, dueAt, reminders, lastRemindedAt, escalations
         case approverID = "approverId"
         case onBehalfOfID = "onBehalfOfId"
         case decidedByID = "decidedById"
@@ -62,6 +71,8 @@ public enum StepReassignment: String, Codable, Sendable {
     case deactivated
     /// The delegation it was held under ended or was cancelled: it went back to the approver it was meant for.
     case delegationEnded = "delegation_ended"
+    /// Its SLA ran out under a policy that reassigns: it went up the line to its approver's manager.
+    case escalated
 }
 
 /// An approval instance for one contract, with its steps.

@@ -24,12 +24,26 @@ public struct ApprovalPolicy: Codable, Sendable, Equatable {
     public var tiers: [Tier]
     public var createdBy: String
     public var createdAt: Date
+    /// Reminders and escalation of this version's pending steps (issue 12): ``StepTiming``.
+    public var reminderWorkingHours: Double
+    public var maxReminders: Int
+    public var slaWorkingDays: Double
+    public var escalation: StepTiming.Escalation
 
-    public init(version: Int64, tiers: [Tier], createdBy: String, createdAt: Date) {
+    public init(version: Int64, tiers: [Tier], createdBy: String, createdAt: Date, timing: StepTiming = .standard) {
         self.version = version
         self.tiers = tiers
         self.createdBy = createdBy
         self.createdAt = createdAt
+        self.reminderWorkingHours = timing.reminderWorkingHours
+        self.maxReminders = timing.maxReminders
+        self.slaWorkingDays = timing.slaWorkingDays
+        self.escalation = timing.escalation
+    }
+
+    /// When this version's pending steps remind and escalate.
+    public var timing: StepTiming {
+        StepTiming(reminderWorkingHours: reminderWorkingHours, maxReminders: maxReminders, slaWorkingDays: slaWorkingDays, escalation: escalation)
     }
 
     /// The roles that may approve a step: the management line and the admin of last resort is not a policy step.

@@ -62,8 +62,12 @@ struct ApprovalEvents {
         try await stepAssigned(&approval, mobile: assignment.approver.mobile, at: now)
     }
 
+    /// Emits `approval.step_assigned` for the current step's new holder, with its policy's SLA, and in the same
+    /// transaction replaces the step's reminder and escalation timers (``StepDeadlineRepository``) with ones counted in
+    /// working time from `now`.
     private func stepAssigned(_ approval: inout Approval, mobile: String?, at now: Date) async throws {
         let step = approval.steps[approval.currentStep]
+        let timing = try await PostgresApprovalRepository(logger: logger).timing(policyVersion: approval.policyVersion, on: connection)
         let assigned = ApprovalStepAssigned(
             approvalID: approval.id.description,
             contractID: approval.contractID,
@@ -79,9 +83,21 @@ struct ApprovalEvents {
             assignedAt: now,
             onBehalfOfID: step.onBehalfOfID,
             onBehalfOfName: step.onBehalfOfName,
-            reassignedFromID: step.reassignedFromID
+            reassignedFromID: step.reassignedFromID,
+            slaWorkingDays: timing.slaWorkingDays
         )
         try await append(assigned, to: &approval, at: now)
+        let deadlines = StepDeadlineRepository(logger: logger)
+        try await deadlines.cancel(approval: approval.id, step: approval.currentStep, on: connection)
+        try await deadlines.schedule(
+            approval: approval.id,
+            step: approval.currentStep,
+            key: StepDeadlineRepository.key(approval: approval.id, step: approval.currentStep, version: approval.version),
+            assignedAt: now,
+            timing: timing,
+            calendar: try await CalendarReplica(logger: logger).calendar(on: connection),
+            on: connection
+        )
     }
 
     /// Emits `approval.completed` for an approval that just ended.

@@ -50,6 +50,7 @@ struct DecideApprovalHandler: Sendable {
                 workingDays: decided.workingDays ?? 0
             )
             try await events.append(stepDecided, to: &approval, at: now)
+            try await StepDeadlineRepository(logger: logger).cancel(approval: approval.id, step: decided.step, on: connection)
             if approval.status == .pending {
                 do {
                     try await events.assignCurrentStep(

@@ -26,15 +26,36 @@ struct PutPoliciesHandler: Sendable {
     let repository: any ApprovalRepository
     let logger: Logger
 
+    /// The tiers, and optionally the step timing (``StepTiming``; an absent field takes its default: the policy is
+    /// replaced as a whole, not patched).
     struct Body: Decodable {
         var tiers: [ApprovalPolicy.Tier]
+        var reminderWorkingHours: Double?
+        var maxReminders: Int?
+        var slaWorkingDays: Double?
+        var escalation: String?
     }
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try ApprovalsService.requireAdmin(request)
-        let tiers = try ApprovalPolicy.validate(try request.decode(Body.self).tiers)
+        let body = try request.decode(Body.self)
+        // Both checks run before either throws, so one 422 names every bad field.
+        var errors: [Problem.FieldError] = []
+        var tiers: [ApprovalPolicy.Tier] = []
+        var timing = StepTiming.standard
+        do { tiers = try ApprovalPolicy.validate(body.tiers) } catch { errors += error.errors ?? [] }
+        do {
+            timing = try StepTiming.validate(
+                reminderWorkingHours: body.reminderWorkingHours,
+                maxReminders: body.maxReminders,
+                slaWorkingDays: body.slaWorkingDays,
+                escalation: body.escalation
+            )
+        } catch { errors += error.errors ?? [] }
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        let (validTiers, validTiming) = (tiers, timing)
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
-            try .json(try await repository.appendPolicy(tiers: tiers, createdBy: caller.userID, on: connection))
+            try .json(try await repository.appendPolicy(tiers: validTiers, timing: validTiming, createdBy: caller.userID, on: connection))
         }
     }
 }

@@ -26,6 +26,7 @@ struct RecallApprovalHandler: Sendable {
                 notYours: "Only the submitter can recall an approval."
             )
             let now = Date()
+            try await StepDeadlineRepository(logger: logger).cancel(approval: approval.id, step: approval.currentStep, on: connection)
             approval.complete(.recalled, comment: comment, at: now, calendar: try await approvals.calendar(on: connection))
             let events = ApprovalEvents(connection: connection, logger: logger, traceparent: request.headers[RPC.Header.traceparent])
             try await events.completed(&approval, at: now)

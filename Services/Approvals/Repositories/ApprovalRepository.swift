@@ -9,8 +9,15 @@ public import ServiceRuntime
 public protocol ApprovalRepository: Sendable {
     /// The newest policy version.
     func currentPolicy(on connection: PostgresConnection) async throws -> ApprovalPolicy
-    /// Stores tiers as the next policy version and returns it.
-    func appendPolicy(tiers: [ApprovalPolicy.Tier], createdBy: String, on connection: PostgresConnection) async throws -> ApprovalPolicy
+    /// Stores tiers and step timing as the next policy version and returns it.
+    func appendPolicy(
+        tiers: [ApprovalPolicy.Tier],
+        timing: StepTiming,
+        createdBy: String,
+        on connection: PostgresConnection
+    ) async throws -> ApprovalPolicy
+    /// The reminder and escalation timing of a policy version (the defaults for a version not found).
+    func timing(policyVersion: Int64, on connection: PostgresConnection) async throws -> StepTiming
     /// Holidays and make-up workdays.
     func calendar(on connection: PostgresConnection) async throws -> WorkingCalendar
     /// Stores a new instance and its steps; `false` when the contract already has a pending approval.
@@ -62,31 +69,63 @@ public struct PostgresApprovalRepository: ApprovalRepository {
 
     private func newestPolicy(on connection: PostgresConnection) async throws -> ApprovalPolicy? {
         let rows = try await connection.query(
-            "SELECT version, tiers::text, created_by, created_at FROM policies ORDER BY version DESC LIMIT 1",
+            """
+            SELECT version, tiers::text, created_by, created_at, reminder_working_hours, max_reminders, sla_working_days, escalation
+            FROM policies ORDER BY version DESC LIMIT 1
+            """,
             logger: logger
         )
-        for try await (version, tiers, createdBy, createdAt) in rows.decode((Int64, String, String, Date).self) {
+        typealias Columns = (Int64, String, String, Date, Double, Int, Double, String)
+        for try await (version, tiers, createdBy, createdAt, hours, reminders, days, escalation) in rows.decode(Columns.self) {
             let decoded = try JSONCoding.decoder.decode([ApprovalPolicy.Tier].self, from: Data(tiers.utf8))
-            return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt)
+            let timing = StepTiming(
+                reminderWorkingHours: hours,
+                maxReminders: reminders,
+                slaWorkingDays: days,
+                escalation: try StepTiming.Escalation(stored: escalation, column: "policies.escalation")
+            )
+            return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt, timing: timing)
         }
         return nil
     }
 
-    public func appendPolicy(tiers: [ApprovalPolicy.Tier], createdBy: String, on connection: PostgresConnection) async throws -> ApprovalPolicy {
+    public func timing(policyVersion: Int64, on connection: PostgresConnection) async throws -> StepTiming {
+        let rows = try await connection.query(
+            "SELECT reminder_working_hours, max_reminders, sla_working_days, escalation FROM policies WHERE version = \(policyVersion)",
+            logger: logger
+        )
+        for try await (hours, reminders, days, escalation) in rows.decode((Double, Int, Double, String).self) {
+            return StepTiming(
+                reminderWorkingHours: hours,
+                maxReminders: reminders,
+                slaWorkingDays: days,
+                escalation: try StepTiming.Escalation(stored: escalation, column: "policies.escalation")
+            )
+        }
+        return .standard
+    }
+
+    public func appendPolicy(
+        tiers: [ApprovalPolicy.Tier],
+        timing: StepTiming,
+        createdBy: String,
+        on connection: PostgresConnection
+    ) async throws -> ApprovalPolicy {
         // Version 1 is always the default, so the first change an admin makes is version 2.
         _ = try await currentPolicy(on: connection)
         let json = String(decoding: try JSONCoding.encoder.encode(tiers), as: UTF8.self)
         // Concurrent puts both read the same max; the primary key makes the loser fail instead of overwriting.
         let rows = try await connection.query(
             """
-            INSERT INTO policies (version, tiers, created_by)
-            SELECT COALESCE(max(version), 0) + 1, \(json)::jsonb, \(createdBy) FROM policies
+            INSERT INTO policies (version, tiers, created_by, reminder_working_hours, max_reminders, sla_working_days, escalation)
+            SELECT COALESCE(max(version), 0) + 1, \(json)::jsonb, \(createdBy), \(timing.reminderWorkingHours), \(timing.maxReminders),
+                \(timing.slaWorkingDays), \(timing.escalation.rawValue) FROM policies
             RETURNING version, created_at
             """,
             logger: logger
         )
         for try await (version, createdAt) in rows.decode((Int64, Date).self) {
-            return ApprovalPolicy(version: version, tiers: tiers, createdBy: createdBy, createdAt: createdAt)
+            return ApprovalPolicy(version: version, tiers: tiers, createdBy: createdBy, createdAt: createdAt, timing: timing)
         }
         throw PolicyMissing()
     }
@@ -310,7 +349,8 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         let rows = try await connection.query(
             """
             SELECT approval_id, step, role, status, approver_id, approver_name, resolution, assigned_at, decided_at, comment, working_days,
-                on_behalf_of_id, on_behalf_of_name, decided_by_id, decided_by_name, reassigned_from_id, reassigned_reason
+                on_behalf_of_id, on_behalf_of_name, decided_by_id, decided_by_name, reassigned_from_id, reassigned_reason,
+                sla_working_days, due_at, reminders, last_reminded_at
             FROM approval_steps WHERE approval_id = ANY(\(ids)) ORDER BY approval_id, step
             """,
             logger: logger
@@ -318,14 +358,15 @@ public struct PostgresApprovalRepository: ApprovalRepository {
         var steps: [RecordID: [ApprovalStep]] = [:]
         typealias Columns = (
             RecordID, Int, String, String, String?, String?, String?, Date?, Date?, String?, Double?, String?, String?, String?, String?, String?,
-            String?
+            String?, Double?, Date?, Int, Date?
         )
+        let escalations = try await escalations(of: ids, on: connection)
         for try await row in rows {
             let (
                 id, index, role, status, approverID, approverName, resolution, assignedAt, decidedAt, comment, workingDays, onBehalfOfID,
-                onBehalfOfName, decidedByID, decidedByName, reassignedFromID, reassignedReason
+                onBehalfOfName, decidedByID, decidedByName, reassignedFromID, reassignedReason, slaWorkingDays, dueAt, reminders, lastRemindedAt
             ) = try row.decode(Columns.self)
-            steps[id, default: []].append(
+            var step =
                 ApprovalStep(
                     step: index,
                     role: try Role(stored: role, column: "approval_steps.role"),
@@ -344,13 +385,52 @@ public struct PostgresApprovalRepository: ApprovalRepository {
                     reassignedFromID: reassignedFromID,
                     reassignedReason: try reassignedReason.map { try StepReassignment(stored: $0, column: "approval_steps.reassigned_reason") }
                 )
-            )
+            if step.status == .pending {
+                step.slaWorkingDays = slaWorkingDays
+                step.dueAt = dueAt
+            }
+            step.reminders = reminders
+            step.lastRemindedAt = lastRemindedAt
+            step.escalations = escalations[StepKey(approval: id, step: index)] ?? []
+            steps[id, default: []].append(step)
         }
         return approvals.map { approval in
             var approval = approval
             approval.steps = steps[approval.id] ?? []
             return approval
         }
+    }
+}
+
+private struct StepKey: Hashable {
+    var approval: RecordID
+    var step: Int
+}
+
+extension PostgresApprovalRepository {
+    fileprivate func escalations(of ids: [UUID], on connection: PostgresConnection) async throws -> [StepKey: [StepEscalation]] {
+        let rows = try await connection.query(
+            """
+            SELECT approval_id, step, approver_id, approver_name, manager_id, manager_name, reassigned, escalated_at
+            FROM step_escalations WHERE approval_id = ANY(\(ids)) ORDER BY approval_id, step, id
+            """,
+            logger: logger
+        )
+        var escalations: [StepKey: [StepEscalation]] = [:]
+        typealias Columns = (RecordID, Int, String, String?, String?, String?, Bool, Date)
+        for try await (id, step, approverID, approverName, managerID, managerName, reassigned, at) in rows.decode(Columns.self) {
+            escalations[StepKey(approval: id, step: step), default: []].append(
+                StepEscalation(
+                    approverID: approverID,
+                    approverName: approverName,
+                    managerID: managerID,
+                    managerName: managerName,
+                    reassigned: reassigned,
+                    escalatedAt: at
+                )
+            )
+        }
+        return escalations
     }
 }
 

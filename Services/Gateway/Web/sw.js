@@ -3,13 +3,13 @@
 // refreshed from the network in the background (the gateway answers 304 when nothing changed), so a new release
 // shows on the next start. The API is never cached: /api/ goes to the network only, and offline the app's own
 // outbox keeps the rep's check-ins. Change VERSION when the list changes; every file of the app is listed here (ServiceWorkerShellTests checks it).
-const VERSION = 'v13';
+const VERSION = 'v14-remind';
 const CACHE = `salesdesk-shell-${VERSION}`;
 const SHELL = [
   '/index.html', '/manifest.webmanifest', '/css/app.css', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
   '/js/api.js', '/js/app.js', '/js/charts.js', '/js/dom.js', '/js/format.js', '/js/i18n.js', '/js/i18n/en.js',
-  '/js/i18n/zh-CN.js', '/js/i18n/zh-CN/kpi.js', '/js/i18n/zh-CN/portal.js', '/js/i18n/zh-CN/webhooks.js',
-  '/js/i18n/en/kpi.js', '/js/i18n/en/portal.js', '/js/i18n/en/webhooks.js', '/js/icons.js', '/js/credit-code.js', '/js/photos.js', '/js/quote-math.js', '/js/ui.js', '/js/visit-outbox.js',
+  '/js/i18n/zh-CN.js', '/js/i18n/zh-CN/kpi.js', '/js/i18n/zh-CN/portal.js', '/js/i18n/zh-CN/webhooks.js', '/js/i18n/zh-CN/reminders.js',
+  '/js/i18n/en/kpi.js', '/js/i18n/en/portal.js', '/js/i18n/en/webhooks.js', '/js/i18n/en/reminders.js', '/js/icons.js', '/js/credit-code.js', '/js/photos.js', '/js/quote-math.js', '/js/ui.js', '/js/visit-outbox.js',
   '/js/views/admin-audit.js', '/js/views/admin-policy.js', '/js/views/admin-product.js', '/js/views/admin-products.js',
   '/js/views/admin-holidays.js', '/js/views/admin-regions.js', '/js/views/admin-user-form.js', '/js/views/admin-users.js', '/js/views/admin.js',
   '/js/views/approval.js', '/js/views/approvals.js', '/js/views/completeness.js', '/js/views/customer-import.js',

@@ -28,10 +28,10 @@ struct Funnel: Sendable, Equatable {
         return .lead
     }
 
-    /// Counts one deal at its deepest stage and every stage before it.
-    mutating func add(deepest: Stage) {
+    /// Counts `count` deals (one unless given) at their deepest stage and every stage before it.
+    mutating func add(deepest: Stage, count: Int = 1) {
         guard let depth = Stage.allCases.firstIndex(of: deepest) else { return }
-        for index in 0...depth { counts[index] += 1 }
+        for index in 0...depth { counts[index] += count }
     }
 
     /// The deals at a stage.

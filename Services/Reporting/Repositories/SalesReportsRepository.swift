@@ -33,6 +33,7 @@ struct SalesReportsRepository: Sendable {
         var isNew = false
         for try await _ in inserted.decode(String.self) { isNew = true }
         guard isNew else { return }
+        try await refreshFunnelStage(of: contract.dealID, on: connection)
         for (index, line) in contract.lines.enumerated() {
             try await connection.query(
                 """
@@ -91,6 +92,26 @@ struct SalesReportsRepository: Sendable {
             """,
             logger: logger
         )
+        try await refreshFunnelStage(of: change.dealID, on: connection)
+    }
+
+    /// Keeps the deal's deepest funnel stage (``Funnel/deepestStage(reached:signed:)``) on its row, from everything
+    /// known of it now, so the order events arrive in does not matter; the funnel and the cohorts count these.
+    func refreshFunnelStage(of dealID: String, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT COALESCE((SELECT array_agg(stage) FROM deal_stages WHERE deal_id = \(dealID)), '{}'::text[]),
+                   EXISTS (SELECT 1 FROM signed_contracts WHERE deal_id = \(dealID))
+            """,
+            logger: logger
+        )
+        for try await (stages, signed) in rows.decode(([String], Bool).self) {
+            let deepest = Funnel.deepestStage(reached: Set(stages.compactMap(DealStage.init(rawValue:))), signed: signed)
+            try await connection.query(
+                "UPDATE deal_projection SET funnel_stage = \(deepest.rawValue) WHERE deal_id = \(dealID) AND funnel_stage <> \(deepest.rawValue)",
+                logger: logger
+            )
+        }
     }
 
     /// Stores a finished approval unless a newer version of it is already kept.
@@ -175,20 +196,18 @@ struct SalesReportsRepository: Sendable {
     func funnel(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> Funnel {
         let rows = try await connection.query(
             """
-            SELECT d.deal_id, COALESCE(array_agg(s.stage) FILTER (WHERE s.stage IS NOT NULL), '{}'::text[]),
-                EXISTS (SELECT 1 FROM signed_contracts c WHERE c.deal_id = d.deal_id)
-            FROM deal_projection d LEFT JOIN deal_stages s ON s.deal_id = d.deal_id
+            SELECT d.funnel_stage, count(*) FROM deal_projection d
             WHERE d.created_at >= \(period.start) AND d.created_at < \(period.end)
               AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
-            GROUP BY d.deal_id
+            GROUP BY d.funnel_stage
             """,
             logger: logger
         )
         var funnel = Funnel()
-        for try await (_, stages, signed) in rows.decode((String, [String], Bool).self) {
-            let reached = Set(stages.compactMap(DealStage.init(rawValue:)))
-            funnel.add(deepest: Funnel.deepestStage(reached: reached, signed: signed))
+        for try await (stage, count) in rows.decode((String, Int64).self) {
+            guard let deepest = Funnel.Stage(rawValue: stage) else { continue }
+            funnel.add(deepest: deepest, count: Int(count))
         }
         return funnel
     }
@@ -204,22 +223,18 @@ struct SalesReportsRepository: Sendable {
     func cohorts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: Cohort] {
         let rows = try await connection.query(
             """
-            SELECT to_char(d.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'),
-                COALESCE(array_agg(s.stage) FILTER (WHERE s.stage IS NOT NULL), '{}'::text[]),
-                EXISTS (SELECT 1 FROM signed_contracts c WHERE c.deal_id = d.deal_id)
-            FROM deal_projection d LEFT JOIN deal_stages s ON s.deal_id = d.deal_id
+            SELECT to_char(d.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), count(*), count(*) FILTER (WHERE d.funnel_stage = 'won')
+            FROM deal_projection d
             WHERE d.created_at >= \(period.start) AND d.created_at < \(period.end)
               AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
-            GROUP BY d.deal_id
+            GROUP BY 1
             """,
             logger: logger
         )
         var cohorts: [String: Cohort] = [:]
-        for try await (month, stages, signed) in rows.decode((String, [String], Bool).self) {
-            let reached = Set(stages.compactMap(DealStage.init(rawValue:)))
-            cohorts[month, default: Cohort()].leads += 1
-            if Funnel.deepestStage(reached: reached, signed: signed) == .won { cohorts[month, default: Cohort()].won += 1 }
+        for try await (month, leads, won) in rows.decode((String, Int64, Int64).self) {
+            cohorts[month] = Cohort(leads: Int(leads), won: Int(won))
         }
         return cohorts
     }

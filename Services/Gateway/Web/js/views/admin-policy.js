@@ -1,4 +1,5 @@
-// The approval policy: tiers by amount, each a chain of approver roles; view it and replace it.
+// The approval policy: tiers by amount, each a chain of approver roles, and when pending steps remind and escalate
+// (issue 12); view it and replace it.
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, put } from '../api.js';
@@ -15,7 +16,11 @@ export default async function adminPolicy(ctx) {
     h('p', { class: 'muted small' }, dateTime(policy.createdAt)),
     h('ul', { class: 'list', data: { test: 'policy-tiers' } }, policy.tiers.map((tier) => h('li', {}, h('div', { class: 'row' }, h('div', { class: 'row-main' },
       h('div', { class: 'row-title' }, t('admin.above', { amount: money(tier.aboveFen) })),
-      h('div', { class: 'row-sub wrap' }, tier.steps.map((s) => label('role', s)).join(' → '))))))));
+      h('div', { class: 'row-sub wrap' }, tier.steps.map((s) => label('role', s)).join(' → '))))))),
+    // Reminders and escalation (issue 12).
+    h('p', { class: 'small', data: { test: 'policy-timing' } }, h('strong', {}, t('reminders.title')), ' · ', t('reminders.current', {
+      hours: policy.reminderWorkingHours, count: policy.maxReminders, days: policy.slaWorkingDays,
+      action: t(`reminders.escalation.${policy.escalation}`) })));
 
   const tiersBox = h('div', {});
   function addTier(tier = { aboveFen: 0, steps: ['supervisor'] }) {
@@ -30,8 +35,17 @@ export default async function adminPolicy(ctx) {
     tiersBox.append(box);
   }
   for (const tier of policy.tiers) addTier(tier);
+  const decimal = { inputmode: 'decimal' };
+  const hours = field({ name: 'reminderWorkingHours', label: t('reminders.hours'), value: policy.reminderWorkingHours, hint: t('reminders.hoursHint'), attrs: decimal });
+  const count = field({ name: 'maxReminders', label: t('reminders.count'), value: policy.maxReminders, hint: t('reminders.countHint'), attrs: { inputmode: 'numeric' } });
+  const days = field({ name: 'slaWorkingDays', label: t('reminders.days'), value: policy.slaWorkingDays, hint: t('reminders.daysHint'), attrs: decimal });
+  const escalation = field({ name: 'escalation', label: t('reminders.escalation'), value: policy.escalation,
+    options: ['notify', 'reassign'].map((v) => ({ value: v, label: t(`reminders.escalation.${v}`) })) });
+  const timing = h('fieldset', { data: { test: 'policy-timing-form' } }, h('legend', {}, t('reminders.title')),
+    h('p', { class: 'hint' }, t('reminders.hint')), h('div', { class: 'row3' }, hours, count, days), escalation);
   const el = form({ data: { test: 'policy-form' } }, [
     h('div', { data: { field: 'tiers' } }, h('div', { class: 'field-error', hidden: true, role: 'alert' }), tiersBox),
+    timing,
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'btn', onclick: () => addTier() }, t('admin.addTier')),
       h('button', { type: 'submit', class: 'btn primary', data: { test: 'save-policy' } }, t('admin.savePolicy')))], async (_f, key) => {
@@ -43,8 +57,16 @@ export default async function adminPolicy(ctx) {
       return { aboveFen: Number(fen ?? 0n), steps: v.steps };
     });
     if (!tiers.length) errors.tiers = [t('admin.needTier')];
+    const number = (f, name) => {
+      const text = f.input.value.trim();
+      const value = Number(text);
+      if (text === '' || !Number.isFinite(value)) errors[name] = [t('reminders.number')];
+      return value;
+    };
+    const body = { tiers, reminderWorkingHours: number(hours, 'reminderWorkingHours'), maxReminders: number(count, 'maxReminders'),
+      slaWorkingDays: number(days, 'slaWorkingDays'), escalation: escalation.input.value };
     if (Object.keys(errors).length) throw invalid(errors);
-    await put('/approval-policies', { tiers }, { idempotencyKey: key });
+    await put('/approval-policies', body, { idempotencyKey: key });
     toast(t('common.saved'));
     ctx.navigate(location.hash);
   });

@@ -29,5 +29,10 @@ export function stepTimeline(approval) {
     s.decidedAt ? h('div', { class: 't-sub' }, t('approval.decidedAt', { time: dateTime(s.decidedAt) }),
       s.workingDays !== undefined ? ` · ${t('approval.workingDays', { days: Number(s.workingDays).toFixed(2) })}` : '')
       : s.assignedAt ? h('div', { class: 't-sub' }, t('approval.assignedAt', { time: dateTime(s.assignedAt) })) : null,
-    s.comment ? h('div', { class: 't-sub' }, `“${s.comment}”`) : null)));
+    s.comment ? h('div', { class: 't-sub' }, `“${s.comment}”`) : null,
+    // Reminders and escalation (issue 12): the pending step's deadline, reminders sent, each escalation.
+    s.status === 'pending' && s.dueAt ? h('div', { class: 't-sub', data: { test: 'step-due' } }, t('approval.dueBy', { time: dateTime(s.dueAt) })) : null,
+    s.reminders ? h('div', { class: 't-sub small', data: { test: 'step-reminders' } }, t('approval.reminded', { count: s.reminders })) : null,
+    (s.escalations || []).map((e) => h('div', { class: 't-sub small', data: { test: 'step-escalation' } }, t(!e.managerId ? 'approval.escalatedAlone' : e.reassigned ? 'approval.escalatedMoved' : 'approval.escalatedTold', {
+      time: dateTime(e.escalatedAt), name: e.managerName || e.managerId, from: e.approverName || e.approverId }))))));
 }
