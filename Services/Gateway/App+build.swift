@@ -138,6 +138,7 @@ public enum GatewayService: SalesDeskService {
         }
 
         func add(to router: Router<ServiceRequestContext>) {
+            router.add(middleware: TraceMiddleware())
             router.add(middleware: ProblemMiddleware())
             router.add(middleware: RequestLimitsMiddleware())
             router.get("/openapi.yaml") { _, _ in

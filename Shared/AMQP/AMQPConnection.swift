@@ -247,7 +247,20 @@ public final class AMQPConnection: Service, Sendable {
         }
         continuation.onTermination = { [weak self] _ in self?.cancelConsumer(id) }
         wake()
-        return AMQPConsumer(stream: stream)
+        let stop = ConsumerStop { [weak self] in self?.stopConsumer(id, continuation: continuation) }
+        return AMQPConsumer(stream: stream, control: stop)
+    }
+
+    /// Cancels the consumer at the broker and ends its stream after the deliveries already received; a delivery that
+    /// arrives between this and the broker's `cancel-ok` is rejected with requeue at once.
+    private func stopConsumer(_ id: Int, continuation: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation) {
+        let queued = shared.withLock { state -> Bool in
+            guard state.consumers.removeValue(forKey: id) != nil, state.isRunning else { return false }
+            state.commands.append(.cancelConsumer(id))
+            return true
+        }
+        if queued { wake() }
+        continuation.finish()
     }
 
     private func cancelConsumer(_ id: Int) {
@@ -308,12 +321,23 @@ public final class AMQPConnection: Service, Sendable {
 
 /// The deliveries of one ``AMQPConnection/consume(queue:prefetch:noAck:)`` call.
 ///
-/// Survives reconnects; ends when the connection's `run()` ends. Dropping every iterator cancels the consumer.
+/// Survives reconnects; ends when the connection's `run()` ends or after ``stop()``. Dropping every iterator cancels
+/// the consumer.
 public struct AMQPConsumer: AsyncSequence, Sendable {
     /// A delivery.
     public typealias Element = AMQPDelivery
 
     let stream: AsyncThrowingStream<AMQPDelivery, any Error>
+    let control: ConsumerStop
+
+    /// Stops taking deliveries, for a graceful drain: cancels the consumer at the broker (no more prefetching) and ends
+    /// the sequence once the deliveries already received have been iterated. Those are still the caller's to settle
+    /// (``isStopped`` tells them apart): reject them with requeue so that another consumer gets them at once.
+    public func stop() { control.stop() }
+
+    /// Whether ``stop()`` was called: a delivery iterated now was received before the stop and should go back to its
+    /// queue rather than be started.
+    public var isStopped: Bool { control.isStopped }
 
     /// Iterates deliveries.
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -325,4 +349,22 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
 
     /// Makes an iterator.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: stream.makeAsyncIterator()) }
+}
+
+/// The stop switch of one ``AMQPConsumer``: called once, remembered.
+final class ConsumerStop: Sendable {
+    private let stopped = Mutex(false)
+    private let action: @Sendable () -> Void
+
+    init(_ action: @escaping @Sendable () -> Void) { self.action = action }
+
+    var isStopped: Bool { stopped.withLock { $0 } }
+
+    func stop() {
+        let first = stopped.withLock { stopped -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        if first { action() }
+    }
 }

@@ -34,21 +34,40 @@ public final class AMQPRPCServer: Service, Sendable {
         self.handler = handler
     }
 
-    /// Serves requests until cancelled or a graceful shutdown begins, then finishes the requests in hand.
+    /// Serves requests until cancelled or a graceful shutdown begins.
+    ///
+    /// A graceful shutdown drains: the consumer is cancelled at the broker (nothing more is prefetched), the requests
+    /// already being handled are answered, and the ones received but not yet started are rejected with requeue, so
+    /// another instance (or this one after its restart) answers them.
     public func run() async throws {
         let requests = connection.consume(queue: queue, prefetch: prefetch)
         let limit = Int(prefetch)
+        let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            for try await request in requests.cancelOnGracefulShutdown() {
-                if inFlight >= limit {
-                    try await group.next()
-                    inFlight -= 1
+            var returned = 0
+            try await withGracefulShutdownHandler {
+                for try await request in requests {
+                    if requests.isStopped {
+                        await connection.reject(request, requeue: true)
+                        returned += 1
+                        continue
+                    }
+                    if inFlight >= limit {
+                        try await group.next()
+                        inFlight -= 1
+                    }
+                    group.addTask { await self.serve(request) }
+                    inFlight += 1
                 }
-                group.addTask { await self.serve(request) }
-                inFlight += 1
+            } onGracefulShutdown: {
+                logger.info("drain: rpc server stops taking requests", metadata: ["queue": "\(self.queue)"])
+                requests.stop()
             }
             try await group.waitForAll()
+            if requests.isStopped {
+                logger.info("drain: rpc server answered the requests in hand", metadata: ["queue": "\(self.queue)", "requeued": "\(returned)"])
+            }
         }
     }
 

@@ -28,6 +28,15 @@ public enum Outbox {
         CREATE INDEX outbox_published_at ON outbox (published_at) WHERE published_at IS NOT NULL;
         """
 
+    /// The envelope with the `traceparent` of the work in progress (``Contracts/TraceContext/current``) when it names
+    /// none, so every event continues the trace of the request, event or timer that wrote it.
+    static func traced(_ envelope: EventEnvelope) -> EventEnvelope {
+        guard envelope.traceparent == nil, let trace = TraceContext.current else { return envelope }
+        var envelope = envelope
+        envelope.traceparent = trace.traceparent
+        return envelope
+    }
+
     /// Appends an event to the outbox of the schema in the connection's `search_path`, and wakes the relays.
     ///
     /// Call it inside the transaction that makes the change (`client.withTransaction { connection in … }`); the
@@ -37,7 +46,7 @@ public enum Outbox {
     ///   - connection: the connection holding the open transaction.
     ///   - logger: the request's logger.
     public static func append(_ envelope: EventEnvelope, on connection: PostgresConnection, logger: Logger) async throws {
-        let json = String(decoding: try envelope.encoded(), as: UTF8.self)
+        let json = String(decoding: try traced(envelope).encoded(), as: UTF8.self)
         // One round trip: the insert and the notification; current_schema() is the service's schema via search_path.
         try await connection.query(
             """
@@ -64,7 +73,7 @@ public enum Outbox {
         var json = "["
         for (index, envelope) in envelopes.enumerated() {
             if index > 0 { json += "," }
-            json += String(decoding: try envelope.encoded(), as: UTF8.self)
+            json += String(decoding: try traced(envelope).encoded(), as: UTF8.self)
         }
         json += "]"
         // WITH ORDINALITY keeps the given order in `position`, which the relay publishes by.

@@ -70,7 +70,11 @@ public final class OutboxRelay: Service, Sendable {
         self.lagGauge = Gauge(label: "salesdesk_outbox_lag_seconds", dimensions: dimensions)
     }
 
-    /// Relays until graceful shutdown or cancellation; on graceful shutdown the current pass finishes first.
+    /// Relays until graceful shutdown or cancellation.
+    ///
+    /// On graceful shutdown the current pass finishes, then one last flush publishes what is committed by then: the
+    /// service's group stops the relay after the parts that write events (RPC server, consumer, timers), so a drained
+    /// service leaves nothing in its outbox unless the broker refuses it (then the rows wait for the next start).
     public func run() async throws {
         try PostgresSettings.validate(schema: schema)
         await withTaskGroup(of: Void.self) { group in
@@ -81,6 +85,26 @@ public final class OutboxRelay: Service, Sendable {
                 self.doorbell.close()
             }
             group.cancelAll()
+            if !Task.isCancelled { await flush() }
+        }
+    }
+
+    /// The last passes of a drain: batches until the outbox is empty, a publish fails or the task is cancelled.
+    private func flush() async {
+        var total = PassResult(published: 0, failed: 0)
+        do {
+            while !Task.isCancelled {
+                let (result, fetched) = try await publishBatch()
+                total.published += result.published
+                total.failed += result.failed
+                if fetched < batchSize || result.failed > 0 { break }
+            }
+            logger.info("drain: outbox flushed", metadata: ["published": "\(total.published)", "failed": "\(total.failed)"])
+        } catch {
+            logger.error(
+                "drain: outbox flush failed; the events stay for the next start",
+                metadata: ["published": "\(total.published)", "error": "\(String(reflecting: error))"]
+            )
         }
     }
 

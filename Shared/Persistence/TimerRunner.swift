@@ -1,3 +1,4 @@
+import Contracts
 public import Foundation
 public import Logging
 public import PostgresNIO
@@ -92,7 +93,8 @@ public final class TimerRunner: Service, Sendable {
     public func runDue(now: Date) async throws -> PassResult {
         var result = PassResult(fired: 0, failed: 0)
         while !doorbell.isClosed {
-            switch try await fireOne(now: now) {
+            // Each firing is the start of a trace: its log lines and the events it writes share one trace id.
+            switch try await TraceContext.$current.withValue(.root(), operation: { try await fireOne(now: now) }) {
             case .none: return result
             case .fired: result.fired += 1
             case .failed: result.failed += 1
@@ -158,6 +160,7 @@ public final class TimerRunner: Service, Sendable {
                 self.doorbell.close()
             }
             group.cancelAll()
+            if doorbell.isClosed { logger.info("drain: timer runner finished its pass") }
         }
     }
 

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 public import Logging
 
@@ -15,12 +16,23 @@ public enum LoggingSetup {
         defer { lock.unlock() }
         guard !bootstrapped else { return }
         bootstrapped = true
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler: any LogHandler =
+                    format == "json"
+                    ? JSONLogHandler(label: label, metadataProvider: provider)
+                    : StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                handler.logLevel = level
+                return handler
+            },
+            metadataProvider: traceMetadata
+        )
+    }
+
+    /// Adds `trace_id` and `span_id` of the work in progress (``Contracts/TraceContext/current``) to every log line.
+    public static let traceMetadata = Logger.MetadataProvider {
+        guard let trace = TraceContext.current else { return [:] }
+        return ["trace_id": "\(trace.traceID)", "span_id": "\(trace.spanID)"]
     }
 }
 
@@ -28,12 +40,17 @@ public enum LoggingSetup {
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
+    public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private static let lock = NSLock()
 
     /// Creates a handler for a logger label.
-    public init(label: String) {
+    /// - Parameters:
+    ///   - label: the logger's label.
+    ///   - metadataProvider: adds metadata from the task in progress (the trace id) to every line.
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -49,7 +66,8 @@ public struct JSONLogHandler: LogHandler {
             "message": "\(event.message)",
             "source": event.source,
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+        let provided = metadataProvider?.get() ?? [:]
+        for (key, value) in provided.merging(metadata, uniquingKeysWith: { $1 }).merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             object[key] = "\(value)"
         }
         guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }

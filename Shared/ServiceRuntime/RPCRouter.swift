@@ -157,6 +157,18 @@ public struct RPCRouter: Sendable {
     ///   - now: the current time.
     ///   - logger: where refusals and failures are logged.
     public func handle(delivery: AMQPDelivery, identityKey: RPCIdentityKey, now: Date = Date(), logger: Logger) async -> AMQPMessage {
+        // The request continues the caller's trace: its log lines and the events it writes carry the trace id.
+        await TraceContext.$current.withValue(.continuing(delivery.message.headers[RPC.Header.traceparent])) {
+            let reply = await handleTraced(delivery: delivery, identityKey: identityKey, now: now, logger: logger)
+            logger.debug(
+                "rpc handled",
+                metadata: ["operation": "\(delivery.message.type ?? "")", "status": "\(reply.headers[RPC.Header.status] ?? "")"]
+            )
+            return reply
+        }
+    }
+
+    private func handleTraced(delivery: AMQPDelivery, identityKey: RPCIdentityKey, now: Date, logger: Logger) async -> AMQPMessage {
         let message = delivery.message
         let operation = message.type ?? ""
         let identity: CallerIdentity

@@ -6,6 +6,8 @@ public import Logging
 public import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// What a service is given to build its parts: configuration, logging and its connections.
 public struct ServiceContext: Sendable {
@@ -91,6 +93,7 @@ public enum ServiceApp {
                 try await migrate(name: name, configuration: configuration, migrationsDirectory: migrationsDirectory)
                 exit(0)
             }
+            let grace = try configuration.int("shutdown.grace.seconds", default: 10, in: 1...3_600)
             let app = try build(
                 name: name,
                 configuration: configuration,
@@ -98,7 +101,9 @@ public enum ServiceApp {
                 migrationsDirectory: migrationsDirectory,
                 parts: parts
             )
-            try await app.runService()
+            var logger = Logger(label: "salesdesk.\(name)")
+            logger[metadataKey: "service"] = "\(name)"
+            try await runUntilDrained(app, grace: .seconds(grace), logger: logger)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             exit(78)  // EX_CONFIG
@@ -106,6 +111,32 @@ public enum ServiceApp {
             FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             exit(1)
         }
+    }
+
+    /// Runs a service until SIGTERM or SIGINT, then drains it: the parts stop in the reverse of their start order (the
+    /// HTTP server stops accepting and answers what it has; RPC server and event consumer cancel their consumers,
+    /// finish the work in hand and requeue the rest; timers finish their pass; the outbox relay flushes; the
+    /// connections close), and the function returns, so the process exits with status 0.
+    ///
+    /// A drain that takes longer than eight tenths of `grace` is cancelled; if the cancellation itself has not ended
+    /// the parts by `grace`, the process stops at once (a crash, not status 0), so an orchestrator's kill after its own
+    /// grace period never finds it still running. Nothing is lost either way: unacknowledged messages go back to their
+    /// queues and committed outbox rows are published at the next start.
+    /// - Parameters:
+    ///   - service: the service (the built application).
+    ///   - grace: the longest a drain may take (`SHUTDOWN_GRACE_SECONDS`, 10 s by default).
+    ///   - logger: receives the drain's start and end.
+    public static func runUntilDrained(_ service: some Service, grace: Duration, logger: Logger) async throws {
+        let announcer = DrainAnnouncer(grace: grace, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: service), .init(service: announcer)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = grace * 8 / 10
+        configuration.maximumCancellationDuration = grace * 2 / 10
+        try await ServiceGroup(configuration: configuration).run()
+        announcer.finished()
     }
 
     /// `<service> migrate`: applies the service's migrations to its schema and exits, without the broker and without
@@ -318,5 +349,31 @@ struct StartupSequence: Service {
             return
         }
         try await ServiceGroup(configuration: .init(services: then.map { .init(service: $0) }, logger: logger)).run()
+    }
+}
+
+/// Logs when a drain begins and how long it took. Listed after the application in the signal-handling group, so it
+/// hears the shutdown first (a group stops its services in reverse order) and the application's drain follows.
+final class DrainAnnouncer: Service, Sendable {
+    let grace: Duration
+    let logger: Logger
+    private let began = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(grace: Duration, logger: Logger) {
+        self.grace = grace
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try await gracefulShutdown()
+        began.withLock { $0 = .now }
+        logger.info("drain: shutdown requested, draining", metadata: ["graceSeconds": "\(grace.components.seconds)"])
+    }
+
+    func finished() {
+        guard let began = began.withLock({ $0 }) else { return }
+        let took = ContinuousClock.now - began
+        let milliseconds = took.components.seconds * 1_000 + took.components.attoseconds / 1_000_000_000_000_000
+        logger.info("drain: finished, exiting", metadata: ["tookMs": "\(milliseconds)"])
     }
 }

@@ -231,10 +231,44 @@ public final class SalesDeskSystem: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Stops one service as an orchestrator does (SIGTERM, its graceful drain) and waits for the process to end.
+    /// - Parameters:
+    ///   - service: the service.
+    ///   - timeout: how long to wait before killing it (SIGKILL) and answering `nil`.
+    /// - Returns: how it ended, or `nil` when it was still running after `timeout`.
+    public func terminate(_ service: String, timeout: Duration = .seconds(30)) async -> Termination? {
+        guard let process = processes[service], process.isRunning else { return nil }
+        process.terminate()
+        let ended = await eventually(timeout: timeout, interval: .milliseconds(50)) { !process.isRunning }
+        guard ended else {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        process.waitUntilExit()
+        return Termination(exited: process.terminationReason == .exit, status: process.terminationStatus)
+    }
+
+    /// Runs one SQL query as the admin on the system's database; its result as `psql -tA` prints it (trimmed).
+    public func sql(_ query: String) throws -> String {
+        var url = URLComponents(string: postgresAdminURL)
+        url?.path = "/\(database)"
+        let databaseURL = url?.string ?? postgresAdminURL
+        let quoted = "'" + query.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return try TestEnvironment.shell("psql '\(databaseURL)' -v ON_ERROR_STOP=1 -tAq -c \(quoted)")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Starts a service again after ``kill(_:)``.
     public func restart(_ service: String) async throws {
         try launch(service)
         try await waitUntilReady(service)
+    }
+
+    /// Every line a service has logged since its last start.
+    public func logLines(of service: String) -> [String] {
+        let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(service).log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
     }
 
     /// The tail of a service's log.
@@ -255,6 +289,15 @@ public final class SalesDeskSystem: @unchecked Sendable {
         _ = try? TestEnvironment.shell("psql '\(postgresAdminURL)' -q -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'")
         _ = try? TestEnvironment.rabbitmqctl("delete_vhost", vhost)
     }
+}
+
+/// How a stopped service's process ended.
+public struct Termination: Sendable, CustomStringConvertible {
+    /// Whether it exited by itself (`false`: a signal ended it).
+    public var exited: Bool
+    /// Its exit status, or the signal that ended it.
+    public var status: Int32
+    public var description: String { exited ? "exited with status \(status)" : "ended by signal \(status)" }
 }
 
 /// A service of an end-to-end system failed to start or crashed.

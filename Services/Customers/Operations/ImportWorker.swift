@@ -49,18 +49,24 @@ public struct ImportWorker: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let worked: Bool
-                do {
-                    worked = try await runNext()
-                } catch {
-                    // The database may be restarting; the job's lease runs out and a later claim resumes it.
-                    logger.warning("import round failed", metadata: ["error": "\(String(reflecting: error))"])
-                    worked = false
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    let worked: Bool
+                    do {
+                        worked = try await runNext()
+                    } catch {
+                        // The database may be restarting; the job's lease runs out and a later claim resumes it.
+                        logger.warning("import round failed", metadata: ["error": "\(String(reflecting: error))"])
+                        worked = false
+                    }
+                    if !worked { try await Task.sleep(for: pollInterval) }
                 }
-                if !worked { try await Task.sleep(for: pollInterval) }
             }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            // A drain stops the job between its batches' transactions at the latest: what committed stays, and the
+            // job resumes from its last committed batch once its lease runs out.
+            logger.info("drain: import worker stopped")
         }
     }
 

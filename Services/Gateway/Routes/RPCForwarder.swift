@@ -112,7 +112,8 @@ extension RPCForwarder {
         if let etags = request.headers[.ifNoneMatch] { headers[RPC.Header.ifNoneMatch] = etags }
         if let query, !query.isEmpty { headers[RPC.Header.query] = query }
         if let pathID = context.parameters.get("id") { headers[RPC.Header.pathID] = pathID }
-        headers[RPC.Header.traceparent] = request.headers[.traceparent] ?? Traceparent.make()
+        // The request's trace (TraceMiddleware), so the service's work and the events it writes continue it.
+        headers[RPC.Header.traceparent] = (TraceContext.current ?? .continuing(request.headers[.traceparent])).traceparent
         let (seconds, attoseconds) = timeout.components
         let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
         headers[RPC.Header.deadline] = String(Int64((deadline.timeIntervalSince1970 * 1000).rounded(.down)))
@@ -303,16 +304,6 @@ enum ProblemResponse {
             headers: [.contentType: Problem.contentType],
             body: .init(byteBuffer: ByteBuffer(bytes: body))
         )
-    }
-}
-
-/// W3C trace context for requests that arrive without one.
-enum Traceparent {
-    static func make() -> String {
-        func hex(_ count: Int) -> String {
-            (0..<count).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
-        }
-        return "00-\(hex(16))-\(hex(8))-01"
     }
 }
 

@@ -1,6 +1,7 @@
 import Contracts
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Bounds what a caller's request line and headers may carry before any route sees them, so nothing a caller sends
 /// reaches AMQP unbounded: the query string, the `Idempotency-Key` and `traceparent` travel as RPC headers, and an
@@ -37,25 +38,27 @@ struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
         if let key = request.headers[.idempotencyKey], !Self.idempotencyKeyBytes.contains(key.utf8.count) {
             throw Problem.badRequest("Idempotency-Key must be 1–255 bytes.")
         }
-        if let traceparent = request.headers[.traceparent], !Traceparent.isValid(traceparent) {
+        if let traceparent = request.headers[.traceparent], TraceContext(traceparent: traceparent) == nil {
             var head = request.head
-            head.headerFields[.traceparent] = Traceparent.make()
+            head.headerFields[.traceparent] = (TraceContext.current ?? .root()).traceparent
             return try await next(Request(head: head, body: request.body), context)
         }
         return try await next(request, context)
     }
 }
 
-extension Traceparent {
-    /// Whether `text` is a W3C `traceparent` this gateway may pass on: `00-<32 hex>-<16 hex>-<2 hex>` in lower case,
-    /// with neither id all zeros. A later version may add fields after the flags; only version 00 is accepted here.
-    static func isValid(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "00" else { return false }
-        let lowerHex = { (part: Substring, count: Int) in
-            part.utf8.count == count && part.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+/// Binds each request's trace (``Contracts/TraceContext``): a child of the caller's valid `traceparent`, else a new
+/// trace. Every log line of the request carries its `trace_id`, and each RPC it makes sends it on.
+struct TraceMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let trace = TraceContext.continuing(request.headers[.traceparent])
+        return try await TraceContext.$current.withValue(trace) {
+            let response = try await next(request, context)
+            context.logger.debug(
+                "request",
+                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]
+            )
+            return response
         }
-        guard lowerHex(parts[1], 32), lowerHex(parts[2], 16), lowerHex(parts[3], 2) else { return false }
-        return parts[1].contains { $0 != "0" } && parts[2].contains { $0 != "0" }
     }
 }

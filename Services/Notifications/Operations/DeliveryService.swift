@@ -101,20 +101,28 @@ public struct DeliveryService: Service {
         self.logger = logger
     }
 
+    /// Sends until graceful shutdown or cancellation. A graceful shutdown lets the push in flight finish and be
+    /// recorded (cancelling it could leave a push made but unrecorded, sent again after its lease), and gives the
+    /// rest of the round's claimed rows back at once.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let handled: Int
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let handled: Int
+            do {
+                handled = try await sendDue()
+            } catch {
+                // The database may be restarting; the rows stay pending and the next round picks them up.
+                logger.warning("delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
+                handled = 0
+            }
+            if handled == 0 {
                 do {
-                    handled = try await sendDue()
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
                 } catch {
-                    // The database may be restarting; the rows stay pending and the next round picks them up.
-                    logger.warning("delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
-                    handled = 0
+                    break
                 }
-                if handled == 0 { try await Task.sleep(for: pollInterval) }
             }
         }
+        if Task.isShuttingDownGracefully { logger.info("drain: push sender finished its round") }
     }
 
     /// The slot-holder name of the self-built app (it has no 20-a-minute limit of its own).
@@ -169,7 +177,11 @@ public struct DeliveryService: Service {
         }
         var due: [(id: UUID, payload: String, attempts: Int, region: String?, recipient: String)] = []
         for try await row in rows.decode((UUID, String, Int, String?, String).self) { due.append(row) }
-        for row in due {
+        for (index, row) in due.enumerated() {
+            guard !Task.isShuttingDownGracefully else {
+                try await giveBack(due[index...].map { ($0.id, $0.attempts) })
+                break
+            }
             guard let route = try await route(recipient: row.recipient, region: row.region) else {
                 try await record(
                     "UPDATE deliveries SET status = 'failed', attempts = \(row.attempts), last_error = 'no WeCom robot or app user for this push' WHERE id = \(row.id)",
@@ -190,6 +202,24 @@ public struct DeliveryService: Service {
             try await record(outcome, of: row.id, attempts: row.attempts, via: route.via, by: recordBy)
         }
         return due.count
+    }
+
+    /// Puts claimed rows that were not pushed back as they were (their attempt uncounted, due now), fenced by the
+    /// attempt count of the claim, for another instance or the next start.
+    private func giveBack(_ rows: [(id: UUID, attempts: Int)]) async throws {
+        let at = now()
+        for row in rows {
+            _ = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger] in
+                try await client.query(
+                    """
+                    UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = \(at)
+                    WHERE id = \(row.id) AND status = 'pending' AND attempts = \(row.attempts)
+                    """,
+                    logger: logger
+                )
+            }
+        }
+        if !rows.isEmpty { logger.info("drain: unsent pushes given back", metadata: ["count": "\(rows.count)"]) }
     }
 
     /// The app for a recipient whose WeCom id the org replica knows; else the robot of the push's region (the

@@ -62,24 +62,25 @@ public struct WebhookDeliveryService: Service {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let handled: Int
-                    do {
-                        handled = try await sendDue(http: http)
-                    } catch {
-                        logger.warning("webhook round failed", metadata: ["error": "\(String(reflecting: error))"])
-                        handled = 0
-                    }
-                    if handled == 0 { try await Task.sleep(for: pollInterval) }
+        // A graceful shutdown lets the round in hand finish (its POSTs are recorded) and only cuts the pause short.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let handled: Int
+            do {
+                handled = try await sendDue(http: http)
+            } catch {
+                logger.warning("webhook round failed", metadata: ["error": "\(String(reflecting: error))"])
+                handled = 0
+            }
+            if handled == 0 {
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                } catch {
+                    break
                 }
             }
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
         try await http.shutdown()
+        if Task.isCancelled && !Task.isShuttingDownGracefully { throw CancellationError() }
     }
 
     struct Claimed {

@@ -181,22 +181,48 @@ public final class EventConsumerService: Service, Sendable {
         self.deadLetteredCounter = Counter(label: "salesdesk_events_dead_lettered_total", dimensions: dimensions)
     }
 
-    /// Consumes until graceful shutdown (then finishes the deliveries in hand) or cancellation.
+    /// Consumes until graceful shutdown or cancellation.
+    ///
+    /// A graceful shutdown drains: the consumer is cancelled at the broker (nothing more is prefetched), the events
+    /// being applied finish (one waiting for a retry goes back instead), and the deliveries received but not yet
+    /// started are rejected with requeue, so they are applied by another instance or after the restart.
     public func run() async throws {
         let deliveries = connection.consume(queue: queue, prefetch: prefetch)
         let limit = Int(prefetch)
+        let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            for try await delivery in deliveries.cancelOnGracefulShutdown() {
-                if inFlight >= limit {
-                    try await group.next()
-                    inFlight -= 1
+            var returned = 0
+            try await withGracefulShutdownHandler {
+                for try await delivery in deliveries {
+                    if deliveries.isStopped {
+                        await connection.reject(delivery, requeue: true)
+                        returned += 1
+                        continue
+                    }
+                    if inFlight >= limit {
+                        try await group.next()
+                        inFlight -= 1
+                    }
+                    group.addTask { await self.traced(delivery) }
+                    inFlight += 1
                 }
-                group.addTask { await self.process(delivery) }
-                inFlight += 1
+            } onGracefulShutdown: {
+                logger.info("drain: event consumer stops taking deliveries")
+                deliveries.stop()
             }
             try await group.waitForAll()
+            if deliveries.isStopped {
+                logger.info("drain: event consumer finished the events in hand", metadata: ["requeued": "\(returned)"])
+            }
         }
+    }
+
+    /// Processes a delivery in the trace of the event (its envelope's `traceparent`, else the message header): the
+    /// handler's log lines and the events it writes continue it.
+    private func traced(_ delivery: AMQPDelivery) async {
+        let traceparent = (try? EventEnvelope.decode(from: delivery.message.body))?.traceparent ?? delivery.message.headers[RPC.Header.traceparent]
+        await TraceContext.$current.withValue(.continuing(traceparent)) { await process(delivery) }
     }
 
     private func process(_ delivery: AMQPDelivery) async {
@@ -245,7 +271,7 @@ public final class EventConsumerService: Service, Sendable {
                     return true
                 }
                 (applied ? handledCounter : duplicateCounter).increment()
-                if !applied { logger.debug("event already applied, acking redelivery") }
+                logger.debug(applied ? "event applied" : "event already applied, acking redelivery")
                 await connection.ack(delivery)
                 return
             } catch {
@@ -278,13 +304,12 @@ public final class EventConsumerService: Service, Sendable {
                         metadata: ["attempt": "\(attempt - 1)", "retryIn": "\(delay)", "error": "\(String(reflecting: cause))"]
                     )
                 }
-                guard !Task.isShuttingDownGracefully else {
-                    // Leave the delivery unacknowledged: the broker hands it out again once this consumer is gone.
-                    return
-                }
                 do {
-                    try await Task.sleep(for: delay)
+                    // A drain does not wait out a retry: the delivery goes back to the queue for the next consumer.
+                    guard !Task.isShuttingDownGracefully else { throw CancellationError() }
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 } catch {
+                    await connection.reject(delivery, requeue: true)
                     return
                 }
             }
