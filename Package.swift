@@ -139,6 +139,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "Tools/Admin",
             exclude: ["Main"],
@@ -278,6 +280,8 @@ let package = Package(
                     "Admin", "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "PostgresNIO", package: "postgres-nio"),
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 ],
                 swiftSettings: swiftSettings
             ),
