@@ -10,8 +10,8 @@ struct AdminFixture: Sendable {
     let postgresURL: String
     let amqpURL: String
 
-    var postgres: PostgresOptions { PostgresOptions(url: postgresURL) }
-    var broker: BrokerOptions { BrokerOptions(url: amqpURL) }
+    var postgres: PostgresOptions { get throws { try PostgresOptions.url(postgresURL) } }
+    var broker: BrokerOptions { get throws { try BrokerOptions.url(amqpURL) } }
 
     static func with<T: Sendable>(_ body: @Sendable (AdminFixture) async throws -> T) async throws -> T {
         let suffix = TestEnvironment.uniqueSuffix()
@@ -37,7 +37,7 @@ struct AdminFixture: Sendable {
     /// `salesdesk-admin migrate` on this fixture's database.
     func migrate() async throws -> [String: Int] {
         var command = try Migrate.parse([])
-        command.postgres = postgres
+        command.postgres = try postgres
         return try await command.migrate()
     }
 }

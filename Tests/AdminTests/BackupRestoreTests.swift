@@ -13,7 +13,7 @@ struct BackupRestoreTests {
     }
 
     static func rows(_ fixture: AdminFixture, _ schema: String, _ sql: String) async throws -> [String] {
-        try await fixture.postgres.withClient(schema: schema) { client in
+        try await (try fixture.postgres).withClient(schema: schema) { client in
             var values: [String] = []
             for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: AdminLog.logger).decode(String.self) {
                 values.append(value)
@@ -44,7 +44,7 @@ struct BackupRestoreTests {
         try await AdminFixture.with { source in
             _ = try await source.migrate()
             try await Self.declareQueues(source, service: "reporting")
-            try await source.postgres.withClient(schema: "customers") { client in
+            try await (try source.postgres).withClient(schema: "customers") { client in
                 try await client.query(
                     """
                     INSERT INTO customers (id, name, region, industry, owner_id, contacts, version)
@@ -59,14 +59,18 @@ struct BackupRestoreTests {
             try await CreateAdmin.parse(["ops.li", "--password-file", password, "--postgres-url", source.postgresURL, "--bcrypt-cost", "4"]).run()
 
             var backup = try Backup.parse(["--to", folder.path, "--keep", "2"] + (try Self.toolArguments()))
-            backup.postgres = source.postgres
-            backup.broker = source.broker
+            backup.postgres = try source.postgres
+            backup.broker = try source.broker
             let (archive, manifest) = try await backup.backup()
             #expect(archive.lastPathComponent.hasPrefix("salesdesk-backup-") && archive.pathExtension == "zip")
             #expect(manifest.schemas.map(\.service) == ServiceEntry.all.map(\.name))
             #expect(manifest.schemas.first { $0.service == "gateway" }?.version == (try ServiceEntry.named("gateway").migrations()).last?.id)
             #expect(manifest.brokerDefinitions == "rabbitmq/definitions.json")
-            #expect(Set(manifest.exports).isSuperset(of: ["csv/customers.csv", "csv/contacts.csv", "csv/deals.csv", "csv/quotes.csv", "csv/contracts.csv", "csv/payments.csv"]))
+            #expect(
+                Set(manifest.exports).isSuperset(of: [
+                    "csv/customers.csv", "csv/contacts.csv", "csv/deals.csv", "csv/quotes.csv", "csv/contracts.csv", "csv/payments.csv",
+                ])
+            )
             #expect(manifest.files.count == 6 + 1 + manifest.exports.count)
 
             // The CSVs open in Excel: BOM, CRLF, the comma in the name quoted.
@@ -87,14 +91,14 @@ struct BackupRestoreTests {
 
             // A system that is not empty is refused.
             var intoSource = try Restore.parse([archive.path] + (try Self.toolArguments()))
-            intoSource.postgres = source.postgres
-            intoSource.broker = source.broker
+            intoSource.postgres = try source.postgres
+            intoSource.broker = try source.broker
             await #expect(throws: (any Error).self) { try await intoSource.restore() }
 
             try await AdminFixture.with { target in
                 var restore = try Restore.parse([archive.path] + (try Self.toolArguments()))
-                restore.postgres = target.postgres
-                restore.broker = target.broker
+                restore.postgres = try target.postgres
+                restore.broker = try target.broker
                 #expect(try await restore.restore() == manifest)
                 for (schema, sql) in [
                     ("customers", "SELECT to_jsonb(c)::text FROM customers c ORDER BY id"),
@@ -105,8 +109,8 @@ struct BackupRestoreTests {
                 }
                 // The broker definitions came along into the target's vhost, and nothing is pending.
                 var status = try Status.parse([])
-                status.postgres = target.postgres
-                status.broker = target.broker
+                status.postgres = try target.postgres
+                status.broker = try target.broker
                 let statuses = try await status.collect()
                 #expect(statuses.allSatisfy(\.pendingMigrations.isEmpty))
                 #expect(statuses.first { $0.service == "reporting" }?.queues.first?.messages == 0)

@@ -35,7 +35,7 @@ struct DeadLetterCommandTests {
             topology: topology,
             logger: logger
         )
-        try await fixture.postgres.withClient(schema: service.name) { client in
+        try await (try fixture.postgres).withClient(schema: service.name) { client in
             try await client.query("CREATE TABLE admintest_applied (event_id uuid NOT NULL)", logger: logger)
             var registry = EventHandlerRegistry()
             registry.register(eventType, from: "tests") { envelope, connection, logger in
@@ -92,8 +92,11 @@ struct DeadLetterCommandTests {
                 try await Self.publish(event, on: connection)
 
                 var list = try DeadLetters.List.parse(["--service", "reporting"])
-                list.broker = fixture.broker
-                #expect(try await eventually { (try await list.letters()["reporting"] ?? []).contains { $0.id == id } }, "the failing event is parked")
+                list.broker = try fixture.broker
+                #expect(
+                    try await eventually { (try await list.letters()["reporting"] ?? []).contains { $0.id == id } },
+                    "the failing event is parked"
+                )
                 let parked = try #require((try await list.letters()["reporting"] ?? []).first { $0.id == id })
                 #expect(parked.type == Self.eventType)
                 #expect(parked.queue == "reporting.events")
@@ -103,14 +106,14 @@ struct DeadLetterCommandTests {
                 #expect((try await list.letters()["reporting"] ?? []).map(\.id) == [id])
 
                 var show = try DeadLetters.Show.parse(["--service", "reporting", id])
-                show.broker = fixture.broker
+                show.broker = try fixture.broker
                 let shown = try #require(try await show.letter())
                 #expect(shown.body.contains(id))
                 #expect(try await Self.applied(event.id, client) == (0, 0))
 
                 failing.withLock { $0 = false }
                 var replay = try DeadLetters.Replay.parse(["--service", "reporting", id])
-                replay.broker = fixture.broker
+                replay.broker = try fixture.broker
                 #expect(try await replay.replay() == [id])
                 #expect(try await eventually { try await Self.applied(event.id, client) == (1, 1) }, "the replayed event is applied")
                 #expect((try await list.letters()["reporting"] ?? []).isEmpty)
@@ -120,7 +123,7 @@ struct DeadLetterCommandTests {
                 copy.headers[ParkingQueue.errorHeader] = "a copy"
                 try await connection.publish(copy, exchange: SalesDeskTopology.deadLetterExchange, routingKey: "reporting.events.dead")
                 var replayAll = try DeadLetters.Replay.parse(["--service", "reporting", "--all"])
-                replayAll.broker = fixture.broker
+                replayAll.broker = try fixture.broker
                 #expect(try await replayAll.replay() == [id])
                 #expect(
                     try await eventually {
@@ -142,15 +145,15 @@ struct DeadLetterCommandTests {
                 for event in events { try await Self.publish(event, on: connection) }
                 let ids = events.map { $0.id.uuidString.lowercased() }
                 var list = try DeadLetters.List.parse([])
-                list.broker = fixture.broker
+                list.broker = try fixture.broker
                 #expect(try await eventually { Set((try await list.letters()["reporting"] ?? []).map(\.id)) == Set(ids) }, "both are parked")
 
                 var unknown = try DeadLetters.Drop.parse(["--service", "reporting", UUID().uuidString.lowercased()])
-                unknown.broker = fixture.broker
+                unknown.broker = try fixture.broker
                 #expect(try await unknown.drop().isEmpty)
 
                 var drop = try DeadLetters.Drop.parse(["--service", "reporting", ids[0]])
-                drop.broker = fixture.broker
+                drop.broker = try fixture.broker
                 #expect(try await drop.drop() == [ids[0]])
                 #expect((try await list.letters()["reporting"] ?? []).map(\.id) == [ids[1]])
                 #expect(try await Self.applied(events[0].id, client) == (0, 0))

@@ -11,8 +11,8 @@ struct MigrateAndStatusTests {
     func migrateThenStatus() async throws {
         try await AdminFixture.with { fixture in
             var before = try Status.parse([])
-            before.postgres = fixture.postgres
-            before.broker = fixture.broker
+            before.postgres = try fixture.postgres
+            before.broker = try fixture.broker
             let fresh = try await before.collect()
             #expect(fresh.map(\.service) == ServiceEntry.all.map(\.name))
             #expect(fresh.allSatisfy { $0.schemaVersion == nil && !$0.pendingMigrations.isEmpty })
@@ -51,8 +51,8 @@ struct MigrateAndStatusTests {
                     try await connection.publish(AMQPMessage(body: Array("{}".utf8)), exchange: "", routingKey: "deals.events")
                 }
                 var status = try Status.parse([])
-                status.postgres = fixture.postgres
-                status.broker = fixture.broker
+                status.postgres = try fixture.postgres
+                status.broker = try fixture.broker
                 let deals = try #require(try await status.collect().first { $0.service == "deals" })
                 #expect(deals.queues.first { $0.name == "deals.events" } == QueueStatus(name: "deals.events", messages: 3, consumers: 0))
                 #expect(deals.queues.first { $0.name == "deals.events.dead" }?.messages == 0)

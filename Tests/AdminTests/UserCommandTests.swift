@@ -20,7 +20,7 @@ struct UserCommandTests {
     }
 
     static func query<T: Decodable & Sendable>(_ fixture: AdminFixture, _ sql: String, as type: T.Type) async throws -> [T] {
-        try await fixture.postgres.withClient(schema: "gateway") { client in
+        try await (try fixture.postgres).withClient(schema: "gateway") { client in
             var values: [T] = []
             for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: AdminLog.logger).decode(T.self) {
                 values.append(value)
@@ -60,7 +60,7 @@ struct UserCommandTests {
         try await AdminFixture.with { fixture in
             _ = try await fixture.migrate()
             try await CreateAdmin.parse(["ops.li", "--password-file", try Self.passwordFile("first-passw0rd")] + Self.gatewayArguments(fixture)).run()
-            try await fixture.postgres.withClient(schema: "gateway") { client in
+            try await (try fixture.postgres).withClient(schema: "gateway") { client in
                 let logger = AdminLog.logger
                 try await client.query(
                     """
@@ -74,20 +74,25 @@ struct UserCommandTests {
                 }
             }
 
-            try await ResetPassword.parse(["ops.li", "--password-file", try Self.passwordFile("second-passw0rd")] + Self.gatewayArguments(fixture)).run()
+            try await ResetPassword.parse(["ops.li", "--password-file", try Self.passwordFile("second-passw0rd")] + Self.gatewayArguments(fixture))
+                .run()
             let hash = try #require(try await Self.query(fixture, "SELECT password_hash FROM users", as: String.self).first)
             #expect(Bcrypt.verify("second-passw0rd", hash: hash))
             #expect(!Bcrypt.verify("first-passw0rd", hash: hash))
             #expect(try await Self.query(fixture, "SELECT revoked_reason FROM refresh_tokens", as: String?.self) == ["password"])
             #expect(try await Self.query(fixture, "SELECT count(*)::int8 FROM login_failures", as: Int.self) == [0])
 
-            try await fixture.postgres.withClient(schema: "gateway") { client in
+            try await (try fixture.postgres).withClient(schema: "gateway") { client in
                 try await client.query("INSERT INTO login_failures (username, address) VALUES ('ops.li', '10.0.0.9')", logger: AdminLog.logger)
                 try await client.query("INSERT INTO login_failures (username, address) VALUES ('someone', '10.0.0.9')", logger: AdminLog.logger)
             }
             try await Unlock.parse(["OPS.LI"] + Self.gatewayArguments(fixture).prefix(2)).run()
             #expect(try await Self.query(fixture, "SELECT username FROM login_failures", as: String.self) == ["someone"])
-            #expect(try await Self.query(fixture, "SELECT action FROM admin_audit ORDER BY id", as: String.self) == ["user.create", "user.update", "user.unlock"])
+            #expect(
+                try await Self.query(fixture, "SELECT action FROM admin_audit ORDER BY id", as: String.self) == [
+                    "user.create", "user.update", "user.unlock",
+                ]
+            )
 
             await #expect(throws: (any Error).self) { try await Unlock.parse(["nobody"] + Self.gatewayArguments(fixture).prefix(2)).run() }
         }

@@ -1,7 +1,7 @@
 public import AMQP
-import Contracts
-public import ArgumentParser
 import Approvals
+public import ArgumentParser
+import Contracts
 import Customers
 import Deals
 public import Foundation
@@ -71,8 +71,8 @@ public struct PostgresOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// Creates options with a URL (tests).
-    public init(url: String) { self.url = url }
+    /// Options naming a URL, as `--postgres-url URL` does (an `@Option` is only readable once parsed).
+    public static func url(_ url: String) throws -> PostgresOptions { try parse(["--postgres-url", url]) }
 
     /// The URL from the option or `POSTGRES_URL`.
     public func resolvedURL() throws -> String {
@@ -111,8 +111,8 @@ public struct BrokerOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// Creates options with a URL (tests).
-    public init(url: String) { self.url = url }
+    /// Options naming a URL, as `--amqp-url URL` does (an `@Option` is only readable once parsed).
+    public static func url(_ url: String) throws -> BrokerOptions { try parse(["--amqp-url", url]) }
 
     /// The URL from the option or `AMQP_URL`.
     public func resolvedURL() throws -> String {

@@ -91,7 +91,9 @@ public struct Backup: AsyncParsableCommand {
 
     /// Writes the archive and prunes old ones.
     /// - Returns: the archive's URL and its manifest.
-    public func backup(now: Date = Date()) async throws -> (URL, BackupManifest) {
+    public func backup(now exactly: Date = Date()) async throws -> (URL, BackupManifest) {
+        // Whole seconds: the manifest's ISO 8601 time reads back as the same date.
+        let now = Date(timeIntervalSince1970: exactly.timeIntervalSince1970.rounded(.down))
         guard let folder = directory ?? ProcessInfo.processInfo.environment["SALESDESK_BACKUP_DIR"] else {
             throw ValidationError("no folder: pass --to or set SALESDESK_BACKUP_DIR")
         }
@@ -170,7 +172,7 @@ public struct Backup: AsyncParsableCommand {
         try BackupManifest.encoder.encode(manifest).write(to: staging.appendingPathComponent("manifest.json"))
         let partial = directory.appendingPathComponent(".salesdesk-backup-\(stamp).zip.partial")
         try? FileManager.default.removeItem(at: partial)
-        try FileManager.default.zipItem(at: staging, to: partial, shouldKeepParent: false)
+        try FileManager.default.zipItem(at: staging, to: partial, shouldKeepParent: false, compressionMethod: .deflate)
         // Only a complete archive gets the name that retention counts and restore is given.
         try? FileManager.default.removeItem(at: archive)
         try FileManager.default.moveItem(at: partial, to: archive)

@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import Logging
 public import ServiceRuntime
+import Synchronization
 
 /// A message parked in a service's `<service>.events.dead` queue.
 public struct DeadLetter: Sendable, Equatable, Codable {
@@ -63,63 +64,78 @@ public struct DeadLetterQueue: Sendable {
     /// exchange (so no other service sees it again); the consumer's inbox applies an event id only once, so replaying a
     /// message that was applied after all changes nothing.
     @discardableResult
-    public func visit(_ decide: @Sendable (DeadLetter) -> Action) async throws -> [DeadLetter] {
+    public func visit(_ decide: @escaping @Sendable (DeadLetter) -> Action) async throws -> [DeadLetter] {
         let queue = service.deadLetterQueue
         let count = try await connection.messageCount(queue: queue)
         guard count > 0 else { return [] }
-        var visited: [DeadLetter] = []
-        var held: [AMQPDelivery] = []
         let deliveries = connection.consume(queue: queue, prefetch: UInt16(min(count, Int(UInt16.max))))
-        var iterator = deliveries.makeAsyncIterator()
-        while visited.count < count {
-            // A message consumed meanwhile by another operator would leave the count unreached: stop waiting after a while.
-            guard let delivery = try await Self.next(&iterator, within: .seconds(5)) else { break }
-            let letter = DeadLetter(delivery.message)
-            visited.append(letter)
-            switch decide(letter) {
-            case .keep:
-                held.append(delivery)
-            case .drop:
-                await connection.ack(delivery)
-            case .replay:
-                var message = delivery.message
-                for header in message.headers.keys where header.hasPrefix("x-salesdesk-") || header.hasPrefix("x-first-death-")
-                    || header.hasPrefix("x-last-death-") || header == "x-delivery-count"
-                {
-                    message.headers[header] = nil
+        let progress = Mutex(0)
+        let outcome = try await withThrowingTaskGroup(of: Visit?.self) { group in
+            group.addTask { [connection, service] in
+                var visit = Visit()
+                for try await delivery in deliveries {
+                    let letter = DeadLetter(delivery.message)
+                    visit.letters.append(letter)
+                    progress.withLock { $0 += 1 }
+                    switch decide(letter) {
+                    case .keep:
+                        visit.held.append(delivery)
+                    case .drop:
+                        await connection.ack(delivery)
+                    case .replay:
+                        do {
+                            try await connection.publish(Self.replayable(delivery.message), exchange: "", routingKey: service.eventQueue)
+                            await connection.ack(delivery)
+                        } catch {
+                            visit.held.append(delivery)
+                            visit.failure = error
+                            return visit
+                        }
+                    }
+                    if visit.letters.count >= count { break }
                 }
-                do {
-                    try await connection.publish(message, exchange: "", routingKey: service.eventQueue)
-                    await connection.ack(delivery)
-                } catch {
-                    held.append(delivery)
-                    for kept in held { await connection.reject(kept, requeue: true) }
-                    throw error
+                return visit
+            }
+            // Messages taken meanwhile by another operator would leave the count unreached: stop after 5 s without one.
+            group.addTask {
+                var seen = -1
+                while true {
+                    do { try await Task.sleep(for: .seconds(5)) } catch { return nil }
+                    let now = progress.withLock { $0 }
+                    if now == seen { return nil }
+                    seen = now
                 }
             }
+            var outcome = Visit()
+            while let result = try await group.next() {
+                if let result { outcome = result }
+                group.cancelAll()
+            }
+            return outcome
         }
-        for kept in held { await connection.reject(kept, requeue: true) }
+        for kept in outcome.held { await connection.reject(kept, requeue: true) }
         // The acks and rejects are queued on the connection in order; a declare after them returns once they were sent.
         _ = try await connection.messageCount(queue: queue)
-        return visited
+        if let failure = outcome.failure { throw failure }
+        return outcome.letters
     }
 
-    private static func next(_ iterator: inout AMQPConsumer.AsyncIterator, within limit: Duration) async throws -> AMQPDelivery? {
-        nonisolated(unsafe) var base = iterator
-        let result = try await withThrowingTaskGroup(of: AMQPDelivery?.self) { group in
-            group.addTask {
-                try await base.next()
-            }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+    private struct Visit: Sendable {
+        var letters: [DeadLetter] = []
+        var held: [AMQPDelivery] = []
+        var failure: (any Error)?
+    }
+
+    /// The message as its service's queue should see it again: without the parking and death headers.
+    static func replayable(_ parked: AMQPMessage) -> AMQPMessage {
+        var message = parked
+        for header in message.headers.keys
+        where header.hasPrefix("x-salesdesk-") || header.hasPrefix("x-first-death-") || header.hasPrefix("x-last-death-")
+            || header == "x-delivery-count"
+        {
+            message.headers[header] = nil
         }
-        iterator = base
-        return result
+        return message
     }
 }
 

@@ -27,6 +27,7 @@ public struct Restore: AsyncParsableCommand {
     public func restore() async throws -> BackupManifest {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("salesdesk-restore-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FileManager.default.unzipItem(at: URL(fileURLWithPath: archive), to: folder)
         let manifest = try BackupManifest.decoder.decode(BackupManifest.self, from: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
         guard manifest.format == 1 else { throw ValidationError("archive format \(manifest.format) is not one this release reads (1)") }
@@ -71,7 +72,9 @@ public struct Restore: AsyncParsableCommand {
         print("restored the backup of \(manifest.createdAt.formatted(.iso8601)) (release \(manifest.release))")
         for schema in manifest.schemas { print("  \(schema.service): \(schema.version ?? "-")") }
         if manifest.release != Version.release {
-            print("note: the archive was written by release \(manifest.release); this is \(Version.release). Start the services of this release: their migrations bring the schemas up to date.")
+            print(
+                "note: the archive was written by release \(manifest.release); this is \(Version.release). Start the services of this release: their migrations bring the schemas up to date."
+            )
         }
         if manifest.brokerDefinitions != nil, tools.rabbitmqctlCommand == nil {
             print("note: broker definitions not imported (no --rabbitmqctl); the services declare their exchanges and queues at start.")

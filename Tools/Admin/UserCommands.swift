@@ -14,9 +14,6 @@ public struct PasswordOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// Creates options reading a file (tests).
-    public init(file: String) { self.file = file }
-
     /// The password read.
     public func read() throws -> String {
         let text: String
@@ -38,12 +35,6 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost of the new hash (the gateway's AUTH_BCRYPT_COST).") public var bcryptCost: UInt8 = 10
 
     public init() {}
-
-    /// Creates options (tests).
-    public init(postgres: PostgresOptions, bcryptCost: UInt8) {
-        self.postgres = postgres
-        self.bcryptCost = bcryptCost
-    }
 
     func withAccounts<T: Sendable>(_ body: @Sendable (OperatorAccounts) async throws -> T) async throws -> T {
         let cost = bcryptCost
@@ -76,7 +67,7 @@ public struct CreateAdmin: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let password = try password.read()
+        let password = try self.password.read()
         let (username, displayName) = (self.username, self.displayName)
         do {
             let id = try await gateway.withAccounts { try await $0.createAdmin(username: username, password: password, displayName: displayName) }
@@ -102,7 +93,7 @@ public struct ResetPassword: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let password = try password.read()
+        let password = try self.password.read()
         let username = self.username
         do {
             try await gateway.withAccounts { try await $0.resetPassword(username: username, password: password) }

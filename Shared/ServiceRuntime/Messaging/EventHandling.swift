@@ -231,7 +231,10 @@ public final class EventConsumerService: Service, Sendable {
                 "event older than the inbox retention, parking it: a copy of an applied event could no longer be recognised",
                 metadata: ["eventTime": "\(envelope.time)", "inboxRetention": "\(retention.inbox)"]
             )
-            await park(delivery, reason: "event older than the inbox retention (\(retention.inbox)): a copy of an applied event could no longer be recognised")
+            await park(
+                delivery,
+                reason: "event older than the inbox retention (\(retention.inbox)): a copy of an applied event could no longer be recognised"
+            )
             return
         }
 
