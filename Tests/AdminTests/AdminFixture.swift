@@ -1,4 +1,5 @@
 import Admin
+import ArgumentParser
 import Foundation
 import TestSupport
 
@@ -20,7 +21,7 @@ struct AdminFixture: Sendable {
         let admin = try TestEnvironment.postgresURL()
         guard var postgres = URLComponents(string: admin), var amqp = URLComponents(string: try TestEnvironment.amqpURL()),
             let amqpUser = amqp.user
-        else { throw MissingTestEnvironment(name: "SALESDESK_TEST_POSTGRES_URL / SALESDESK_TEST_AMQP_URL") }
+        else { throw FixtureFailure(reason: "SALESDESK_TEST_POSTGRES_URL or SALESDESK_TEST_AMQP_URL is not a URL with a user") }
         try TestEnvironment.shell("psql '\(admin)' -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE \(database)'")
         try TestEnvironment.rabbitmqctl("add_vhost", vhost)
         try TestEnvironment.rabbitmqctl("set_permissions", "-p", vhost, amqpUser, ".*", ".*", ".*")
@@ -40,4 +41,8 @@ struct AdminFixture: Sendable {
         command.postgres = try postgres
         return try await command.migrate()
     }
+}
+
+struct FixtureFailure: Error {
+    var reason: String
 }

@@ -1,5 +1,6 @@
 import AMQP
 import Admin
+import ArgumentParser
 import Persistence
 import ServiceRuntime
 import TestSupport

@@ -1,4 +1,5 @@
 import Admin
+import ArgumentParser
 import Foundation
 import HummingbirdBcrypt
 import Logging
@@ -19,10 +20,11 @@ struct UserCommandTests {
         ["--postgres-url", fixture.postgresURL, "--bcrypt-cost", "4"]
     }
 
-    static func query<T: Decodable & Sendable>(_ fixture: AdminFixture, _ sql: String, as type: T.Type) async throws -> [T] {
+    /// The rows of a query of one text column in the gateway's schema.
+    static func query(_ fixture: AdminFixture, _ sql: String) async throws -> [String] {
         try await (try fixture.postgres).withClient(schema: "gateway") { client in
-            var values: [T] = []
-            for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: AdminLog.logger).decode(T.self) {
+            var values: [String] = []
+            for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: AdminLog.logger).decode(String.self) {
                 values.append(value)
             }
             return values
@@ -36,22 +38,18 @@ struct UserCommandTests {
             let file = try Self.passwordFile("rescue-passw0rd")
             let command = try CreateAdmin.parse(["ops.li", "--display-name", "运维 李", "--password-file", file] + Self.gatewayArguments(fixture))
             try await command.run()
-            let rows = try await Self.query(
-                fixture,
-                "SELECT role, active, display_name, password_hash FROM users WHERE username = 'ops.li'",
-                as: (String, Bool, String, String).self
-            )
-            let row = try #require(rows.first)
-            #expect(row.0 == "admin" && row.1 && row.2 == "运维 李")
-            #expect(Bcrypt.verify("rescue-passw0rd", hash: row.3))
-            #expect(try await Self.query(fixture, "SELECT type FROM outbox", as: String.self) == ["user.created"])
-            #expect(try await Self.query(fixture, "SELECT action FROM admin_audit", as: String.self) == ["user.create"])
+            let rows = try await Self.query(fixture, "SELECT role || '|' || active::text || '|' || display_name FROM users WHERE username = 'ops.li'")
+            #expect(rows == ["admin|true|运维 李"])
+            let hash = try #require(try await Self.query(fixture, "SELECT password_hash FROM users").first)
+            #expect(Bcrypt.verify("rescue-passw0rd", hash: hash))
+            #expect(try await Self.query(fixture, "SELECT type FROM outbox") == ["user.created"])
+            #expect(try await Self.query(fixture, "SELECT action FROM admin_audit") == ["user.create"])
 
             let again = try CreateAdmin.parse(["OPS.LI", "--password-file", file] + Self.gatewayArguments(fixture))
             await #expect(throws: (any Error).self) { try await again.run() }
             let short = try CreateAdmin.parse(["ops.wang", "--password-file", try Self.passwordFile("short")] + Self.gatewayArguments(fixture))
             await #expect(throws: (any Error).self) { try await short.run() }
-            #expect(try await Self.query(fixture, "SELECT count(*)::int8 FROM users", as: Int.self) == [1])
+            #expect(try await Self.query(fixture, "SELECT count(*)::text FROM users") == ["1"])
         }
     }
 
@@ -76,20 +74,20 @@ struct UserCommandTests {
 
             try await ResetPassword.parse(["ops.li", "--password-file", try Self.passwordFile("second-passw0rd")] + Self.gatewayArguments(fixture))
                 .run()
-            let hash = try #require(try await Self.query(fixture, "SELECT password_hash FROM users", as: String.self).first)
+            let hash = try #require(try await Self.query(fixture, "SELECT password_hash FROM users").first)
             #expect(Bcrypt.verify("second-passw0rd", hash: hash))
             #expect(!Bcrypt.verify("first-passw0rd", hash: hash))
-            #expect(try await Self.query(fixture, "SELECT revoked_reason FROM refresh_tokens", as: String?.self) == ["password"])
-            #expect(try await Self.query(fixture, "SELECT count(*)::int8 FROM login_failures", as: Int.self) == [0])
+            #expect(try await Self.query(fixture, "SELECT coalesce(revoked_reason, 'none') FROM refresh_tokens") == ["password"])
+            #expect(try await Self.query(fixture, "SELECT count(*)::text FROM login_failures") == ["0"])
 
             try await (try fixture.postgres).withClient(schema: "gateway") { client in
                 try await client.query("INSERT INTO login_failures (username, address) VALUES ('ops.li', '10.0.0.9')", logger: AdminLog.logger)
                 try await client.query("INSERT INTO login_failures (username, address) VALUES ('someone', '10.0.0.9')", logger: AdminLog.logger)
             }
             try await Unlock.parse(["OPS.LI"] + Self.gatewayArguments(fixture).prefix(2)).run()
-            #expect(try await Self.query(fixture, "SELECT username FROM login_failures", as: String.self) == ["someone"])
+            #expect(try await Self.query(fixture, "SELECT username FROM login_failures") == ["someone"])
             #expect(
-                try await Self.query(fixture, "SELECT action FROM admin_audit ORDER BY id", as: String.self) == [
+                try await Self.query(fixture, "SELECT action FROM admin_audit ORDER BY id") == [
                     "user.create", "user.update", "user.unlock",
                 ]
             )

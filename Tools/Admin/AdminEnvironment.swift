@@ -88,7 +88,10 @@ public struct PostgresOptions: ParsableArguments, Sendable {
         _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
         let settings = try PostgresSettings(url: try resolvedURL(), schema: schema, applicationName: "salesdesk-admin")
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        // The pool's own chatter (a lease queued before `run()` has started) is not the operator's business.
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: poolLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -102,7 +102,7 @@ enum ExternalCommand {
         var description: String { "`\(commandLine)` exited \(status): \(output.suffix(2_000))" }
     }
 
-    /// Runs `executable` with `arguments`; the output is returned (standard error included).
+    /// Runs `executable` with `arguments`; its standard output is returned (standard error only in the failure).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
@@ -110,12 +110,17 @@ enum ExternalCommand {
         process.arguments = [executable] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
+        // Standard error apart, in a file: the output may be data (definitions JSON), and a full pipe would block.
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("salesdesk-admin-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
+            output += (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
             throw Failed(commandLine: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus, output: output)
         }
         return output

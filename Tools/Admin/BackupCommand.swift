@@ -150,10 +150,9 @@ public struct Backup: AsyncParsableCommand {
         var definitions: String?
         if let rabbitmqctl = tools.rabbitmqctlCommand {
             let vhost = try BrokerVhost.name(of: try broker.resolvedURL())
-            let full = staging.appendingPathComponent("rabbitmq/all.json")
-            try ExternalCommand.shell("\(rabbitmqctl) -q export_definitions \(ExternalCommand.quoted(full.path))")
-            let filtered = try BrokerVhost.definitions(try Data(contentsOf: full), vhost: vhost)
-            try FileManager.default.removeItem(at: full)
+            // To standard output: a file path would be written by the broker's node, as its own OS user.
+            let all = try ExternalCommand.shell("\(rabbitmqctl) -q export_definitions -")
+            let filtered = try BrokerVhost.definitions(Data(all.utf8), vhost: vhost)
             definitions = "rabbitmq/definitions.json"
             try filtered.write(to: staging.appendingPathComponent("rabbitmq/definitions.json"))
             paths.append("rabbitmq/definitions.json")

@@ -66,17 +66,24 @@ public struct DeadLetterQueue: Sendable {
     @discardableResult
     public func visit(_ decide: @escaping @Sendable (DeadLetter) -> Action) async throws -> [DeadLetter] {
         let queue = service.deadLetterQueue
-        let count = try await connection.messageCount(queue: queue)
+        let count: Int
+        do {
+            count = try await connection.messageCount(queue: queue)
+        } catch AMQPError.channelClosed(let code, _) where code == 404 {
+            // No parking queue: the service has not started on this vhost yet, so nothing is parked.
+            try await connection.waitUntilConnected(timeout: .seconds(15))
+            return []
+        }
         guard count > 0 else { return [] }
         let deliveries = connection.consume(queue: queue, prefetch: UInt16(min(count, Int(UInt16.max))))
-        let progress = Mutex(0)
+        let progress = Progress()
         let outcome = try await withThrowingTaskGroup(of: Visit?.self) { group in
             group.addTask { [connection, service] in
                 var visit = Visit()
                 for try await delivery in deliveries {
                     let letter = DeadLetter(delivery.message)
                     visit.letters.append(letter)
-                    progress.withLock { $0 += 1 }
+                    progress.count.withLock { $0 += 1 }
                     switch decide(letter) {
                     case .keep:
                         visit.held.append(delivery)
@@ -101,7 +108,7 @@ public struct DeadLetterQueue: Sendable {
                 var seen = -1
                 while true {
                     do { try await Task.sleep(for: .seconds(5)) } catch { return nil }
-                    let now = progress.withLock { $0 }
+                    let now = progress.count.withLock { $0 }
                     if now == seen { return nil }
                     seen = now
                 }
@@ -118,6 +125,11 @@ public struct DeadLetterQueue: Sendable {
         _ = try await connection.messageCount(queue: queue)
         if let failure = outcome.failure { throw failure }
         return outcome.letters
+    }
+
+    /// How many messages the visit has taken so far, watched by its watchdog.
+    private final class Progress: Sendable {
+        let count = Mutex(0)
     }
 
     private struct Visit: Sendable {
