@@ -143,6 +143,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "Tools/Admin",
             exclude: ["Main"],
@@ -282,6 +284,8 @@ let package = Package(
                     "Admin", "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "PostgresNIO", package: "postgres-nio"),
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 ],
                 swiftSettings: swiftSettings
             ),

@@ -12,7 +12,7 @@ import Glibc
 enum ConnectionCommand: Sendable {
     case publish([AMQPOutgoingMessage], CheckedContinuation<[Result<Void, AMQPError>], Never>)
     case declare(AMQPTopology, CheckedContinuation<Void, any Error>)
-    case messageCount(queue: String, CheckedContinuation<Int, any Error>)
+    case queueStatus(queue: String, CheckedContinuation<AMQPQueueStatus, any Error>)
     case startConsumer(Int)
     case cancelConsumer(Int)
     case ack(deliveryTag: UInt64, generation: UInt64)
@@ -180,10 +180,17 @@ public final class AMQPConnection: Service, Sendable {
     /// - Throws: ``AMQPError/notConnected`` at once when the connection is down; ``AMQPError/channelClosed(code:text:)``
     ///   when the queue does not exist (the connection recovers its channel afterwards).
     public func messageCount(queue: String) async throws -> Int {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+        try await queueStatus(queue: queue).messages
+    }
+
+    /// A queue's ready messages and consumers, from a passive `queue.declare` (exact at once, like ``messageCount(queue:)``).
+    /// - Parameter queue: the queue's name.
+    /// - Throws: as ``messageCount(queue:)``.
+    public func queueStatus(queue: String) async throws -> AMQPQueueStatus {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AMQPQueueStatus, any Error>) in
             let queued = shared.withLock { state -> Bool in
                 guard state.isConnected, !state.stopRequested else { return false }
-                state.commands.append(.messageCount(queue: queue, continuation))
+                state.commands.append(.queueStatus(queue: queue, continuation))
                 return true
             }
             if queued { wake() } else { continuation.resume(throwing: AMQPError.notConnected) }
@@ -366,5 +373,19 @@ final class ConsumerStop: Sendable {
             return !stopped
         }
         if first { action() }
+    }
+}
+
+/// What a passive `queue.declare` reports about a queue.
+public struct AMQPQueueStatus: Sendable, Equatable {
+    /// Messages ready for delivery (not counting those delivered and not yet acknowledged).
+    public var messages: Int
+    /// Consumers subscribed to the queue.
+    public var consumers: Int
+
+    /// Creates a status.
+    public init(messages: Int, consumers: Int) {
+        self.messages = messages
+        self.consumers = consumers
     }
 }

@@ -183,14 +183,14 @@ final class ConnectionWorker {
         }
     }
 
-    private func messageCount(queue: String) throws(AMQPError) -> Int {
+    private func queueStatus(queue: String) throws(AMQPError) -> AMQPQueueStatus {
         guard let state else { throw .notConnected }
         let arena = CArena()
         defer { arena.release() }
         let ok = amqp_queue_declare(state, channel, arena.bytes(queue), 1, 0, 0, 0, amqp_empty_table)
         try check(amqp_get_rpc_reply(state), "passive declare of queue '\(queue)'")
         guard let ok else { throw .protocolError("passive declare of queue '\(queue)': no declare-ok") }
-        return Int(ok.pointee.message_count)
+        return AMQPQueueStatus(messages: Int(ok.pointee.message_count), consumers: Int(ok.pointee.consumer_count))
     }
 
     private func startConsumer(id: Int, _ registration: ConsumerRegistration) throws(AMQPError) {
@@ -308,9 +308,9 @@ final class ConnectionWorker {
                 continuation.resume(throwing: error)
                 throw error
             }
-        case .messageCount(let queue, let continuation):
+        case .queueStatus(let queue, let continuation):
             do {
-                continuation.resume(returning: try messageCount(queue: queue))
+                continuation.resume(returning: try queueStatus(queue: queue))
             } catch {
                 continuation.resume(throwing: error)
                 throw error
@@ -488,7 +488,7 @@ final class ConnectionWorker {
                 // Recorded, so recovery declares it; refusing here would fail a service's startup on a brief outage.
                 connection.shared.withLock { $0.topology = $0.topology.merging(topology) }
                 continuation.resume()
-            case .messageCount(_, let continuation):
+            case .queueStatus(_, let continuation):
                 continuation.resume(throwing: error)
             case .startConsumer, .cancelConsumer, .ack, .reject:
                 break

@@ -253,6 +253,7 @@ public enum ServiceApp {
                     registry: events,
                     retention: retention,
                     transactionDeadline: settings.transactionDeadline,
+                    parking: ParkingQueue(exchange: SalesDeskTopology.deadLetterExchange, queue: SalesDeskTopology.deadLetterQueue(of: name)),
                     logger: logger
                 )
             )

@@ -6,10 +6,24 @@ public struct SalesDeskAdmin: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "salesdesk-admin",
         abstract: "Operate a SalesDesk installation: migrations, status, dead letters, backups, users.",
+        discussion: """
+            Configuration comes from the same environment as the services: POSTGRES_URL (a role that owns every service \
+            schema), AMQP_URL (a broker user allowed on every service queue, e.g. the deployment's `salesdesk` user), and \
+            for backups SALESDESK_PG_BIN (the folder of pg_dump/pg_restore), RABBITMQCTL and SALESDESK_BACKUP_DIR. Each option also \
+            has a flag; see `salesdesk-admin help <command>`.
+            """,
         subcommands: [
             Version.self,
             SeedDemo.self,
             Rebuild.self,
+            Migrate.self,
+            Status.self,
+            DeadLetters.self,
+            CreateAdmin.self,
+            ResetPassword.self,
+            Unlock.self,
+            Backup.self,
+            Restore.self,
         ]
     )
 

@@ -127,6 +127,7 @@ public final class EventConsumerService: Service, Sendable {
     private let retryBaseDelay: Duration
     private let retention: RetentionPolicy?
     private let transactionDeadline: Duration
+    private let parking: ParkingQueue?
     private let logger: Logger
     private let handledCounter: Counter
     private let duplicateCounter: Counter
@@ -147,6 +148,9 @@ public final class EventConsumerService: Service, Sendable {
     ///     pruned already, so a copy of an applied event could not be recognised
     ///     (``Persistence/RetentionPolicy/isTooOldToDeduplicate(eventTime:now:)``).
     ///   - transactionDeadline: the longest one event's transaction may take before it is abandoned and retried.
+    ///   - parking: when given, a parked event is published there with the reason in its ``ParkingQueue/errorHeader``
+    ///     header (so `salesdesk-admin dead-letters` can show it) and then acked; without it, or when that publish fails,
+    ///     the delivery is rejected and the broker dead-letters it without a reason.
     ///   - logger: the consumer's logger.
     public init(
         name: String,
@@ -159,6 +163,7 @@ public final class EventConsumerService: Service, Sendable {
         retryBaseDelay: Duration = .milliseconds(200),
         retention: RetentionPolicy? = nil,
         transactionDeadline: Duration = PostgresSettings.defaultTransactionDeadline,
+        parking: ParkingQueue? = nil,
         logger: Logger
     ) {
         self.name = name
@@ -171,6 +176,7 @@ public final class EventConsumerService: Service, Sendable {
         self.retryBaseDelay = retryBaseDelay
         self.retention = retention
         self.transactionDeadline = transactionDeadline
+        self.parking = parking
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue)"
         self.logger = logger
@@ -234,8 +240,7 @@ public final class EventConsumerService: Service, Sendable {
                 "undecodable event, parking it",
                 metadata: ["messageID": "\(delivery.message.messageID ?? "none")", "routingKey": "\(delivery.routingKey)", "error": "\(error)"]
             )
-            deadLetteredCounter.increment()
-            await connection.reject(delivery, requeue: false)
+            await park(delivery, reason: "undecodable event: \(error)")
             return
         }
         var logger = self.logger
@@ -252,8 +257,10 @@ public final class EventConsumerService: Service, Sendable {
                 "event older than the inbox retention, parking it: a copy of an applied event could no longer be recognised",
                 metadata: ["eventTime": "\(envelope.time)", "inboxRetention": "\(retention.inbox)"]
             )
-            deadLetteredCounter.increment()
-            await connection.reject(delivery, requeue: false)
+            await park(
+                delivery,
+                reason: "event older than the inbox retention (\(retention.inbox)): a copy of an applied event could no longer be recognised"
+            )
             return
         }
 
@@ -293,8 +300,7 @@ public final class EventConsumerService: Service, Sendable {
                         "event handler failed, parking the event",
                         metadata: ["attempts": "\(attempt)", "error": "\(String(reflecting: cause))"]
                     )
-                    deadLetteredCounter.increment()
-                    await connection.reject(delivery, requeue: false)
+                    await park(delivery, reason: "after \(attempt) attempt(s): \(String(reflecting: cause))")
                     return
                 } else {
                     delay = retryBaseDelay * (1 << min(attempt - 1, 20))
@@ -314,5 +320,53 @@ public final class EventConsumerService: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// Parks a delivery: a copy carrying `reason` goes to the parking queue and the original is acked, or, without a
+    /// parking queue (or when the copy cannot be published), the delivery is rejected for the broker to dead-letter.
+    private func park(_ delivery: AMQPDelivery, reason: String) async {
+        deadLetteredCounter.increment()
+        guard let parking else {
+            await connection.reject(delivery, requeue: false)
+            return
+        }
+        var message = delivery.message
+        message.headers["x-delivery-count"] = nil
+        message.headers[ParkingQueue.errorHeader] = String(reason.prefix(ParkingQueue.maximumErrorLength))
+        message.headers[ParkingQueue.queueHeader] = queue
+        message.headers[ParkingQueue.routingKeyHeader] = delivery.routingKey
+        message.headers[ParkingQueue.parkedAtHeader] = Date().formatted(.iso8601)
+        do {
+            try await connection.publish(message, exchange: parking.exchange, routingKey: parking.queue)
+            await connection.ack(delivery)
+        } catch {
+            logger.warning("could not publish the parked copy, rejecting the delivery instead", metadata: ["error": "\(error)"])
+            await connection.reject(delivery, requeue: false)
+        }
+    }
+}
+
+/// Where an ``EventConsumerService`` parks the events it gives up on, with the reason in a header.
+public struct ParkingQueue: Sendable, Equatable {
+    /// The header holding why the event was parked (the handler's error, at most ``maximumErrorLength`` characters).
+    public static let errorHeader = "x-salesdesk-error"
+    /// The header naming the queue the event was consumed from.
+    public static let queueHeader = "x-salesdesk-queue"
+    /// The header holding the routing key (event type) the event was delivered with.
+    public static let routingKeyHeader = "x-salesdesk-routing-key"
+    /// The header holding when the event was parked (ISO 8601).
+    public static let parkedAtHeader = "x-salesdesk-parked-at"
+    /// The longest reason kept in ``errorHeader``.
+    public static let maximumErrorLength = 2_000
+
+    /// The exchange the parked copy is published to.
+    public var exchange: String
+    /// The parking queue, used as the routing key.
+    public var queue: String
+
+    /// Creates a parking destination.
+    public init(exchange: String, queue: String) {
+        self.exchange = exchange
+        self.queue = queue
     }
 }
