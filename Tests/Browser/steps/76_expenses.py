@@ -17,7 +17,7 @@ def run(context):
     rep_user, _ = context.names["rep"]
     sup_user, _ = context.names["sup"]
     purpose = f"宁波客户拜访往返高铁 {suffix}"
-    finance_user = f"qian-fin-{suffix}"
+    finance_user = f"bx-fin-{suffix}"
 
     rep = context.browser("rep-expense", story.PHONE, phone=True)
     try:
