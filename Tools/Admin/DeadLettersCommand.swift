@@ -66,15 +66,9 @@ public struct DeadLetterQueue: Sendable {
     @discardableResult
     public func visit(_ decide: @escaping @Sendable (DeadLetter) -> Action) async throws -> [DeadLetter] {
         let queue = service.deadLetterQueue
-        let count: Int
-        do {
-            count = try await connection.messageCount(queue: queue)
-        } catch AMQPError.channelClosed(let code, _) where code == 404 {
-            // No parking queue: the service has not started on this vhost yet, so nothing is parked.
-            try await connection.waitUntilConnected(timeout: .seconds(15))
-            return []
-        }
-        guard count > 0 else { return [] }
+        // No parking queue (absent after retries, see Status.queueStatus): the service has not started on this vhost
+        // yet, so nothing is parked.
+        guard let count = try await Status.queueStatus(queue, on: connection).messages, count > 0 else { return [] }
         let deliveries = connection.consume(queue: queue, prefetch: UInt16(min(count, Int(UInt16.max))))
         let progress = Progress()
         let outcome = try await withThrowingTaskGroup(of: Visit?.self) { group in

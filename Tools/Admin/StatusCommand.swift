@@ -112,15 +112,21 @@ public struct Status: AsyncParsableCommand {
     }
 
     /// A queue's status; an absent queue (the broker closes the channel with 404) has no figures.
+    ///
+    /// A 404 closes the channel, and the connection reopens it on its own a moment later: a declare sent in between
+    /// can come back with the previous queue's 404. So a queue counts as absent only after three 404s, each after the
+    /// channel is back.
     static func queueStatus(_ name: String, on connection: AMQPConnection) async throws -> QueueStatus {
-        do {
-            let status = try await connection.queueStatus(queue: name)
-            return QueueStatus(name: name, messages: status.messages, consumers: status.consumers)
-        } catch AMQPError.channelClosed(let code, _) where code == 404 {
-            // The connection reopens its channel on its own; wait for it before the next declare.
-            try await connection.waitUntilConnected(timeout: .seconds(15))
-            return QueueStatus(name: name, messages: nil, consumers: nil)
+        for attempt in 1...3 {
+            do {
+                let status = try await connection.queueStatus(queue: name)
+                return QueueStatus(name: name, messages: status.messages, consumers: status.consumers)
+            } catch AMQPError.channelClosed(let code, _) where code == 404 {
+                try await Task.sleep(for: .milliseconds(100 * attempt))
+                try await connection.waitUntilConnected(timeout: .seconds(15))
+            }
         }
+        return QueueStatus(name: name, messages: nil, consumers: nil)
     }
 
     /// The table `status` prints.
