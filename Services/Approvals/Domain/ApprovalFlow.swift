@@ -13,47 +13,28 @@ public enum DecisionRefusal: Error, Equatable, Sendable {
 
 /// The approval's state machine, without I/O: who may act, and what acting changes.
 extension Approval {
-    /// A new pending approval with every step waiting and version 0 (its first event makes it 1);
-    /// ``assign(_:at:)`` then hands step 0 to its approver.
+    /// A new pending approval of a contract: the generic ``start(id:request:policy:at:)`` with the contract as its
+    /// subject (a contract's approval has no separate title).
     public static func start(id: RecordID, contract: ContractSubmitted, policy: ApprovalPolicy, at now: Date) -> Approval {
-        let roles = policy.steps(forAmount: contract.amountFen)
-        return Approval(
-            id: id,
-            contractID: contract.contractID,
-            contractNumber: contract.number,
-            customerName: contract.customerName,
+        let request = ApprovalSubjectRequest(
+            subjectType: .contract,
+            subjectID: contract.contractID,
+            number: contract.number,
+            title: "",
             amountFen: contract.amountFen,
             ownerID: contract.ownerID,
             region: contract.region,
-            submitterID: contract.submittedBy,
-            policyVersion: policy.version,
-            status: .pending,
-            currentStep: 0,
-            stepCount: roles.count,
-            version: 0,
-            requestedAt: now,
-            completedAt: nil,
-            comment: nil,
-            workingDays: nil,
-            steps: roles.enumerated().map { index, role in
-                ApprovalStep(
-                    step: index,
-                    role: role,
-                    status: .waiting,
-                    approverID: nil,
-                    approverName: nil,
-                    resolution: nil,
-                    assignedAt: nil,
-                    decidedAt: nil,
-                    comment: nil,
-                    workingDays: nil
-                )
-            }
+            customerName: contract.customerName,
+            submittedBy: contract.submittedBy,
+            submittedAt: contract.submittedAt
         )
+        var approval = start(id: id, request: request, policy: policy, at: now)
+        approval.title = nil
+        return approval
     }
 
-    /// A new pending approval of a subject other than a contract (issue 12), with the steps of `policy` (its subject
-    /// type's policy) for the request's amount; otherwise as ``start(id:contract:policy:at:)``.
+    /// A new pending approval with every step waiting and version 0 (its first event makes it 1), with the steps of
+    /// `policy` (its subject type's policy) for the request's amount; ``assign(_:at:)`` then hands step 0 to its approver.
     public static func start(id: RecordID, request: ApprovalSubjectRequest, policy: ApprovalPolicy, at now: Date) -> Approval {
         let roles = policy.steps(forAmount: request.amountFen)
         return Approval(
