@@ -72,7 +72,8 @@ public struct ProjectionRebuild: Sendable {
                 skipped: 0,
                 started: Date()
             )
-            var cursor: (Date, UUID)?
+            // Before every row: the epoch and the nil UUID.
+            var cursor = (Date(timeIntervalSince1970: 0), UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
             while true {
                 let batch = try await events(after: cursor, in: shadow, connection)
                 guard let last = batch.last else { break }
@@ -139,36 +140,25 @@ public struct ProjectionRebuild: Sendable {
         }
     }
 
+    /// The batch of logged events after `cursor` in arrival order (keyset: arrival time, then id).
     private func events(
-        after cursor: (Date, UUID)?,
+        after cursor: (Date, UUID),
         in schema: String,
         _ connection: PostgresConnection
     ) async throws -> [(receivedAt: Date, id: UUID, envelope: EventEnvelope)] {
-        let rows: PostgresRowSequence
-        if let (at, id) = cursor {
-            rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        SELECT received_at, id, envelope::text FROM \(schema).event_log
-                        WHERE (received_at, id) > ($1, $2) ORDER BY received_at, id LIMIT \(batchSize)
-                        """,
-                    binds: {
-                        var b = PostgresBindings()
-                        b.append(at)
-                        b.append(id)
-                        return b
-                    }()
-                ),
-                logger: logger
-            )
-        } else {
-            rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: "SELECT received_at, id, envelope::text FROM \(schema).event_log ORDER BY received_at, id LIMIT \(batchSize)"
-                ),
-                logger: logger
-            )
-        }
+        var binds = PostgresBindings()
+        binds.append(cursor.0)
+        binds.append(cursor.1)
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT received_at, id, envelope::text FROM \(schema).event_log
+                    WHERE (received_at, id) > ($1, $2) ORDER BY received_at, id LIMIT \(batchSize)
+                    """,
+                binds: binds
+            ),
+            logger: logger
+        )
         var batch: [(receivedAt: Date, id: UUID, envelope: EventEnvelope)] = []
         for try await (at, id, text) in rows.decode((Date, UUID, String).self) {
             batch.append((at, id, try EventEnvelope.decode(from: Array(text.utf8))))
