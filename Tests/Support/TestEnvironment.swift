@@ -78,3 +78,24 @@ public func eventually(
         try? await Task.sleep(for: interval)
     }
 }
+
+/// Polls until `check` reports done, giving up only when its progress has not moved for `stall`: a long job on a
+/// loaded machine keeps its test alive for as long as it advances, and a stuck one still fails.
+public func eventuallyWhileProgressing<Progress: Equatable>(
+    stall: Duration = .seconds(60),
+    interval: Duration = .milliseconds(200),
+    _ check: () async throws -> (done: Bool, progress: Progress)
+) async rethrows -> Bool {
+    var last: Progress?
+    var deadline = ContinuousClock.now.advanced(by: stall)
+    while true {
+        let (done, progress) = try await check()
+        if done { return true }
+        if progress != last {
+            last = progress
+            deadline = ContinuousClock.now.advanced(by: stall)
+        }
+        if ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: interval)
+    }
+}
