@@ -91,6 +91,13 @@ DECLARE
         WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows o'
         ELSE 'SELECT n.*, 1::bigint AS sign FROM new_rows n UNION ALL SELECT o.*, -1::bigint FROM old_rows o' END;
 BEGIN
+    -- Most statements of the handlers change nothing here (an upsert fires both its INSERT and its UPDATE trigger, a
+    -- guarded UPDATE often matches no row): skip planning the delta for them.
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT FROM old_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     EXECUTE format(
         $sql$
         INSERT INTO %1$I.sales_daily AS a (day, owner_id, region, contracts, amount_fen, cost_fen)
@@ -118,6 +125,13 @@ DECLARE
         WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows o'
         ELSE 'SELECT n.*, 1::bigint AS sign FROM new_rows n UNION ALL SELECT o.*, -1::bigint FROM old_rows o' END;
 BEGIN
+    -- Most statements of the handlers change nothing here (an upsert fires both its INSERT and its UPDATE trigger, a
+    -- guarded UPDATE often matches no row): skip planning the delta for them.
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT FROM old_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     EXECUTE format(
         $sql$
         INSERT INTO %1$I.product_line_daily AS a (day, owner_id, region, product_line, lines, amount_fen, cost_fen)
@@ -144,6 +158,13 @@ DECLARE
         WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows o'
         ELSE 'SELECT n.*, 1::bigint AS sign FROM new_rows n UNION ALL SELECT o.*, -1::bigint FROM old_rows o' END;
 BEGIN
+    -- Most statements of the handlers change nothing here (an upsert fires both its INSERT and its UPDATE trigger, a
+    -- guarded UPDATE often matches no row): skip planning the delta for them.
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT FROM old_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     EXECUTE format(
         $sql$
         INSERT INTO %1$I.deal_funnel_daily AS a (day, owner_id, region, funnel_stage, deals)
@@ -169,6 +190,13 @@ DECLARE
         WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows o'
         ELSE 'SELECT n.*, 1::bigint AS sign FROM new_rows n UNION ALL SELECT o.*, -1::bigint FROM old_rows o' END;
 BEGIN
+    -- Most statements of the handlers change nothing here (an upsert fires both its INSERT and its UPDATE trigger, a
+    -- guarded UPDATE often matches no row): skip planning the delta for them.
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT FROM old_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     EXECUTE format(
         $sql$
         INSERT INTO %1$I.customer_counts AS a (owner_id, region, industry, customers)
