@@ -42,7 +42,7 @@ public enum Soak {
                     "WECOM_WEBHOOK_BASE_URL": wecomURL, "WECOM_WEBHOOK_KEY": "soak-key",
                     "NOTIFICATIONS_DELIVERY_RETRY_BASE_MS": "200",
                     // The stand-in has no 20-a-minute limit: the soak measures the system, not WeCom's robot quota.
-                    "NOTIFICATIONS_ROBOT_PER_MINUTE": "100000",
+                    "NOTIFICATIONS_ROBOT_PER_MINUTE": "1000",
                     "RPC_TIMEOUT_MS": "5000",
                 ]
             )

@@ -8,5 +8,10 @@ import Soak
 let seconds = Int(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 600
 var logger = Logger(label: "salesdesk.soak")
 logger.logLevel = .info
-let report = try await Soak.run(.init(duration: .seconds(seconds)), logger: logger)
-print(report.markdown)
+do {
+    let report = try await Soak.run(.init(duration: .seconds(seconds)), logger: logger)
+    print(report.markdown)
+} catch {
+    FileHandle.standardError.write(Data("salesdesk-soak: the soak could not run: \(error)\n".utf8))
+    exit(1)
+}
