@@ -27,7 +27,6 @@ const SHELL = [
   '/js/views/delegations.js',
   '/js/i18n/zh-CN/expenses.js', '/js/i18n/en/expenses.js', '/js/i18n/zh-CN/admin.js', '/js/i18n/en/admin.js',
   '/js/views/expense-claims.js', '/js/views/expense-claim-form.js', '/js/views/expense-claim.js',
-  // Discount approval (issue 12).
   '/js/i18n/zh-CN/discount.js', '/js/i18n/en/discount.js', '/js/views/admin-discount-limits.js',
 ];
 const STATIC = /^\/((index|portal)\.html|manifest\.webmanifest|(css|icons|js)\/[\w./-]+)$/;
