@@ -57,7 +57,7 @@ export default async function approval(ctx) {
       subject === 'expense_claim' ? h('a', { href: `#/expense-claims?id=${a.contractId}`, class: 'panel-link', data: { test: 'open-expense-claim' } }, t('approval.openExpenseClaim')) : null,
       // A discount (issue 12): contractId is the quote version's id; its deal page shows the version.
       subject === 'discount' && quote ? h('a', { href: `#/deals/${quote.dealId}`, class: 'panel-link', data: { test: 'open-quote' } }, t('approval.openQuote')) : null);
-    const quoteLines = quote ? card(t('contracts.lines'), linesTable(quote.lines, quote.totalFen, quote.costFen)) : null;
+    const quoteLines = quote ? card(t('quotes.lines'), linesTable(quote.lines, quote.totalFen, quote.costFen)) : null;
     const lines = subject ? null : contract ? card(t('contracts.lines'), linesTable(contract.lines, contract.amountFen, contract.costFen))
       : card(t('contracts.lines'), h('p', { class: 'muted' }, t('approval.contractHidden')));
     const bar = mine ? h('div', { class: 'actionbar', data: { test: 'decision-bar' } },
