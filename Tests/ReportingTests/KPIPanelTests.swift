@@ -175,6 +175,7 @@ struct KPIPanelTests {
         completed: String,
         days: Double,
         submitter: String = "rep-1",
+        subject: ApprovalSubjectType? = nil,
         _ service: RPCHarness
     ) async throws {
         let event = ApprovalCompleted(
@@ -186,7 +187,8 @@ struct KPIPanelTests {
             comment: nil,
             requestedAt: Self.instant(requested),
             completedAt: Self.instant(completed),
-            workingDays: days
+            workingDays: days,
+            subjectType: subject
         )
         try await service.deliver(event, subject: id, sequence: 4)
     }
@@ -264,6 +266,25 @@ struct KPIPanelTests {
             )
             try await approval("a5", .recalled, requested: "2026-10-20T02:00:00Z", completed: "2026-11-03T02:00:00Z", days: 10.0, service)
             try await approval("a6", .approved, requested: "2026-10-20T02:00:00Z", completed: "2026-10-28T02:00:00Z", days: 6.0, service)
+            // An expense claim and a discount decided by the same service are not contract approvals: not in the KPI.
+            try await approval(
+                "x1",
+                .approved,
+                requested: "2026-11-02T02:00:00Z",
+                completed: "2026-11-10T02:00:00Z",
+                days: 5.0,
+                subject: .expenseClaim,
+                service
+            )
+            try await approval(
+                "d1",
+                .approved,
+                requested: "2026-11-02T02:00:00Z",
+                completed: "2026-11-10T02:00:00Z",
+                days: 5.0,
+                subject: .discount,
+                service
+            )
             // The durations the fixture claims are the calendar's: the same rule, one home.
             #expect(Self.calendar.workingDays(from: Self.instant("2026-11-03T02:00:00Z"), to: Self.instant("2026-11-06T02:00:00Z")) == 2.0)
             #expect(Self.calendar.workingDays(from: Self.instant("2026-11-05T02:00:00Z"), to: Self.instant("2026-11-10T02:00:00Z")) == 3.0)
