@@ -28,6 +28,48 @@ struct OTLPTraceEndToEndTests {
         }
     }
 
+    @Test("a service exports the spans it still holds when it drains on SIGTERM")
+    func drainExportsHeldSpans() async throws {
+        let receiver = OTLPReceiver()
+        try await receiver.serve { collectorURL in
+            let system = try await SalesDeskSystem.start(extraEnvironment: [
+                "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": collectorURL + "/v1/traces",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
+                // A batch leaves after an hour or at 512 spans: what arrives sooner, the drain sent.
+                "OTEL_BSP_SCHEDULE_DELAY": "3600000",
+            ])
+            defer { system.stop() }
+            let admin = try await system.login("admin", SalesDeskSystem.adminPassword)
+            let traceID = "0af7651916cd43dd8448eb211c80319c"
+            let listed = try await system.request(
+                "GET",
+                "/api/v1/customers",
+                token: admin,
+                headers: ["traceparent": "00-\(traceID)-b7ad6b7169203331-01"]
+            )
+            #expect(listed.status == 200, "\(listed.text)")
+            #expect(await receiver.spans(ofTrace: traceID).isEmpty, "spans left before the hour was up")
+
+            let termination = await system.terminate("gateway")
+            #expect(termination?.exited == true && termination?.status == 0, "\(String(describing: termination))")
+            let exported = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
+                let spans = await receiver.spans(ofTrace: traceID)
+                return spans.contains { $0.service == "gateway" && $0.kind == OTLPReceiver.Kind.server && $0.name == "GET /api/v1/customers" }
+                    && spans.contains { $0.service == "gateway" && $0.kind == OTLPReceiver.Kind.client && $0.name == "customers.list" }
+            }
+            let names = await receiver.spans(ofTrace: traceID).map { "\($0.service) \($0.name)" }
+            #expect(exported, "the spans of the trace: \(names)")
+            // The customers service still holds its span: it leaves with that service's drain.
+            #expect(await !receiver.spans(ofTrace: traceID).contains { $0.service == "customers" })
+            _ = await system.terminate("customers")
+            let answered = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
+                await receiver.spans(ofTrace: traceID).contains { $0.service == "customers" && $0.kind == OTLPReceiver.Kind.server }
+            }
+            #expect(answered, "customers did not export its span when it drained")
+        }
+    }
+
     /// The caller's trace and span: the submission continues them.
     static let traceID = "5af7183fb1d4cf5f4bf92f3577b34da6"
     static let callerSpanID = "a3ce929d0e0e4736"
