@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""The approval saga under load: N contracts submitted through the gateway, timed until the WeCom stand-in
-receives the push for each one's first approval step (deals → contract.submitted → approvals → step_assigned →
-notifications → WeCom). Prints contracts/s and p50/p99 from submit to push.
-Usage: saga.py GATEWAY_URL ADMIN_TOKEN WECOM_LOG [contracts=200] [concurrency=16]"""
+"""The approval saga under load, open loop: contracts are submitted through the gateway at a fixed arrival rate (not N
+in flight), each timed from its scheduled submit until the WeCom stand-in receives the push for its first approval
+step (deals → contract.submitted → approvals → step_assigned → notifications → WeCom). Timing from the schedule, not
+from when a busy client got round to it, keeps a slow system from hiding its queueing (coordinated omission).
+Prints the rate reached, p50/p99/max from submit to push, and how many submits started late.
+Usage: saga.py GATEWAY_URL ADMIN_TOKEN WECOM_LOG [rate per second=200] [seconds=60]"""
 import json
 import random
 import re
@@ -15,8 +17,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 gateway, admin, wecom_log = sys.argv[1], sys.argv[2], sys.argv[3]
-count = int(sys.argv[4]) if len(sys.argv) > 4 else 200
-concurrency = int(sys.argv[5]) if len(sys.argv) > 5 else 16
+rate = float(sys.argv[4]) if len(sys.argv) > 4 else 200.0
+seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 60.0
+count = max(1, int(rate * seconds))
 
 
 def call(method, path, token, body=None, expect=(200, 201)):
@@ -73,24 +76,32 @@ customer = call("POST", "/api/v1/customers", rep, {"name": "基准客户", "regi
 deal = until("POST", "/api/v1/deals", rep, {"customerId": customer["id"], "title": "saga", "expectedAmountFen": 1_000_000,
                                             "expectedCloseDate": "2026-12-31"})
 quote = call("POST", f"/api/v1/deals/{deal['id']}/quotes", rep, {"lines": [{"productId": product["id"], "quantity": 10}]})
-contracts = [call("POST", "/api/v1/contracts", rep, {"quoteId": quote["id"]}) for _ in range(count)]
+with ThreadPoolExecutor(16) as pool:
+    contracts = list(pool.map(lambda _: call("POST", "/api/v1/contracts", rep, {"quoteId": quote["id"]}), range(count)))
 
 submitted = {}
+late = []
 
 
-def submit(contract):
-    started = time.time()
+def submit(index, contract):
+    scheduled = begin + index / rate
+    pause = scheduled - time.time()
+    if pause > 0:
+        time.sleep(pause)
+    elif pause < -0.005:
+        late.append(-pause)
     call("POST", f"/api/v1/contracts/{contract['id']}/submit", rep)
-    submitted[contract["number"]] = started
+    submitted[contract["number"]] = scheduled
 
 
-begin = time.time()
-with ThreadPoolExecutor(concurrency) as pool:
-    list(pool.map(submit, contracts))
+# Enough threads that a submit never waits for a free one at this rate unless a request takes over a second.
+begin = time.time() + 1
+with ThreadPoolExecutor(max(16, int(rate))) as pool:
+    list(pool.map(submit, range(count), contracts))
 submit_seconds = time.time() - begin
 
 pushed = {}
-deadline = time.time() + 120
+deadline = time.time() + 120 + seconds
 pattern = re.compile(r"HT-\d{4}-\d{6}")
 while len(pushed) < count and time.time() < deadline:
     with open(wecom_log, encoding="utf-8") as log:
@@ -111,3 +122,6 @@ print(f"saga_submit_seconds={submit_seconds:.2f}")
 print(f"saga_contracts_per_second={len(pushed) / elapsed:.1f}")
 print(f"saga_p50_ms={statistics.median(latencies):.0f}")
 print(f"saga_p99_ms={latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]:.0f}")
+print(f"saga_max_ms={latencies[-1]:.0f}")
+print(f"saga_rate={rate:g}")
+print(f"saga_late_submits={len(late)}")

@@ -46,7 +46,7 @@ public enum GatewayService: SalesDeskService {
         bootstrap.finished = bootstrapped
         return ServiceParts(
             publishesEvents: true,
-            services: [client, bootstrap],
+            services: [client, bootstrap, CallerCache.Listener(cache: api.store.callers, postgres: context.postgres, logger: context.logger)],
             routes: { router in api.add(to: router) },
             readiness: [
                 ReadinessCheck(name: "rpc") { client.isConnected },
@@ -164,7 +164,7 @@ public enum GatewayService: SalesDeskService {
             // Every other /api/v1 route needs a bearer token; the middleware applies to routes added after it.
             let api = router.group("api/v1", context: GatewayRequestContext.self)
                 .add(middleware: clients)
-                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users, activity: activity))
+                .add(middleware: AuthMiddleware(tokens: tokens, postgres: postgres, users: store.users, callers: store.callers, activity: activity))
             identity.addAuthenticated(to: api)
             CalendarRoutes(postgres: postgres, store: store, logger: logger).addAuthenticated(to: api)
             forwarder.add(forwardedRoutes.filter { !$0.isPublic }, to: api)

@@ -57,8 +57,8 @@ func withDeadline<T: Sendable>(
             }
             let timer = Task {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                if race.finish(.failure(DeadlineExceeded(timeout: timeout))) {
-                    onTimeout()
+                // onTimeout runs before the caller resumes, as documented.
+                if race.finish(.failure(DeadlineExceeded(timeout: timeout)), first: onTimeout) {
                     work.cancel()
                 }
             }
@@ -95,9 +95,9 @@ final class DeadlineRace<T: Sendable>: Sendable {
         if cancelled { work.cancel() }
     }
 
-    /// Delivers `result` if nothing was delivered yet; returns whether it was.
+    /// Delivers `result` if nothing was delivered yet, after running `first`; returns whether it was.
     @discardableResult
-    func finish(_ result: Result<T, any Error>) -> Bool {
+    func finish(_ result: Result<T, any Error>, first: () -> Void = {}) -> Bool {
         let (continuation, timer) = state.withLock { state in
             let continuation = state.continuation
             state.continuation = nil
@@ -106,6 +106,7 @@ final class DeadlineRace<T: Sendable>: Sendable {
         }
         guard let continuation else { return false }
         timer?.cancel()
+        first()
         continuation.resume(with: result)
         return true
     }

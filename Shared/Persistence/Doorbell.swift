@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Waiting checks the state in short slices rather than parking a continuation: a wake-up costs at most
 /// ``slice`` of latency, and there is no hand-off between tasks that could be lost to a cancellation race.
-final class Doorbell: Sendable {
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var closed = false
@@ -14,18 +14,20 @@ final class Doorbell: Sendable {
     private let state = Mutex(State())
     private let slice: Duration = .milliseconds(25)
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    public init() {}
 
-    func ring() {
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    public func ring() {
         state.withLock { $0.rung = true }
     }
 
-    func close() {
+    public func close() {
         state.withLock { $0.closed = true }
     }
 
     /// Waits until a ring (when `wakeOnRing`; the ring is consumed), a close, cancellation, or `duration` has passed.
-    func wait(upTo duration: Duration, wakeOnRing: Bool = true) async {
+    public func wait(upTo duration: Duration, wakeOnRing: Bool = true) async {
         let deadline = ContinuousClock.now + duration
         while !Task.isCancelled {
             let wake = state.withLock { state -> Bool in
@@ -39,6 +41,15 @@ final class Doorbell: Sendable {
             let remaining = deadline - ContinuousClock.now
             if wake || remaining <= .zero { return }
             try? await Task.sleep(for: min(slice, remaining))
+        }
+    }
+
+    /// Runs `body` while `listener` rings this doorbell on every notification; the listening ends with `body`.
+    public func ringing<Result: Sendable>(by listener: NotificationListener, _ body: () async throws -> Result) async rethrows -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await listener.run(stop: { self.isClosed }) { self.ring() } }
+            defer { group.cancelAll() }
+            return try await body()
         }
     }
 }

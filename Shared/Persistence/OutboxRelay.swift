@@ -77,16 +77,16 @@ public final class OutboxRelay: Service, Sendable {
     /// service leaves nothing in its outbox unless the broker refuses it (then the rows wait for the next start).
     public func run() async throws {
         try PostgresSettings.validate(schema: schema)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.listenForNotifications() }
+        // Missed notifications are harmless: the poll picks the rows up.
+        let listener = NotificationListener(client: client, channel: Outbox.channel(schema: schema), logger: logger)
+        await doorbell.ringing(by: listener) {
             await withGracefulShutdownHandler {
                 await self.relayLoop()
             } onGracefulShutdown: {
                 self.doorbell.close()
             }
-            group.cancelAll()
-            if !Task.isCancelled { await flush() }
         }
+        if !Task.isCancelled { await flush() }
     }
 
     /// The last passes of a drain: batches until the outbox is empty, a publish fails or the task is cancelled.
@@ -238,33 +238,6 @@ public final class OutboxRelay: Service, Sendable {
             self.publishedCounter.increment(by: confirmed.count)
             self.failedCounter.increment(by: failed.count)
             return (PassResult(published: confirmed.count, failed: failed.count), fetched: fetched)
-        }
-    }
-
-    /// Keeps a `LISTEN` open on a dedicated connection and rings the doorbell for every notification; reconnects
-    /// after a failure. Missed notifications are harmless: the poll picks the rows up.
-    private func listenForNotifications() async {
-        let channel = Outbox.channel(schema: schema)
-        var failures = 0
-        while !Task.isCancelled && !doorbell.isClosed {
-            do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: channel) { notifications in
-                        failures = 0
-                        // A notification that arrived while the connection was down may have been missed.
-                        self.doorbell.ring()
-                        for try await _ in notifications {
-                            self.doorbell.ring()
-                        }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                failures += 1
-                logger.debug("outbox listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            if Task.isCancelled { return }
-            try? await Task.sleep(for: backoff(max(failures, 1)))
         }
     }
 }

@@ -177,16 +177,18 @@ public final class TimerRunner: Service, Sendable {
 
     /// Fires due timers until graceful shutdown or cancellation; a pass in progress finishes first.
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.listenForNotifications() }
+        // A lost notification only delays a timer to the next recheck.
+        let listener = NotificationListener(client: client, logger: logger) {
+            Timers.channel(schema: try await NotificationListener.currentSchema(on: $0))
+        }
+        await doorbell.ringing(by: listener) {
             await withGracefulShutdownHandler {
                 await self.loop()
             } onGracefulShutdown: {
                 self.doorbell.close()
             }
-            group.cancelAll()
-            if doorbell.isClosed { logger.info("drain: timer runner finished its pass") }
         }
+        if doorbell.isClosed { logger.info("drain: timer runner finished its pass") }
     }
 
     private func loop() async {
@@ -208,35 +210,6 @@ public final class TimerRunner: Service, Sendable {
                 logger.error("timer pass failed", metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(pause)"])
             }
             await doorbell.wait(upTo: pause)
-        }
-    }
-
-    /// Keeps a `LISTEN` on the schema's timer channel and rings the doorbell for each notification; a lost
-    /// notification only delays a timer to the next recheck.
-    private func listenForNotifications() async {
-        var failures = 0
-        while !Task.isCancelled && !doorbell.isClosed {
-            do {
-                try await client.withConnection { connection in
-                    var schema = ""
-                    for try await name in try await connection.query("SELECT current_schema()", logger: self.logger).decode(String.self) {
-                        schema = name
-                    }
-                    try await connection.listen(on: Timers.channel(schema: schema)) { notifications in
-                        failures = 0
-                        self.doorbell.ring()
-                        for try await _ in notifications {
-                            self.doorbell.ring()
-                        }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                failures += 1
-                logger.debug("timer listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            if Task.isCancelled { return }
-            try? await Task.sleep(for: .seconds(1 << min(failures, 5)))
         }
     }
 }

@@ -104,6 +104,44 @@ struct SubjectApprovalTests {
         }
     }
 
+    @Test("an admin edits the expense policy over the API: its own versions and timing; contracts' policy and a bad subjectType untouched")
+    func editSubjectPolicy() async throws {
+        try await withService { service in
+            let body =
+                #"{"tiers":[{"aboveFen":0,"steps":["supervisor","regional_manager"]}],"reminderWorkingHours":2,"maxReminders":1,"slaWorkingDays":0.5,"escalation":"reassign"}"#
+            let put = await service.call(
+                Operation.Approvals.putPolicies,
+                as: "admin",
+                body,
+                query: "subjectType=expense_claim",
+                key: UUID().uuidString
+            )
+            #expect(put.status == 200, "\(put.text)")
+            let stored = try put.json()
+            #expect(stored["subjectType"]?.stringValue == "expense_claim" && stored["version"]?.integerValue == 2, "\(stored)")
+            #expect(stored["slaWorkingDays"]?.doubleValue == 0.5 && stored["escalation"]?.stringValue == "reassign")
+
+            let expense = try await service.call(Operation.Approvals.getPolicies, as: "admin", query: "subjectType=expense_claim").json()
+            #expect(expense["version"]?.integerValue == 2 && expense["maxReminders"]?.integerValue == 1, "\(expense)")
+            let contracts = try await service.call(Operation.Approvals.getPolicies, as: "admin").json()
+            #expect(contracts["subjectType"]?.stringValue == "contract" && contracts["version"]?.integerValue == 1, "\(contracts)")
+            #expect(contracts["slaWorkingDays"]?.doubleValue == 1)
+            let discount = try await service.call(Operation.Approvals.getPolicies, as: "admin", query: "subjectType=discount").json()
+            #expect(discount["subjectType"]?.stringValue == "discount" && discount["version"]?.integerValue == 1, "\(discount)")
+
+            #expect(await service.call(Operation.Approvals.getPolicies, as: "admin", query: "subjectType=order").status == 422)
+            let refused = await service.call(Operation.Approvals.putPolicies, as: "sup-1", body, query: "subjectType=expense_claim", key: "k2")
+            #expect(refused.status == 403)
+
+            // A claim now takes the new version: both steps even for a small amount, and the step's SLA of half a day.
+            try await submitClaim(service, amountFen: 128_000)
+            let approval = try #require(try await queue(service, of: "sup-1").first)
+            #expect(approval.policyVersion == 2)
+            #expect(approval.steps.map(\.role) == [.supervisor, .regionalManager])
+            #expect(approval.pendingStep?.slaWorkingDays == 0.5)
+        }
+    }
+
     @Test("the claimant cannot decide their own claim; another rep cannot see it; the claimant may recall it")
     func partiesAndScope() async throws {
         try await withService { service in

@@ -67,10 +67,8 @@ struct ApprovalEvents {
     /// working time from `now`.
     private func stepAssigned(_ approval: inout Approval, mobile: String?, at now: Date) async throws {
         let step = approval.steps[approval.currentStep]
-        // Subject policies (ADR 0011) carry no timing yet: their steps keep the standard one.
-        let timing =
-            approval.subjectType == .contract
-            ? try await PostgresApprovalRepository(logger: logger).timing(policyVersion: approval.policyVersion, on: connection) : .standard
+        let timing = try await PostgresApprovalRepository(logger: logger)
+            .timing(policyVersion: approval.policyVersion, of: approval.subjectType, on: connection)
         let assigned = ApprovalStepAssigned(
             approvalID: approval.id.description,
             contractID: approval.contractID,

@@ -4,7 +4,31 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// `approvals.getPolicies`: the current policy (admin only).
+/// A subject type's policy as the API shows it: the policy's fields and its `subjectType`.
+struct SubjectPolicy: Encodable {
+    var subjectType: ApprovalSubjectType
+    var policy: ApprovalPolicy
+
+    private enum Key: String, CodingKey { case subjectType }
+
+    func encode(to encoder: any Encoder) throws {
+        try policy.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(subjectType, forKey: .subjectType)
+    }
+
+    /// The `subjectType` query parameter: whose policy (ADR 0011); contracts' when absent, else a 422 problem.
+    static func subjectType(of request: RPCRequest) throws(Problem) -> ApprovalSubjectType {
+        guard let text = request.query["subjectType"] else { return .contract }
+        guard let subject = ApprovalSubjectType(rawValue: text) else {
+            let known = ApprovalSubjectType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Problem.validation([.init(field: "subjectType", message: "must be one of \(known)")])
+        }
+        return subject
+    }
+}
+
+/// `approvals.getPolicies` (`?subjectType=`, contracts' by default): the current policy of a subject type (admin only).
 struct GetPoliciesHandler: Sendable {
     let postgres: PostgresClient
     let repository: any ApprovalRepository
@@ -12,15 +36,17 @@ struct GetPoliciesHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         try ApprovalsService.requireAdmin(request)
+        let subject = try SubjectPolicy.subjectType(of: request)
         let policy = try await postgres.withConnection { connection in
-            try await repository.currentPolicy(on: connection)
+            try await repository.currentPolicy(for: subject, on: connection)
         }
-        return try .json(policy)
+        return try .json(SubjectPolicy(subjectType: subject, policy: policy))
     }
 }
 
-/// `approvals.putPolicies` (`{tiers: [{aboveFen, steps}]}`, admin only): stores the tiers as the next policy
-/// version. Running approvals keep the version they started with; new ones use this.
+/// `approvals.putPolicies` (`?subjectType=`, `{tiers: [{aboveFen, steps}], …timing}`, admin only): stores the tiers and
+/// step timing as the next version of that subject type's policy. Running approvals keep the version they started
+/// with; new ones use this.
 struct PutPoliciesHandler: Sendable {
     let postgres: PostgresClient
     let repository: any ApprovalRepository
@@ -38,6 +64,7 @@ struct PutPoliciesHandler: Sendable {
 
     func callAsFunction(_ request: RPCRequest) async throws -> RPCResponse {
         let caller = try ApprovalsService.requireAdmin(request)
+        let subject = try SubjectPolicy.subjectType(of: request)
         let body = try request.decode(Body.self)
         // Both checks run before either throws, so one 422 names every bad field.
         var errors: [Problem.FieldError] = []
@@ -55,7 +82,14 @@ struct PutPoliciesHandler: Sendable {
         if !errors.isEmpty { throw Problem.validation(errors) }
         let (validTiers, validTiming) = (tiers, timing)
         return try await postgres.idempotentWrite(request, logger: logger) { connection in
-            try .json(try await repository.appendPolicy(tiers: validTiers, timing: validTiming, createdBy: caller.userID, on: connection))
+            let policy = try await repository.appendPolicy(
+                for: subject,
+                tiers: validTiers,
+                timing: validTiming,
+                createdBy: caller.userID,
+                on: connection
+            )
+            return try .json(SubjectPolicy(subjectType: subject, policy: policy))
         }
     }
 }

@@ -53,8 +53,7 @@ struct StepDeadlineTimers: Sendable {
         guard var approval = try await current(payload, on: connection), let step = approval.pendingStep, let approverID = step.approverID
         else { return .skipped }
         let number = payload.reminder ?? 1
-        // Subject policies (ADR 0011) carry no timing yet: their steps keep the standard one.
-        let timing = approval.subjectType == .contract ? try await approvals.timing(policyVersion: approval.policyVersion, on: connection) : .standard
+        let timing = try await approvals.timing(policyVersion: approval.policyVersion, of: approval.subjectType, on: connection)
         let calendar = try await approvals.calendar(on: connection)
         let assignedAt = step.assignedAt ?? approval.requestedAt
         try await deadlines.recordReminder(approval: approval.id, step: step.step, at: now, on: connection)
@@ -97,8 +96,7 @@ struct StepDeadlineTimers: Sendable {
         let payload = try timer.payload.decode(as: StepDeadlineRepository.Payload.self)
         guard var approval = try await current(payload, on: connection), let step = approval.pendingStep, let approverID = step.approverID
         else { return .skipped }
-        // Subject policies (ADR 0011) carry no timing yet: their steps keep the standard one.
-        let timing = approval.subjectType == .contract ? try await approvals.timing(policyVersion: approval.policyVersion, on: connection) : .standard
+        let timing = try await approvals.timing(policyVersion: approval.policyVersion, of: approval.subjectType, on: connection)
         let chart = OrgChart(users: try await org.users(on: connection).map(OrgUser.init))
         let manager = Self.manager(of: approverID, for: approval, in: chart)
         let reassign = timing.escalation == .reassign && manager != nil

@@ -16,8 +16,20 @@ public protocol ApprovalRepository: Sendable {
         createdBy: String,
         on connection: PostgresConnection
     ) async throws -> ApprovalPolicy
+    /// The newest policy of a subject type (the contracts' for `.contract`).
+    func currentPolicy(for subject: ApprovalSubjectType, on connection: PostgresConnection) async throws -> ApprovalPolicy
+    /// Stores tiers and step timing as the next version of a subject type's policy and returns it.
+    func appendPolicy(
+        for subject: ApprovalSubjectType,
+        tiers: [ApprovalPolicy.Tier],
+        timing: StepTiming,
+        createdBy: String,
+        on connection: PostgresConnection
+    ) async throws -> ApprovalPolicy
     /// The reminder and escalation timing of a policy version (the defaults for a version not found).
     func timing(policyVersion: Int64, on connection: PostgresConnection) async throws -> StepTiming
+    /// The reminder and escalation timing of a version of a subject type's policy (the defaults for one not found).
+    func timing(policyVersion: Int64, of subject: ApprovalSubjectType, on connection: PostgresConnection) async throws -> StepTiming
     /// Holidays and make-up workdays.
     func calendar(on connection: PostgresConnection) async throws -> WorkingCalendar
     /// Stores a new instance and its steps; `false` when the contract already has a pending approval.
@@ -150,40 +162,71 @@ public struct PostgresApprovalRepository: ApprovalRepository {
     private func newestPolicy(for subject: ApprovalSubjectType, on connection: PostgresConnection) async throws -> ApprovalPolicy? {
         let rows = try await connection.query(
             """
-            SELECT version, tiers::text, created_by, created_at FROM subject_policies WHERE subject_type = \(subject.rawValue)
+            SELECT version, tiers::text, created_by, created_at, reminder_working_hours, max_reminders, sla_working_days, escalation
+            FROM subject_policies WHERE subject_type = \(subject.rawValue)
             ORDER BY version DESC LIMIT 1
             """,
             logger: logger
         )
-        for try await (version, tiers, createdBy, createdAt) in rows.decode((Int64, String, String, Date).self) {
+        typealias Columns = (Int64, String, String, Date, Double, Int, Double, String)
+        for try await (version, tiers, createdBy, createdAt, hours, reminders, days, escalation) in rows.decode(Columns.self) {
             let decoded = try JSONCoding.decoder.decode([ApprovalPolicy.Tier].self, from: Data(tiers.utf8))
-            return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt)
+            let timing = StepTiming(
+                reminderWorkingHours: hours,
+                maxReminders: reminders,
+                slaWorkingDays: days,
+                escalation: try StepTiming.Escalation(stored: escalation, column: "subject_policies.escalation")
+            )
+            return ApprovalPolicy(version: version, tiers: decoded, createdBy: createdBy, createdAt: createdAt, timing: timing)
         }
         return nil
     }
 
-    /// Stores tiers as the next version of a subject type's policy (the contracts' ``appendPolicy(tiers:createdBy:on:)``
-    /// for `.contract`) and returns it.
+    public func timing(policyVersion: Int64, of subject: ApprovalSubjectType, on connection: PostgresConnection) async throws -> StepTiming {
+        if subject == .contract { return try await timing(policyVersion: policyVersion, on: connection) }
+        let rows = try await connection.query(
+            """
+            SELECT reminder_working_hours, max_reminders, sla_working_days, escalation FROM subject_policies
+            WHERE subject_type = \(subject.rawValue) AND version = \(policyVersion)
+            """,
+            logger: logger
+        )
+        for try await (hours, reminders, days, escalation) in rows.decode((Double, Int, Double, String).self) {
+            return StepTiming(
+                reminderWorkingHours: hours,
+                maxReminders: reminders,
+                slaWorkingDays: days,
+                escalation: try StepTiming.Escalation(stored: escalation, column: "subject_policies.escalation")
+            )
+        }
+        return .standard
+    }
+
+    /// Stores tiers and step timing as the next version of a subject type's policy (the contracts'
+    /// ``appendPolicy(tiers:timing:createdBy:on:)`` for `.contract`) and returns it.
     public func appendPolicy(
         for subject: ApprovalSubjectType,
         tiers: [ApprovalPolicy.Tier],
+        timing: StepTiming = .standard,
         createdBy: String,
         on connection: PostgresConnection
     ) async throws -> ApprovalPolicy {
-        if subject == .contract { return try await appendPolicy(tiers: tiers, timing: .standard, createdBy: createdBy, on: connection) }
+        if subject == .contract { return try await appendPolicy(tiers: tiers, timing: timing, createdBy: createdBy, on: connection) }
         _ = try await currentPolicy(for: subject, on: connection)
         let json = String(decoding: try JSONCoding.encoder.encode(tiers), as: UTF8.self)
         let rows = try await connection.query(
             """
-            INSERT INTO subject_policies (subject_type, version, tiers, created_by)
-            SELECT \(subject.rawValue), COALESCE(max(version), 0) + 1, \(json)::jsonb, \(createdBy) FROM subject_policies
-            WHERE subject_type = \(subject.rawValue)
+            INSERT INTO subject_policies (subject_type, version, tiers, created_by, reminder_working_hours, max_reminders, sla_working_days,
+                escalation)
+            SELECT \(subject.rawValue), COALESCE(max(version), 0) + 1, \(json)::jsonb, \(createdBy), \(timing.reminderWorkingHours),
+                \(timing.maxReminders), \(timing.slaWorkingDays), \(timing.escalation.rawValue)
+            FROM subject_policies WHERE subject_type = \(subject.rawValue)
             RETURNING version, created_at
             """,
             logger: logger
         )
         for try await (version, createdAt) in rows.decode((Int64, Date).self) {
-            return ApprovalPolicy(version: version, tiers: tiers, createdBy: createdBy, createdAt: createdAt)
+            return ApprovalPolicy(version: version, tiers: tiers, createdBy: createdBy, createdAt: createdAt, timing: timing)
         }
         throw PolicyMissing()
     }

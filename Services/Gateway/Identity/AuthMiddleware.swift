@@ -9,14 +9,16 @@ import PostgresNIO
 /// Requires a valid access token on every route after it, then loads the caller from the database. The token is a
 /// bearer token, or the web app's `sd_access` cookie with its CSRF header (see ``CookieSession``).
 ///
-/// The user is read on every request rather than trusted from the token, so a deactivated user's tokens stop
-/// working at once and a role, region or team change applies to the next request.
+/// The user is read from the database rather than trusted from the token, through ``CallerCache``: a deactivated
+/// user's tokens stop working, and a role, region or team change applies, as soon as the change has committed (within
+/// the `NOTIFY` that empties every replica's cache, well under a second; at once in the replica that made it).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let tokens: TokenService
     let postgres: PostgresClient
     let users: UserRepository
+    let callers: CallerCache
     /// Notes the caller's first request of each business day (the daily-active ratio).
     let activity: UserActivityRecorder
 
@@ -43,8 +45,10 @@ struct AuthMiddleware: RouterMiddleware {
         guard let claims = await tokens.verify(token), let userID = RecordID(claims.sub.value) else {
             throw Problem.unauthorized("The access token is invalid or expired; log in again or refresh it.")
         }
-        let found = try await postgres.withConnection { connection in
-            try await users.findWithTeam(id: userID, on: connection)
+        let found = try await callers.caller(userID) {
+            try await postgres.withConnection { connection in
+                try await users.findWithTeam(id: userID, on: connection)
+            }
         }
         guard let (user, team) = found, user.active else {
             throw Problem.unauthorized("The account behind this token is no longer active.")

@@ -13,6 +13,8 @@ struct CreateUserHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(_ input: NewUser, _ request: WriteRequest) async throws -> RPCResponse {
+        // This replica forgets its callers once the change has committed; the others on its NOTIFY (CallerCache).
+        defer { store.callers.forgetAll() }
         let user = try UserRules.user(from: input, id: RecordID(), at: Date())
         // Hash outside the transaction: bcrypt is slow.
         let passwordHash = try await hasher.hash(input.password)

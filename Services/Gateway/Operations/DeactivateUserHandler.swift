@@ -13,6 +13,8 @@ struct DeactivateUserHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(id: RecordID, _ request: WriteRequest) async throws -> RPCResponse {
+        // This replica forgets its callers once the change has committed; the others on its NOTIFY (CallerCache).
+        defer { store.callers.forgetAll() }
         guard request.caller.userID != id.description else {
             throw Problem.conflict("An admin cannot deactivate themselves; ask another admin.")
         }

@@ -13,7 +13,9 @@ struct ReactivateUserHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(id: RecordID, _ request: WriteRequest) async throws -> RPCResponse {
-        try await request.once("gateway.users.reactivate", record: id, postgres: postgres, logger: logger) { [store] connection in
+        // This replica forgets its callers once the change has committed; the others on its NOTIFY (CallerCache).
+        defer { store.callers.forgetAll() }
+        return try await request.once("gateway.users.reactivate", record: id, postgres: postgres, logger: logger) { [store] connection in
             guard var user = try await store.users.find(id: id, on: connection, forUpdate: true) else {
                 throw Problem.notFound("No user \(id).")
             }

@@ -16,6 +16,8 @@ struct UpdateUserHandler: Sendable {
     let logger: Logger
 
     func callAsFunction(id: RecordID, _ patch: UserPatch, _ request: WriteRequest) async throws -> RPCResponse {
+        // This replica forgets its callers once the change has committed; the others on its NOTIFY (CallerCache).
+        defer { store.callers.forgetAll() }
         let passwordHash: String?
         if let password = patch.password {
             passwordHash = try await hasher.hash(password)

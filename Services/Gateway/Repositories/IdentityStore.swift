@@ -10,6 +10,8 @@ struct IdentityStore: Sendable {
     let sessions: SessionRepository
     let loginFailures: LoginFailureRepository
     let audit: AuditRepository
+    /// The callers the auth middleware read, forgotten when users change (``CallerCache``).
+    let callers: CallerCache
     let logger: Logger
 
     init(logger: Logger) {
@@ -18,6 +20,7 @@ struct IdentityStore: Sendable {
         sessions = SessionRepository(logger: logger)
         loginFailures = LoginFailureRepository(logger: logger)
         audit = AuditRepository(logger: logger)
+        callers = CallerCache()
         self.logger = logger
     }
 }

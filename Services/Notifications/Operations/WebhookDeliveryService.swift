@@ -63,21 +63,25 @@ public struct WebhookDeliveryService: Service {
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
         // A graceful shutdown lets the round in hand finish (its POSTs are recorded) and only cuts the pause short.
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let handled: Int
-            do {
-                handled = try await sendDue(http: http)
-            } catch {
-                logger.warning("webhook round failed", metadata: ["error": "\(String(reflecting: error))"])
-                handled = 0
-            }
-            if handled == 0 {
+        // A new row rings at once (notifications migration 0007); retries due later are found by the poll.
+        let doorbell = Doorbell()
+        let listener = NotificationListener(client: client, logger: logger) {
+            "\(try await NotificationListener.currentSchema(on: $0))_webhook_deliveries"
+        }
+        await doorbell.ringing(by: listener) {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let handled: Int
                 do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                    handled = try await sendDue(http: http)
                 } catch {
-                    break
+                    logger.warning("webhook round failed", metadata: ["error": "\(String(reflecting: error))"])
+                    handled = 0
+                }
+                if handled == 0 {
+                    await cancelWhenGracefulShutdown { await doorbell.wait(upTo: pollInterval) }
                 }
             }
+            doorbell.close()
         }
         try await http.shutdown()
         if Task.isCancelled && !Task.isShuttingDownGracefully { throw CancellationError() }

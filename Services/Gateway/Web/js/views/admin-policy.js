@@ -1,5 +1,5 @@
-// The approval policy: tiers by amount, each a chain of approver roles, and when pending steps remind and escalate
-// (issue 12); view it and replace it.
+// The approval policies: one per subject type (contracts, expense claims, discounts — ADR 0011), each with tiers by
+// amount, each a chain of approver roles, and when pending steps remind and escalate (issue 12); view and replace them.
 import { h, replace } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { get, put } from '../api.js';
@@ -7,12 +7,19 @@ import { field, form, invalid, toast, card } from '../ui.js';
 import { money, parseYuan, fenToInput, dateTime } from '../format.js';
 
 const APPROVER_ROLES = ['supervisor', 'regional_manager', 'gm'];
+const SUBJECTS = ['contract', 'expense_claim', 'discount'];
 
 export default async function adminPolicy(ctx) {
   ctx.setTitle(t('admin.policy'));
   ctx.setBack('#/admin');
-  const policy = await get('/approval-policies');
+  const subject = SUBJECTS.includes(ctx.query.subject) ? ctx.query.subject : 'contract';
+  const path = `/approval-policies?subjectType=${subject}`;
+  const policy = await get(path);
+  const switcher = h('div', { class: 'segmented', role: 'group', 'aria-label': t('policy.subject'), data: { test: 'policy-subject' } },
+    SUBJECTS.map((s) => h('a', { class: `btn ${s === subject ? 'primary' : ''}`, href: `#/admin/policy?subject=${s}`,
+      'aria-current': s === subject ? 'true' : null, data: { test: `policy-subject-${s}` } }, t(`policy.subject.${s}`))));
   const current = card(t('admin.policyCurrent', { version: policy.version }),
+    h('p', { class: 'small', data: { test: 'policy-subject-name' } }, t(`policy.subject.${subject}`), ' · ', t(`policy.measure.${subject}`)),
     h('p', { class: 'muted small' }, dateTime(policy.createdAt)),
     h('ul', { class: 'list', data: { test: 'policy-tiers' } }, policy.tiers.map((tier) => h('li', {}, h('div', { class: 'row' }, h('div', { class: 'row-main' },
       h('div', { class: 'row-title' }, t('admin.above', { amount: money(tier.aboveFen) })),
@@ -66,9 +73,10 @@ export default async function adminPolicy(ctx) {
     const body = { tiers, reminderWorkingHours: number(hours, 'reminderWorkingHours'), maxReminders: number(count, 'maxReminders'),
       slaWorkingDays: number(days, 'slaWorkingDays'), escalation: escalation.input.value };
     if (Object.keys(errors).length) throw invalid(errors);
-    await put('/approval-policies', body, { idempotencyKey: key });
+    await put(path, body, { idempotencyKey: key });
     toast(t('common.saved'));
     ctx.navigate(location.hash);
   });
-  replace(ctx.main, h('div', { class: 'split' }, current, card(t('admin.policyEdit'), h('p', { class: 'hint' }, t('admin.policyHintLong')), el)));
+  replace(ctx.main, h('div', {}, switcher, h('div', { class: 'split' }, current,
+    card(t('admin.policyEdit'), h('p', { class: 'hint' }, t(subject === 'contract' ? 'admin.policyHintLong' : `policy.hint.${subject}`)), el))));
 }
