@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// An OTLP/HTTP trace receiver for tests (issue 13): a real HTTP server on a free local port that takes
 /// `POST /v1/traces` in OTLP's JSON encoding (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), as an OpenTelemetry collector
@@ -131,11 +132,22 @@ public actor OTLPReceiver {
             onServerRunning: { _ in startedContinuation.yield() },
             logger: Logger(label: "test.otlp-receiver")
         )
+        // Stopped gracefully, not cancelled: the services' exporters keep their connections alive, and cancelling the
+        // server while a connection it accepted is still queued traps in NIO ("Deinited NIOAsyncWriter without calling
+        // finish()").
+        let server = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test.otlp-receiver")))
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
+            group.addTask { try await server.run() }
             for await _ in started { break }
-            return try await body("http://127.0.0.1:\(port)")
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body("http://127.0.0.1:\(port)"))
+            } catch {
+                result = .failure(error)
+            }
+            await server.triggerGracefulShutdown()
+            try? await group.waitForAll()
+            return try result.get()
         }
     }
 }
