@@ -48,6 +48,7 @@ let package = Package(
     products: services.map { .executable(name: $0.lowercased(), targets: ["\($0)Main"]) }
         + [
             .executable(name: "salesdesk-rpc-bench", targets: ["RPCBench"]),
+            .executable(name: "salesdesk-soak", targets: ["SoakMain"]),
             .executable(name: "salesdesk-admin", targets: ["AdminMain"]),
         ],
     dependencies: [
@@ -180,6 +181,23 @@ let package = Package(
             path: "benchmarks/RPCBench",
             swiftSettings: swiftSettings
         ),
+        // MARK: The soak (issue 14): one engine for benchmarks/soak (ten minutes) and SoakDisruptiveTests (two).
+        .target(
+            name: "Soak",
+            dependencies: [
+                "AMQP", "Contracts", "ServiceRuntime", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/Soak",
+            exclude: ["Main"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SoakMain",
+            dependencies: ["Soak", .product(name: "Logging", package: "swift-log")],
+            path: "benchmarks/Soak/Main",
+            swiftSettings: swiftSettings
+        ),
         // MARK: Test support
         .target(
             name: "TestSupport",
@@ -310,7 +328,7 @@ let package = Package(
             .testTarget(
                 name: "EndToEndTests",
                 dependencies: [
-                    "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport", "Deals",
+                    "AMQP", "Contracts", "Persistence", "ServiceRuntime", "TestSupport", "Deals", "Soak",
                     .product(name: "PostgresNIO", package: "postgres-nio"),
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -118,6 +118,7 @@ public enum ApprovalsService: MessagingService {
             delegations: DelegationRepository(logger: logger)
         )
         registry.register(ExpenseClaimSubmitted.self, handler: subject.callAsFunction)
+        registry.register(QuoteDiscountApprovalRequested.self, handler: subject.callAsFunction)
         // Holidays and make-up workdays, for the working days a step took.
         registry.registerCalendarReplica(CalendarReplica(logger: logger))
         return registry

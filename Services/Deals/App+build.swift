@@ -119,6 +119,8 @@ public enum DealsService: MessagingService {
         ServiceRequestHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         // Expense claims (报销申请, issue 12).
         ExpenseClaimHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
+        // Discount limits (折扣权限, issue 12): read by everyone signed in, changed by admins.
+        DiscountLimitHandlers(postgres: postgres, store: store, logger: logger).register(on: &router)
         // Receivables (issue 11): the ageing report and its drill-down.
         let receivables = ReceivablesRepository(logger: logger)
         router.on(
@@ -186,6 +188,7 @@ struct DealsStore: Sendable {
     let invoices: InvoiceRepository
     let serviceRequests: ServiceRequestRepository
     let org: OrgReplica
+    let discounts: DiscountRepository
     let logger: Logger
 
     init(logger: Logger) {
@@ -199,6 +202,7 @@ struct DealsStore: Sendable {
         invoices = InvoiceRepository(logger: logger)
         serviceRequests = ServiceRequestRepository(logger: logger)
         org = OrgReplica(logger: logger)
+        discounts = DiscountRepository(logger: logger)
         self.logger = logger
     }
 

@@ -163,7 +163,7 @@ public enum NotificationsService: SalesDeskService {
                     maxAttempts: try configuration.int("notifications.delivery.max.attempts", default: 8, in: 1...50),
                     retryBaseDelay: .milliseconds(try configuration.int("notifications.delivery.retry.base.ms", default: 2_000, in: 1...600_000)),
                     limits: RobotLimits(
-                        perMinute: try configuration.int("notifications.robot.per.minute", default: 20, in: 1...1_000),
+                        perMinute: try configuration.int("notifications.robot.per.minute", default: 20, in: 1...100_000),
                         pauseBase: .milliseconds(pauseBase),
                         pauseCap: .milliseconds(max(pauseCap, pauseBase))
                     ),

@@ -162,3 +162,103 @@ public struct ExpenseClaimSubmitted: ExpenseClaimEvent, ApprovalSubjectSubmissio
         )
     }
 }
+
+/// A `quote.*` event: quotes belong to the `deals` service.
+public protocol QuoteEvent: DomainEvent {}
+
+extension QuoteEvent {
+    /// `deals`.
+    public static var source: String { Operation.Deals.service }
+}
+
+/// `quote.discount_approval_requested`: a quote version gives a discount above its author's limit (折扣超权限), so it
+/// waits for approval (待折扣审批) before it may become a contract. Published by deals in the transaction that stores
+/// the version; approvals starts one under the discount policy, whose tiers apply to ``discountFen`` (list total −
+/// quoted total), and answers with `approval.completed` carrying `subjectType` `discount` and the version's id.
+public struct QuoteDiscountApprovalRequested: QuoteEvent, ApprovalSubjectSubmission, Equatable {
+    public static let eventType = "quote.discount_approval_requested"
+    /// The quote version's id: the approval's subject.
+    public var quoteID: String
+    public var dealID: String
+    public var dealTitle: String
+    public var version: Int
+    /// The version's reference, `Q-<first 8 of the deal id, upper case>` (a deal has no number of its own).
+    public var reference: String
+    /// Σ quantity × list price.
+    public var listTotalFen: Fen
+    /// The version's total.
+    public var quotedTotalFen: Fen
+    /// list total − quoted total: what the discount is worth, the amount the policy tiers apply to.
+    public var discountFen: Fen
+    /// The largest line discount off the list price, in basis points (1 800 = 18 %).
+    public var maxDiscountBasisPoints: Int64
+    /// The author's limit when the version was made, in basis points.
+    public var limitBasisPoints: Int64
+    public var customerID: String
+    public var customerName: String
+    public var ownerID: String
+    public var region: String
+    public var submittedBy: String
+    public var submittedAt: Date
+
+    public init(
+        quoteID: String,
+        dealID: String,
+        dealTitle: String,
+        version: Int,
+        reference: String,
+        listTotalFen: Fen,
+        quotedTotalFen: Fen,
+        discountFen: Fen,
+        maxDiscountBasisPoints: Int64,
+        limitBasisPoints: Int64,
+        customerID: String,
+        customerName: String,
+        ownerID: String,
+        region: String,
+        submittedBy: String,
+        submittedAt: Date
+    ) {
+        self.quoteID = quoteID
+        self.dealID = dealID
+        self.dealTitle = dealTitle
+        self.version = version
+        self.reference = reference
+        self.listTotalFen = listTotalFen
+        self.quotedTotalFen = quotedTotalFen
+        self.discountFen = discountFen
+        self.maxDiscountBasisPoints = maxDiscountBasisPoints
+        self.limitBasisPoints = limitBasisPoints
+        self.customerID = customerID
+        self.customerName = customerName
+        self.ownerID = ownerID
+        self.region = region
+        self.submittedBy = submittedBy
+        self.submittedAt = submittedAt
+    }
+
+    /// `18%` or `18.5%` for basis points.
+    static func percent(_ basisPoints: Int64) -> String {
+        let whole = basisPoints / 100
+        let rest = basisPoints % 100
+        guard rest != 0 else { return "\(whole)%" }
+        return rest % 10 == 0 ? "\(whole).\(rest / 10)%" : "\(whole).\(rest < 10 ? "0" : "")\(rest)%"
+    }
+
+    /// The version as a subject to approve: `报价 Q-1A2B3C4D v3 折扣 18%（权限 10%）· <deal title>`, worth the discount.
+    public var approvalRequest: ApprovalSubjectRequest {
+        ApprovalSubjectRequest(
+            subjectType: .discount,
+            subjectID: quoteID,
+            number: "\(reference) v\(version)",
+            title:
+                "报价 \(reference) v\(version) 折扣 \(Self.percent(maxDiscountBasisPoints))（权限 \(Self.percent(limitBasisPoints))）· \(String(dealTitle.prefix(40)))",
+            amountFen: discountFen,
+            ownerID: ownerID,
+            region: region,
+            customerName: customerName,
+            submittedBy: submittedBy,
+            submittedAt: submittedAt
+        )
+    }
+}

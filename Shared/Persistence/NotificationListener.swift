@@ -1,5 +1,6 @@
 public import Logging
 public import PostgresNIO
+import Synchronization
 
 /// Keeps a `LISTEN` open on a dedicated connection and reports what it hears: the one way SalesDesk waits on
 /// PostgreSQL's `NOTIFY` (the outbox relay, the timer runner, the push senders, the gateway's caller cache).
@@ -35,11 +36,29 @@ public struct NotificationListener: Sendable {
     }
 
     /// Listens until cancelled or `stop()` answers true (checked between connections).
+    ///
+    /// Cancellation returns at once: the listening runs in a task of its own, which is cancelled and then abandoned
+    /// rather than awaited, so a connection lease or a `LISTEN` that is slow to notice cancellation (a client shutting
+    /// down under it) can never hold up the service's shutdown; the abandoned task ends with its connection.
     public func run(
-        stop: @Sendable () -> Bool = { false },
-        lost: @Sendable () -> Void = {},
+        stop: @escaping @Sendable () -> Bool = { false },
+        lost: @escaping @Sendable () -> Void = {},
         heard: @escaping @Sendable () -> Void
     ) async {
+        let ended = Resumption()
+        let work = Task {
+            await listen(stop: stop, lost: lost, heard: heard)
+            ended.resume()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { ended.wait($0) }
+        } onCancel: {
+            work.cancel()
+            ended.resume()
+        }
+    }
+
+    private func listen(stop: @Sendable () -> Bool, lost: @Sendable () -> Void, heard: @escaping @Sendable () -> Void) async {
         var failures = 0
         while !Task.isCancelled && !stop() {
             do {
@@ -62,5 +81,33 @@ public struct NotificationListener: Sendable {
             if Task.isCancelled || stop() { return }
             try? await Task.sleep(for: .seconds(1 << min(max(failures, 1) - 1, 5)))
         }
+    }
+}
+
+/// Resumes one waiter once, whichever comes first: the end of the work or a cancellation.
+private final class Resumption: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Void, Never>?
+        var resumed = false
+    }
+
+    private let state = Mutex(State())
+
+    func wait(_ continuation: CheckedContinuation<Void, Never>) {
+        let now = state.withLock { state -> Bool in
+            if state.resumed { return true }
+            state.continuation = continuation
+            return false
+        }
+        if now { continuation.resume() }
+    }
+
+    func resume() {
+        let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.resumed = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        waiting?.resume()
     }
 }

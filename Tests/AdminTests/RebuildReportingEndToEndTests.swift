@@ -8,7 +8,7 @@ import Testing
 /// live ones, the reports answer from the new schema, and events that arrive afterwards land in it.
 @Suite("End to end: salesdesk-admin rebuild reporting", .timeLimit(.minutes(5)))
 struct RebuildReportingEndToEndTests {
-    /// Every projection row that events made, as one checksum per table.
+    /// Every projection row that events made, as one checksum per table (the aggregates: their rows that count).
     static let fingerprint = """
         SELECT concat_ws('|',
             (SELECT md5(coalesce(string_agg(concat_ws(',', id, region, industry, owner_id, sequence), ';' ORDER BY id), '')) FROM reporting.customer_projection),
@@ -16,6 +16,8 @@ struct RebuildReportingEndToEndTests {
             (SELECT md5(coalesce(string_agg(concat_ws(',', deal_id, stage, reached_at), ';' ORDER BY deal_id, stage), '')) FROM reporting.deal_stages),
             (SELECT md5(coalesce(string_agg(concat_ws(',', id, username, role, region, active, sequence), ';' ORDER BY id), '')) FROM reporting.org_replica),
             (SELECT md5(coalesce(string_agg(concat_ws(',', user_id, day), ';' ORDER BY user_id, day), '')) FROM reporting.daily_active_users),
+            (SELECT md5(coalesce(string_agg(concat_ws(',', day, owner_id, region, funnel_stage, deals), ';' ORDER BY day, owner_id, region, funnel_stage), '')) FROM reporting.deal_funnel_daily WHERE deals <> 0),
+            (SELECT md5(coalesce(string_agg(concat_ws(',', owner_id, region, industry, customers), ';' ORDER BY owner_id, region, industry), '')) FROM reporting.customer_counts WHERE customers <> 0),
             (SELECT count(*) FROM reporting.event_log))
         """
 

@@ -78,6 +78,14 @@ struct DealOperationsTests {
         let (bolt, gear) = try await createProducts(service)
         let qualified = await changeStage(service, #"{"stage":"qualified"}"#, of: deal.id)
         #expect(qualified.status == 200, "\(qualified.text)")
+        // 12.5 % is above a rep's default discount limit (10 %, issue 12): these versions are meant to need no discount
+        // approval, so the limit is raised first.
+        let limits = await service.call(
+            DiscountLimitHandlers.replace,
+            as: Self.admin,
+            #"{"limits":[{"role":"rep","maxDiscountBasisPoints":2000}]}"#
+        )
+        #expect(limits.status == 200, "\(limits.text)")
         let v1 = await service.call(
             Operation.Deals.createQuoteVersion,
             as: Self.rep,

@@ -37,6 +37,7 @@ struct EventOwnershipTests {
             (ShipmentRecorded.self, DealsService.name),
             (PaymentOverdue.self, DealsService.name),
             (ExpenseClaimSubmitted.self, DealsService.name),
+            (QuoteDiscountApprovalRequested.self, DealsService.name),
             (ApprovalRequested.self, ApprovalsService.name),
             (ApprovalStepAssigned.self, ApprovalsService.name),
             (ApprovalStepDecided.self, ApprovalsService.name),

@@ -17,15 +17,36 @@ public final class SalesDeskSystem: @unchecked Sendable {
     public let postgresAdminURL: String
     private var processes: [String: Process] = [:]
     private let logDirectory: URL
+    /// The command line that controls the system's broker.
+    private let rabbitmqctlCommandLine: String
+
+    /// A RabbitMQ node other than the shared test node (e.g. a ``PrivateRabbitMQ``).
+    public struct Broker: Sendable {
+        /// The URL of a user with full rights on every vhost the system creates.
+        public var amqpURL: String
+        /// The command line that controls the node (`env RABBITMQ_NODENAME=… rabbitmqctl`).
+        public var rabbitmqctl: String
+
+        /// Names a node.
+        public init(amqpURL: String, rabbitmqctl: String) {
+            self.amqpURL = amqpURL
+            self.rabbitmqctl = rabbitmqctl
+        }
+    }
     private let environment: [String: [String: String]]
 
     /// Creates the database and vhost and starts every service; returns once each answers `/ready`.
     /// - Parameters:
     ///   - postgresURL: the admin URL of the server to use (a role that may create databases, on a server with the
     ///     per-service roles, e.g. a ``PrivatePostgres``); the shared test server when `nil`.
+    ///   - broker: the RabbitMQ node to use; the shared test node when `nil`.
     ///   - extraEnvironment: more environment for every service.
-    public static func start(postgresURL: String? = nil, extraEnvironment: [String: String] = [:]) async throws -> SalesDeskSystem {
-        let system = try SalesDeskSystem(postgresURL: postgresURL, extraEnvironment: extraEnvironment)
+    public static func start(
+        postgresURL: String? = nil,
+        broker: Broker? = nil,
+        extraEnvironment: [String: String] = [:]
+    ) async throws -> SalesDeskSystem {
+        let system = try SalesDeskSystem(postgresURL: postgresURL, broker: broker, extraEnvironment: extraEnvironment)
         do {
             for service in services { try system.launch(service) }
             for service in services { try await system.waitUntilReady(service) }
@@ -39,7 +60,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
     /// Creates the database and vhost, with every service's environment, and starts nothing: for tests of what an
     /// operator runs before the services (``runOnce(_:_:)``), which then start them with ``restart(_:)``.
     public static func prepare(extraEnvironment: [String: String] = [:]) throws -> SalesDeskSystem {
-        try SalesDeskSystem(postgresURL: nil, extraEnvironment: extraEnvironment)
+        try SalesDeskSystem(postgresURL: nil, broker: nil, extraEnvironment: extraEnvironment)
     }
 
     /// Runs a service's executable with `arguments` and its environment (plus `overrides`) to completion: its exit
@@ -58,7 +79,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
-    private init(postgresURL: String?, extraEnvironment: [String: String]) throws {
+    private init(postgresURL: String?, broker: Broker?, extraEnvironment: [String: String]) throws {
         let suffix = TestEnvironment.uniqueSuffix()
         database = "e2e_\(suffix)"
         vhost = "e2e_\(suffix)"
@@ -71,13 +92,14 @@ public final class SalesDeskSystem: @unchecked Sendable {
         try TestEnvironment.shell(
             "psql '\(admin)' -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE \(database)' -c 'GRANT CONNECT, CREATE ON DATABASE \(database) TO \(roles)'"
         )
-        try TestEnvironment.rabbitmqctl("add_vhost", vhost)
-        guard let amqp = URLComponents(string: try TestEnvironment.amqpURL()), let amqpUser = amqp.user else {
+        let rabbitmqctl = try broker?.rabbitmqctl ?? TestEnvironment.require("SALESDESK_TEST_RABBITMQCTL")
+        rabbitmqctlCommandLine = rabbitmqctl
+        try TestEnvironment.shell("\(rabbitmqctl) add_vhost '\(vhost)'")
+        guard let amqp = URLComponents(string: try broker?.amqpURL ?? TestEnvironment.amqpURL()), let amqpUser = amqp.user else {
             throw MissingTestEnvironment(name: "SALESDESK_TEST_AMQP_URL (user)")
         }
-        try TestEnvironment.rabbitmqctl("set_permissions", "-p", vhost, amqpUser, ".*", ".*", ".*")
+        try TestEnvironment.shell("\(rabbitmqctl) set_permissions -p '\(vhost)' '\(amqpUser)' '.*' '.*' '.*'")
         // Each service connects as its own broker user, with the permissions of a real deployment.
-        let rabbitmqctl = try TestEnvironment.require("SALESDESK_TEST_RABBITMQCTL")
         try TestEnvironment.shell("RABBITMQCTL='\(rabbitmqctl)' '\(Self.repositoryRoot)/deploy/rabbitmq/service-users' '\(vhost)'")
         try TestEnvironment.shell("RABBITMQCTL='\(rabbitmqctl)' '\(Self.repositoryRoot)/deploy/rabbitmq/policies' '\(vhost)'")
         var amqpURLs: [String: String] = [:]
@@ -287,7 +309,7 @@ public final class SalesDeskSystem: @unchecked Sendable {
         }
         processes = [:]
         _ = try? TestEnvironment.shell("psql '\(postgresAdminURL)' -q -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'")
-        _ = try? TestEnvironment.rabbitmqctl("delete_vhost", vhost)
+        _ = try? TestEnvironment.shell("\(rabbitmqctlCommandLine) delete_vhost '\(vhost)'")
     }
 }
 

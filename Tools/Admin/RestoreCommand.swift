@@ -49,6 +49,12 @@ public struct Restore: AsyncParsableCommand {
             throw ValidationError("not an empty system: schema(s) \(occupied.joined(separator: ", ")) exist; restore needs a database without them")
         }
 
+        // A schema's dump does not carry the extensions its indexes use (they live in the database, not the schema):
+        // create the ones the migrations create first. pg_trgm (customers migration 0011) is trusted, so a role with
+        // CREATE on the database may.
+        try await postgres.withClient { client in
+            _ = try await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public", logger: AdminLog.logger)
+        }
         let target = try LibpqTarget(try postgres.resolvedURL())
         for schema in manifest.schemas {
             try ExternalCommand.run(

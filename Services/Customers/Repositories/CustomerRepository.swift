@@ -158,6 +158,9 @@ public struct PostgresCustomerRepository: CustomerRepository {
     ) async throws -> [Customer] {
         let cursor = page.cursor
         let pattern = filter.nameContains.map { "%" + Self.escapeLike($0) + "%" }
+        // A name fragment is found through an index (customers migration 0011): pg_trgm for ILIKE from three characters
+        // on; a one- or two-character fragment (common in Chinese) also names its own entry in `name_grams(name)`, which
+        // every name containing it has. The conditions fold to constants when planned with the bound values.
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM customers
@@ -167,6 +170,8 @@ public struct PostgresCustomerRepository: CustomerRepository {
               AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))
               AND (\(filter.ownerID)::text IS NULL OR owner_id = \(filter.ownerID))
               AND (\(pattern)::text IS NULL OR name ILIKE \(pattern))
+              AND (\(filter.nameContains)::text IS NULL OR char_length(lower(\(filter.nameContains)::text)) NOT IN (1, 2)
+                  OR name_grams(name) @> ARRAY[lower(\(filter.nameContains)::text)])
               AND (\(filter.archived)::boolean IS NULL OR (archived_at IS NOT NULL) = \(filter.archived))
               AND (\(filter.level?.rawValue)::text IS NULL OR level = \(filter.level?.rawValue))
               AND merged_into IS NULL

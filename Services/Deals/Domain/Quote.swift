@@ -52,11 +52,17 @@ public enum Quote {
         public var note: String?
         public var createdBy: String
         public var createdAt: Date
+        /// The discount approval of a version beyond its author's limit (issue 12); `nil` within the limit.
+        public var discount: QuoteDiscount? = nil
+
+        /// Whether a contract may be made from the version: within its author's limit, or its discount approved.
+        public var discountCleared: Bool { discount == nil || discount?.status == .approved }
 
         enum CodingKeys: String, CodingKey {
             case id, version, lines, validUntil, note, createdBy, createdAt
             case dealID = "dealId"
             case totalFen, costFen, marginFen, marginBasisPoints
+            case discountStatus, discountApproval
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -73,6 +79,8 @@ public enum Quote {
             try container.encodeIfPresent(note, forKey: .note)
             try container.encode(createdBy, forKey: .createdBy)
             try container.encode(createdAt, forKey: .createdAt)
+            try container.encode(discount?.status.rawValue ?? "within_limit", forKey: .discountStatus)
+            try container.encodeIfPresent(discount, forKey: .discountApproval)
         }
     }
 

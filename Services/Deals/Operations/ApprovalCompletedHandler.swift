@@ -18,10 +18,7 @@ struct ApprovalCompletedHandler: Sendable {
             try await ExpenseClaimHandlers.apply(event, claims: ExpenseClaimRepository(logger: logger), on: connection, logger: logger)
             return
         case .discount:
-            logger.warning(
-                "approval outcome for a discount, which deals does not request yet; ignoring it",
-                metadata: ["approval": "\(event.approvalID)"]
-            )
+            try await Self.applyDiscount(event, discounts: store.discounts, on: connection, logger: logger)
             return
         }
         guard let id = RecordID(event.contractID), var contract = try await store.contracts.find(id: id, on: connection, forUpdate: true)
@@ -42,5 +39,33 @@ struct ApprovalCompletedHandler: Sendable {
         contract.decisionComment = event.comment
         contract.updatedAt = Date()
         try await store.contracts.updateStatus(contract, on: connection)
+    }
+
+    /// `approval.completed` for a discount → the quote version's discount approval: approved, rejected or recalled. An
+    /// outcome for a version that is not pending (a late duplicate, an unknown version) is logged and ignored.
+    static func applyDiscount(
+        _ event: ApprovalCompleted,
+        discounts: DiscountRepository,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let quoteID = event.subjectID ?? event.contractID
+        guard let id = RecordID(quoteID), var discount = try await discounts.find(quoteID: id, on: connection, forUpdate: true) else {
+            logger.warning("approval outcome for an unknown quote discount, ignoring it", metadata: ["quote": "\(quoteID)"])
+            return
+        }
+        guard let status = DiscountRules.status(after: event.outcome, from: discount.status) else {
+            logger.info(
+                "approval outcome for a quote discount that is not pending, ignoring it",
+                metadata: ["quote": "\(quoteID)", "status": "\(discount.status.rawValue)", "outcome": "\(event.outcome.rawValue)"]
+            )
+            return
+        }
+        discount.status = status
+        discount.approvalID = event.approvalID
+        discount.decidedAt = event.completedAt
+        discount.decisionComment = event.comment
+        discount.updatedAt = Date()
+        try await discounts.updateStatus(discount, on: connection)
     }
 }

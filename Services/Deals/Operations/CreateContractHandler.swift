@@ -8,6 +8,8 @@ import ServiceRuntime
 /// of one quote version, numbered `HT-<year>-<sequence>`. A version that is not the deal's current one is refused
 /// with a 409 naming the current version (`currentVersion`, `currentQuoteId`), so nobody signs the wrong offer. The
 /// deal row is locked, so a quote version created concurrently cannot slip in between the check and the insert.
+/// A version whose discount awaits approval, or was rejected or recalled, is refused with a 409
+/// (`quote-discount-not-approved`, issue 12).
 struct CreateContractHandler: Sendable {
     let postgres: PostgresClient
     let store: DealsStore
@@ -32,6 +34,10 @@ struct CreateContractHandler: Sendable {
                 throw Problem.conflict("The deal is \(deal.stage.rawValue); it takes no new contracts.")
             }
             try await store.requireCurrentQuote(boundTo: quote.id, version: quote.version, dealID: deal.id, on: connection)
+            // A version beyond its author's discount limit becomes a contract only once its discount is approved.
+            if let discount = try await store.discounts.find(quoteID: quote.id, on: connection, forUpdate: false), discount.status != .approved {
+                throw discount.notApproved(version: quote.version)
+            }
             let now = Date()
             var contract = Contract(
                 id: RecordID(),

@@ -15,10 +15,11 @@ struct GetQuoteHandler: Sendable {
         let scope = try request.dataScope()
         let id = try request.pathRecordID("quote")
         let view = try await postgres.withConnection { connection -> QuoteVersionView in
-            guard let version = try await store.quotes.find(id: id, on: connection),
+            guard var version = try await store.quotes.find(id: id, on: connection),
                 let deal = try await store.deals.find(id: version.dealID, on: connection, forUpdate: false),
                 scope.contains(ownerID: deal.ownerID, region: deal.region)
             else { throw Problem.notFound("No quote \(id).") }
+            version.discount = try await store.discounts.find(quoteID: version.id, on: connection, forUpdate: false)
             let previous = version.version > 1 ? try await store.quotes.find(dealID: deal.id, version: version.version - 1, on: connection) : nil
             return QuoteVersionView(version: version, changes: Quote.Diff(from: previous, to: version))
         }

@@ -25,7 +25,7 @@ struct ListQuoteVersionsHandler: Sendable {
         let (versions, current) = try await postgres.withConnection { connection in
             _ = try scope.visible(try await store.deals.find(id: dealID, on: connection, forUpdate: false), "deal", id: dealID)
             return (
-                try await store.quotes.versions(dealID: dealID, page: page, on: connection),
+                try await store.discounts.attach(to: try await store.quotes.versions(dealID: dealID, page: page, on: connection), on: connection),
                 try await store.quotes.latest(dealID: dealID, on: connection)
             )
         }

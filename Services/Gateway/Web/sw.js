@@ -3,7 +3,7 @@
 // refreshed from the network in the background (the gateway answers 304 when nothing changed), so a new release
 // shows on the next start. The API is never cached: /api/ goes to the network only, and offline the app's own
 // outbox keeps the rep's check-ins. Change VERSION when the list changes; every file of the app is listed here (ServiceWorkerShellTests checks it).
-const VERSION = 'v14';
+const VERSION = 'v15-discount';
 const CACHE = `salesdesk-shell-${VERSION}`;
 const SHELL = [
   '/index.html', '/manifest.webmanifest', '/css/app.css', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
@@ -27,6 +27,7 @@ const SHELL = [
   '/js/views/delegations.js',
   '/js/i18n/zh-CN/expenses.js', '/js/i18n/en/expenses.js', '/js/i18n/zh-CN/admin.js', '/js/i18n/en/admin.js',
   '/js/views/expense-claims.js', '/js/views/expense-claim-form.js', '/js/views/expense-claim.js',
+  '/js/i18n/zh-CN/discount.js', '/js/i18n/en/discount.js', '/js/views/admin-discount-limits.js',
 ];
 const STATIC = /^\/((index|portal)\.html|manifest\.webmanifest|(css|icons|js)\/[\w./-]+)$/;
 

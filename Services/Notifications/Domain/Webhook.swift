@@ -18,6 +18,8 @@ public enum WebhookEventTypes {
         entry(ContractSubmitted.self), entry(ContractSigned.self), entry(ApprovalCompleted.self),
         entry(ShipmentRecorded.self), entry(PaymentPlanChanged.self), entry(ReceiptRecorded.self), entry(ReceiptReversed.self),
         entry(InstallmentWrittenOff.self), entry(PaymentOverdue.self), entry(ServiceRequestSubmitted.self),
+        // Issue 12: approval requests of subjects other than contracts.
+        entry(ExpenseClaimSubmitted.self), entry(QuoteDiscountApprovalRequested.self),
     ]
 
     /// The subscribable types, sorted.

@@ -54,6 +54,12 @@ struct ReportPeriod: Sendable, Equatable {
         return ReportPeriod(start: start, end: end)
     }
 
+    /// The period as Asia/Shanghai days, `YYYY-MM-DD`: the first day and the first day after it (exclusive), as the
+    /// daily aggregates (reporting migration 0011) are keyed. Every period starts and ends on a Shanghai midnight.
+    var days: (first: String, end: String) {
+        (BusinessCalendar.day(of: start).description, BusinessCalendar.day(of: end).description)
+    }
+
     private static func instant(year: Int, month: Int, day: Int) -> Date {
         BusinessCalendar.start(of: CalendarDay(year: year, month: month, day: day))
     }

@@ -82,7 +82,7 @@ public struct ReportingRepository: Sendable {
     }
 
     /// Customer counts within `scope`: in all, by region and by industry. A customer is in scope by its owner and
-    /// region, as in the customers service.
+    /// region, as in the customers service. Reads the aggregate `customer_counts` (migration 0011), not the customers.
     func customerCounts(
         scope: DataScope,
         on connection: PostgresConnection
@@ -92,10 +92,11 @@ public struct ReportingRepository: Sendable {
         var total = 0
         let rows = try await connection.query(
             """
-            SELECT region, industry, count(*)::bigint FROM customer_projection
+            SELECT region, industry, sum(customers)::bigint FROM customer_counts
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
             GROUP BY region, industry
+            HAVING sum(customers) > 0
             """,
             logger: logger
         )

@@ -142,17 +142,20 @@ struct SalesReportsRepository: Sendable {
     }
 
     /// The reps with the largest signed amount in `period`, largest first (ties: more contracts, then user id).
+    /// Reads the daily aggregate `sales_daily` (migration 0011), never the contracts.
     func topReps(in period: ReportPeriod, scope: DataScope, limit: Int, on connection: PostgresConnection) async throws -> [RepTotal] {
+        let (first, end) = period.days
         let rows = try await connection.query(
             """
-            SELECT c.owner_id, COALESCE(u.display_name, c.owner_id), COALESCE(u.region, min(c.region)),
-                sum(c.amount_fen)::bigint AS total, count(*)::bigint AS contracts
-            FROM signed_contracts c LEFT JOIN org_replica u ON u.id = c.owner_id
-            WHERE c.signed_at >= \(period.start) AND c.signed_at < \(period.end)
-              AND (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)))
-              AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
-            GROUP BY c.owner_id, u.display_name, u.region
-            ORDER BY total DESC, contracts DESC, c.owner_id
+            SELECT s.owner_id, COALESCE(u.display_name, s.owner_id), COALESCE(u.region, min(s.region) FILTER (WHERE s.contracts > 0)),
+                sum(s.amount_fen)::bigint AS total, sum(s.contracts)::bigint AS contracts
+            FROM sales_daily s LEFT JOIN org_replica u ON u.id = s.owner_id
+            WHERE s.day >= \(first)::date AND s.day < \(end)::date
+              AND (\(scope.ownerIDs)::text[] IS NULL OR s.owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR s.region = \(scope.region))
+            GROUP BY s.owner_id, u.display_name, u.region
+            HAVING sum(s.contracts) > 0
+            ORDER BY total DESC, contracts DESC, s.owner_id
             LIMIT \(limit)
             """,
             logger: logger
@@ -171,16 +174,19 @@ struct SalesReportsRepository: Sendable {
         var costFen: Fen
     }
 
-    /// Revenue and cost per product line of the contracts signed in `period`, largest revenue first.
+    /// Revenue and cost per product line of the contracts signed in `period`, largest revenue first. Reads the daily
+    /// aggregate `product_line_daily` (migration 0011), never the contract lines.
     func productLineTotals(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [LineTotal] {
+        let (first, end) = period.days
         let rows = try await connection.query(
             """
             SELECT l.product_line, sum(l.amount_fen)::bigint, sum(l.cost_fen)::bigint
-            FROM signed_contract_lines l JOIN signed_contracts c ON c.contract_id = l.contract_id
-            WHERE c.signed_at >= \(period.start) AND c.signed_at < \(period.end)
-              AND (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)))
-              AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
+            FROM product_line_daily l
+            WHERE l.day >= \(first)::date AND l.day < \(end)::date
+              AND (\(scope.ownerIDs)::text[] IS NULL OR l.owner_id = ANY(\(scope.ownerIDs)))
+              AND (\(scope.region)::text IS NULL OR l.region = \(scope.region))
             GROUP BY l.product_line
+            HAVING sum(l.lines) > 0
             ORDER BY 2 DESC, l.product_line
             """,
             logger: logger
@@ -192,15 +198,18 @@ struct SalesReportsRepository: Sendable {
         return result
     }
 
-    /// The funnel of the deals created in `period` (see ``Funnel`` for what counts where).
+    /// The funnel of the deals created in `period` (see ``Funnel`` for what counts where), from the daily aggregate
+    /// `deal_funnel_daily` (migration 0011).
     func funnel(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> Funnel {
+        let (first, end) = period.days
         let rows = try await connection.query(
             """
-            SELECT d.funnel_stage, count(*) FROM deal_projection d
-            WHERE d.created_at >= \(period.start) AND d.created_at < \(period.end)
+            SELECT d.funnel_stage, sum(d.deals)::bigint FROM deal_funnel_daily d
+            WHERE d.day >= \(first)::date AND d.day < \(end)::date
               AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
             GROUP BY d.funnel_stage
+            HAVING sum(d.deals) > 0
             """,
             logger: logger
         )
@@ -219,16 +228,19 @@ struct SalesReportsRepository: Sendable {
     }
 
     /// The deals created in `period`, by the Asia/Shanghai month they were created in (`YYYY-MM`): how many, and how
-    /// many of them are won by now (``Funnel/deepestStage(reached:signed:)`` is `won`: a contract signed).
+    /// many of them are won by now (``Funnel/deepestStage(reached:signed:)`` is `won`: a contract signed). From the
+    /// daily aggregate `deal_funnel_daily` (migration 0011).
     func cohorts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: Cohort] {
+        let (first, end) = period.days
         let rows = try await connection.query(
             """
-            SELECT to_char(d.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), count(*), count(*) FILTER (WHERE d.funnel_stage = 'won')
-            FROM deal_projection d
-            WHERE d.created_at >= \(period.start) AND d.created_at < \(period.end)
+            SELECT to_char(d.day, 'YYYY-MM'), sum(d.deals)::bigint, COALESCE(sum(d.deals) FILTER (WHERE d.funnel_stage = 'won'), 0)::bigint
+            FROM deal_funnel_daily d
+            WHERE d.day >= \(first)::date AND d.day < \(end)::date
               AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
             GROUP BY 1
+            HAVING sum(d.deals) > 0
             """,
             logger: logger
         )

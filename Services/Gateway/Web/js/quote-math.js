@@ -40,3 +40,17 @@ export function quoteTotals(lines) {
   });
   return { lines: priced, totalFen: total, costFen: cost, marginFen: total - cost, marginBasisPoints: marginBasisPoints(total, cost) };
 }
+
+/**
+ * A line's discount off the list price, as Services/Deals/Domain/Discount.swift (DiscountRules.assess) judges it: a
+ * lower unit price counts as much as the discount. → { basisPoints (rounded up), above } where above says whether it
+ * exceeds `limit` basis points (null = no limit). All exact in BigInt.
+ */
+export function discountOffList(line, listPriceFen, limit) {
+  const list = BigInt(line.quantity) * BigInt(listPriceFen);
+  const off = list - lineAmount(line.quantity, line.unitPriceFen, line.discountBasisPoints);
+  if (off <= 0n || list <= 0n) return { basisPoints: 0n, above: false };
+  const basisPoints = (off * 10000n + list - 1n) / list;
+  const above = limit !== null && limit !== undefined && off * 10000n > BigInt(limit) * list;
+  return { basisPoints, above };
+}

@@ -8,6 +8,7 @@ export const ADMIN_LINKS = [
   ['#/admin/holidays', 'admin.holidays', 'admin.holidaysHint', 'admin-holidays'],
   ['#/admin/products', 'admin.products', 'admin.productsHint', 'admin-products'],
   ['#/admin/policy', 'admin.policy', 'admin.policyHint', 'admin-policy'],
+  ['#/admin/discount-limits', 'admin.discountLimits', 'admin.discountLimitsHint', 'admin-discount-limits'],
   ['#/transfer', 'admin.transfer', 'admin.transferHint', 'admin-transfer'],
   ['#/admin/audit', 'admin.audit', 'admin.auditHint', 'admin-audit'],
   ['#/admin/webhooks', 'webhooks.title', 'webhooks.hint', 'admin-webhooks'],

@@ -14,7 +14,9 @@ export default async function approval(ctx) {
     // Another subject than a contract (issue 12): contractId is the subject's id; its own screen has the details.
     const subject = a.subjectType && a.subjectType !== 'contract' ? a.subjectType : null;
     const contract = subject ? null : await get(`/contracts/${a.contractId}`).catch(() => null);
+    const quote = subject === 'discount' ? await get(`/quotes/${a.contractId}`).catch(() => null) : null;
     if (subject) await loadMessages('expenses');
+    if (subject === 'discount') await loadMessages('discount');
     if (!ctx.isCurrent()) return;
     ctx.setTitle(`${t('approval.title')} ${a.contractNumber}`);
     ctx.setBack('#/inbox');
@@ -46,13 +48,16 @@ export default async function approval(ctx) {
         subject ? [h('dt', {}, t('approval.subjectKind')), h('dd', { data: { test: 'approval-subject', subject } }, label('approval.subject', subject)),
           h('dt', {}, t('approval.subjectTitle')), h('dd', { data: { test: 'approval-title' } }, a.title || '')] : null,
         !subject || a.customerName ? [h('dt', {}, t('deals.customer')), h('dd', {}, a.customerName)] : null,
-        h('dt', {}, subject ? t('expenses.amount') : t('contracts.amount')), h('dd', { class: 'num' }, h('strong', { data: { test: 'approval-amount' } }, money(a.amountFen))),
+        h('dt', {}, subject === 'discount' ? t('discount.worthLabel') : subject ? t('expenses.amount') : t('contracts.amount')), h('dd', { class: 'num' }, h('strong', { data: { test: 'approval-amount' } }, money(a.amountFen))),
         h('dt', {}, t('approval.requested')), h('dd', {}, dateTime(a.requestedAt)),
         h('dt', {}, t('approval.progress')), h('dd', {}, t('approval.stepOf', { step: Math.min(a.currentStep + 1, a.stepCount), count: a.stepCount }),
           step && a.status === 'pending' ? ` · ${label('role', step.role)}` : ''),
         a.comment ? [h('dt', {}, t('approval.comment')), h('dd', {}, a.comment)] : null),
       contract ? h('a', { href: `#/contracts/${contract.id}`, class: 'panel-link' }, t('approval.openContract')) : null,
-      subject === 'expense_claim' ? h('a', { href: `#/expense-claims?id=${a.contractId}`, class: 'panel-link', data: { test: 'open-expense-claim' } }, t('approval.openExpenseClaim')) : null);
+      subject === 'expense_claim' ? h('a', { href: `#/expense-claims?id=${a.contractId}`, class: 'panel-link', data: { test: 'open-expense-claim' } }, t('approval.openExpenseClaim')) : null,
+      // A discount (issue 12): contractId is the quote version's id; its deal page shows the version.
+      subject === 'discount' && quote ? h('a', { href: `#/deals/${quote.dealId}`, class: 'panel-link', data: { test: 'open-quote' } }, t('approval.openQuote')) : null);
+    const quoteLines = quote ? card(t('quotes.lines'), linesTable(quote.lines, quote.totalFen, quote.costFen)) : null;
     const lines = subject ? null : contract ? card(t('contracts.lines'), linesTable(contract.lines, contract.amountFen, contract.costFen))
       : card(t('contracts.lines'), h('p', { class: 'muted' }, t('approval.contractHidden')));
     const bar = mine ? h('div', { class: 'actionbar', data: { test: 'decision-bar' } },
@@ -60,7 +65,7 @@ export default async function approval(ctx) {
       h('button', { class: 'btn success', type: 'button', data: { test: 'approve' }, onclick: () => decide('approve') }, t('approval.approve')))
       : a.status === 'pending' ? h('p', { class: 'notice' }, t('approval.waitingFor', { name: step?.approverName || label('role', step?.role || '') })) : null;
     const behalf = mine && step.onBehalfOfName ? h('p', { class: 'notice', data: { test: 'deciding-on-behalf' } }, t('delegation.youDecideFor', { name: step.onBehalfOfName })) : null;
-    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, summary, lines), h('div', {}, card(t('approval.steps'), stepTimeline(a)))), behalf, bar);
+    replace(ctx.main, h('div', { class: 'split' }, h('div', {}, summary, lines, quoteLines), h('div', {}, card(t('approval.steps'), stepTimeline(a)))), behalf, bar);
   }
   await render();
 }

@@ -108,8 +108,31 @@ export default async function deal(ctx) {
     }
   }
 
+  // Discount approval (issue 12): a version beyond its author's limit shows its state, links to its approval and makes
+  // no contract until approved.
+  async function openDiscountApproval(q) {
+    const decided = q.discountApproval?.approvalId;
+    const page = decided ? null : await get('/approvals', { contract: q.id, limit: 1 }).catch(() => null);
+    const approvalId = decided || page?.items?.[0]?.id;
+    if (approvalId) ctx.navigate(`#/approvals/${approvalId}`);
+    else toast(t('discount.noApproval'));
+  }
+
+  function discountPart(q) {
+    const d = q.discountApproval;
+    if (!d || q.discountStatus === 'within_limit') return null;
+    const pct = (bp) => basisPoints(bp).replace(/\.00%$/, '%');
+    return h('div', { class: 'discount-state', data: { test: 'discount-state', status: q.discountStatus } },
+      h('div', {}, chip('discountStatus', q.discountStatus), ' ',
+        h('span', { class: 'muted small' }, t('discount.summary', { max: pct(d.maxDiscountBasisPoints), limit: pct(d.limitBasisPoints), worth: money(d.discountFen) }))),
+      d.decisionComment ? h('div', { class: 'muted small' }, t('discount.comment', { comment: d.decisionComment })) : null,
+      ['rejected', 'recalled'].includes(q.discountStatus) ? h('div', { class: 'small' }, t('discount.rejectedHint')) : null,
+      h('button', { class: 'btn small ghost', type: 'button', data: { test: 'open-discount-approval' }, onclick: () => openDiscountApproval(q) }, t('discount.openApproval')));
+  }
+
   function versionCard(q) {
     const current = q.version === quotes.currentVersion;
+    const cleared = !q.discountStatus || ['within_limit', 'approved'].includes(q.discountStatus);
     return h('li', { class: `card version${current ? ' current' : ''}`, data: { test: 'quote-version', version: q.version } },
       h('div', { class: 'card-head' },
         h('h3', {}, t('quotes.version', { version: q.version }), ' ', current ? h('span', { class: 'chip info' }, t('quotes.current')) : h('span', { class: 'chip' }, t('quotes.superseded'))),
@@ -118,9 +141,11 @@ export default async function deal(ctx) {
         q.validUntil ? ` · ${t('quotes.validUntil', { date: businessDate(q.validUntil) })}` : ''),
       h('ul', { class: 'diff' }, q.lines.map((l) => h('li', {}, `${l.productName} × ${l.quantity} = ${money(l.amountFen)}`))),
       diffLines(q.changes),
-      seller ? h('div', { class: 'actions' },
+      discountPart(q),
+      seller && cleared ? h('div', { class: 'actions' },
         h('button', { class: `btn small${current ? ' primary' : ''}`, type: 'button', data: { test: 'contract-from-version', version: q.version },
-          onclick: (event) => createContract(q.id, event.currentTarget) }, t('contracts.fromVersion', { version: q.version }))) : null);
+          onclick: (event) => createContract(q.id, event.currentTarget) }, t('contracts.fromVersion', { version: q.version }))) : null,
+      seller && !cleared && q.discountStatus === 'pending_approval' ? h('p', { class: 'muted small', data: { test: 'contract-blocked' } }, t('discount.blocked')) : null);
   }
 
   const versions = h('ul', { class: 'plain', data: { test: 'quote-versions' } }, quotes.items.map(versionCard));

@@ -5,12 +5,22 @@ import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { field, form, invalid, card } from '../ui.js';
 import { money, basisPoints, fenToInput, parseYuan, parsePercent, basisPointsToInput } from '../format.js';
-import { quoteTotals } from '../quote-math.js';
+import { quoteTotals, discountOffList } from '../quote-math.js';
 import { diffLines } from './quote-diff.js';
+
+/** Basis points as a short percent: 1000 → 10%, 1850 → 18.5%. */
+function percent(bp) {
+  const n = Number(bp);
+  return `${Math.floor(n / 100)}${n % 100 ? `.${String(n % 100).padStart(2, '0').replace(/0$/, '')}` : ''}%`;
+}
 
 export default async function quoteBuilder(ctx) {
   const dealId = ctx.params.id;
-  const [deal, catalogue, quotes] = await Promise.all([get(`/deals/${dealId}`), get('/products'), get(`/deals/${dealId}/quotes`, { limit: 1 })]);
+  const [deal, catalogue, quotes, limits] = await Promise.all([get(`/deals/${dealId}`), get('/products'), get(`/deals/${dealId}/quotes`, { limit: 1 }),
+    get('/discount-limits').catch(() => null)]);
+  // Discount authority (issue 12): the caller's limit per line off the list price; null = no limit.
+  const limit = limits ? limits.callerMaxDiscountBasisPoints : null;
+  const limitText = limit === null ? t('discount.unlimited') : percent(limit);
   const previous = quotes.items[0];
   ctx.setTitle(previous ? t('quotes.newVersionOf', { version: previous.version + 1 }) : t('quotes.first'));
   ctx.setBack(`#/deals/${dealId}`);
@@ -37,6 +47,7 @@ export default async function quoteBuilder(ctx) {
   } }, t('quotes.add'));
 
   const linesBox = h('div', { data: { test: 'quote-lines' } });
+  const discountNotice = h('p', { class: 'notice warn', hidden: true, role: 'status', data: { test: 'discount-notice' } });
   const linesError = h('div', { class: 'field-error', hidden: true, role: 'alert', data: { test: 'error-lines' } });
   const linesGroup = h('div', { data: { field: 'lines' } }, linesError, linesBox);
 
@@ -71,6 +82,7 @@ export default async function quoteBuilder(ctx) {
 
   function recompute() {
     const valid = [];
+    let above = 0;
     for (const row of linesBox.children) {
       const line = readLine(row);
       const ok = line.quantity !== null && line.quantity >= 1n && line.unitPriceFen !== null && line.discountBasisPoints !== null;
@@ -78,10 +90,20 @@ export default async function quoteBuilder(ctx) {
         const priced = quoteTotals([{ ...line, unitCostFen: products.get(row.productId).unitCostFen }]);
         row.amount.textContent = money(priced.totalFen);
         valid.push({ ...line, unitCostFen: products.get(row.productId).unitCostFen });
+        const off = discountOffList(line, products.get(row.productId).listPriceFen, limit);
+        if (off.above) above += 1;
+        row.discount.hidden = off.basisPoints === 0n;
+        row.discount.className = off.above ? 'discount-flag above' : 'discount-flag';
+        row.discount.dataset.above = String(off.above);
+        row.discount.textContent = off.above ? `${t('discount.lineOff', { percent: percent(off.basisPoints) })} · ${t('discount.aboveLimit', { limit: limitText })}`
+          : t('discount.lineOff', { percent: percent(off.basisPoints) });
       } else {
         row.amount.textContent = '—';
+        row.discount.hidden = true;
       }
     }
+    discountNotice.hidden = above === 0;
+    discountNotice.textContent = above ? t('discount.builderNotice', { count: above, limit: limitText }) : '';
     const totals = quoteTotals(valid);
     totalOut.textContent = money(totals.totalFen);
     marginOut.textContent = `${basisPoints(totals.marginBasisPoints)} · ${money(totals.marginFen)}`;
@@ -103,6 +125,7 @@ export default async function quoteBuilder(ctx) {
     const pr = make('unitPriceFen', { label: t('quotes.unitPrice'), value: fenToInput(line.unitPriceFen), attrs: { inputmode: 'decimal', autocomplete: 'off' } });
     const d = make('discountBasisPoints', { label: t('quotes.discount'), value: basisPointsToInput(line.discountBasisPoints), attrs: { inputmode: 'decimal', autocomplete: 'off' } });
     const amount = h('strong', { class: 'num', data: { test: 'line-amount' } });
+    const discount = h('div', { class: 'discount-flag', hidden: true, role: 'status', data: { test: 'line-discount' } });
     const row = h('div', { class: 'qline', data: { test: 'quote-line', product: p.name } },
       h('div', { class: 'qline-head' },
         h('div', {}, h('div', { class: 'name' }, p.name), h('div', { class: 'muted small' }, `${p.productLine} · ${t('quotes.listPrice', { price: money(p.listPriceFen) })}`)),
@@ -113,8 +136,8 @@ export default async function quoteBuilder(ctx) {
         } }, t('common.remove'))),
       h('div', { class: 'row3' }, q, pr, d),
       h('div', { data: { key: 'productId' } }, h('div', { class: 'field-error', hidden: true, role: 'alert' })),
-      h('div', { class: 'qline-amount' }, h('span', {}, t('quotes.lineAmount')), amount));
-    Object.assign(row, { productId: line.productId, q, p: pr, d, amount });
+      h('div', { class: 'qline-amount' }, h('span', {}, t('quotes.lineAmount')), amount), discount);
+    Object.assign(row, { productId: line.productId, q, p: pr, d, amount, discount });
     linesBox.append(row);
     renumber();
     recompute();
@@ -129,8 +152,9 @@ export default async function quoteBuilder(ctx) {
   const result = h('div', { data: { test: 'quote-result' }, role: 'status' });
 
   const el = form({ class: 'form limit', data: { test: 'quote-form' } }, [
-    card(t('quotes.lines'), h('div', { class: 'row2 picker' }, picker, h('div', { class: 'field' }, addButton)),
-      linesGroup),
+    card(t('quotes.lines'), h('p', { class: 'muted small', data: { test: 'discount-limit' } }, t('discount.yourLimit', { limit: limitText })),
+      h('div', { class: 'row2 picker' }, picker, h('div', { class: 'field' }, addButton)),
+      linesGroup, discountNotice),
     card(null, validUntil, note,
       h('dl', { class: 'kv' }, h('dt', {}, t('quotes.cost')), h('dd', {}, costOut), h('dt', {}, t('quotes.margin')), h('dd', {}, marginOut))),
     h('div', { class: 'totals-bar' },
@@ -158,6 +182,7 @@ export default async function quoteBuilder(ctx) {
         h('dt', {}, t('quotes.total')), h('dd', { class: 'num', data: { test: 'server-total' } }, money(saved.totalFen)),
         h('dt', {}, t('quotes.margin')), h('dd', { class: 'num', data: { test: 'server-margin' } }, `${basisPoints(saved.marginBasisPoints)} · ${money(saved.marginFen)}`)),
       h('p', { class: same ? 'notice ok' : 'notice warn', data: { test: same ? 'totals-match' : 'totals-differ' } }, same ? t('quotes.match') : t('quotes.differ')),
+      saved.discountStatus === 'pending_approval' ? h('p', { class: 'notice warn', data: { test: 'saved-pending-discount' } }, t('discount.savedPending')) : null,
       diffLines(saved.changes),
       h('div', { class: 'actions' }, h('a', { class: 'btn primary', href: `#/deals/${dealId}`, data: { test: 'back-to-deal' } }, t('quotes.backToDeal')))));
     el.hidden = true;

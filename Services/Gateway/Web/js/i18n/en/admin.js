@@ -102,4 +102,7 @@ export default {
   'holidays.weekday.thu': 'Thu',
   'holidays.weekday.fri': 'Fri',
   'holidays.weekday.sat': 'Sat',
+  // Discount approval (issue 12): the admin home's link to the discount-limit screen.
+  'admin.discountLimits': 'Discount limits',
+  'admin.discountLimitsHint': 'How far below list price each role may quote',
 };

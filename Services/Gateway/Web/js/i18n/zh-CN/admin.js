@@ -102,4 +102,7 @@ export default {
   'holidays.weekday.thu': '周四',
   'holidays.weekday.fri': '周五',
   'holidays.weekday.sat': '周六',
+  // Discount approval (issue 12): the admin home's link to the discount-limit screen.
+  'admin.discountLimits': '折扣权限',
+  'admin.discountLimitsHint': '各角色每行相对目录价可给的最大折扣',
 };
