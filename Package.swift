@@ -15,6 +15,8 @@ let services = ["Gateway", "Customers", "Deals", "Approvals", "Notifications", "
 /// Dependencies only one service needs.
 let extraDependencies: [String: [Target.Dependency]] = [
     "Gateway": [
+        // The HTTP request's span (issue 13).
+        "Telemetry",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Yams", package: "Yams"),
@@ -69,6 +71,10 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         // The operator CLI `salesdesk-admin` (issue 13).
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Span export over OTLP (issue 13): only the OTLP/HTTP exporter, not gRPC's (a second HTTP/2 stack to build).
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // The tracing API the spans are written against (already resolved through Hummingbird and async-http-client).
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -101,10 +107,20 @@ let package = Package(
             path: "Shared/Contracts",
             swiftSettings: swiftSettings
         ),
+        // Spans (issue 13): one place that starts them and keeps ``TraceContext`` in step with them.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "Contracts",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Shared/Telemetry",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Persistence",
             dependencies: [
-                "Contracts",
+                "Contracts", "Telemetry",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +133,8 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "AMQP", "Contracts", "Persistence",
+                "AMQP", "Contracts", "Persistence", "Telemetry",
+                .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,6 +210,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/Support",
             swiftSettings: swiftSettings
@@ -236,7 +254,7 @@ let package = Package(
             .testTarget(
                 name: "PersistenceTests",
                 dependencies: [
-                    "Persistence", "ServiceRuntime", "AMQP", "Contracts", "TestSupport",
+                    "Persistence", "ServiceRuntime", "AMQP", "Contracts", "TestSupport", "Telemetry",
                     .product(name: "PostgresNIO", package: "postgres-nio"),
                 ],
                 swiftSettings: swiftSettings

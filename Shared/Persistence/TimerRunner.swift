@@ -4,6 +4,7 @@ public import Logging
 public import PostgresNIO
 public import ServiceLifecycle
 import Synchronization
+import Telemetry
 
 /// What fires a kind of ``Timers`` timer.
 public struct TimerHandler: Sendable {
@@ -93,8 +94,7 @@ public final class TimerRunner: Service, Sendable {
     public func runDue(now: Date) async throws -> PassResult {
         var result = PassResult(fired: 0, failed: 0)
         while !doorbell.isClosed {
-            // Each firing is the start of a trace: its log lines and the events it writes share one trace id.
-            switch try await TraceContext.$current.withValue(.root(), operation: { try await fireOne(now: now) }) {
+            switch try await fireOne(now: now) {
             case .none: return result
             case .fired: result.fired += 1
             case .failed: result.failed += 1
@@ -109,45 +109,70 @@ public final class TimerRunner: Service, Sendable {
 
     private final class Taken: Sendable {
         let timer = Mutex<DueTimer?>(nil)
+        let span = Mutex<TraceSpan?>(nil)
+
+        /// Runs `work` in the firing's span, if a timer was taken.
+        func inSpan<Result>(_ work: () async throws -> Result) async rethrows -> Result {
+            guard let span = span.withLock({ $0 }) else { return try await work() }
+            return try await span.bind(work)
+        }
     }
 
     private func fireOne(now: Date) async throws -> Attempt {
         let kinds = Array(handlers.keys)
         let taken = Taken()
         let (handlers, logger) = (self.handlers, self.logger)
+        // Each firing starts a trace in a span of its own (issue 13): its log lines and the events it writes share its
+        // trace id. The span ends after the commit, or after the failure is recorded.
+        defer { taken.span.withLock { $0 }?.end() }
         do {
             return try await client.withTransaction(deadline: transactionDeadline, logger: logger) { connection in
                 guard let timer = try await Timers.takeDue(kinds: kinds, now: now, on: connection, logger: logger),
                     let handler = handlers[timer.kind]
                 else { return .none }
                 taken.timer.withLock { $0 = timer }
-                var logger = logger
-                logger[metadataKey: "timer"] = "\(timer.kind)/\(timer.key)"
-                let status = try await handler.fire(timer, now, connection, logger)
-                try await Timers.finish(timer, as: status, at: now, on: connection, logger: logger)
-                logger.debug("timer fired", metadata: ["status": "\(status.rawValue)"])
-                return .fired
+                let span = Spans.start(
+                    "timer \(timer.kind)",
+                    kind: .internal,
+                    continuing: nil,
+                    attributes: ["salesdesk.timer.kind": "\(timer.kind)", "salesdesk.timer.key": "\(timer.key)"]
+                )
+                taken.span.withLock { $0 = span }
+                return try await span.bind { () async throws -> Attempt in
+                    var logger = logger
+                    logger[metadataKey: "timer"] = "\(timer.kind)/\(timer.key)"
+                    let status = try await handler.fire(timer, now, connection, logger)
+                    try await Timers.finish(timer, as: status, at: now, on: connection, logger: logger)
+                    logger.debug("timer fired", metadata: ["status": "\(status.rawValue)"])
+                    return .fired
+                }
             }
         } catch {
             guard let timer = taken.timer.withLock({ $0 }) else { throw error }
-            let delay = retryDelay * (1 << min(timer.attempts, 6))
-            let retryAt = now.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
-            logger.error(
-                "timer handler failed; retrying later",
-                metadata: ["timer": "\(timer.kind)/\(timer.key)", "retryAt": "\(retryAt)", "error": "\(String(reflecting: error))"]
-            )
-            try await client.withConnection { connection in
-                try await Timers.recordFailure(
-                    kind: timer.kind,
-                    key: timer.key,
-                    error: String(reflecting: error),
-                    retryAt: retryAt,
-                    on: connection,
-                    logger: logger
-                )
-            }
-            return .failed
+            taken.span.withLock { $0 }?.recordError(error)
+            return try await taken.inSpan { try await recordFailure(of: timer, error: error, now: now) }
         }
+    }
+
+    /// Puts a timer whose handler failed off, with backoff, and logs why.
+    private func recordFailure(of timer: DueTimer, error: any Error, now: Date) async throws -> Attempt {
+        let delay = retryDelay * (1 << min(timer.attempts, 6))
+        let retryAt = now.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        logger.error(
+            "timer handler failed; retrying later",
+            metadata: ["timer": "\(timer.kind)/\(timer.key)", "retryAt": "\(retryAt)", "error": "\(String(reflecting: error))"]
+        )
+        try await client.withConnection { connection in
+            try await Timers.recordFailure(
+                kind: timer.kind,
+                key: timer.key,
+                error: String(reflecting: error),
+                retryAt: retryAt,
+                on: connection,
+                logger: logger
+            )
+        }
+        return .failed
     }
 
     /// Fires due timers until graceful shutdown or cancellation; a pass in progress finishes first.

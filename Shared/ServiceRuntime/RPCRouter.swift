@@ -4,6 +4,7 @@ public import Foundation
 public import Logging
 import Persistence
 import PostgresNIO
+import Telemetry
 
 /// An RPC request as a service's operation handler sees it.
 public struct RPCRequest: Sendable {
@@ -157,13 +158,19 @@ public struct RPCRouter: Sendable {
     ///   - now: the current time.
     ///   - logger: where refusals and failures are logged.
     public func handle(delivery: AMQPDelivery, identityKey: RPCIdentityKey, now: Date = Date(), logger: Logger) async -> AMQPMessage {
-        // The request continues the caller's trace: its log lines and the events it writes carry the trace id.
-        await TraceContext.$current.withValue(.continuing(delivery.message.headers[RPC.Header.traceparent])) {
+        // The request continues the caller's trace in a server span: its log lines and the events it writes carry the
+        // trace id, and the span's parent is the caller's client span.
+        let operation = delivery.message.type ?? ""
+        return await Spans.run(
+            operation,
+            kind: .server,
+            continuing: delivery.message.headers[RPC.Header.traceparent],
+            attributes: RPCSpans.attributes(operation: operation)
+        ) { span in
             let reply = await handleTraced(delivery: delivery, identityKey: identityKey, now: now, logger: logger)
-            logger.debug(
-                "rpc handled",
-                metadata: ["operation": "\(delivery.message.type ?? "")", "status": "\(reply.headers[RPC.Header.status] ?? "")"]
-            )
+            let status = reply.headers[RPC.Header.status] ?? ""
+            RPCSpans.record(status: Int(status), on: span)
+            logger.debug("rpc handled", metadata: ["operation": "\(operation)", "status": "\(status)"])
             return reply
         }
     }
@@ -184,7 +191,11 @@ public struct RPCRouter: Sendable {
             )
             return RPCResponse.problem(.unauthorized("The request carries no valid caller identity.")).replyMessage
         }
-        let request = RPCRequest(operation: operation, body: message.body, identity: identity, headers: message.headers)
+        // Handlers stamp the request's `traceparent` on the events they write: when spans are recorded, make it this
+        // hop's (the server span's), so the events' spans are children of it rather than of the caller's.
+        var headers = message.headers
+        if let span = TraceSpan.current, span.isTraced { headers[RPC.Header.traceparent] = span.trace.traceparent }
+        let request = RPCRequest(operation: operation, body: message.body, identity: identity, headers: headers)
         if let deadline = request.deadline, deadline <= now {
             logger.warning("rpc dropped after its deadline", metadata: ["operation": "\(operation)"])
             return RPCResponse.problem(.timeout("The request arrived after its deadline and was not applied.")).replyMessage

@@ -94,6 +94,10 @@ public enum ServiceApp {
                 exit(0)
             }
             let grace = try configuration.int("shutdown.grace.seconds", default: 10, in: 1...3_600)
+            var logger = Logger(label: "salesdesk.\(name)")
+            logger[metadataKey: "service"] = "\(name)"
+            // Before the parts are built, so the HTTP clients they create trace their calls with the exporting tracer.
+            let spanExport = try TracingSetup.bootstrap(serviceName: name, configuration: configuration, logger: logger)
             let app = try build(
                 name: name,
                 configuration: configuration,
@@ -101,9 +105,7 @@ public enum ServiceApp {
                 migrationsDirectory: migrationsDirectory,
                 parts: parts
             )
-            var logger = Logger(label: "salesdesk.\(name)")
-            logger[metadataKey: "service"] = "\(name)"
-            try await runUntilDrained(app, grace: .seconds(grace), logger: logger)
+            try await runUntilDrained(app, grace: .seconds(grace), logger: logger, spanExport: spanExport)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             exit(78)  // EX_CONFIG
@@ -126,10 +128,20 @@ public enum ServiceApp {
     ///   - service: the service (the built application).
     ///   - grace: the longest a drain may take (`SHUTDOWN_GRACE_SECONDS`, 10 s by default).
     ///   - logger: receives the drain's start and end.
-    public static func runUntilDrained(_ service: some Service, grace: Duration, logger: Logger) async throws {
+    ///   - spanExport: the span exporter (``TracingSetup/bootstrap(serviceName:configuration:logger:)``), if export is on:
+    ///     it starts first and stops last, exporting the spans of the drain too.
+    public static func runUntilDrained(
+        _ service: some Service,
+        grace: Duration,
+        logger: Logger,
+        spanExport: (any Service)? = nil
+    ) async throws {
         let announcer = DrainAnnouncer(grace: grace, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let spanExport { services.append(.init(service: spanExport)) }
+        services.append(contentsOf: [.init(service: service), .init(service: announcer)])
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: service), .init(service: announcer)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

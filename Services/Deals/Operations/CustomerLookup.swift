@@ -61,7 +61,7 @@ struct RPCCustomerLookup: CustomerLookup {
         let request = AMQPMessage(body: [], contentType: "application/json", type: Operation.Customers.get, headers: headers, persistent: false)
         let response: RPCResponse
         do {
-            response = RPCResponse(reply: try await client.call(request, exchange: exchange, routingKey: routingKey, timeout: timeout))
+            response = RPCResponse(reply: try await client.tracedCall(request, exchange: exchange, routingKey: routingKey, timeout: timeout))
         } catch AMQPError.timeout {
             logger.warning("customers.get timed out", metadata: ["customer": "\(id)"])
             throw Problem.timeout("The customers service did not answer in time; retry shortly.")

@@ -112,7 +112,8 @@ extension RPCForwarder {
         if let etags = request.headers[.ifNoneMatch] { headers[RPC.Header.ifNoneMatch] = etags }
         if let query, !query.isEmpty { headers[RPC.Header.query] = query }
         if let pathID = context.parameters.get("id") { headers[RPC.Header.pathID] = pathID }
-        // The request's trace (TraceMiddleware), so the service's work and the events it writes continue it.
+        // The request's trace (TraceMiddleware), so the service's work and the events it writes continue it; the call's
+        // client span (tracedCall) sits between the two.
         headers[RPC.Header.traceparent] = (TraceContext.current ?? .continuing(request.headers[.traceparent])).traceparent
         let (seconds, attoseconds) = timeout.components
         let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
@@ -120,7 +121,7 @@ extension RPCForwarder {
         SignedIdentity.sign(&headers, operation: operation, expires: deadline.addingTimeInterval(Self.clockSkewAllowance), key: identityKey)
         let message = AMQPMessage(body: body, contentType: contentType, type: operation, headers: headers, persistent: false)
         let service = String(operation.prefix { $0 != "." })
-        let reply = try await client.call(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
+        let reply = try await client.tracedCall(message, exchange: RPC.exchange, routingKey: RPC.queue(for: service), timeout: timeout)
         return RPCResponse(reply: reply)
     }
 }

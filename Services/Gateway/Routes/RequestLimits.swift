@@ -2,6 +2,7 @@ import Contracts
 import HTTPTypes
 import Hummingbird
 import Logging
+import Telemetry
 
 /// Bounds what a caller's request line and headers may carry before any route sees them, so nothing a caller sends
 /// reaches AMQP unbounded: the query string, the `Idempotency-Key` and `traceparent` travel as RPC headers, and an
@@ -47,18 +48,47 @@ struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Binds each request's trace (``Contracts/TraceContext``): a child of the caller's valid `traceparent`, else a new
-/// trace. Every log line of the request carries its `trace_id`, and each RPC it makes sends it on.
+/// Runs each request in a server span (``Telemetry/Spans``, issue 13) whose trace (``Contracts/TraceContext``) is a
+/// child of the caller's valid `traceparent`, else a new trace. Every log line of the request carries its `trace_id`,
+/// and each RPC it makes sends it on. The span is named after the route once it is known (`POST /api/v1/contracts/{id}/submit`)
+/// and fails on a 5xx answer.
 struct TraceMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let trace = TraceContext.continuing(request.headers[.traceparent])
-        return try await TraceContext.$current.withValue(trace) {
-            let response = try await next(request, context)
-            context.logger.debug(
-                "request",
-                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]
-            )
-            return response
+        let method = request.method.rawValue
+        return try await Spans.run(
+            method,
+            kind: .server,
+            continuing: request.headers[.traceparent],
+            attributes: ["http.request.method": method, "url.path": request.uri.path]
+        ) { span in
+            func record(status: Int) {
+                if let route = context.endpointPath {
+                    span.name = "\(method) \(route)"
+                    span.set("http.route", route)
+                }
+                span.set("http.response.status_code", status)
+                if status >= 500 { span.fail("answered \(status)") }
+            }
+            // The gateway's own writes stamp the request's `traceparent` on their events: when spans are recorded,
+            // make it the request span's, so those events' spans are children of it rather than of the caller's.
+            var request = request
+            if span.isTraced {
+                var head = request.head
+                head.headerFields[.traceparent] = span.trace.traceparent
+                request = Request(head: head, body: request.body)
+            }
+            do {
+                let response = try await next(request, context)
+                record(status: Int(response.status.code))
+                context.logger.debug(
+                    "request",
+                    metadata: ["method": "\(method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]
+                )
+                return response
+            } catch {
+                record(status: (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500)
+                throw error
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ public import Contracts
 import Foundation
 public import Logging
 public import Persistence
+import Telemetry
 
 /// Publishes outbox batches to the events exchange with publisher confirms, for ``Persistence/OutboxRelay``.
 ///
@@ -26,28 +27,59 @@ public struct AMQPOutboxPublisher: OutboxPublisher {
     }
 
     /// Publishes the batch and waits for the broker's confirms.
+    ///
+    /// Each event is published in a producer span (issue 13) that continues the event's `traceparent` and lasts until
+    /// the broker's verdict; when a tracer records it, the message's `traceparent` (envelope and header) names the span,
+    /// so the consumers' spans are its children. An event the broker did not confirm marks its span failed.
     /// - Returns: per envelope, `true` when the broker confirmed it.
     public func publish(_ envelopes: [EventEnvelope]) async -> [Bool] {
         var confirmed = [Bool](repeating: false, count: envelopes.count)
         var outgoing: [AMQPOutgoingMessage] = []
         var positions: [Int] = []
+        var spans: [TraceSpan] = []
         for (index, envelope) in envelopes.enumerated() {
+            let span = Spans.start(
+                "publish \(envelope.type)",
+                kind: .producer,
+                continuing: envelope.traceparent,
+                attributes: [
+                    "messaging.system": "rabbitmq",
+                    "messaging.operation.type": "send",
+                    "messaging.destination.name": exchange,
+                    "messaging.rabbitmq.destination.routing_key": envelope.type,
+                    "messaging.message.id": envelope.id.uuidString.lowercased(),
+                    "salesdesk.event.type": envelope.type,
+                    "salesdesk.event.source": envelope.source,
+                ]
+            )
+            var traced = envelope
+            if span.isTraced { traced.traceparent = span.trace.traceparent }
             do {
                 outgoing.append(
-                    AMQPOutgoingMessage(message: try Self.message(for: envelope), exchange: exchange, routingKey: envelope.type, mandatory: false)
+                    AMQPOutgoingMessage(message: try Self.message(for: traced), exchange: exchange, routingKey: envelope.type, mandatory: false)
                 )
                 positions.append(index)
+                spans.append(span)
             } catch {
                 logger.error("cannot encode event", metadata: ["event": "\(envelope.id)", "error": "\(error)"])
+                span.recordError(error)
+                span.end()
             }
         }
         guard !outgoing.isEmpty else { return confirmed }
         let results = await connection.publish(outgoing)
-        for (position, result) in zip(positions, results) {
-            switch result {
+        for (offset, position) in positions.enumerated() {
+            let span = spans[offset]
+            defer { span.end() }
+            guard offset < results.count else {
+                span.fail("the broker gave no verdict")
+                continue
+            }
+            switch results[offset] {
             case .success:
                 confirmed[position] = true
             case .failure(let error):
+                span.recordError(error)
                 logger.debug("event not confirmed", metadata: ["event": "\(envelopes[position].id)", "error": "\(error)"])
             }
         }

@@ -6,6 +6,7 @@ import Metrics
 public import Persistence
 public import PostgresNIO
 public import ServiceLifecycle
+import Telemetry
 
 /// The event handlers of a service, by event type; registered in one place and given to ``EventConsumerService``.
 ///
@@ -224,11 +225,27 @@ public final class EventConsumerService: Service, Sendable {
         }
     }
 
-    /// Processes a delivery in the trace of the event (its envelope's `traceparent`, else the message header): the
-    /// handler's log lines and the events it writes continue it.
+    /// Processes a delivery in a consumer span (issue 13) that continues the trace of the event (its envelope's
+    /// `traceparent`, else the message header): the handler's log lines and the events it writes continue the span.
+    /// The span names the event type and the consuming service; failed attempts are recorded on it, and an event
+    /// parked marks it failed.
     private func traced(_ delivery: AMQPDelivery) async {
-        let traceparent = (try? EventEnvelope.decode(from: delivery.message.body))?.traceparent ?? delivery.message.headers[RPC.Header.traceparent]
-        await TraceContext.$current.withValue(.continuing(traceparent)) { await process(delivery) }
+        let envelope = try? EventEnvelope.decode(from: delivery.message.body)
+        let traceparent = envelope?.traceparent ?? delivery.message.headers[RPC.Header.traceparent]
+        let type = envelope?.type ?? delivery.routingKey
+        var attributes = [
+            "messaging.system": "rabbitmq",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": queue,
+            "messaging.consumer.group.name": name,
+            "messaging.rabbitmq.destination.routing_key": delivery.routingKey,
+            "salesdesk.event.type": type,
+            "salesdesk.service": name,
+        ]
+        if let envelope { attributes["messaging.message.id"] = envelope.id.uuidString.lowercased() }
+        await Spans.run("process \(type)", kind: .consumer, continuing: traceparent, attributes: attributes) { _ in
+            await process(delivery)
+        }
     }
 
     private func process(_ delivery: AMQPDelivery) async {
@@ -249,6 +266,7 @@ public final class EventConsumerService: Service, Sendable {
         if let traceparent = envelope.traceparent { logger[metadataKey: "traceparent"] = "\(traceparent)" }
         guard let handler = registry.handler(for: envelope.type) else {
             logger.debug("no handler for event type, acking")
+            TraceSpan.current?.set("salesdesk.event.outcome", "no handler")
             await connection.ack(delivery)
             return
         }
@@ -264,6 +282,14 @@ public final class EventConsumerService: Service, Sendable {
             return
         }
 
+        // Handlers stamp the event's `traceparent` on the events they write in turn: when spans are recorded, make it
+        // this hop's (the consumer span's), so those events' spans are children of it rather than of the publisher's.
+        let continued = {
+            guard let span = TraceSpan.current, span.isTraced else { return envelope }
+            var continued = envelope
+            continued.traceparent = span.trace.traceparent
+            return continued
+        }()
         let consumer = name
         let transactionLogger = logger
         var attempt = 1
@@ -274,16 +300,18 @@ public final class EventConsumerService: Service, Sendable {
                     let logger = transactionLogger
                     guard try await Inbox.claim(messageID: envelope.id, type: envelope.type, consumer: consumer, on: connection, logger: logger)
                     else { return false }
-                    try await handler(envelope, connection, logger)
+                    try await handler(continued, connection, logger)
                     return true
                 }
                 (applied ? handledCounter : duplicateCounter).increment()
+                TraceSpan.current?.set("salesdesk.event.outcome", applied ? "applied" : "duplicate")
                 logger.debug(applied ? "event applied" : "event already applied, acking redelivery")
                 await connection.ack(delivery)
                 return
             } catch {
                 failedCounter.increment()
                 let cause = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.beginError ?? $0.commitError } ?? error
+                TraceSpan.current?.recordError(cause, failing: false)
                 let delay: Duration
                 if Self.isDatabaseUnavailable(error) {
                     // An outage is not the event's fault: parking every event in flight during a database restart
@@ -315,6 +343,7 @@ public final class EventConsumerService: Service, Sendable {
                     guard !Task.isShuttingDownGracefully else { throw CancellationError() }
                     try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 } catch {
+                    TraceSpan.current?.set("salesdesk.event.outcome", "requeued")
                     await connection.reject(delivery, requeue: true)
                     return
                 }
@@ -326,6 +355,8 @@ public final class EventConsumerService: Service, Sendable {
     /// parking queue (or when the copy cannot be published), the delivery is rejected for the broker to dead-letter.
     private func park(_ delivery: AMQPDelivery, reason: String) async {
         deadLetteredCounter.increment()
+        TraceSpan.current?.set("salesdesk.event.outcome", "parked")
+        TraceSpan.current?.fail("parked: \(reason.prefix(ParkingQueue.maximumErrorLength))")
         guard let parking else {
             await connection.reject(delivery, requeue: false)
             return
