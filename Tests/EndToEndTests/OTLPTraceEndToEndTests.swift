@@ -38,6 +38,9 @@ struct OTLPTraceEndToEndTests {
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
                 // A batch leaves after an hour or at 512 spans: what arrives sooner, the drain sent.
                 "OTEL_BSP_SCHEDULE_DELAY": "3600000",
+                // The drain's export must not race the default 10 s grace on a loaded CI machine (an export took 8 s
+                // there once and the drain was cancelled): this test is about what is sent, not how fast.
+                "SHUTDOWN_GRACE_SECONDS": "60",
             ])
             defer { system.stop() }
             let admin = try await system.login("admin", SalesDeskSystem.adminPassword)
@@ -51,7 +54,7 @@ struct OTLPTraceEndToEndTests {
             #expect(listed.status == 200, "\(listed.text)")
             #expect(await receiver.spans(ofTrace: traceID).isEmpty, "spans left before the hour was up")
 
-            let termination = await system.terminate("gateway")
+            let termination = await system.terminate("gateway", timeout: .seconds(90))
             #expect(termination?.exited == true && termination?.status == 0, "\(String(describing: termination))")
             let exported = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
                 let spans = await receiver.spans(ofTrace: traceID)
@@ -62,7 +65,7 @@ struct OTLPTraceEndToEndTests {
             #expect(exported, "the spans of the trace: \(names)")
             // The customers service still holds its span: it leaves with that service's drain.
             #expect(await !receiver.spans(ofTrace: traceID).contains { $0.service == "customers" })
-            _ = await system.terminate("customers")
+            _ = await system.terminate("customers", timeout: .seconds(90))
             let answered = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
                 await receiver.spans(ofTrace: traceID).contains { $0.service == "customers" && $0.kind == OTLPReceiver.Kind.server }
             }
