@@ -139,6 +139,10 @@ public final class SalesDeskSystem: @unchecked Sendable {
                 // quiet hours and the digest have their own tests under a controlled clock (issue 12).
                 "NOTIFICATIONS_QUIET_HOURS": "false",
                 "NOTIFICATIONS_DAILY_DIGEST": "false",
+                // WeCom takes no idempotency key, so a push whose answer comes after the timeout is sent again (at
+                // least once, by design). The stand-in lives in the loaded test process and once answered after 5 s,
+                // doubling pushes that tests count exactly: give it the longest timeout allowed.
+                "WECOM_WEBHOOK_TIMEOUT_MS": "60000",
             ].merging(extraEnvironment) { $1 }
         }
         self.environment = environment
