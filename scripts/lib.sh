@@ -210,10 +210,13 @@ sd_pg_start() {
     touch "$SALESDESK_PG_LOG"
     chown postgres:postgres "$SALESDESK_PG_LOG"
     sd_log "PostgreSQL: starting on 127.0.0.1:$SALESDESK_PG_PORT (log: $SALESDESK_PG_LOG)"
-    # setsid: the server must outlive this script and its process group. max_connections is also given here, so a
-    # cluster made by an older version of this script gets it too.
+    # setsid: the server must outlive this script and its process group. The settings are given here, not in
+    # postgresql.conf, so a cluster made by an older version of this script gets them too. pg_stat_statements is loaded
+    # (it costs little) so benchmarks/run can profile the statements the services send; CREATE EXTENSION in a database
+    # exposes them.
     if ! (cd / && setsid -w runuser -u postgres -- "$SALESDESK_PG_BIN/pg_ctl" -D "$SALESDESK_PGDATA" \
-        -l "$SALESDESK_PG_LOG" -o "-c max_connections=1000" -w -t 60 start >/dev/null); then
+        -l "$SALESDESK_PG_LOG" -o "-c max_connections=1000 -c shared_preload_libraries=pg_stat_statements" \
+        -w -t 60 start >/dev/null); then
         tail -n 30 "$SALESDESK_PG_LOG" >&2 || true
         sd_die "PostgreSQL did not start"
     fi

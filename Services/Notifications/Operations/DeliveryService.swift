@@ -105,26 +105,8 @@ public struct DeliveryService: Service {
     /// recorded (cancelling it could leave a push made but unrecorded, sent again after its lease), and gives the
     /// rest of the round's claimed rows back at once.
     public func run() async throws {
-        // A new row rings at once (notifications migration 0007); rows due later are found by the poll.
-        let doorbell = Doorbell()
-        let listener = NotificationListener(client: client, logger: logger) {
-            "\(try await NotificationListener.currentSchema(on: $0))_deliveries"
-        }
-        await doorbell.ringing(by: listener) {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let handled: Int
-                do {
-                    handled = try await sendDue()
-                } catch {
-                    // The database may be restarting; the rows stay pending and the next round picks them up.
-                    logger.warning("delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
-                    handled = 0
-                }
-                if handled == 0 {
-                    await cancelWhenGracefulShutdown { await doorbell.wait(upTo: pollInterval) }
-                }
-            }
-            doorbell.close()
+        await SenderRounds.run(table: "deliveries", client: client, pollInterval: pollInterval, logger: logger) {
+            try await sendDue()
         }
         if Task.isShuttingDownGracefully { logger.info("drain: push sender finished its round") }
     }

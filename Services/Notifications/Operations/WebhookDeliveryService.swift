@@ -62,26 +62,8 @@ public struct WebhookDeliveryService: Service {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
-        // A graceful shutdown lets the round in hand finish (its POSTs are recorded) and only cuts the pause short.
-        // A new row rings at once (notifications migration 0007); retries due later are found by the poll.
-        let doorbell = Doorbell()
-        let listener = NotificationListener(client: client, logger: logger) {
-            "\(try await NotificationListener.currentSchema(on: $0))_webhook_deliveries"
-        }
-        await doorbell.ringing(by: listener) {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let handled: Int
-                do {
-                    handled = try await sendDue(http: http)
-                } catch {
-                    logger.warning("webhook round failed", metadata: ["error": "\(String(reflecting: error))"])
-                    handled = 0
-                }
-                if handled == 0 {
-                    await cancelWhenGracefulShutdown { await doorbell.wait(upTo: pollInterval) }
-                }
-            }
-            doorbell.close()
+        await SenderRounds.run(table: "webhook_deliveries", client: client, pollInterval: pollInterval, logger: logger) {
+            try await sendDue(http: http)
         }
         try await http.shutdown()
         if Task.isCancelled && !Task.isShuttingDownGracefully { throw CancellationError() }
