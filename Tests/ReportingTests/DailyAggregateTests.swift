@@ -8,7 +8,7 @@ import Testing
 
 @testable import Reporting
 
-/// The daily aggregates the sales reports read (reporting migration 0011) stay equal to a recomputation from the
+/// The daily aggregates the sales reports read (reporting migration 0011) and their monthly rollups (0015) stay equal to a recomputation from the
 /// detail projections, whatever order events arrive in and however often they are delivered.
 @Suite("Report aggregates")
 struct DailyAggregateTests {
@@ -45,6 +45,26 @@ struct DailyAggregateTests {
             "SELECT day, owner_id, region, funnel_stage, deals FROM deal_funnel_daily WHERE deals <> 0",
             """
             SELECT (created_at AT TIME ZONE 'Asia/Shanghai')::date, owner_id, region, funnel_stage, count(*)::bigint
+            FROM deal_projection WHERE created_at IS NOT NULL GROUP BY 1, 2, 3, 4
+            """
+        ),
+        (
+            "product_line_monthly",
+            """
+            SELECT month, owner_id, region, product_line, lines, amount_fen, cost_fen FROM product_line_monthly
+            WHERE lines <> 0 OR amount_fen <> 0 OR cost_fen <> 0
+            """,
+            """
+            SELECT date_trunc('month', c.signed_at AT TIME ZONE 'Asia/Shanghai')::date, c.owner_id, c.region, l.product_line,
+                count(*)::bigint, sum(l.amount_fen)::bigint, sum(l.cost_fen)::bigint
+            FROM signed_contract_lines l JOIN signed_contracts c ON c.contract_id = l.contract_id GROUP BY 1, 2, 3, 4
+            """
+        ),
+        (
+            "deal_funnel_monthly",
+            "SELECT month, owner_id, region, funnel_stage, deals FROM deal_funnel_monthly WHERE deals <> 0",
+            """
+            SELECT date_trunc('month', created_at AT TIME ZONE 'Asia/Shanghai')::date, owner_id, region, funnel_stage, count(*)::bigint
             FROM deal_projection WHERE created_at IS NOT NULL GROUP BY 1, 2, 3, 4
             """
         ),
@@ -204,6 +224,32 @@ struct DailyAggregateTests {
             #expect(status == 200)
             let counts = Reports().items(body, "stages").compactMap { $0["count"]?.doubleValue }
             #expect(counts == [4, 4, 4, 4, 3])
+
+            // Margins over ranges that take whole months from the monthly rollup and the days around them from the daily
+            // aggregate: c1 (bolts 100.00 + nuts 30.00) on 10 November, c4 (nuts twice) on 30 November, c2 (bolts) on
+            // 1 December (Shanghai).
+            let ranges: [(from: String, to: String, bolts: Double, nuts: Double)] = [
+                ("2026-11-01", "2026-12-01", 20_000, 9_000),  // November whole, 1 December by day
+                ("2026-11-10", "2026-11-30", 10_000, 9_000),  // days only
+                ("2026-10-15", "2026-12-31", 20_000, 9_000),  // November and December whole, October's days
+                ("2026-11-11", "2026-12-01", 10_000, 6_000),  // days in two months, no whole month
+                ("2026-12-01", "2026-12-01", 10_000, 0),
+            ]
+            for range in ranges {
+                let (status, body) = try await Reports().call(
+                    Operation.Reporting.productLineMargins,
+                    as: "gm",
+                    query: "from=\(range.from)&to=\(range.to)",
+                    service
+                )
+                #expect(status == 200)
+                var revenue: [String: Double] = [:]
+                for item in Reports().items(body) {
+                    if let line = item["productLine"]?.stringValue { revenue[line] = item["revenueFen"]?.doubleValue }
+                }
+                #expect(revenue["M8 bolts"] == range.bolts, "\(range.from)…\(range.to)")
+                #expect(revenue["M8 nuts"] == (range.nuts == 0 ? nil : range.nuts), "\(range.from)…\(range.to)")
+            }
         }
     }
 }

@@ -66,6 +66,24 @@ struct ReportingDomainTests {
         }
     }
 
+    @Test(
+        "a range's whole months are those it fully covers; the days around them are left to the daily aggregates",
+        arguments: [
+            ("2025-12-01", "2026-11-30", "2025-12-01", "2026-12-01"),
+            ("2025-12-05", "2026-11-30", "2026-01-01", "2026-12-01"),
+            ("2025-12-05", "2026-11-17", "2026-01-01", "2026-11-01"),
+            ("2025-12-31", "2026-01-01", "2026-01-01", "2026-01-01"),
+            ("2026-11-05", "2026-11-20", "2026-12-01", "2026-12-01"),
+            ("2026-11-01", "2026-11-20", "2026-11-01", "2026-11-01"),
+            ("2026-11-01", "2026-11-30", "2026-11-01", "2026-12-01"),
+        ]
+    )
+    func wholeMonths(from: String, to: String, monthsFrom: String, monthsTo: String) throws {
+        let months = try ReportPeriod.days(from: from, to: to).wholeMonths
+        #expect(months.from == monthsFrom)
+        #expect(months.to == monthsTo)
+    }
+
     @Test("a deal counts at its deepest stage and every stage before it")
     func funnelDepth() {
         #expect(Funnel.deepestStage(reached: [.lead], signed: false) == .lead)

@@ -60,6 +60,21 @@ struct ReportPeriod: Sendable, Equatable {
         (BusinessCalendar.day(of: start).description, BusinessCalendar.day(of: end).description)
     }
 
+    /// The whole Shanghai months inside the period, as the first day of the first one and the first day after the last
+    /// one (`YYYY-MM-DD`; `from == to` when there is none), for the monthly rollups (reporting migration 0015): a range
+    /// sums those months there and only the days before `from` and from `to` on in the daily aggregates. Ranges are
+    /// half open: the daily parts are `[days.first, from)` and `[to, days.end)`, each empty when reversed.
+    var wholeMonths: (from: String, to: String) {
+        let first = BusinessCalendar.day(of: start)
+        let last = BusinessCalendar.day(of: end)
+        let from =
+            first.day == 1
+            ? first
+            : first.month == 12 ? CalendarDay(year: first.year + 1, month: 1, day: 1) : CalendarDay(year: first.year, month: first.month + 1, day: 1)
+        let to = CalendarDay(year: last.year, month: last.month, day: 1)
+        return to < from ? (from.description, from.description) : (from.description, to.description)
+    }
+
     private static func instant(year: Int, month: Int, day: Int) -> Date {
         BusinessCalendar.start(of: CalendarDay(year: year, month: month, day: day))
     }

@@ -174,16 +174,24 @@ struct SalesReportsRepository: Sendable {
         var costFen: Fen
     }
 
-    /// Revenue and cost per product line of the contracts signed in `period`, largest revenue first. Reads the daily
+    /// Revenue and cost per product line of the contracts signed in `period`, largest revenue first. Reads the whole
+    /// months from the monthly rollup `product_line_monthly` (migration 0015) and the days around them from the daily
     /// aggregate `product_line_daily` (migration 0011), never the contract lines.
     func productLineTotals(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [LineTotal] {
         let (first, end) = period.days
+        let (monthsFrom, monthsTo) = period.wholeMonths
         let rows = try await connection.query(
             """
             SELECT l.product_line, sum(l.amount_fen)::bigint, sum(l.cost_fen)::bigint
-            FROM product_line_daily l
-            WHERE l.day >= \(first)::date AND l.day < \(end)::date
-              AND (\(scope.ownerIDs)::text[] IS NULL OR l.owner_id = ANY(\(scope.ownerIDs)))
+            FROM (
+                SELECT product_line, lines, amount_fen, cost_fen, owner_id, region FROM product_line_monthly
+                WHERE month >= \(monthsFrom)::date AND month < \(monthsTo)::date
+                UNION ALL
+                SELECT product_line, lines, amount_fen, cost_fen, owner_id, region FROM product_line_daily
+                WHERE (day >= \(first)::date AND day < LEAST(\(end)::date, \(monthsFrom)::date))
+                   OR (day >= GREATEST(\(monthsTo)::date, \(first)::date) AND day < \(end)::date)
+            ) l
+            WHERE (\(scope.ownerIDs)::text[] IS NULL OR l.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR l.region = \(scope.region))
             GROUP BY l.product_line
             HAVING sum(l.lines) > 0
@@ -229,15 +237,23 @@ struct SalesReportsRepository: Sendable {
 
     /// The deals created in `period`, by the Asia/Shanghai month they were created in (`YYYY-MM`): how many, and how
     /// many of them are won by now (``Funnel/deepestStage(reached:signed:)`` is `won`: a contract signed). From the
-    /// daily aggregate `deal_funnel_daily` (migration 0011).
+    /// monthly rollup `deal_funnel_monthly` (migration 0015) for whole months and the daily aggregate `deal_funnel_daily`
+    /// (migration 0011) for the days around them.
     func cohorts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: Cohort] {
         let (first, end) = period.days
+        let (monthsFrom, monthsTo) = period.wholeMonths
         let rows = try await connection.query(
             """
             SELECT to_char(d.day, 'YYYY-MM'), sum(d.deals)::bigint, COALESCE(sum(d.deals) FILTER (WHERE d.funnel_stage = 'won'), 0)::bigint
-            FROM deal_funnel_daily d
-            WHERE d.day >= \(first)::date AND d.day < \(end)::date
-              AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
+            FROM (
+                SELECT month AS day, funnel_stage, deals, owner_id, region FROM deal_funnel_monthly
+                WHERE month >= \(monthsFrom)::date AND month < \(monthsTo)::date
+                UNION ALL
+                SELECT day, funnel_stage, deals, owner_id, region FROM deal_funnel_daily
+                WHERE (day >= \(first)::date AND day < LEAST(\(end)::date, \(monthsFrom)::date))
+                   OR (day >= GREATEST(\(monthsTo)::date, \(first)::date) AND day < \(end)::date)
+            ) d
+            WHERE (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
             GROUP BY 1
             HAVING sum(d.deals) > 0
