@@ -3,7 +3,8 @@
 in flight), each timed from its scheduled submit until the WeCom stand-in receives the push for its first approval
 step (deals → contract.submitted → approvals → step_assigned → notifications → WeCom). Timing from the schedule, not
 from when a busy client got round to it, keeps a slow system from hiding its queueing (coordinated omission).
-Prints the rate reached, p50/p99/max from submit to push, and how many submits started late.
+Each contract has its own deal (a submit locks its deal). Prints the rate reached, p50/p99/max from submit to push, how
+many submits started late and how many failed (the first failure's answer).
 Usage: saga.py GATEWAY_URL ADMIN_TOKEN WECOM_LOG [rate per second=200] [seconds=60]"""
 import json
 import random
@@ -72,15 +73,26 @@ rep = login(f"rep{suffix}", password)
 product = call("POST", "/api/v1/products", admin, {"name": "基准件", "productLine": "bench", "listPriceFen": 100_000,
                                                   "unitCostFen": 60_000})
 customer = call("POST", "/api/v1/customers", rep, {"name": "基准客户", "region": region, "industry": "bench",
-                                                  "contacts": [{"name": "王", "phone": "13800138000"}]})
-deal = until("POST", "/api/v1/deals", rep, {"customerId": customer["id"], "title": "saga", "expectedAmountFen": 1_000_000,
-                                            "expectedCloseDate": "2026-12-31"})
-quote = call("POST", f"/api/v1/deals/{deal['id']}/quotes", rep, {"lines": [{"productId": product["id"], "quantity": 10}]})
+                                                  "contacts": [{"name": "王", "phone": "138" + "".join(random.choices(string.digits, k=8))}],
+                                                  "confirmDuplicate": True})
+until("POST", "/api/v1/deals", rep, {"customerId": customer["id"], "title": "saga warm-up", "expectedAmountFen": 1_000_000,
+                                    "expectedCloseDate": "2026-12-31"})
+
+
+def prepare(_):
+    """A deal of its own for each contract, as in life: a submit locks its deal, so contracts of one deal queue."""
+    deal = call("POST", "/api/v1/deals", rep, {"customerId": customer["id"], "title": "saga", "expectedAmountFen": 1_000_000,
+                                               "expectedCloseDate": "2026-12-31"})
+    quote = call("POST", f"/api/v1/deals/{deal['id']}/quotes", rep, {"lines": [{"productId": product["id"], "quantity": 10}]})
+    return call("POST", "/api/v1/contracts", rep, {"quoteId": quote["id"]})
+
+
 with ThreadPoolExecutor(16) as pool:
-    contracts = list(pool.map(lambda _: call("POST", "/api/v1/contracts", rep, {"quoteId": quote["id"]}), range(count)))
+    contracts = list(pool.map(prepare, range(count)))
 
 submitted = {}
 late = []
+failed = []
 
 
 def submit(index, contract):
@@ -90,7 +102,11 @@ def submit(index, contract):
         time.sleep(pause)
     elif pause < -0.005:
         late.append(-pause)
-    call("POST", f"/api/v1/contracts/{contract['id']}/submit", rep)
+    try:
+        call("POST", f"/api/v1/contracts/{contract['id']}/submit", rep)
+    except (RuntimeError, OSError) as error:
+        failed.append(str(error)[:200])
+        return
     submitted[contract["number"]] = scheduled
 
 
@@ -102,8 +118,8 @@ submit_seconds = time.time() - begin
 
 pushed = {}
 deadline = time.time() + 120 + seconds
-pattern = re.compile(r"HT-\d{4}-\d{6}")
-while len(pushed) < count and time.time() < deadline:
+pattern = re.compile(r"HT-\d{4}-\d{6,}")
+while len(pushed) < len(submitted) and time.time() < deadline:
     with open(wecom_log, encoding="utf-8") as log:
         for line in log:
             at, _, body = line.partition("\t")
@@ -114,7 +130,7 @@ while len(pushed) < count and time.time() < deadline:
                     pushed[number] = float(at)
     time.sleep(0.2)
 
-latencies = sorted((pushed[n] - submitted[n]) * 1000 for n in pushed)
+latencies = sorted((pushed[n] - submitted[n]) * 1000 for n in pushed) or [float("nan")]
 elapsed = max(pushed.values()) - min(submitted.values()) if pushed else float("nan")
 print(f"saga_contracts={count}")
 print(f"saga_pushed={len(pushed)}")
@@ -125,3 +141,6 @@ print(f"saga_p99_ms={latencies[min(len(latencies) - 1, int(len(latencies) * 0.99
 print(f"saga_max_ms={latencies[-1]:.0f}")
 print(f"saga_rate={rate:g}")
 print(f"saga_late_submits={len(late)}")
+print(f"saga_failed_submits={len(failed)}")
+if failed:
+    print(f"saga_first_failure={failed[0]}")
