@@ -31,7 +31,24 @@ public enum Completeness {
     /// One thing a complete customer record has.
     public enum Criterion: String, CaseIterable, Sendable, Codable {
         case creditCode, address, industry, level, contactTitle, location, recentVisit
+
+        /// The criterion's bit in a mask of criteria met: 1, 2, 4, … in the order of `allCases` (creditCode 1 …
+        /// location 32, recentVisit 64), as customers migration 0012's `completeness_met` stores the first six.
+        public var bit: Int {
+            switch self {
+            case .creditCode: 1
+            case .address: 2
+            case .industry: 4
+            case .level: 8
+            case .contactTitle: 16
+            case .location: 32
+            case .recentVisit: 64
+            }
+        }
     }
+
+    /// The bits of the criteria that depend only on the customer's row (all but ``Criterion/recentVisit``).
+    public static let storedCriteriaMask = Criterion.recentVisit.bit - 1
 
     /// The weight of each criterion: all seven, each a positive integer.
     public struct Weights: Sendable, Equatable {
@@ -165,10 +182,21 @@ public enum Completeness {
 
     /// One customer's score.
     public static func score(_ facts: Facts, weights: Weights, now: Date) -> Score {
+        score(met: met(facts, now: now), weights: weights)
+    }
+
+    /// The criteria met as a bit mask (``Criterion/bit``): what customers migration 0012 stores in
+    /// `customers.completeness_met` for the six criteria of the row, plus `recentVisit` at `now`.
+    public static func met(_ facts: Facts, now: Date) -> Int {
+        Criterion.allCases.reduce(0) { $0 | (isMet($1, facts, now: now) ? $1.bit : 0) }
+    }
+
+    /// The score of a customer meeting the criteria of bit mask `met`.
+    public static func score(met mask: Int, weights: Weights) -> Score {
         var met = 0
         var missing: [Criterion] = []
         for criterion in Criterion.allCases {
-            if isMet(criterion, facts, now: now) { met += weights[criterion] } else { missing.append(criterion) }
+            if mask & criterion.bit != 0 { met += weights[criterion] } else { missing.append(criterion) }
         }
         return Score(scoreBp: basisPoints(met: met, total: weights.total), missing: missing)
     }
@@ -214,6 +242,12 @@ public enum Completeness {
     /// it once (a `MATERIALIZED` CTE): ``scoreSQL(weights:)`` and ``missingSQL`` read the columns.
     public static var metColumnsSQL: String {
         Criterion.allCases.map { "\(condition($0)) AS \(metColumn($0))" }.joined(separator: ", ")
+    }
+
+    /// Every criterion as a `met_…` column read from an SQL integer bit mask (``Criterion/bit``), for the same
+    /// ``scoreSQL(weights:)`` and ``missingSQL``.
+    public static func metColumnsSQL(mask: String) -> String {
+        Criterion.allCases.map { "((\(mask)) & \($0.bit)) <> 0 AS \(metColumn($0))" }.joined(separator: ", ")
     }
 
     /// The score in basis points as an SQL `bigint` over the columns of ``metColumnsSQL``: the weights are validated

@@ -4,8 +4,9 @@ import Logging
 import PostgresNIO
 import ServiceRuntime
 
-/// Completeness over many customers, in one query each: the rule's SQL (``Completeness/scoreSQL(weights:)``) over every
-/// active customer (not archived, not merged) in a scope.
+/// Completeness over many customers, in one query each: the report's per-owner figures from what customers migration
+/// 0012 keeps (``perRep(scope:now:worst:on:)``), and the rule's SQL (``Completeness/scoreSQL(weights:)``) over every
+/// active customer (not archived, not merged) in a scope (``scores(scope:now:on:)``, for checks).
 struct CompletenessRepository: Sendable {
     let weights: Completeness.Weights
     let logger: Logger
@@ -33,23 +34,76 @@ struct CompletenessRepository: Sendable {
 
     /// The figures of every owner with at least one active customer in `scope`, with up to `worst` of their lowest
     /// scores each (ties by name, then id).
+    ///
+    /// Reads what customers migration 0012 keeps, never scores every customer: the counts per owner and criteria met
+    /// (`completeness_counts`), the recently visited customers (`customers_recent_visit_idx`, which turns their
+    /// `recentVisit` on), and for the worst list only the few (criteria, visited) groups that can hold an owner's
+    /// lowest scores, `worst` customers each by name from `customers_completeness_idx`. Scores come from the configured
+    /// weights at query time (``Completeness/scoreSQL(weights:)`` over the mask).
     func perRep(scope: DataScope, now: Date, worst: Int, on connection: PostgresConnection) async throws -> [RepFigures] {
+        let cutoff = Completeness.recentVisitCutoff(now: now)
+        let worst = max(worst, 0)
+        let recentBit = Completeness.Criterion.recentVisit.bit
         let rows = try await connection.query(
-            scored(
-                scope: scope,
-                now: now,
-                then: """
-                    , ranked AS (
-                        SELECT s.*, row_number() OVER (PARTITION BY s.owner_id ORDER BY s.score_bp, s.name, s.id) AS rank FROM scored s
-                    )
-                    SELECT r.owner_id, coalesce(u.display_name, ''), count(*)::bigint, sum(r.score_bp)::bigint,
-                        coalesce(jsonb_agg(jsonb_build_object('customerId', r.id, 'name', r.name, 'scoreBp', r.score_bp,
-                            'missing', to_jsonb(\(Completeness.missingSQL))) ORDER BY r.rank) FILTER (WHERE r.rank <= \(max(worst, 0))), '[]')::text
-                    FROM ranked r LEFT JOIN org_replica u ON u.id = r.owner_id
-                    GROUP BY r.owner_id, u.display_name
-                    ORDER BY r.owner_id
-                    """
-            ),
+            """
+            WITH stored AS (
+                SELECT owner_id, completeness_met::integer AS met, sum(customers) AS customers
+                FROM completeness_counts
+                WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+                  AND (\(scope.region)::text IS NULL OR region = \(scope.region))
+                GROUP BY 1, 2
+                HAVING sum(customers) > 0
+            ), recent AS (
+                SELECT owner_id, completeness_met::integer AS met, count(*) AS customers
+                FROM customers
+                WHERE archived_at IS NULL AND merged_into IS NULL AND owner_id IS NOT NULL AND last_visit_at IS NOT NULL
+                  AND last_visit_at > \(cutoff)
+                  AND (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+                  AND (\(scope.region)::text IS NULL OR region = \(scope.region))
+                GROUP BY 1, 2
+            ), groups AS (
+                SELECT s.owner_id, s.met, s.customers - COALESCE(r.customers, 0) AS customers
+                FROM stored s LEFT JOIN recent r ON r.owner_id = s.owner_id AND r.met = s.met
+                UNION ALL
+                SELECT owner_id, met | \(recentBit), customers FROM recent
+            ), facts AS (
+                SELECT g.owner_id, g.met, g.customers, \(unescaped: Completeness.metColumnsSQL(mask: "g.met"))
+                FROM groups g WHERE g.customers > 0
+            ), scored AS (
+                SELECT f.*, \(unescaped: Completeness.scoreSQL(weights: weights)) AS score_bp,
+                    sum(f.customers) OVER (PARTITION BY f.owner_id ORDER BY \(unescaped: Completeness.scoreSQL(weights: weights))) AS through
+                FROM facts f
+            ), needed AS (
+                -- Every group scoring at most the score at which the owner's count reaches `worst`.
+                SELECT s.* FROM scored s
+                WHERE \(worst) > 0 AND s.score_bp <= COALESCE(
+                    (SELECT min(q.score_bp) FROM scored q WHERE q.owner_id = s.owner_id AND q.through >= \(worst)), 10000)
+            ), candidates AS (
+                SELECT n.owner_id, n.score_bp, w.id, w.name, to_jsonb(\(unescaped: Completeness.missingSQL)) AS missing
+                FROM needed n CROSS JOIN LATERAL (
+                    SELECT c.id, c.name FROM customers c
+                    WHERE c.owner_id = n.owner_id AND c.completeness_met = (n.met & \(Completeness.storedCriteriaMask))::smallint
+                      AND c.archived_at IS NULL AND c.merged_into IS NULL
+                      AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
+                      AND COALESCE(c.last_visit_at > \(cutoff), false) = ((n.met & \(recentBit)) <> 0)
+                    ORDER BY c.name, c.id
+                    LIMIT \(worst)
+                ) w
+            ), ranked AS (
+                SELECT c.*, row_number() OVER (PARTITION BY c.owner_id ORDER BY c.score_bp, c.name, c.id) AS rank FROM candidates c
+            ), lists AS (
+                SELECT owner_id, jsonb_agg(jsonb_build_object('customerId', id, 'name', name, 'scoreBp', score_bp, 'missing', missing)
+                    ORDER BY rank) AS worst
+                FROM ranked WHERE rank <= \(worst)
+                GROUP BY owner_id
+            ), owners AS (
+                SELECT owner_id, sum(customers)::bigint AS customers, sum(customers * score_bp)::bigint AS sum_bp
+                FROM scored GROUP BY owner_id
+            )
+            SELECT o.owner_id, coalesce(u.display_name, ''), o.customers, o.sum_bp, coalesce(l.worst, '[]')::text
+            FROM owners o LEFT JOIN lists l ON l.owner_id = o.owner_id LEFT JOIN org_replica u ON u.id = o.owner_id
+            ORDER BY o.owner_id
+            """,
             logger: logger
         )
         var figures: [RepFigures] = []

@@ -8,7 +8,7 @@ public import ServiceRuntime
 /// Where visits are stored. Writes take the transaction's connection, so a visit and its outbox event commit
 /// together. Reads join the customer for its name and its current region (the region part of the data scope).
 public protocol VisitRepository: Sendable {
-    /// Stores a new visit and moves its customer's `last_visit_at` forward.
+    /// Stores a new visit; its customer's `last_visit_at` moves forward by trigger (customers migration 0012).
     func insert(_ visit: Visit, on connection: PostgresConnection) async throws
     func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Visit?
     /// Records the check-out (time, duration, version).
@@ -72,13 +72,8 @@ public struct PostgresVisitRepository: VisitRepository {
             """,
             logger: logger
         )
-        // The customer's latest visit, for "not visited for N days"; the check-in holds the customer's row lock.
-        try await connection.query(
-            """
-            UPDATE customers SET last_visit_at = GREATEST(last_visit_at, \(visit.checkedInAt)) WHERE id = \(visit.customerID)
-            """,
-            logger: logger
-        )
+        // The customer's `last_visit_at` (for "not visited for N days" and completeness) moves forward by the visits'
+        // trigger (customers migration 0012), in this transaction; the check-in holds the customer's row lock.
     }
 
     public func find(id: RecordID, on connection: PostgresConnection, forUpdate: Bool) async throws -> Visit? {

@@ -13,7 +13,9 @@ import ServiceRuntime
 /// (approved or rejected), because a recall measures the submitter, not the approvers. Average and median are working
 /// days as strings with two decimals (`"1.50"`); `withinTwoWorkingDays` is the share of decided approvals that took at
 /// most 2 working days (the users' health threshold), a percent string with two decimals computed exactly from the
-/// counts. All three are `null` when nothing was decided.
+/// counts. All three are `null` when nothing was decided. The figures come from the approval-time histogram (reporting
+/// migration 0014): count, average and share are exact; the median is that of the durations rounded to 1/100 working
+/// day, i.e. to 0.01 working day (``ApprovalHistogram``).
 struct ApprovalTimesHandler: Sendable {
     let postgres: PostgresClient
     let repository: SalesReportsRepository

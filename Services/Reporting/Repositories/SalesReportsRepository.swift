@@ -281,34 +281,70 @@ struct SalesReportsRepository: Sendable {
     /// Counts per outcome and the duration statistics of the decided (approved or rejected) approvals completed in
     /// `period`. An approval is in scope by its contract's owner and region; until `contract.submitted` has arrived,
     /// by the submitter and the submitter's region.
+    ///
+    /// Reads the histogram of reporting migration 0014, never `approval_times`: the period's whole months from
+    /// `approval_time_region_monthly` (a scope without owners) or `approval_time_monthly`, its other days from
+    /// `approval_time_daily`. Counts, the average and
+    /// `withinTwoWorkingDays` are exact; the median is that of the durations rounded to 1/100 working day
+    /// (``ApprovalHistogram/median(_:)``), i.e. exact to the two decimals shown.
     func approvalFigures(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> ApprovalFigures {
+        let split = ApprovalHistogram.Split(period)
+        // The months: by region (a few hundred rows) for a scope without owners, by owner for one with owners.
         let rows = try await connection.query(
             """
-            SELECT count(*) FILTER (WHERE a.outcome = 'approved')::bigint,
-                count(*) FILTER (WHERE a.outcome = 'rejected')::bigint,
-                count(*) FILTER (WHERE a.outcome = 'recalled')::bigint,
-                avg(a.working_days) FILTER (WHERE a.outcome <> 'recalled'),
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY a.working_days) FILTER (WHERE a.outcome <> 'recalled'),
-                count(*) FILTER (WHERE a.outcome <> 'recalled' AND a.working_days <= \(Double(KPITargets.approvalWorkingDays)))::bigint
-            FROM approval_times a
-                LEFT JOIN contract_submissions s ON s.contract_id = a.contract_id
-                LEFT JOIN org_replica u ON u.id = a.submitter_id
-            WHERE a.completed_at >= \(period.start) AND a.completed_at < \(period.end)
-              AND (\(scope.ownerIDs)::text[] IS NULL OR COALESCE(s.owner_id, a.submitter_id) = ANY(\(scope.ownerIDs)))
-              AND (\(scope.region)::text IS NULL OR COALESCE(s.region, u.region) = \(scope.region))
+            WITH h AS (
+                SELECT m.outcome, m.centi_days, m.approvals, m.working_days_sum, m.within_two_working_days
+                FROM approval_time_region_monthly m
+                WHERE \(scope.ownerIDs)::text[] IS NULL
+                  AND m.month >= \(split.months.first)::date AND m.month < \(split.months.end)::date
+                  AND (\(scope.region)::text IS NULL OR m.region = \(scope.region))
+                UNION ALL
+                SELECT m.outcome, m.centi_days, m.approvals, m.working_days_sum, m.within_two_working_days
+                FROM approval_time_monthly m
+                WHERE m.owner_id = ANY(\(scope.ownerIDs))
+                  AND m.month >= \(split.months.first)::date AND m.month < \(split.months.end)::date
+                  AND (\(scope.region)::text IS NULL OR m.region = \(scope.region))
+                UNION ALL
+                SELECT d.outcome, d.centi_days, d.approvals, d.working_days_sum, d.within_two_working_days
+                FROM approval_time_daily d
+                WHERE d.day >= \(split.head.first)::date AND d.day < \(split.head.end)::date
+                  AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
+                  AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
+                UNION ALL
+                SELECT d.outcome, d.centi_days, d.approvals, d.working_days_sum, d.within_two_working_days
+                FROM approval_time_daily d
+                WHERE d.day >= \(split.tail.first)::date AND d.day < \(split.tail.end)::date
+                  AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
+                  AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
+            ), buckets AS (
+                SELECT outcome, centi_days, sum(approvals) AS approvals, sum(working_days_sum) AS working_days_sum,
+                    sum(within_two_working_days) AS within_two
+                FROM h
+                GROUP BY 1, 2
+            )
+            SELECT outcome, centi_days, approvals::bigint, within_two::bigint,
+                (sum(working_days_sum) FILTER (WHERE outcome <> 'recalled') OVER ()
+                    / NULLIF(sum(approvals) FILTER (WHERE outcome <> 'recalled') OVER (), 0))::double precision
+            FROM buckets
+            WHERE approvals <> 0
             """,
             logger: logger
         )
-        for try await (approved, rejected, recalled, average, median, within) in rows.decode((Int64, Int64, Int64, Double?, Double?, Int64).self) {
-            return ApprovalFigures(
-                approved: Int(approved),
-                rejected: Int(rejected),
-                recalled: Int(recalled),
-                averageWorkingDays: average,
-                medianWorkingDays: median,
-                withinTwoWorkingDays: Int(within)
-            )
+        var figures = ApprovalFigures(approved: 0, rejected: 0, recalled: 0, averageWorkingDays: nil, medianWorkingDays: nil, withinTwoWorkingDays: 0)
+        var decided: [ApprovalHistogram.Bucket] = []
+        for try await (outcome, centiDays, approvals, withinTwo, average) in rows.decode((String, Int32, Int64, Int64, Double?).self) {
+            switch outcome {
+            case "approved": figures.approved += Int(approvals)
+            case "rejected": figures.rejected += Int(approvals)
+            case "recalled": figures.recalled += Int(approvals)
+            default: continue
+            }
+            figures.averageWorkingDays = average
+            guard outcome != "recalled" else { continue }
+            figures.withinTwoWorkingDays += Int(withinTwo)
+            decided.append(ApprovalHistogram.Bucket(centiDays: Int(centiDays), count: approvals))
         }
-        return ApprovalFigures(approved: 0, rejected: 0, recalled: 0, averageWorkingDays: nil, medianWorkingDays: nil, withinTwoWorkingDays: 0)
+        figures.medianWorkingDays = ApprovalHistogram.median(decided)
+        return figures
     }
 }
