@@ -36,7 +36,7 @@ public enum ReportingService: MessagingService {
         let log = ReportingRepository(logger: logger)
         let projections = SalesReportsRepository(logger: logger)
         let customers = CustomerEventsHandler(repository: log)
-        let contracts = ContractEventsHandler(log: log, projections: projections)
+        let contracts = ContractEventsHandler(log: log, projections: projections, collections: CollectionsRepository(logger: logger))
         var registry = EventHandlerRegistry()
         registry.register(CustomerCreated.self, handler: customers.created)
         registry.register(CustomersImported.self, handler: customers.imported)

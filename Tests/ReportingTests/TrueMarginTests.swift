@@ -316,7 +316,8 @@ struct TrueMarginReportTests {
             let bolts = try #require(report.items.first)
             let pumps = try #require(report.items.last)
             #expect((pumps.quotedMarginBp ?? 0) > (bolts.quotedMarginBp ?? 0), "the pumps' list margin is higher")
-            // Bolts: 6 × 2 000 000 × 600 × 30 ÷ 3 650 000 = 6 × 9 863.
+            // Bolts: 6 × 2 000 000 fen × 30 days = 360 000 000 fen·days; × 600 ÷ 3 650 000 = 59 178.08 → 59 178, rounded
+            // once for the line (issue 14). Issue 11 rounded each contract, 9 863.01 → 9 863, six times: the same here.
             #expect(
                 bolts
                     == Line(

@@ -16,11 +16,21 @@ import Contracts
 ///
 /// `a`/`R` are each non-reversed receipt's amount and day; `o` is what an installment still owes (its amount less its
 /// non-reversed allocations and its write-off; without a known plan, the contract's amount less receipts and
-/// write-offs, due date unknown). The numerator is summed exactly (`Int128`) and rounded once per contract, half away
+/// write-offs, due date unknown). ``costOfMoney(_:annualRateBp:today:)`` rounds one contract's numerator, half away
 /// from zero, to the fen.
 ///
-/// Per product line, a contract's cost of money and write-offs are split over its lines in proportion to the line
-/// amounts (``split(_:by:)``: largest remainder, so the shares sum exactly to the whole). The line's figures:
+/// The report (issue 14) reads daily aggregates, not contracts: per contract line (``lineMoney(_:)``) each part of the
+/// contract's money — its write-offs, its received fen, its received fen·days Σ a × max(0, R − S), and its open money
+/// per due date (pieces due the same day summed first) — is split over its lines in proportion to the line amounts
+/// (``split(_:by:)``: largest remainder, so the shares sum exactly to the whole). Only the open money's days depend
+/// on today, linearly, so the line's fen·days at `T` are a sum over the aggregates:
+///
+///     fenDays(T) = Σ receivedFenDays + Σ open × (max(due, T) − S)      (due unknown: T − S)
+///
+/// and **the cost of money is rounded once per product line**: round½(Σ fenDays × r ÷ (10 000 × 365)) over all its
+/// contracts, the exact `Int128` sum (``LineFigures/costOfMoneyFen`` via ``ranked(_:annualRateBp:)``). Before issue 14
+/// it was rounded per contract and the rounded shares summed, which could be off by up to half a fen per contract;
+/// the per-line rounding is the more exact figure. The line's figures:
 /// - quoted margin: (revenue − cost) ÷ revenue in basis points (today's list/offer margin, as the old report);
 /// - true margin: Σ trueMargin shares, in fen and as basis points of revenue;
 /// - average days to collect: money-weighted days, Σ(amount × days) ÷ Σ amount over the received and the still
@@ -51,6 +61,8 @@ enum TrueMargin {
         var productLine: String
         var amountFen: Fen
         var costFen: Fen
+        /// The line's number in its contract (`signed_contract_lines.line_no`).
+        var lineNo: Int = 0
     }
 
     /// A signed contract with its money.
@@ -112,6 +124,85 @@ enum TrueMargin {
     static func split(_ total: Int64, by weights: [Int64]) -> [Int64] {
         let shares = split128(Int128(total.magnitude), by: weights).map { Int64($0) }
         return total < 0 ? shares.map { -$0 } : shares
+    }
+
+    /// Money still owed on a line, due on a known day.
+    struct OpenMoney: Sendable, Equatable {
+        var dueOn: CalendarDay
+        var fen: Fen
+    }
+
+    /// One contract line's money (issue 14: a row of `contract_line_money` with its `contract_line_open` rows).
+    struct LineMoney: Sendable, Equatable {
+        var lineNo: Int
+        var productLine: String
+        var revenueFen: Fen
+        var costFen: Fen
+        var writtenOffFen: Fen = 0
+        var receivedFen: Fen = 0
+        /// Σ a × max(0, R − S) of the non-reversed receipts, the line's share.
+        var receivedFenDays: Int128 = 0
+        /// Open money whose due date is unknown (no plan, or an installment without a due date).
+        var openUndatedFen: Fen = 0
+        /// Open money by due date, earliest first; no zero amounts.
+        var openByDue: [OpenMoney] = []
+
+        /// Σ amount × days at `today`, and Σ amount, of this line of a contract signed on `signedOn`.
+        func moneyDays(signedOn: CalendarDay, today: CalendarDay) -> (fenDays: Int128, fen: Int128) {
+            let signed = signedOn.dayNumber
+            let now = today.dayNumber
+            var fenDays = receivedFenDays + Int128(openUndatedFen) * Int128(max(0, now - signed))
+            var fen = Int128(receivedFen) + Int128(openUndatedFen)
+            for open in openByDue {
+                fenDays += Int128(open.fen) * Int128(max(0, max(open.dueOn.dayNumber, now) - signed))
+                fen += Int128(open.fen)
+            }
+            return (fenDays, fen)
+        }
+    }
+
+    /// The contract's money split over its lines (see the type's documentation); empty without lines.
+    static func lineMoney(_ contract: Contract) -> [LineMoney] {
+        guard !contract.lines.isEmpty else { return [] }
+        let weights = contract.lines.map(\.amountFen)
+        let signed = contract.signedOn.dayNumber
+        let writtenOff = split(contract.writtenOffFen, by: weights)
+        let received = split(contract.receipts.reduce(Fen(0)) { $0 + $1.amountFen }, by: weights)
+        let receivedDays = split128(
+            contract.receipts.reduce(Int128(0)) { $0 + Int128($1.amountFen) * Int128(max(0, $1.receivedOn.dayNumber - signed)) },
+            by: weights
+        )
+        var undated: Fen = 0
+        var byDue: [CalendarDay: Fen] = [:]
+        for (amount, due) in outstanding(contract) {
+            if let due { byDue[due, default: 0] += amount } else { undated += amount }
+        }
+        let undatedShares = split(undated, by: weights)
+        let dated = byDue.sorted { $0.key.dayNumber < $1.key.dayNumber }.map { ($0.key, split($0.value, by: weights)) }
+        return contract.lines.enumerated().map { index, line in
+            LineMoney(
+                lineNo: line.lineNo,
+                productLine: line.productLine,
+                revenueFen: line.amountFen,
+                costFen: line.costFen,
+                writtenOffFen: writtenOff[index],
+                receivedFen: received[index],
+                receivedFenDays: receivedDays[index],
+                openUndatedFen: undatedShares[index],
+                openByDue: dated.compactMap { due, shares in shares[index] > 0 ? OpenMoney(dueOn: due, fen: shares[index]) : nil }
+            )
+        }
+    }
+
+    /// Sets each line's cost of money from its exact fen·days — round½(fenDays × r ÷ (10 000 × 365)), once per line —
+    /// and ranks the lines (``ranksBefore(_:_:)``).
+    static func ranked(_ lines: [LineFigures], annualRateBp: Int64) -> [LineFigures] {
+        lines.map { line in
+            var line = line
+            line.costOfMoneyFen = Fen(Ratio.divideRoundingHalfAwayFromZero(line.moneyFenDays * Int128(annualRateBp), by: 10_000 * 365))
+            return line
+        }
+        .sorted(by: ranksBefore)
     }
 
     /// One product line's figures.

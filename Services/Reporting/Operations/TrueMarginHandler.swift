@@ -7,7 +7,8 @@ import ServiceRuntime
 /// `reporting.trueMargin?from=YYYY-MM-DD&to=YYYY-MM-DD`: per product line of the contracts signed in the period (both
 /// inclusive, Asia/Shanghai; default the 365 days ending today), within the caller's scope, the quoted margin beside
 /// the true margin (``TrueMargin``: net of the cost of money at `COST_OF_MONEY_ANNUAL_BP` and of write-offs), the
-/// average days to collect and the re-purchase rate. Ranked by true margin rate, best first.
+/// average days to collect and the re-purchase rate. Ranked by true margin rate, best first. Reads the daily
+/// aggregates of migration 0013 (issue 14); the cost of money is rounded once per product line.
 struct TrueMarginHandler: Sendable {
     let postgres: PostgresClient
     let repository: CollectionsRepository
@@ -47,11 +48,25 @@ struct TrueMarginHandler: Sendable {
             query["from"] == nil && query["to"] == nil
             ? (today.adding(days: -364).description, today.description) : (query["from"], query["to"])
         let period = try ReportPeriod.days(from: from, to: to, now: now)
+        // Issue 14: sums of the daily aggregates (migration 0013), never the contracts.
         let lines = try await postgres.withConnection { connection in
-            let contracts = try await repository.contracts(in: period, scope: scope, on: connection)
-            let customers = Set(contracts.compactMap(\.customerID)).sorted()
-            let purchases = try await repository.purchaseDays(customers: customers, before: period.end, on: connection)
-            return TrueMargin.lines(contracts, annualRateBp: settings.annualRateBp, today: today, purchaseDays: purchases)
+            let sums = try await repository.trueMarginSums(in: period, scope: scope, today: today, on: connection)
+            let buyers = try await repository.buyers(in: period, scope: scope, on: connection)
+            return TrueMargin.ranked(
+                sums.map { sum in
+                    TrueMargin.LineFigures(
+                        productLine: sum.productLine,
+                        revenueFen: sum.revenueFen,
+                        costFen: sum.costFen,
+                        writtenOffFen: sum.writtenOffFen,
+                        moneyFenDays: sum.moneyFenDays,
+                        moneyFen: sum.moneyFen,
+                        customers: buyers[sum.productLine]?.customers ?? 0,
+                        repeatCustomers: buyers[sum.productLine]?.repeats ?? 0
+                    )
+                },
+                annualRateBp: settings.annualRateBp
+            )
         }
         let lastDay = BusinessCalendar.day(of: period.end.addingTimeInterval(-1))
         return try .json(

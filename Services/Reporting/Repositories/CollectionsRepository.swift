@@ -117,7 +117,8 @@ struct CollectionsRepository: Sendable {
 
     // MARK: True margin
 
-    /// The contracts signed in `period` within `scope`, with their lines and money (see ``TrueMargin``).
+    /// The contracts signed in `period` within `scope`, with their lines and money (see ``TrueMargin``): the
+    /// per-contract arithmetic of issue 11, which the report no longer runs (tests compare the aggregates with it).
     func contracts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [TrueMargin.Contract] {
         let rows = try await connection.query(
             """
@@ -131,6 +132,25 @@ struct CollectionsRepository: Sendable {
             """,
             logger: logger
         )
+        return try await withMoney(rows, on: connection)
+    }
+
+    /// One signed contract with its lines and money; `nil` before its `contract.signed`.
+    func contract(_ contractID: String, on connection: PostgresConnection) async throws -> TrueMargin.Contract? {
+        let rows = try await connection.query(
+            """
+            SELECT c.contract_id, COALESCE(c.customer_id, d.customer_id),
+                to_char(c.signed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), c.amount_fen
+            FROM signed_contracts c LEFT JOIN deal_projection d ON d.deal_id = c.deal_id
+            WHERE c.contract_id = \(contractID)
+            """,
+            logger: logger
+        )
+        return try await withMoney(rows, on: connection).first
+    }
+
+    /// The contracts of `rows` (id, customer, signing day, amount) with their lines, receipts, plan and write-offs.
+    private func withMoney(_ rows: PostgresRowSequence, on connection: PostgresConnection) async throws -> [TrueMargin.Contract] {
         var contracts: [String: TrueMargin.Contract] = [:]
         for try await (id, customer, signed, amount) in rows.decode((String, String?, String, Int64).self) {
             guard let day = CalendarDay(signed) else { continue }
@@ -140,13 +160,13 @@ struct CollectionsRepository: Sendable {
         let ids = Array(contracts.keys)
         let lines = try await connection.query(
             """
-            SELECT contract_id, product_line, amount_fen, cost_fen FROM signed_contract_lines
+            SELECT contract_id, product_line, amount_fen, cost_fen, line_no FROM signed_contract_lines
             WHERE contract_id = ANY(\(ids)) ORDER BY contract_id, line_no
             """,
             logger: logger
         )
-        for try await (id, line, amount, cost) in lines.decode((String, String, Int64, Int64).self) {
-            contracts[id]?.lines.append(TrueMargin.Line(productLine: line, amountFen: amount, costFen: cost))
+        for try await (id, line, amount, cost, number) in lines.decode((String, String, Int64, Int64, Int32).self) {
+            contracts[id]?.lines.append(TrueMargin.Line(productLine: line, amountFen: amount, costFen: cost, lineNo: Int(number)))
         }
         let receipts = try await connection.query(
             """
@@ -189,6 +209,162 @@ struct CollectionsRepository: Sendable {
             contracts[id]?.writtenOffFen = amount
         }
         return contracts.values.sorted { $0.contractID < $1.contractID }
+    }
+
+    /// Issue 14: rewrites the contract's per-line money (`contract_line_money`, `contract_line_open`, migration 0013)
+    /// from its lines, plan, receipts, reversals and write-offs (``TrueMargin/lineMoney(_:)``); the statement triggers
+    /// carry the difference into the daily aggregates. Called in the transaction of each money event and of
+    /// `contract.signed` (money events may come first); nothing before the contract is signed. Repeating it changes
+    /// nothing.
+    func recomputeMoney(of contractID: String, on connection: PostgresConnection) async throws {
+        guard let contract = try await contract(contractID, on: connection) else { return }
+        let lines = TrueMargin.lineMoney(contract)
+        guard !lines.isEmpty else { return }
+        let numbers = lines.map { Int64($0.lineNo) }
+        let writtenOff = lines.map(\.writtenOffFen)
+        let received = lines.map(\.receivedFen)
+        let receivedDays = lines.map { String($0.receivedFenDays) }
+        let undated = lines.map(\.openUndatedFen)
+        try await connection.query(
+            """
+            INSERT INTO contract_line_money AS t (contract_id, line_no, signed_on, owner_id, region, product_line, customer_id, revenue_fen,
+                cost_fen, written_off_fen, received_fen, received_fen_days, open_undated_fen)
+            SELECT l.contract_id, l.line_no, (c.signed_at AT TIME ZONE 'Asia/Shanghai')::date, c.owner_id, c.region, l.product_line,
+                COALESCE(c.customer_id, d.customer_id), l.amount_fen, l.cost_fen, x.written_off, x.received, x.received_days, x.undated
+            FROM unnest(\(numbers)::bigint[], \(writtenOff)::bigint[], \(received)::bigint[], \(receivedDays)::bigint[],
+                    \(undated)::bigint[]) AS x (line_no, written_off, received, received_days, undated)
+                JOIN signed_contract_lines l ON l.contract_id = \(contractID) AND l.line_no = x.line_no
+                JOIN signed_contracts c ON c.contract_id = l.contract_id
+                LEFT JOIN deal_projection d ON d.deal_id = c.deal_id
+            ORDER BY l.line_no
+            ON CONFLICT (contract_id, line_no) DO UPDATE SET customer_id = EXCLUDED.customer_id,
+                written_off_fen = EXCLUDED.written_off_fen, received_fen = EXCLUDED.received_fen,
+                received_fen_days = EXCLUDED.received_fen_days, open_undated_fen = EXCLUDED.open_undated_fen
+            WHERE (t.customer_id, t.written_off_fen, t.received_fen, t.received_fen_days, t.open_undated_fen)
+                IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.written_off_fen, EXCLUDED.received_fen, EXCLUDED.received_fen_days,
+                    EXCLUDED.open_undated_fen)
+            """,
+            logger: logger
+        )
+        let open = lines.flatMap { line in line.openByDue.map { (Int64(line.lineNo), $0.dueOn.description, $0.fen) } }
+        let stored = try await connection.query(
+            """
+            SELECT line_no::bigint, due_on::text, open_fen FROM contract_line_open WHERE contract_id = \(contractID)
+            ORDER BY line_no, due_on
+            """,
+            logger: logger
+        )
+        var before: [(Int64, String, Fen)] = []
+        for try await row in stored.decode((Int64, String, Int64).self) { before.append(row) }
+        let sorted = open.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        guard !before.elementsEqual(sorted, by: { $0.0 == $1.0 && $0.1 == $1.1 && $0.2 == $1.2 }) else { return }
+        try await connection.query("DELETE FROM contract_line_open WHERE contract_id = \(contractID)", logger: logger)
+        guard !sorted.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO contract_line_open (contract_id, line_no, due_on, signed_on, owner_id, region, product_line, open_fen)
+            SELECT m.contract_id, m.line_no, x.due_on, m.signed_on, m.owner_id, m.region, m.product_line, x.open_fen
+            FROM unnest(\(sorted.map(\.0))::bigint[], \(sorted.map(\.1))::date[], \(sorted.map(\.2))::bigint[]) AS x (line_no, due_on, open_fen)
+                JOIN contract_line_money m ON m.contract_id = \(contractID) AND m.line_no = x.line_no
+            ORDER BY x.line_no, x.due_on
+            """,
+            logger: logger
+        )
+    }
+
+    /// One product line's sums over the daily aggregates of issue 14.
+    struct LineSums: Sendable, Equatable {
+        var productLine: String
+        var revenueFen: Fen
+        var costFen: Fen
+        var writtenOffFen: Fen
+        var moneyFen: Int128
+        var moneyFenDays: Int128
+    }
+
+    /// Per product line of the contracts signed in `period` within `scope`: revenue, cost, write-offs and the money's
+    /// fen and fen·days at `today` (see ``TrueMargin``), summed from `true_margin_daily` and `true_margin_open_daily`.
+    func trueMarginSums(
+        in period: ReportPeriod,
+        scope: DataScope,
+        today: CalendarDay,
+        on connection: PostgresConnection
+    ) async throws -> [LineSums] {
+        let (first, end) = period.days
+        let rows = try await connection.query(
+            """
+            WITH money AS (
+                SELECT m.product_line, sum(m.lines) AS lines, sum(m.revenue_fen) AS revenue, sum(m.cost_fen) AS cost,
+                    sum(m.written_off_fen) AS written_off, sum(m.received_fen) + sum(m.open_undated_fen) AS fen,
+                    sum(m.received_fen_days) + sum(m.open_undated_fen * GREATEST(0, \(today.description)::date - m.day)) AS fen_days
+                FROM true_margin_daily m
+                WHERE m.day >= \(first)::date AND m.day < \(end)::date
+                  AND (\(scope.ownerIDs)::text[] IS NULL OR m.owner_id = ANY(\(scope.ownerIDs)))
+                  AND (\(scope.region)::text IS NULL OR m.region = \(scope.region))
+                GROUP BY m.product_line
+            ), open AS (
+                SELECT o.product_line, sum(o.open_fen) AS fen,
+                    sum(o.open_fen * GREATEST(0, GREATEST(o.due_on, \(today.description)::date) - o.day)) AS fen_days
+                FROM true_margin_open_daily o
+                WHERE o.day >= \(first)::date AND o.day < \(end)::date
+                  AND (\(scope.ownerIDs)::text[] IS NULL OR o.owner_id = ANY(\(scope.ownerIDs)))
+                  AND (\(scope.region)::text IS NULL OR o.region = \(scope.region))
+                GROUP BY o.product_line
+            )
+            SELECT m.product_line, m.revenue::bigint, m.cost::bigint, m.written_off::bigint, (m.fen + COALESCE(o.fen, 0))::text,
+                (m.fen_days + COALESCE(o.fen_days, 0))::text
+            FROM money m LEFT JOIN open o ON o.product_line = m.product_line
+            WHERE m.lines > 0
+            """,
+            logger: logger
+        )
+        var result: [LineSums] = []
+        for try await (line, revenue, cost, writtenOff, fen, fenDays) in rows.decode((String, Int64, Int64, Int64, String, String).self) {
+            result.append(
+                LineSums(
+                    productLine: line,
+                    revenueFen: revenue,
+                    costFen: cost,
+                    writtenOffFen: writtenOff,
+                    moneyFen: Int128(fen) ?? 0,
+                    moneyFenDays: Int128(fenDays) ?? 0
+                )
+            )
+        }
+        return result
+    }
+
+    /// Per product line: the customers who bought it in `period` within `scope`, and how many of them bought it on at
+    /// least two distinct days up to the period's end (earlier periods and any owner included). Exact distinct counts:
+    /// the rows of `customer_line_days` in the period and scope grouped by (line, customer), each buyer's
+    /// `customer_line_repeats` second purchase day probed by key. Not additive, so it costs one index entry per
+    /// purchase in the scope and period (issue 14's report: hundreds of ms for a rep, seconds for the whole company
+    /// at 1,000,000 contracts — measured in benchmarks/README.md).
+    func buyers(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: (customers: Int, repeats: Int)]
+    {
+        let (first, end) = period.days
+        let rows = try await connection.query(
+            """
+            WITH buyers AS (
+                SELECT b.product_line, b.customer_id FROM customer_line_days b
+                WHERE b.day >= \(first)::date AND b.day < \(end)::date AND b.lines > 0
+                  AND (\(scope.ownerIDs)::text[] IS NULL OR b.owner_id = ANY(\(scope.ownerIDs)))
+                  AND (\(scope.region)::text IS NULL OR b.region = \(scope.region))
+                GROUP BY b.product_line, b.customer_id
+            )
+            SELECT b.product_line, count(*)::bigint,
+                count(*) FILTER (WHERE EXISTS (SELECT FROM customer_line_repeats r
+                    WHERE r.customer_id = b.customer_id AND r.product_line = b.product_line AND r.second_day < \(end)::date))::bigint
+            FROM buyers b
+            GROUP BY b.product_line
+            """,
+            logger: logger
+        )
+        var result: [String: (customers: Int, repeats: Int)] = [:]
+        for try await (line, customers, repeats) in rows.decode((String, Int64, Int64).self) {
+            result[line] = (Int(customers), Int(repeats))
+        }
+        return result
     }
 
     /// On how many distinct (Asia/Shanghai) days each of `customers` bought each product line, up to `end`.
