@@ -124,7 +124,7 @@ struct ApprovalHistogramTests {
 
     @Test("a period splits into whole months and the days before and after them")
     func periodSplit() {
-        typealias Split = ApprovalHistogram.Split
+        typealias Split = ReportPeriod.Split
         // One whole month (the default period, the KPI panel): months only.
         #expect(
             Split(first: "2026-11-01", end: "2026-12-01")

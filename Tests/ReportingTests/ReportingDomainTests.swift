@@ -79,9 +79,16 @@ struct ReportingDomainTests {
         ]
     )
     func wholeMonths(from: String, to: String, monthsFrom: String, monthsTo: String) throws {
-        let months = try ReportPeriod.days(from: from, to: to).wholeMonths
-        #expect(months.from == monthsFrom)
-        #expect(months.to == monthsTo)
+        let split = try ReportPeriod.days(from: from, to: to).split
+        let end = try ReportPeriod.days(from: from, to: to).days.end
+        if monthsFrom == monthsTo {
+            #expect(split.months.first == split.months.end, "no whole month")
+            #expect(split.head == (from, end))
+        } else {
+            #expect(split.months == (monthsFrom, monthsTo))
+            #expect(split.head == (from, monthsFrom))
+            #expect(split.tail == (monthsTo, end))
+        }
     }
 
     @Test("a deal counts at its deepest stage and every stage before it")

@@ -60,22 +60,61 @@ struct ReportPeriod: Sendable, Equatable {
         (BusinessCalendar.day(of: start).description, BusinessCalendar.day(of: end).description)
     }
 
-    /// The whole Shanghai months inside the period, as the first day of the first one and the first day after the last
-    /// one (`YYYY-MM-DD`; `from == to` when there is none), for the monthly rollups (reporting migration 0015): a range
-    /// sums those months there and only the days before `from` and from `to` on in the daily aggregates. Ranges are
-    /// half open: the daily parts are `[days.first, from)` and `[to, days.end)`, each empty when reversed.
-    var wholeMonths: (from: String, to: String) {
-        let first = BusinessCalendar.day(of: start)
-        let last = BusinessCalendar.day(of: end)
-        let from =
-            first.day == 1
-            ? first
-            : first.month == 12 ? CalendarDay(year: first.year + 1, month: 1, day: 1) : CalendarDay(year: first.year, month: first.month + 1, day: 1)
-        let to = CalendarDay(year: last.year, month: last.month, day: 1)
-        return to < from ? (from.description, from.description) : (from.description, to.description)
-    }
+    /// The period cut into whole months, head and tail (``Split``).
+    var split: Split { Split(self) }
 
     private static func instant(year: Int, month: Int, day: Int) -> Date {
         BusinessCalendar.start(of: CalendarDay(year: year, month: month, day: day))
+    }
+}
+
+extension ReportPeriod {
+
+    /// A period cut into its whole Shanghai calendar months and the days before (head) and after (tail) them: the
+    /// reports read the months from a monthly rollup and only the head and tail from the daily aggregate (reporting
+    /// migrations 0014 and 0015). Each range is `YYYY-MM-DD` days, first inclusive, end exclusive; an empty range has
+    /// `first == end`. A period within one month (or without a whole month) is all head.
+    struct Split: Sendable, Equatable {
+        var head: (first: String, end: String)
+        var months: (first: String, end: String)
+        var tail: (first: String, end: String)
+
+        static func == (lhs: Split, rhs: Split) -> Bool {
+            lhs.head == rhs.head && lhs.months == rhs.months && lhs.tail == rhs.tail
+        }
+
+        init(head: (first: String, end: String), months: (first: String, end: String), tail: (first: String, end: String)) {
+            self.head = head
+            self.months = months
+            self.tail = tail
+        }
+
+        init(_ period: ReportPeriod) {
+            let (first, end) = period.days
+            self.init(first: first, end: end)
+        }
+
+        /// - Parameters: first, end: `YYYY-MM-DD`, `first` < `end`.
+        init(first: String, end: String) {
+            guard let start = CalendarDay(first), let stop = CalendarDay(end) else {
+                self.init(head: (first, end), months: (end, end), tail: (end, end))
+                return
+            }
+            let monthsFirst =
+                start.day == 1
+                ? start
+                : start.month == 12
+                    ? CalendarDay(year: start.year + 1, month: 1, day: 1) : CalendarDay(year: start.year, month: start.month + 1, day: 1)
+            let monthsEnd = CalendarDay(year: stop.year, month: stop.month, day: 1)
+            guard monthsFirst < monthsEnd else {
+                self.init(head: (first, end), months: (end, end), tail: (end, end))
+                return
+            }
+            self.init(
+                head: (first, monthsFirst.description),
+                months: (monthsFirst.description, monthsEnd.description),
+                tail: (monthsEnd.description, end)
+            )
+        }
     }
 }

@@ -178,18 +178,17 @@ struct SalesReportsRepository: Sendable {
     /// months from the monthly rollup `product_line_monthly` (migration 0015) and the days around them from the daily
     /// aggregate `product_line_daily` (migration 0011), never the contract lines.
     func productLineTotals(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [LineTotal] {
-        let (first, end) = period.days
-        let (monthsFrom, monthsTo) = period.wholeMonths
+        let split = period.split
         let rows = try await connection.query(
             """
             SELECT l.product_line, sum(l.amount_fen)::bigint, sum(l.cost_fen)::bigint
             FROM (
                 SELECT product_line, lines, amount_fen, cost_fen, owner_id, region FROM product_line_monthly
-                WHERE month >= \(monthsFrom)::date AND month < \(monthsTo)::date
+                WHERE month >= \(split.months.first)::date AND month < \(split.months.end)::date
                 UNION ALL
                 SELECT product_line, lines, amount_fen, cost_fen, owner_id, region FROM product_line_daily
-                WHERE (day >= \(first)::date AND day < LEAST(\(end)::date, \(monthsFrom)::date))
-                   OR (day >= GREATEST(\(monthsTo)::date, \(first)::date) AND day < \(end)::date)
+                WHERE (day >= \(split.head.first)::date AND day < \(split.head.end)::date)
+                   OR (day >= \(split.tail.first)::date AND day < \(split.tail.end)::date)
             ) l
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR l.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR l.region = \(scope.region))
@@ -240,18 +239,17 @@ struct SalesReportsRepository: Sendable {
     /// monthly rollup `deal_funnel_monthly` (migration 0015) for whole months and the daily aggregate `deal_funnel_daily`
     /// (migration 0011) for the days around them.
     func cohorts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: Cohort] {
-        let (first, end) = period.days
-        let (monthsFrom, monthsTo) = period.wholeMonths
+        let split = period.split
         let rows = try await connection.query(
             """
             SELECT to_char(d.day, 'YYYY-MM'), sum(d.deals)::bigint, COALESCE(sum(d.deals) FILTER (WHERE d.funnel_stage = 'won'), 0)::bigint
             FROM (
                 SELECT month AS day, funnel_stage, deals, owner_id, region FROM deal_funnel_monthly
-                WHERE month >= \(monthsFrom)::date AND month < \(monthsTo)::date
+                WHERE month >= \(split.months.first)::date AND month < \(split.months.end)::date
                 UNION ALL
                 SELECT day, funnel_stage, deals, owner_id, region FROM deal_funnel_daily
-                WHERE (day >= \(first)::date AND day < LEAST(\(end)::date, \(monthsFrom)::date))
-                   OR (day >= GREATEST(\(monthsTo)::date, \(first)::date) AND day < \(end)::date)
+                WHERE (day >= \(split.head.first)::date AND day < \(split.head.end)::date)
+                   OR (day >= \(split.tail.first)::date AND day < \(split.tail.end)::date)
             ) d
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
@@ -288,7 +286,7 @@ struct SalesReportsRepository: Sendable {
     /// `withinTwoWorkingDays` are exact; the median is that of the durations rounded to 1/100 working day
     /// (``ApprovalHistogram/median(_:)``), i.e. exact to the two decimals shown.
     func approvalFigures(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> ApprovalFigures {
-        let split = ApprovalHistogram.Split(period)
+        let split = period.split
         // The months: by region (a few hundred rows) for a scope without owners, by owner for one with owners.
         let rows = try await connection.query(
             """
