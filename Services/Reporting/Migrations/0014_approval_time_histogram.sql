@@ -149,6 +149,7 @@ DECLARE
         WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows o'
         ELSE 'SELECT n.*, 1::bigint AS sign FROM new_rows n UNION ALL SELECT o.*, -1::bigint FROM old_rows o' END;
     statement text;
+    statements text[];
 BEGIN
     -- A redelivered approval.completed (guarded upsert) changes no row: skip planning the delta.
     IF TG_OP = 'DELETE' THEN
@@ -156,7 +157,8 @@ BEGIN
     ELSIF NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;
     END IF;
-    FOREACH statement IN ARRAY approval_time_delta_sql(TG_TABLE_SCHEMA, format(
+    -- Named through TG_TABLE_SCHEMA like the tables: seed-demo writes reporting.… without that search_path.
+    EXECUTE format('SELECT %I.approval_time_delta_sql($1, $2)', TG_TABLE_SCHEMA) INTO statements USING TG_TABLE_SCHEMA, format(
         $sql$
         SELECT c.completed_at, COALESCE(s.owner_id, c.submitter_id) AS owner_id, COALESCE(s.region, u.region) AS region,
             c.outcome, c.working_days, c.sign
@@ -164,7 +166,8 @@ BEGIN
             LEFT JOIN %1$I.contract_submissions s ON s.contract_id = c.contract_id
             LEFT JOIN %1$I.org_replica u ON u.id = c.submitter_id
         $sql$,
-        TG_TABLE_SCHEMA, changed))
+        TG_TABLE_SCHEMA, changed);
+    FOREACH statement IN ARRAY statements
     LOOP
         EXECUTE statement;
     END LOOP;
@@ -186,6 +189,7 @@ DECLARE
         ELSE 'SELECT contract_id, owner_id, region, 1::bigint AS sign FROM new_rows
             UNION ALL SELECT contract_id, owner_id, region, -1::bigint FROM old_rows' END;
     statement text;
+    statements text[];
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF NOT EXISTS (SELECT FROM old_rows) THEN RETURN NULL; END IF;
@@ -195,7 +199,8 @@ BEGIN
                       WHERE (n.owner_id, n.region) IS DISTINCT FROM (o.owner_id, o.region)) THEN
         RETURN NULL;
     END IF;
-    FOREACH statement IN ARRAY approval_time_delta_sql(TG_TABLE_SCHEMA, format(
+    -- Named through TG_TABLE_SCHEMA like the tables: seed-demo writes reporting.… without that search_path.
+    EXECUTE format('SELECT %I.approval_time_delta_sql($1, $2)', TG_TABLE_SCHEMA) INTO statements USING TG_TABLE_SCHEMA, format(
         $sql$
         SELECT a.completed_at, COALESCE(c.owner_id, a.submitter_id) AS owner_id,
             CASE WHEN c.owner_id IS NULL THEN u.region ELSE c.region END AS region, a.outcome, a.working_days, c.sign
@@ -203,7 +208,8 @@ BEGIN
             JOIN %1$I.approval_times a ON a.contract_id = c.contract_id
             LEFT JOIN %1$I.org_replica u ON u.id = a.submitter_id
         $sql$,
-        TG_TABLE_SCHEMA, changed))
+        TG_TABLE_SCHEMA, changed);
+    FOREACH statement IN ARRAY statements
     LOOP
         EXECUTE statement;
     END LOOP;
@@ -222,6 +228,7 @@ DECLARE
         WHEN 'DELETE' THEN 'SELECT id, region, -1::bigint AS sign FROM old_rows UNION ALL SELECT id, NULL, 1::bigint FROM old_rows'
         ELSE 'SELECT id, region, 1::bigint AS sign FROM new_rows UNION ALL SELECT id, region, -1::bigint FROM old_rows' END;
     statement text;
+    statements text[];
 BEGIN
     -- Most org_replica writes change no region: skip them.
     IF TG_OP = 'DELETE' THEN
@@ -232,14 +239,16 @@ BEGIN
                       WHERE COALESCE(n.region, '') <> COALESCE(o.region, '')) THEN
         RETURN NULL;
     END IF;
-    FOREACH statement IN ARRAY approval_time_delta_sql(TG_TABLE_SCHEMA, format(
+    -- Named through TG_TABLE_SCHEMA like the tables: seed-demo writes reporting.… without that search_path.
+    EXECUTE format('SELECT %I.approval_time_delta_sql($1, $2)', TG_TABLE_SCHEMA) INTO statements USING TG_TABLE_SCHEMA, format(
         $sql$
         SELECT a.completed_at, a.submitter_id AS owner_id, c.region, a.outcome, a.working_days, c.sign
         FROM (%2$s) c
             JOIN %1$I.approval_times a ON a.submitter_id = c.id
         WHERE NOT EXISTS (SELECT FROM %1$I.contract_submissions s WHERE s.contract_id = a.contract_id)
         $sql$,
-        TG_TABLE_SCHEMA, changed))
+        TG_TABLE_SCHEMA, changed);
+    FOREACH statement IN ARRAY statements
     LOOP
         EXECUTE statement;
     END LOOP;
