@@ -90,8 +90,12 @@ struct RepurchaseRepository: Sendable {
         limit: Int,
         on connection: PostgresConnection
     ) async throws -> [Line] {
+        // The scan starts at the row comparison: begin it just before `from` when the cursor lies before it (PostgreSQL
+        // starts a btree scan at the row comparison, not at the tighter `next_on >=`, so a status page would otherwise
+        // walk every earlier entry of the index).
+        let floor = Cursor(nextOn: from.adding(days: -1), customerID: "", productLine: "")
+        let after = cursor.map { $0.nextOn < from ? floor : $0 } ?? floor
         let (from, to) = (from.description, to.description)
-        let after = cursor ?? Cursor(nextOn: CalendarDay(year: 1900, month: 1, day: 1), customerID: "", productLine: "")
         let (afterDay, afterCustomer, afterLine) = (after.nextOn.description, after.customerID, after.productLine)
         let rows: PostgresRowSequence
         if let owners = scope.ownerIDs {
