@@ -132,7 +132,13 @@ public enum ReportingService: MessagingService {
         )
         router.on(
             Operation.Reporting.repurchase,
-            RepurchaseHandler(postgres: postgres, repository: collections, settings: settings, now: now).callAsFunction
+            RepurchaseHandler(
+                postgres: postgres,
+                repository: collections,
+                purchases: RepurchaseRepository(logger: logger),
+                settings: settings,
+                now: now
+            ).callAsFunction
         )
         return router
     }

@@ -26,10 +26,13 @@ struct BrowserStoryTests {
         let system = try await SalesDeskSystem.start(extraEnvironment: ["WEBHOOK_ALLOW_HOSTS": "127.0.0.1"])
         defer { system.stop() }
         let script = Self.repository.appendingPathComponent("Tests/Browser/story.py").path
-        let command = [
-            "python3", script, "--base-url", system.gatewayURL, "--admin-password", SalesDeskSystem.adminPassword,
-            "--screenshots", screenshots,
-        ].map { "'\($0)'" }.joined(separator: " ")
+        // Step 80 (issue 14) writes a year of purchase history into reporting's tables, as seed-demo does.
+        let command =
+            "SALESDESK_STORY_DATABASE_URL='\(system.databaseURL)' "
+            + [
+                "python3", script, "--base-url", system.gatewayURL, "--admin-password", SalesDeskSystem.adminPassword,
+                "--screenshots", screenshots,
+            ].map { "'\($0)'" }.joined(separator: " ")
         // Off the cooperative pool: the story takes a minute or more, and the pool has one thread per core.
         let result: Result<String, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: Result { try TestEnvironment.shell(command) }) }

@@ -3,7 +3,7 @@
 // refreshed from the network in the background (the gateway answers 304 when nothing changed), so a new release
 // shows on the next start. The API is never cached: /api/ goes to the network only, and offline the app's own
 // outbox keeps the rep's check-ins. Change VERSION when the list changes; every file of the app is listed here (ServiceWorkerShellTests checks it).
-const VERSION = 'v15';
+const VERSION = 'v16-repurchase';
 const CACHE = `salesdesk-shell-${VERSION}`;
 const SHELL = [
   '/index.html', '/manifest.webmanifest', '/css/app.css', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',

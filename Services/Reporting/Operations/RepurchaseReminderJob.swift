@@ -29,14 +29,18 @@ enum RepurchaseReminderJob {
         logger: Logger
     ) async throws {
         let today = BusinessCalendar.day(of: occurrence)
-        let everyone = DataScope(CallerIdentity(userID: name, role: .gm, region: nil, team: []))
-        let purchases = try await repository.linePurchases(scope: everyone, on: connection)
-        let open = try await repository.customersWithOpenDeals(Set(purchases.map(\.customerID)).sorted(), on: connection)
+        // Only the projection's rows expected by the end of the window and not yet reminded of today's kind.
+        let lines = try await RepurchaseRepository(logger: repository.logger).unreminded(
+            today: today,
+            remindDays: settings.remindDays,
+            on: connection
+        )
+        let open = try await repository.customersWithOpenDeals(Set(lines.map(\.customerID)).sorted(), on: connection)
         var reminders: [RepurchaseReminder] = []
-        for line in purchases {
-            guard let expectation = Repurchase.expectation(purchaseDays: line.days),
+        for line in lines {
+            guard
                 let kind = Repurchase.reminder(
-                    next: expectation.nextOn,
+                    next: line.nextOn,
                     today: today,
                     remindDays: settings.remindDays,
                     hasOpenDeal: open.contains(line.customerID)
@@ -50,9 +54,9 @@ enum RepurchaseReminderJob {
                     ownerID: line.ownerID,
                     region: line.region,
                     productLine: line.productLine,
-                    expectedOn: expectation.nextOn.description,
-                    lastPurchaseOn: expectation.lastOn.description,
-                    medianGapDays: expectation.medianGapDays,
+                    expectedOn: line.nextOn.description,
+                    lastPurchaseOn: line.lastOn.description,
+                    medianGapDays: line.medianGapDays,
                     occurrence: occurrence
                 )
             )

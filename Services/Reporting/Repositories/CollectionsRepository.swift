@@ -390,61 +390,6 @@ struct CollectionsRepository: Sendable {
 
     // MARK: Re-purchases
 
-    /// One customer's purchases of one line, with who owns the customer now.
-    struct LinePurchases: Sendable, Equatable {
-        var customerID: String
-        var customerName: String
-        var ownerID: String
-        var region: String
-        var productLine: String
-        var days: [CalendarDay]
-    }
-
-    /// Every (customer, line) with at least three purchase days, within `scope`. The customer's owner and region are
-    /// the customer's (customer events) or else those of its newest signed contract.
-    func linePurchases(scope: DataScope, on connection: PostgresConnection) async throws -> [LinePurchases] {
-        let rows = try await connection.query(
-            """
-            WITH purchases AS (
-                SELECT COALESCE(c.customer_id, d.customer_id) AS customer_id, l.product_line, c.owner_id, c.region, c.customer_name,
-                    c.signed_at, to_char(c.signed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day
-                FROM signed_contract_lines l JOIN signed_contracts c ON c.contract_id = l.contract_id
-                    LEFT JOIN deal_projection d ON d.deal_id = c.deal_id
-            ), customers AS (
-                SELECT DISTINCT ON (p.customer_id) p.customer_id, COALESCE(cp.owner_id, p.owner_id) AS owner_id,
-                    COALESCE(cp.region, p.region) AS region,
-                    COALESCE((SELECT q.customer_name FROM purchases q WHERE q.customer_id = p.customer_id AND q.customer_name IS NOT NULL
-                              ORDER BY q.signed_at DESC LIMIT 1), p.customer_id) AS customer_name
-                FROM purchases p LEFT JOIN customer_projection cp ON cp.id = p.customer_id
-                WHERE p.customer_id IS NOT NULL
-                ORDER BY p.customer_id, p.signed_at DESC
-            )
-            SELECT p.customer_id, k.customer_name, k.owner_id, k.region, p.product_line, array_agg(DISTINCT p.day ORDER BY p.day)
-            FROM purchases p JOIN customers k ON k.customer_id = p.customer_id
-            WHERE (\(scope.ownerIDs)::text[] IS NULL OR k.owner_id = ANY(\(scope.ownerIDs)))
-              AND (\(scope.region)::text IS NULL OR k.region = \(scope.region))
-            GROUP BY p.customer_id, k.customer_name, k.owner_id, k.region, p.product_line
-            HAVING count(DISTINCT p.day) >= 3
-            ORDER BY p.customer_id, p.product_line
-            """,
-            logger: logger
-        )
-        var result: [LinePurchases] = []
-        for try await (customer, name, owner, region, line, days) in rows.decode((String, String, String, String, String, [String]).self) {
-            result.append(
-                LinePurchases(
-                    customerID: customer,
-                    customerName: name,
-                    ownerID: owner,
-                    region: region,
-                    productLine: line,
-                    days: days.compactMap(CalendarDay.init)
-                )
-            )
-        }
-        return result
-    }
-
     /// The customers among `customers` with an open deal: one still before or at the contract stage, without a signed
     /// contract yet.
     func customersWithOpenDeals(_ customers: [String], on connection: PostgresConnection) async throws -> Set<String> {

@@ -296,6 +296,9 @@ export default {
   'repurchase.openDeal': 'has an open deal',
   'repurchase.rule': 'Once a customer has ordered a product line 3 times, the next order is expected after the median gap; the owner is reminded {days} days before, and again when it is overdue with no open deal.',
   'more.repurchase': 'Re-purchase forecast',
+  // Re-purchase forecast paged with status tiles (issue 14)
+  'repurchase.filtered': 'Showing {status} only; tap it again for all',
+  'repurchase.noneWithStatus': 'No re-purchase in scope has this status',
   'contract.endsOn': 'Contract end date (optional)',
   'contract.endsOnHint': 'The owner is reminded to renew before it',
   // Webhooks for other systems (issue 12): the admin menu's entry; the screens' strings are in i18n/<locale>/webhooks.js.

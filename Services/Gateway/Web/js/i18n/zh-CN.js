@@ -343,6 +343,9 @@ export default {
   'repurchase.openDeal': '已有进行中的商机',
   'repurchase.rule': '同一客户同一产品线至少下单 3 次后，按下单间隔的中位数预测下次下单；提前 {days} 天提醒负责人，逾期且没有进行中的商机时再提醒一次。',
   'more.repurchase': '复购预测',
+  // 复购预测 paged with status tiles (issue 14)
+  'repurchase.filtered': '只看{status}；再点一次显示全部',
+  'repurchase.noneWithStatus': '范围内没有这一状态的复购',
   'contract.endsOn': '合同到期日（可选）',
   'contract.endsOnHint': '到期前会提醒负责人续约',
   // Webhooks for other systems (issue 12): the admin menu's entry; the screens' strings are in i18n/<locale>/webhooks.js.
