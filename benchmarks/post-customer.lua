@@ -1,5 +1,6 @@
--- wrk script: POST a new, valid customer each request (unique name per thread and request), as the user whose
--- access token is in SALESDESK_TOKEN.
+-- wrk script: POST a new, valid customer each request (unique name and mobile per thread and request, and
+-- confirmDuplicate, so earlier runs' customers in the same database never turn a POST into a 409 duplicate), as the
+-- user whose access token is in SALESDESK_TOKEN. wrk_non_2xx must be 0 for the figure to mean anything.
 local counter = 0
 local token = os.getenv("SALESDESK_TOKEN") or ""
 local thread_id = 0
@@ -12,8 +13,8 @@ end
 function request()
     counter = counter + 1
     local body = string.format(
-        '{"name":"基准客户-%s-%d","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"13800138000"}]}',
-        tostring(tid), counter)
+        '{"name":"基准客户-%s-%d","region":"east-china","industry":"fasteners","contacts":[{"name":"王经理","phone":"139%02d%06d"}],"confirmDuplicate":true}',
+        tostring(tid), counter, tonumber(tid) % 100, counter % 1000000)
     return wrk.format("POST", "/api/v1/customers",
         { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
 end

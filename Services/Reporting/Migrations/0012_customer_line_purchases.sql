@@ -162,6 +162,9 @@ BEGIN
         'SELECT array_agg(DISTINCT c.customer_id ORDER BY c.customer_id) FROM %1$I.signed_contracts c
          WHERE c.contract_id IN (%2$s) AND c.customer_id IS NOT NULL',
         TG_TABLE_SCHEMA, changed) INTO customers;
+    -- No customer touched (most statements: a guarded UPDATE that matched nothing): nothing to do. NULL would mean
+    -- every customer to the refresh, a full recompute (20 s at a million contracts) on each such statement.
+    IF customers IS NULL THEN RETURN NULL; END IF;
     -- Named through the table's schema: seed-demo writes `reporting.…` without that search_path.
     EXECUTE format('SELECT %I.customer_line_purchases_refresh($1, $2)', TG_TABLE_SCHEMA) USING TG_TABLE_SCHEMA, customers;
     RETURN NULL;
@@ -184,6 +187,9 @@ BEGIN
           AND (n.customer_id, n.customer_name, n.owner_id, n.region, n.signed_at)
               IS DISTINCT FROM (o.customer_id, o.customer_name, o.owner_id, o.region, o.signed_at);
     END IF;
+    -- No customer touched (most statements: a guarded UPDATE that matched nothing): nothing to do. NULL would mean
+    -- every customer to the refresh, a full recompute (20 s at a million contracts) on each such statement.
+    IF customers IS NULL THEN RETURN NULL; END IF;
     -- Named through the table's schema: seed-demo writes `reporting.…` without that search_path.
     EXECUTE format('SELECT %I.customer_line_purchases_refresh($1, $2)', TG_TABLE_SCHEMA) USING TG_TABLE_SCHEMA, customers;
     RETURN NULL;
@@ -210,6 +216,9 @@ BEGIN
         'SELECT array_agg(DISTINCT p.customer_id ORDER BY p.customer_id) FROM %1$I.customer_line_purchases p
          WHERE p.customer_id IN (%2$s)',
         TG_TABLE_SCHEMA, changed) INTO customers;
+    -- No customer touched (most statements: a guarded UPDATE that matched nothing): nothing to do. NULL would mean
+    -- every customer to the refresh, a full recompute (20 s at a million contracts) on each such statement.
+    IF customers IS NULL THEN RETURN NULL; END IF;
     -- Named through the table's schema: seed-demo writes `reporting.…` without that search_path.
     EXECUTE format('SELECT %I.customer_line_purchases_refresh($1, $2)', TG_TABLE_SCHEMA) USING TG_TABLE_SCHEMA, customers;
     RETURN NULL;
