@@ -102,6 +102,7 @@ public struct Migrator: Sendable {
             // default deadline comes back before the connection returns to the pool.
             try await connection.query("SET statement_timeout = 0", logger: logger)
             do {
+                try await Self.actAsOwner(of: schema, on: connection, logger: logger)
                 try await connection.query("SELECT pg_advisory_lock(hashtext(\("salesdesk:" + schema)))", logger: logger)
                 do {
                     try await applyLocked(plan, on: connection, logger: logger)
@@ -112,9 +113,34 @@ public struct Migrator: Sendable {
                 try await connection.query("SELECT pg_advisory_unlock(hashtext(\("salesdesk:" + schema)))", logger: logger)
             } catch {
                 _ = try? await connection.query("RESET statement_timeout", logger: logger)
+                _ = try? await connection.query("RESET ROLE", logger: logger)
                 throw error
             }
             try await connection.query("RESET statement_timeout", logger: logger)
+            try await connection.query("RESET ROLE", logger: logger)
+        }
+    }
+
+    /// Takes the role of the schema's owner — or, for a schema not created yet, of the role named like it (each
+    /// service's role, deploy/postgres/init.sql) if that role may create it — when the connected role is a member of
+    /// it but not it: an operator's
+    /// `salesdesk-admin migrate` as `salesdesk_admin` then creates objects the service owns, as the service's own
+    /// start would, instead of tables the service may not read ("permission denied").
+    static func actAsOwner(of schema: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            WITH owner AS (SELECT o.rolname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner WHERE n.nspname = \(schema))
+            SELECT quote_ident(r.rolname) FROM pg_roles r
+            WHERE r.rolname <> current_user AND pg_has_role(current_user, r.oid, 'MEMBER')
+              AND CASE WHEN EXISTS (SELECT FROM owner) THEN r.rolname = (SELECT rolname FROM owner)
+                       ELSE r.rolname = \(schema) AND has_database_privilege(r.oid, current_database(), 'CREATE') END
+            """,
+            logger: logger
+        )
+        for try await owner in rows.decode(String.self) {
+            // quote_ident made the name safe as an identifier; identifiers cannot be bound.
+            try await connection.query("SET ROLE \(unescaped: owner)", logger: logger)
+            logger.info("migrating as the schema's owner", metadata: ["role": "\(owner)"])
         }
     }
 
