@@ -20,7 +20,8 @@ public enum CustomersService: MessagingService {
     /// Imports: `imports.batch.size` (default 1,000 rows per transaction) and `imports.lease.seconds` (default 60: how
     /// long a dead worker's job waits before another worker resumes it).
     ///
-    /// Also runs the Monday completeness digest (``CompletenessWeeklyDigestJob``) on the wall clock.
+    /// Also runs the Monday completeness digest (``CompletenessWeeklyDigestJob``) on the wall clock, and folds the
+    /// completeness count changes every five seconds (``CompletenessCountsFolder``).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let thresholds = VisitRules.Thresholds(
             maxDistanceMeters: try context.configuration.int("visits.max.distance.meters", default: 500, in: 1...1_000_000),
@@ -34,6 +35,7 @@ public enum CustomersService: MessagingService {
             publishesEvents: publishesEvents,
             services: [
                 ScheduleRunner(client: context.postgres, jobs: [CompletenessWeeklyDigestJob.job(repository: completeness)], logger: context.logger),
+                CompletenessCountsFolder(postgres: context.postgres, logger: context.logger),
                 ImportWorker(
                     postgres: context.postgres,
                     logger: context.logger,

@@ -36,7 +36,7 @@ struct CompletenessRepository: Sendable {
     /// scores each (ties by name, then id).
     ///
     /// Reads what customers migration 0012 keeps, never scores every customer: the counts per owner and criteria met
-    /// (`completeness_counts`), the recently visited customers (`customers_recent_visit_idx`, which turns their
+    /// (`completeness_counts` with the `completeness_count_changes` not folded yet, ``CompletenessCountsFolder``), the recently visited customers (`customers_recent_visit_idx`, which turns their
     /// `recentVisit` on), and for the worst list only the few (criteria, visited) groups that can hold an owner's
     /// lowest scores, `worst` customers each by name from `customers_completeness_idx`. Scores come from the configured
     /// weights at query time (``Completeness/scoreSQL(weights:)`` over the mask).
@@ -48,7 +48,11 @@ struct CompletenessRepository: Sendable {
             """
             WITH stored AS (
                 SELECT owner_id, completeness_met::integer AS met, sum(customers) AS customers
-                FROM completeness_counts
+                FROM (
+                    SELECT owner_id, region, completeness_met, customers FROM completeness_counts
+                    UNION ALL
+                    SELECT owner_id, region, completeness_met, customers FROM completeness_count_changes
+                ) counted
                 WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
                   AND (\(scope.region)::text IS NULL OR region = \(scope.region))
                 GROUP BY 1, 2
