@@ -223,6 +223,94 @@ struct WeComDeliveryTests {
         }
     }
 
+    @Test("a round pushes to different people side by side, and to one person in the order the pushes arose")
+    func recipientsSideBySide() async throws {
+        /// How many pushes WeCom is answering at once, at most.
+        actor InFlight {
+            var now = 0
+            var most = 0
+            func during() async {
+                now += 1
+                most = max(most, now)
+                try? await Task.sleep(for: .milliseconds(300))
+                now -= 1
+            }
+        }
+        let standIn = WeComStandIn()
+        let inFlight = InFlight()
+        await standIn.whileAnswering { await inFlight.during() }
+        try await standIn.serve { baseURL in
+            try await Self.harness { service in
+                let approvers = ["sup-1", "sup-2", "sup-1", "rm-1", "sup-1"]
+                for (index, approver) in approvers.enumerated() {
+                    try await service.deliver(
+                        Self.stepAssigned(index + 1, at: Date(), approver: approver),
+                        source: "approvals",
+                        subject: "ap-\(index + 1)",
+                        sequence: 2
+                    )
+                }
+                let sender = DeliveryService(client: service.client, webhook: WeComWebhook(baseURL: baseURL, key: "robot-key"), logger: logger)
+                #expect(try await sender.sendDue() == 5)
+                let most = await inFlight.most
+                #expect(most >= 2 && most <= 3, "three people, pushed side by side: \(most) at once")
+                let contents = await standIn.received.compactMap {
+                    $0.body["text"]?["content"]?.stringValue ?? $0.body["markdown"]?["content"]?.stringValue
+                }
+                let supOne = ["HT-2026-000001", "HT-2026-000003", "HT-2026-000005"].map { number in
+                    contents.firstIndex { $0.contains(number) } ?? -1
+                }
+                #expect(supOne.allSatisfy { $0 >= 0 } && supOne == supOne.sorted(), "sup-1's pushes in order: \(supOne)")
+                #expect(try await statuses(service.client).allSatisfy { $0.status == "sent" })
+            }
+        }
+    }
+
+    @Test("a push WeCom takes but answers after the timeout goes again, and WeCom's duplicate check hands it to the person once")
+    func appRepeatDroppedByWeCom() async throws {
+        /// Holds the first reply past the sender's timeout, as a slow WeCom (or a sender killed mid-push) would.
+        actor FirstReplyLate {
+            var late = true
+            func hold() async {
+                guard late else { return }
+                late = false
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        let standIn = WeComStandIn()
+        let firstLate = FirstReplyLate()
+        await standIn.whileAnswering { await firstLate.hold() }
+        try await standIn.serve { baseURL in
+            try await Self.harness { service in
+                let sup = Org.user("sup-1").updated(version: 2) { $0.wecomUserID = "ZhouZhuGuan" }
+                try await service.deliver(UserUpdated(user: sup, changedFields: ["wecomUserId"]), source: "gateway", subject: "sup-1", sequence: 2)
+                let sender = DeliveryService(
+                    client: service.client,
+                    webhook: nil,
+                    app: WeComApp(
+                        apiURL: baseURL,
+                        corpID: WeComStandIn.corpID,
+                        agentID: 1_000_002,
+                        secret: WeComStandIn.corpSecret,
+                        timeout: .milliseconds(300)
+                    ),
+                    retryBaseDelay: .milliseconds(10),
+                    logger: logger
+                )
+                try await service.deliver(Self.stepAssigned(1, at: Date()), source: "approvals", subject: "ap-1", sequence: 2)
+                try await sender.sendDue()
+                #expect(try await statuses(service.client).map(\.status) == ["pending"], "the late answer counts as a failed attempt")
+                try await Task.sleep(for: .milliseconds(50))
+                try await sender.sendDue()
+                #expect(try await statuses(service.client).map { "\($0.status) \($0.attempts)" } == ["sent 2"])
+                #expect(await standIn.appMessages.count == 1)
+                #expect(await standIn.appDuplicatesDropped == 1)
+                let body = try #require(await standIn.appMessages.first?.body)
+                #expect(body["enable_duplicate_check"] == .integer(1))
+            }
+        }
+    }
+
     @Test("quiet hours and the digest: night pushes wait for Monday 09:00, an urgent one goes at once, the digest replaces what it covers")
     func quietHoursAndDigest() async throws {
         let standIn = WeComStandIn()

@@ -9,8 +9,9 @@ import NIOCore
 /// A stand-in for WeCom (企业微信): a real HTTP server on a free local port that answers like WeCom does. The group
 /// robot's `POST /cgi-bin/webhook/send?key=…` records every request and fails on request; OAuth2 sign-in answers
 /// `/connect/oauth2/authorize`, `/cgi-bin/gettoken` and `/cgi-bin/auth/getuserinfo`; a self-built app's
-/// `POST /cgi-bin/message/send?access_token=…` records messages to one person and refuses unknown or expired tokens
-/// (errcode 42001).
+/// `POST /cgi-bin/message/send?access_token=…` records messages to one person, refuses unknown or expired tokens
+/// (errcode 42001) and, as WeCom does for a request with `enable_duplicate_check` 1, answers success to a repeat of
+/// the same request JSON within `duplicate_check_interval` (default 1800 s) without delivering it again.
 public actor WeComStandIn {
     /// How to answer the next request instead of `{"errcode":0,"errmsg":"ok"}`.
     public enum Failure: Sendable {
@@ -48,13 +49,31 @@ public actor WeComStandIn {
     /// Makes every access token handed out so far expired, as WeCom does after `expires_in`.
     public func expireAccessTokens() { accessTokens.removeAll() }
 
+    /// Repeats WeCom's duplicate check answered with success and did not deliver.
+    public private(set) var appDuplicatesDropped = 0
+    /// When each request JSON asking for the duplicate check was last delivered.
+    private var delivered: [(body: JSONValue, at: Date)] = []
+
     fileprivate func appMessage(accessToken: String?, body: JSONValue) -> Bool {
         guard let accessToken, accessTokens.contains(accessToken) else { return false }
+        // The check compares the request JSON apart from the token, which rides in the URL.
+        if body["enable_duplicate_check"] == .integer(1) {
+            let interval = Double(body["duplicate_check_interval"]?.integerValue ?? 1_800)
+            let now = Date()
+            if delivered.contains(where: { $0.body == body && now.timeIntervalSince($0.at) < interval }) {
+                appDuplicatesDropped += 1
+                return true
+            }
+            delivered.append((body, now))
+        }
         appMessages.append(Received(key: accessToken, body: body, succeeded: true))
         return true
     }
 
     public var successes: [Received] { received.filter(\.succeeded) }
+
+    /// The probe, for an app message already recorded (its reply not yet sent).
+    fileprivate func whileAnsweringApp() async { await probe?() }
 
     fileprivate func answer(key: String?, body: JSONValue) async -> Failure? {
         await probe?()
@@ -128,6 +147,7 @@ public actor WeComStandIn {
             guard await self.appMessage(accessToken: request.uri.queryParameters.get("access_token"), body: json) else {
                 return Self.json(#"{"errcode":42001,"errmsg":"access_token expired"}"#)
             }
+            await self.whileAnsweringApp()
             return Self.json(#"{"errcode":0,"errmsg":"ok","invaliduser":""}"#)
         }
         router.get("/cgi-bin/gettoken") { request, _ -> Response in

@@ -40,6 +40,11 @@ public enum Soak {
                 broker: rabbitmq.broker,
                 extraEnvironment: [
                     "WECOM_WEBHOOK_BASE_URL": wecomURL, "WECOM_WEBHOOK_KEY": "soak-key",
+                    // Approvers have WeCom ids, so their pushes go through the self-built app, as in production.
+                    "WECOM_API_URL": wecomURL, "WECOM_CORP_ID": WeComStandIn.corpID, "WECOM_AGENT_ID": "1000002",
+                    // The same app signs people in at the gateway, which then needs the address WeCom sends them back
+                    // to; the soak signs in with passwords, so any address does.
+                    "WECOM_SECRET": WeComStandIn.corpSecret, "SALESDESK_PUBLIC_URL": "http://soak.salesdesk.test",
                     "NOTIFICATIONS_DELIVERY_RETRY_BASE_MS": "200",
                     // The stand-in has no 20-a-minute limit: the soak measures the system, not WeCom's robot quota.
                     "NOTIFICATIONS_ROBOT_PER_MINUTE": "1000",
@@ -77,6 +82,7 @@ public enum Soak {
             json["username"] = name
             json["password"] = password
             json["displayName"] = name
+            json["wecomUserId"] = "wx-\(name)"
             guard let created = await setup.write("POST", "/api/v1/users", as: admin, json: json, key: "user-\(name)"),
                 let id = created["id"] as? String
             else { throw SoakFailure("the user \(name) was refused") }
@@ -159,7 +165,8 @@ public enum Soak {
             checks: checks,
             accepted: ledger.counts,
             approvals: approvals,
-            pushes: await wecom.successes.count,
+            pushes: await wecom.successes.count + wecom.appMessages.count,
+            repeatsDropped: await wecom.appDuplicatesDropped,
             refusals: stats.refusals,
             drained: drained
         )

@@ -269,9 +269,24 @@ struct SoakChecker: Sendable {
                 detail: unsent.prefix(3).joined(separator: "; ")
             )
         )
-        let sent = try await lines("SELECT payload::text FROM notifications.deliveries WHERE channel = 'wecom' AND status = 'sent'")
-            .map { (try? JSONCoding.decoder.decode(JSONValue.self, from: Data($0.utf8))) ?? .string($0) }
-        let received = await wecom.successes.map(\.body)
+        // A push is who it reached (a WeCom id through the app, "" for a robot) and its words: the app's request
+        // carries the robot message's content, addressed to one person.
+        func push(to person: String, _ message: JSONValue) -> JSONValue {
+            .object(["to": .string(person), "content": message["markdown"]?["content"] ?? message["text"]?["content"] ?? message])
+        }
+        let sent = try await lines(
+            """
+            SELECT CASE WHEN d.sent_via = 'app' THEN coalesce(o.wecom_user_id, '') ELSE '' END || E'\\t' || d.payload::text
+            FROM notifications.deliveries d LEFT JOIN notifications.org_replica o ON o.id::text = d.recipient::text
+            WHERE d.channel = 'wecom' AND d.status = 'sent'
+            """
+        ).map { line in
+            let (person, payload) = line.firstIndex(of: "\t").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) } ?? ("", line)
+            return push(to: person, (try? JSONCoding.decoder.decode(JSONValue.self, from: Data(payload.utf8))) ?? .string(payload))
+        }
+        let received =
+            await wecom.successes.map { push(to: "", $0.body) }
+            + wecom.appMessages.map { push(to: $0.body["touser"]?.stringValue ?? "", $0.body) }
         var expected: [(payload: JSONValue, count: Int)] = []
         for payload in sent {
             if let index = expected.firstIndex(where: { $0.payload == payload }) { expected[index].count += 1 } else { expected.append((payload, 1)) }

@@ -14,6 +14,9 @@ public struct SoakReport: Sendable {
     public var approvals: String
     /// WeCom pushes the stand-in accepted.
     public var pushes: Int
+    /// Repeats of a push made but not recorded (a sender killed, an answer after the timeout) that WeCom's duplicate
+    /// check dropped (ADR 0013).
+    public var repeatsDropped: Int
     /// Writes refused for good (a 4xx), with a sample.
     public var refusals: (count: Int, sample: [String])
     /// Whether the system drained (nothing in flight) before the checks.
@@ -36,7 +39,7 @@ public struct SoakReport: Sendable {
             "Requests served: **\(requests - errors)** of \(requests) in \(Int(seconds)) s (\(String(format: "%.1f", Double(requests) / max(seconds, 1))) req/s); "
                 + "accepted: \(accepted.customers) customers, \(accepted.deals) deals, \(accepted.contracts) contracts, "
                 + "\(accepted.submitted) submitted, \(accepted.decisions) approval decisions; approvals at the end: \(approvals); "
-                + "WeCom pushes received: \(pushes); writes refused for good (4xx): \(refusals.count)."
+                + "WeCom pushes received: \(pushes) (repeats WeCom's duplicate check dropped: \(repeatsDropped)); writes refused for good (4xx): \(refusals.count)."
         )
         lines.append("")
         lines.append("| phase | requests | errors | error rate | answers |")

@@ -27,8 +27,9 @@ public struct RobotLimits: Sendable {
 ///
 /// Each round claims up to `batchSize` due `pending` rows in one short statement (`FOR UPDATE SKIP LOCKED`, so two
 /// instances never claim the same row): the claim counts the attempt and moves the row's `next_attempt_at` a lease
-/// ahead, then commits. The pushes are sent one by one with no transaction open — a slow WeCom never holds a database
-/// lock or connection in a transaction — and each outcome is written by its own statement.
+/// ahead, then commits. The pushes are sent with no transaction open — a slow WeCom never holds a database lock or
+/// connection in a transaction — one recipient's in order, different recipients' side by side; each outcome is
+/// written by its own statement.
 ///
 /// **Where a push goes.** To the recipient's WeCom id through the self-built app when one is configured and the org
 /// replica knows the id; otherwise to the robot of the push's region (``WeComRobots``), else the default robot.
@@ -42,9 +43,11 @@ public struct RobotLimits: Sendable {
 ///
 /// **45009.** The same row is put back (the attempt uncounted: a refusal for rate is not a failure, and never makes a
 /// push `failed`), and the robot is paused for `pauseBase × 2^(strikes−1)` capped at `pauseCap`; a success resets it.
-/// No second row is ever created, and a `sent` row is never claimed again, so every message goes exactly once. WeCom
-/// takes no idempotency key, so one window stays: a sender killed between a push and its record pushes that row again
-/// when the lease runs out (at least once rather than lost).
+/// No second row is ever created, and a `sent` row is never claimed again. A push made but not recorded (the sender
+/// killed between the push and its record, or WeCom answering after the timeout) is pushed again when its lease runs
+/// out or its retry is due: through the app, WeCom's duplicate check drops the repeat (``WeComApp/body(_:to:)``), so
+/// the person gets it exactly once; the group robot's API has no idempotency of any kind, so a robot push keeps that
+/// window (at least once rather than lost). Approvers with a WeCom id are pushed through the app.
 ///
 /// **Quiet hours.** A row held by quiet hours (``PushPolicy``) is due at the next working start; it is not claimed
 /// until that morning's digest has run (or an hour after), so that the digest can take over what it covers.
@@ -156,38 +159,81 @@ public struct DeliveryService: Service {
                     LIMIT \(batchSize)
                     FOR UPDATE SKIP LOCKED
                 )
-                RETURNING id, payload::text, attempts, region, recipient
+                RETURNING id, payload::text, attempts, region, recipient, created_at
                 """,
                 logger: logger
             )
         }
-        var due: [(id: UUID, payload: String, attempts: Int, region: String?, recipient: String)] = []
-        for try await row in rows.decode((UUID, String, Int, String?, String).self) { due.append(row) }
-        for (index, row) in due.enumerated() {
-            guard !Task.isShuttingDownGracefully else {
-                try await giveBack(due[index...].map { ($0.id, $0.attempts) })
-                break
-            }
-            guard let route = try await route(recipient: row.recipient, region: row.region) else {
-                try await record(
-                    "UPDATE deliveries SET status = 'failed', attempts = \(row.attempts), last_error = 'no WeCom robot or app user for this push' WHERE id = \(row.id)",
-                    by: ContinuousClock.now + .seconds(leaseSeconds - 5)
-                )
-                continue
-            }
-            // Taking a slot can throw (the database went away): the round ends, and this row and the rest stay leased.
-            guard try await takeSlot(id: row.id, attempts: row.attempts, via: route.via, limited: route.isRobot, leaseSeconds: leaseSeconds)
-            else { continue }
-            // Outcomes are recorded before the renewed lease runs out, with room for the recording itself.
-            let recordBy = ContinuousClock.now + .seconds(leaseSeconds - 5)
-            let outcome: PushOutcome
-            switch route {
-            case .robot(let key): outcome = await webhook?.send(row.payload, key: key, client: http) ?? .permanent("no robot configured")
-            case .app(let userID): outcome = await app?.send(row.payload, to: userID, now: now(), client: http) ?? .permanent("no app configured")
-            }
-            try await record(outcome, of: row.id, attempts: row.attempts, via: route.via, by: recordBy)
+        var due: [Due] = []
+        for try await (id, payload, attempts, region, recipient, createdAt) in rows.decode((UUID, String, Int, String?, String, Date).self) {
+            due.append(Due(id: id, payload: payload, attempts: attempts, region: region, recipient: recipient, createdAt: createdAt))
         }
+        due.sort { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+        // One recipient's pushes go in order, one after another; different recipients' go side by side, so a round
+        // takes as long as its slowest recipient, not the sum of its pushes. A failure (the database went away) ends
+        // only its recipient's share, whose rows stay leased; the round waits for the others, then reports it.
+        var byRecipient: [String: [Due]] = [:]
+        var recipients: [String] = []
+        for row in due {
+            if byRecipient[row.recipient] == nil { recipients.append(row.recipient) }
+            byRecipient[row.recipient, default: []].append(row)
+        }
+        let failure = await withTaskGroup(of: (any Error)?.self) { group in
+            for recipient in recipients {
+                let rows = byRecipient[recipient] ?? []
+                group.addTask {
+                    do {
+                        for (index, row) in rows.enumerated() {
+                            guard !Task.isShuttingDownGracefully else {
+                                try await giveBack(rows[index...].map { ($0.id, $0.attempts) })
+                                break
+                            }
+                            try await send(row, leaseSeconds: leaseSeconds)
+                        }
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var first: (any Error)?
+            for await failure in group where first == nil { first = failure }
+            return first
+        }
+        if let failure { throw failure }
         return due.count
+    }
+
+    /// A claimed delivery.
+    struct Due: Sendable {
+        var id: UUID
+        var payload: String
+        var attempts: Int
+        var region: String?
+        var recipient: String
+        var createdAt: Date
+    }
+
+    /// Pushes one claimed delivery, if it has a route and its robot a free slot, and records what came of it.
+    private func send(_ row: Due, leaseSeconds: Double) async throws {
+        guard let route = try await route(recipient: row.recipient, region: row.region) else {
+            try await record(
+                "UPDATE deliveries SET status = 'failed', attempts = \(row.attempts), last_error = 'no WeCom robot or app user for this push' WHERE id = \(row.id)",
+                by: ContinuousClock.now + .seconds(leaseSeconds - 5)
+            )
+            return
+        }
+        // Taking a slot can throw (the database went away): this row and the recipient's rest stay leased.
+        guard try await takeSlot(id: row.id, attempts: row.attempts, via: route.via, limited: route.isRobot, leaseSeconds: leaseSeconds)
+        else { return }
+        // Outcomes are recorded before the renewed lease runs out, with room for the recording itself.
+        let recordBy = ContinuousClock.now + .seconds(leaseSeconds - 5)
+        let outcome: PushOutcome
+        switch route {
+        case .robot(let key): outcome = await webhook?.send(row.payload, key: key, client: http) ?? .permanent("no robot configured")
+        case .app(let userID): outcome = await app?.send(row.payload, to: userID, now: now(), client: http) ?? .permanent("no app configured")
+        }
+        try await record(outcome, of: row.id, attempts: row.attempts, via: route.via, by: recordBy)
     }
 
     /// Puts claimed rows that were not pushed back as they were (their attempt uncounted, due now), fenced by the

@@ -158,10 +158,24 @@ public struct WeComApp: Sendable {
         init(_ reason: String) { self.reason = reason }
     }
 
+    /// How long WeCom drops a repeat of the same request: its default, 30 minutes, outlasts a delivery's lease (a
+    /// minute) and its whole retry schedule (under 9 minutes), and still lets a reminder of the same words through on
+    /// a later day.
+    static let duplicateCheckSeconds: Int64 = 1_800
+
     /// The app message for one user from a robot message: same type and content; the robot's @-mention is moot.
+    ///
+    /// **Exactly once.** The request asks WeCom to drop a repeat (`enable_duplicate_check`: the same request JSON within
+    /// ``duplicateCheckSeconds`` reaches the person once). The body is the same bytes on every attempt of a delivery
+    /// (sorted keys, no time or attempt in it), so a push made but never recorded — the sender killed between the
+    /// push and its record, or WeCom answering after the timeout — is pushed again when its lease runs out and WeCom
+    /// drops it. The group robot's API has no such check; its pushes keep that window (``DeliveryService``).
     func body(_ payload: String, to userID: String) throws -> String {
         let message = try JSONCoding.decoder.decode(WeComMessage.self, from: Data(payload.utf8))
-        var body: [String: JSONValue] = ["touser": .string(userID), "agentid": .integer(Int64(agentID)), "msgtype": .string(message.msgtype)]
+        var body: [String: JSONValue] = [
+            "touser": .string(userID), "agentid": .integer(Int64(agentID)), "msgtype": .string(message.msgtype),
+            "enable_duplicate_check": .integer(1), "duplicate_check_interval": .integer(Self.duplicateCheckSeconds),
+        ]
         if message.msgtype == "markdown" {
             body["markdown"] = .object(["content": .string(message.content)])
         } else {
