@@ -223,9 +223,9 @@ struct WeComDeliveryTests {
         }
     }
 
-    @Test("a round pushes to different people side by side, and to one person in the order the pushes arose")
-    func recipientsSideBySide() async throws {
-        /// How many pushes WeCom is answering at once, at most.
+    @Test("app messages of a round go side by side, one robot's one after another in the order they arose; each once")
+    func lanes() async throws {
+        /// How many pushes WeCom is answering at once, at most, per endpoint.
         actor InFlight {
             var now = 0
             var most = 0
@@ -235,13 +235,30 @@ struct WeComDeliveryTests {
                 try? await Task.sleep(for: .milliseconds(300))
                 now -= 1
             }
+            func reset() { most = 0 }
         }
         let standIn = WeComStandIn()
         let inFlight = InFlight()
         await standIn.whileAnswering { await inFlight.during() }
         try await standIn.serve { baseURL in
             try await Self.harness { service in
-                let approvers = ["sup-1", "sup-2", "sup-1", "rm-1", "sup-1"]
+                // sup-1 and sup-2 have WeCom ids (the app); rm-east and rep-1 have none (the robot).
+                for (index, id) in ["sup-1", "sup-2"].enumerated() {
+                    let user = Org.user(id).updated(version: 2) { $0.wecomUserID = "wx-\(id)" }
+                    try await service.deliver(
+                        UserUpdated(user: user, changedFields: ["wecomUserId"]),
+                        source: "gateway",
+                        subject: id,
+                        sequence: 2 + Int64(index)
+                    )
+                }
+                let sender = DeliveryService(
+                    client: service.client,
+                    webhook: WeComWebhook(baseURL: baseURL, key: "robot-key"),
+                    app: WeComApp(apiURL: baseURL, corpID: WeComStandIn.corpID, agentID: 1_000_002, secret: WeComStandIn.corpSecret),
+                    logger: logger
+                )
+                let approvers = ["sup-1", "rm-east", "sup-2", "rep-1", "sup-1", "rm-east"]
                 for (index, approver) in approvers.enumerated() {
                     try await service.deliver(
                         Self.stepAssigned(index + 1, at: Date(), approver: approver),
@@ -250,17 +267,19 @@ struct WeComDeliveryTests {
                         sequence: 2
                     )
                 }
-                let sender = DeliveryService(client: service.client, webhook: WeComWebhook(baseURL: baseURL, key: "robot-key"), logger: logger)
-                #expect(try await sender.sendDue() == 5)
+                #expect(try await sender.sendDue() == 6)
                 let most = await inFlight.most
-                #expect(most >= 2 && most <= 3, "three people, pushed side by side: \(most) at once")
-                let contents = await standIn.received.compactMap {
-                    $0.body["text"]?["content"]?.stringValue ?? $0.body["markdown"]?["content"]?.stringValue
+                // Three app messages side by side, with the robot's lane beside them: four at most.
+                #expect(most >= 3 && most <= 4, "app messages side by side: \(most) at once")
+                let app = await standIn.appMessages.compactMap {
+                    $0.body["markdown"]?["content"]?.stringValue ?? $0.body["text"]?["content"]?.stringValue
                 }
-                let supOne = ["HT-2026-000001", "HT-2026-000003", "HT-2026-000005"].map { number in
-                    contents.firstIndex { $0.contains(number) } ?? -1
+                let robot = await standIn.received.compactMap {
+                    $0.body["markdown"]?["content"]?.stringValue ?? $0.body["text"]?["content"]?.stringValue
                 }
-                #expect(supOne.allSatisfy { $0 >= 0 } && supOne == supOne.sorted(), "sup-1's pushes in order: \(supOne)")
+                for number in [1, 3, 5] { #expect(app.filter { $0.contains("HT-2026-00000\(number)") }.count == 1, "app \(number)") }
+                let robotOrder = [2, 4, 6].map { number in robot.firstIndex { $0.contains("HT-2026-00000\(number)") } ?? -1 }
+                #expect(robotOrder == [0, 1, 2], "the robot's pushes once each, in the order they arose: \(robotOrder)")
                 #expect(try await statuses(service.client).allSatisfy { $0.status == "sent" })
             }
         }

@@ -28,8 +28,8 @@ public struct RobotLimits: Sendable {
 /// Each round claims up to `batchSize` due `pending` rows in one short statement (`FOR UPDATE SKIP LOCKED`, so two
 /// instances never claim the same row): the claim counts the attempt and moves the row's `next_attempt_at` a lease
 /// ahead, then commits. The pushes are sent with no transaction open — a slow WeCom never holds a database lock or
-/// connection in a transaction — one recipient's in order, different recipients' side by side; each outcome is
-/// written by its own statement.
+/// connection in a transaction — one robot's one after another, app messages side by side; each outcome is written
+/// by its own statement.
 ///
 /// **Where a push goes.** To the recipient's WeCom id through the self-built app when one is configured and the org
 /// replica knows the id; otherwise to the robot of the push's region (``WeComRobots``), else the default robot.
@@ -169,26 +169,36 @@ public struct DeliveryService: Service {
             due.append(Due(id: id, payload: payload, attempts: attempts, region: region, recipient: recipient, createdAt: createdAt))
         }
         due.sort { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
-        // One recipient's pushes go in order, one after another; different recipients' go side by side, so a round
-        // takes as long as its slowest recipient, not the sum of its pushes. A failure (the database went away) ends
-        // only its recipient's share, whose rows stay leased; the round waits for the others, then reports it.
-        var byRecipient: [String: [Due]] = [:]
-        var recipients: [String] = []
+        // Lanes: one per robot, whose pushes go one after another in the order they arose (a robot takes 20 a minute
+        // and answers a burst with 45009, so side by side would only earn refusals), and one per app message, side by
+        // side (the app has no such limit). A round takes as long as its slowest lane. A failure (the database went
+        // away) ends only its lane, whose rows stay leased; the round waits for the others, then reports it.
+        var lanes: [[(row: Due, route: Route?)]] = []
+        var robotLane: [String: Int] = [:]
         for row in due {
-            if byRecipient[row.recipient] == nil { recipients.append(row.recipient) }
-            byRecipient[row.recipient, default: []].append(row)
+            let route = try await route(recipient: row.recipient, region: row.region)
+            if case .robot(let key)? = route {
+                if let lane = robotLane[key] {
+                    lanes[lane].append((row, route))
+                } else {
+                    robotLane[key] = lanes.count
+                    lanes.append([(row, route)])
+                }
+            } else {
+                lanes.append([(row, route)])
+            }
         }
         let failure = await withTaskGroup(of: (any Error)?.self) { group in
-            for recipient in recipients {
-                let rows = byRecipient[recipient] ?? []
+            for lane in lanes {
                 group.addTask {
                     do {
-                        for (index, row) in rows.enumerated() {
+                        for (index, push) in lane.enumerated() {
+                            // A drain gives back what has not started; what is in flight finishes and is recorded.
                             guard !Task.isShuttingDownGracefully else {
-                                try await giveBack(rows[index...].map { ($0.id, $0.attempts) })
+                                try await giveBack(lane[index...].map { ($0.row.id, $0.row.attempts) })
                                 break
                             }
-                            try await send(row, leaseSeconds: leaseSeconds)
+                            try await send(push.row, route: push.route, leaseSeconds: leaseSeconds)
                         }
                         return nil
                     } catch {
@@ -215,15 +225,15 @@ public struct DeliveryService: Service {
     }
 
     /// Pushes one claimed delivery, if it has a route and its robot a free slot, and records what came of it.
-    private func send(_ row: Due, leaseSeconds: Double) async throws {
-        guard let route = try await route(recipient: row.recipient, region: row.region) else {
+    private func send(_ row: Due, route: Route?, leaseSeconds: Double) async throws {
+        guard let route else {
             try await record(
                 "UPDATE deliveries SET status = 'failed', attempts = \(row.attempts), last_error = 'no WeCom robot or app user for this push' WHERE id = \(row.id)",
                 by: ContinuousClock.now + .seconds(leaseSeconds - 5)
             )
             return
         }
-        // Taking a slot can throw (the database went away): this row and the recipient's rest stay leased.
+        // Taking a slot can throw (the database went away): this row and the rest of its lane stay leased.
         guard try await takeSlot(id: row.id, attempts: row.attempts, via: route.via, limited: route.isRobot, leaseSeconds: leaseSeconds)
         else { return }
         // Outcomes are recorded before the renewed lease runs out, with room for the recording itself.

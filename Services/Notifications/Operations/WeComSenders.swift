@@ -134,11 +134,32 @@ public struct WeComApp: Sendable {
         }
 
         func invalidate(_ token: String) { if self.token == token { self.token = nil } }
+
+        /// The fetch in flight, which pushes side by side wait for instead of each fetching a token of its own.
+        private var fetching: Task<Result<String, PushFailure>, Never>?
+
+        /// Runs `fetch`, or joins the one already running.
+        func once(_ fetch: @escaping @Sendable () async -> Result<String, PushFailure>) async -> Result<String, PushFailure> {
+            if let fetching { return await fetching.value }
+            let task = Task { await fetch() }
+            fetching = task
+            let result = await task.value
+            fetching = nil
+            return result
+        }
     }
 
-    /// A valid token: the cached one, or a fresh one from `gettoken`.
+    /// A valid token: the cached one, or a fresh one from `gettoken` (one fetch at a time, shared by whoever waits).
     private func token(now: Date, client: HTTPClient) async -> Result<String, PushFailure> {
         if let token = await tokens.current(at: now) { return .success(token) }
+        return await tokens.once { [self] in
+            if let token = await tokens.current(at: now) { return .success(token) }
+            return await fetchToken(now: now, client: client)
+        }
+    }
+
+    /// A fresh token from `gettoken`, cached.
+    private func fetchToken(now: Date, client: HTTPClient) async -> Result<String, PushFailure> {
         let query = "corpid=\(Self.escaped(corpID))&corpsecret=\(Self.escaped(secret))"
         do {
             let (status, reply) = try await exchange("\(apiURL)/cgi-bin/gettoken?\(query)", method: .GET, body: nil, timeout: timeout, client: client)
