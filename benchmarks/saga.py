@@ -66,7 +66,8 @@ region = f"bench-{suffix}"
 call("POST", "/api/v1/regions", admin, {"code": region, "name": "基准"})
 password = "bench-password"
 supervisor = call("POST", "/api/v1/users", admin, {"username": f"sup{suffix}", "displayName": "主管", "password": password,
-                                                   "role": "supervisor", "region": region, "mobile": "13911112222"})
+                                                   "role": "supervisor", "region": region, "mobile": "13911112222",
+                                                   "wecomUserId": f"sup{suffix}"})
 call("POST", "/api/v1/users", admin, {"username": f"rep{suffix}", "displayName": "业务员", "password": password, "role": "rep",
                                      "region": region, "supervisorId": supervisor["id"]})
 rep = login(f"rep{suffix}", password)

@@ -123,6 +123,16 @@ public enum NotificationsService: SalesDeskService {
         )
     }
 
+    /// The HTTP client of the push sender: as many connections to WeCom as a round sends pushes side by side
+    /// (AsyncHTTPClient's shared client opens 8 per host, and the rest of a round would queue for them). It lives as
+    /// long as the process.
+    static let wecomHTTP = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: DeliveryService.maxBatchSize)
+        )
+    )
+
     /// The self-built app from configuration; `nil` unless corp id, agent id and secret are all set.
     public static func app(_ configuration: ServiceConfiguration) throws(ConfigurationError) -> WeComApp? {
         guard let corpID = configuration.optional("wecom.corp.id"), let agent = configuration.optional("wecom.agent.id"),
@@ -153,6 +163,7 @@ public enum NotificationsService: SalesDeskService {
         let webhookSettings = try webhookSettings(configuration)
         var services: [any Service] = [WebhookDeliveryService(client: context.postgres, settings: webhookSettings, logger: context.logger)]
         if wecomConfigured {
+            let batchSize = try configuration.int("notifications.delivery.batch.size", default: DeliveryService.defaultBatchSize, in: 1...512)
             let pauseBase = try configuration.int("notifications.robot.pause.base.ms", default: 5_000, in: 1...600_000)
             let pauseCap = try configuration.int("notifications.robot.pause.cap.ms", default: 120_000, in: 1...3_600_000)
             services.append(
@@ -160,6 +171,7 @@ public enum NotificationsService: SalesDeskService {
                     client: context.postgres,
                     webhook: webhook,
                     app: app,
+                    http: wecomHTTP,
                     maxAttempts: try configuration.int("notifications.delivery.max.attempts", default: 8, in: 1...50),
                     retryBaseDelay: .milliseconds(try configuration.int("notifications.delivery.retry.base.ms", default: 2_000, in: 1...600_000)),
                     limits: RobotLimits(
@@ -167,6 +179,7 @@ public enum NotificationsService: SalesDeskService {
                         pauseBase: .milliseconds(pauseBase),
                         pauseCap: .milliseconds(max(pauseCap, pauseBase))
                     ),
+                    batchSize: batchSize,
                     logger: context.logger
                 )
             )

@@ -87,7 +87,7 @@ public struct DeliveryService: Service {
         retryBaseDelay: Duration = .seconds(2),
         limits: RobotLimits = RobotLimits(),
         pollInterval: Duration = .milliseconds(500),
-        batchSize: Int = 16,
+        batchSize: Int = DeliveryService.defaultBatchSize,
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) {
@@ -99,7 +99,7 @@ public struct DeliveryService: Service {
         self.retryBaseDelay = retryBaseDelay
         self.limits = limits
         self.pollInterval = pollInterval
-        self.batchSize = max(batchSize, 1)
+        self.batchSize = min(max(batchSize, 1), Self.maxBatchSize)
         self.now = now
         self.logger = logger
     }
@@ -113,6 +113,12 @@ public struct DeliveryService: Service {
         }
         if Task.isShuttingDownGracefully { logger.info("drain: push sender finished its round") }
     }
+
+    /// Rows claimed per round (`notifications.delivery.batch.size`): app messages of a round go side by side, so a
+    /// round takes about one WeCom round trip (~100 ms) and 64 a round is a few hundred pushes a second.
+    public static let defaultBatchSize = 64
+    /// The most rows a round claims (and connections the sender's HTTP client opens to WeCom).
+    public static let maxBatchSize = 512
 
     /// The slot-holder name of the self-built app (it has no 20-a-minute limit of its own).
     static let appVia = "app"
@@ -285,6 +291,7 @@ public struct DeliveryService: Service {
     /// the row is still this claim's; otherwise puts the row back for when it may go.
     /// - Returns: whether the row may be pushed now.
     private func takeSlot(id: UUID, attempts: Int, via: String, limited: Bool, leaseSeconds: Double) async throws -> Bool {
+        guard limited else { return try await renewLease(id: id, attempts: attempts, via: via, leaseSeconds: leaseSeconds) }
         let at = now()
         let perMinute = limits.perMinute
         let lockName = "wecom-slot:" + via
@@ -336,6 +343,40 @@ public struct DeliveryService: Service {
             logger.notice("a claimed push changed hands before it was sent; not sending it", metadata: ["delivery": "\(id)"])
         }
         return taken == true
+    }
+
+    /// ``takeSlot(id:attempts:via:limited:leaseSeconds:)`` for a sender without a rate limit (the app): one statement,
+    /// no lock — pushes side by side must not queue for each other — that renews the lease unless `via` is paused
+    /// (a 45009), and then puts the row back for when the pause ends.
+    private func renewLease(id: UUID, attempts: Int, via: String, leaseSeconds: Double) async throws -> Bool {
+        let at = now()
+        let rows = try await withDeadline(PostgresSettings.defaultTransactionDeadline) { [client, logger] in
+            try await client.query(
+                """
+                WITH pause AS (
+                    SELECT max(paused_until) AS until FROM wecom_throttle WHERE via = \(via) AND paused_until > \(at)
+                ), taken AS (
+                    UPDATE deliveries SET sent_via = \(via), sending_at = \(at),
+                        next_attempt_at = \(at)::timestamptz + make_interval(secs => \(leaseSeconds))
+                    WHERE id = \(id) AND status = 'pending' AND attempts = \(attempts) AND (SELECT until FROM pause) IS NULL
+                    RETURNING id
+                ), back AS (
+                    UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = (SELECT until FROM pause)
+                    WHERE id = \(id) AND status = 'pending' AND attempts = \(attempts) AND (SELECT until FROM pause) IS NOT NULL
+                    RETURNING id
+                )
+                SELECT (SELECT count(*) FROM taken)::bigint, (SELECT count(*) FROM back)::bigint
+                """,
+                logger: logger
+            )
+        }
+        for try await (taken, back) in rows.decode((Int64, Int64).self) {
+            if taken == 0 && back == 0 {
+                logger.notice("a claimed push changed hands before it was sent; not sending it", metadata: ["delivery": "\(id)"])
+            }
+            return taken == 1
+        }
+        return false
     }
 
     private func record(_ outcome: PushOutcome, of id: UUID, attempts: Int, via: String, by recordBy: ContinuousClock.Instant) async throws {
