@@ -52,30 +52,17 @@ public struct PageCursor: Sendable, Equatable {
     /// The opaque token clients pass back as `cursor`.
     public var token: String {
         let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(RecordID(id))".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(Data("\(micros):\(RecordID(id))".utf8))
     }
 
     /// Parses a token; `nil` if it is not one this API wrote.
     public init?(token: String) {
-        guard (1...128).contains(token.utf8.count),
-            token.utf8.allSatisfy({ $0.isBase64URLByte })
-        else { return nil }
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        guard let data = Base64URL.decode(token, maxLength: 128), let text = String(data: data, encoding: .utf8) else { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
         let createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
         guard Self.validTimes.contains(createdAt) else { return nil }
         self.init(createdAt: createdAt, id: id)
-    }
-}
-
-extension UInt8 {
-    fileprivate var isBase64URLByte: Bool {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
     }
 }
 

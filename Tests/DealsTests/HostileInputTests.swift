@@ -33,8 +33,7 @@ extension DealOperationsTests {
     @Test("a cursor carrying an extreme time is a 422 on every newest-first list, and the service answers afterwards")
     func extremeCursor() async throws {
         let plain = "\(Int64.max):\(UUID().uuidString.lowercased())"
-        let token = Data(plain.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = Base64URL.encode(Data(plain.utf8))
         try await RPCHarness.with(DealsService.self) { service in
             for operation in [Operation.Deals.listDeals, Operation.Deals.listContracts] {
                 #expect(await service.call(operation, as: Self.rep, query: "cursor=\(token)").status == 422, "\(operation)")

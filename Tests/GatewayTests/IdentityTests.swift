@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -59,12 +60,13 @@ struct IdentityTests {
             let wrongSignature = try await otherKey.sign(claims)
 
             let parts = tokens.access.split(separator: ".").map(String.init)
-            let noneHeader = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64URL
+            let noneHeader = Base64URL.encode(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
             let algNone = "\(noneHeader).\(parts[1])."
 
-            var promoted = try JSONSerialization.jsonObject(with: Data(base64URL: parts[1])) as? [String: Any] ?? [:]
+            var promoted =
+                try JSONSerialization.jsonObject(with: Base64URL.decode(String(parts[1]), maxLength: 4_096) ?? Data()) as? [String: Any] ?? [:]
             promoted["sub"] = UUID().uuidString.lowercased()
-            let tampered = "\(parts[0]).\(try JSONSerialization.data(withJSONObject: promoted).base64URL).\(parts[2])"
+            let tampered = "\(parts[0]).\(Base64URL.encode(try JSONSerialization.data(withJSONObject: promoted))).\(parts[2])"
 
             for (name, token) in [
                 ("missing", nil), ("expired", expiredToken), ("wrong signature", wrongSignature), ("alg none", algNone), ("tampered", tampered),
@@ -250,16 +252,3 @@ struct IdentityTests {
 }
 
 struct TestFailure: Error {}
-
-extension Data {
-    var base64URL: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    init(base64URL text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        self = Data(base64Encoded: base64) ?? Data()
-    }
-}

@@ -16,8 +16,9 @@ import Contracts
 ///
 /// `a`/`R` are each non-reversed receipt's amount and day; `o` is what an installment still owes (its amount less its
 /// non-reversed allocations and its write-off; without a known plan, the contract's amount less receipts and
-/// write-offs, due date unknown). ``costOfMoney(_:annualRateBp:today:)`` rounds one contract's numerator, half away
-/// from zero, to the fen.
+/// write-offs, due date unknown). Issue 11 rounded one contract's numerator, half away from zero, to the fen; that
+/// per-contract arithmetic lives on beside the tests that compare the report with it (Tests/ReportingTests/
+/// TrueMarginPerContract.swift).
 ///
 /// The report (issue 14) reads daily aggregates, not contracts: per contract line (``lineMoney(_:)``) each part of the
 /// contract's money — its write-offs, its received fen, its received fen·days Σ a × max(0, R − S), and its open money
@@ -92,31 +93,6 @@ enum TrueMargin {
             let open = installment.amountFen - installment.allocatedFen - installment.writtenOffFen
             return open > 0 ? (open, installment.dueOn) : nil
         }
-    }
-
-    /// Σ amount × days over received and outstanding money, and Σ amount: the exact parts of the cost of money and of
-    /// the days to collect.
-    static func moneyDays(_ contract: Contract, today: CalendarDay) -> (fenDays: Int128, fen: Int128) {
-        let signed = contract.signedOn.dayNumber
-        var fenDays: Int128 = 0
-        var fen: Int128 = 0
-        for receipt in contract.receipts {
-            fenDays += Int128(receipt.amountFen) * Int128(max(0, receipt.receivedOn.dayNumber - signed))
-            fen += Int128(receipt.amountFen)
-        }
-        let now = today.dayNumber
-        for (amount, due) in outstanding(contract) {
-            let expected = due.map(\.dayNumber).flatMap { $0 >= now ? $0 : nil } ?? now
-            fenDays += Int128(amount) * Int128(max(0, expected - signed))
-            fen += Int128(amount)
-        }
-        return (fenDays, fen)
-    }
-
-    /// The contract's cost of money in fen (see the type's formula).
-    static func costOfMoney(_ contract: Contract, annualRateBp: Int64, today: CalendarDay) -> Fen {
-        let (fenDays, _) = moneyDays(contract, today: today)
-        return Fen(Ratio.divideRoundingHalfAwayFromZero(fenDays * Int128(annualRateBp), by: 10_000 * 365))
     }
 
     /// `total` split in proportion to `weights`, exactly: each share is rounded down, and the fen left over go one by
@@ -228,45 +204,6 @@ enum TrueMargin {
         var repurchaseRateBp: Int64? { Ratio.basisPoints(Int128(repeatCustomers), of: Int128(customers)) }
     }
 
-    /// The per-line figures of `contracts`, ranked (see the type's documentation).
-    /// - Parameters:
-    ///   - contracts: the contracts signed in the period.
-    ///   - purchaseDays: per customer and line, how many distinct days the customer bought the line on, up to the end
-    ///     of the period (earlier periods included).
-    static func lines(
-        _ contracts: [Contract],
-        annualRateBp: Int64,
-        today: CalendarDay,
-        purchaseDays: [CustomerLine: Int]
-    ) -> [LineFigures] {
-        var byLine: [String: LineFigures] = [:]
-        var buyers: [String: Set<String>] = [:]
-        for contract in contracts where !contract.lines.isEmpty {
-            let weights = contract.lines.map(\.amountFen)
-            let moneyCost = split(costOfMoney(contract, annualRateBp: annualRateBp, today: today), by: weights)
-            let writtenOff = split(contract.writtenOffFen, by: weights)
-            let (fenDays, fen) = moneyDays(contract, today: today)
-            let daysShares = split128(fenDays, by: weights)
-            let fenShares = split128(fen, by: weights)
-            for (index, line) in contract.lines.enumerated() {
-                var figures = byLine[line.productLine] ?? LineFigures(productLine: line.productLine)
-                figures.revenueFen += line.amountFen
-                figures.costFen += line.costFen
-                figures.costOfMoneyFen += moneyCost[index]
-                figures.writtenOffFen += writtenOff[index]
-                figures.moneyFenDays += daysShares[index]
-                figures.moneyFen += fenShares[index]
-                byLine[line.productLine] = figures
-                if let customer = contract.customerID { buyers[line.productLine, default: []].insert(customer) }
-            }
-        }
-        for (line, customers) in buyers {
-            byLine[line]?.customers = customers.count
-            byLine[line]?.repeatCustomers = customers.filter { purchaseDays[CustomerLine(customerID: $0, productLine: line), default: 0] >= 2 }.count
-        }
-        return byLine.values.sorted(by: ranksBefore)
-    }
-
     /// Higher true margin rate first (a line without revenue last), then more true margin in fen, then by name.
     static func ranksBefore(_ a: LineFigures, _ b: LineFigures) -> Bool {
         switch (a.trueMarginBp, b.trueMarginBp) {
@@ -295,10 +232,4 @@ enum TrueMargin {
         }
         return shares
     }
-}
-
-/// A customer and a product line: the key of re-purchases.
-struct CustomerLine: Hashable, Sendable {
-    var customerID: String
-    var productLine: String
 }

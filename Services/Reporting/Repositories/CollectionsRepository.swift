@@ -117,24 +117,6 @@ struct CollectionsRepository: Sendable {
 
     // MARK: True margin
 
-    /// The contracts signed in `period` within `scope`, with their lines and money (see ``TrueMargin``): the
-    /// per-contract arithmetic of issue 11, which the report no longer runs (tests compare the aggregates with it).
-    func contracts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [TrueMargin.Contract] {
-        let rows = try await connection.query(
-            """
-            SELECT c.contract_id, COALESCE(c.customer_id, d.customer_id),
-                to_char(c.signed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), c.amount_fen
-            FROM signed_contracts c LEFT JOIN deal_projection d ON d.deal_id = c.deal_id
-            WHERE c.signed_at >= \(period.start) AND c.signed_at < \(period.end)
-              AND (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)))
-              AND (\(scope.region)::text IS NULL OR c.region = \(scope.region))
-            ORDER BY c.contract_id
-            """,
-            logger: logger
-        )
-        return try await withMoney(rows, on: connection)
-    }
-
     /// One signed contract with its lines and money; `nil` before its `contract.signed`.
     func contract(_ contractID: String, on connection: PostgresConnection) async throws -> TrueMargin.Contract? {
         let rows = try await connection.query(
@@ -150,7 +132,7 @@ struct CollectionsRepository: Sendable {
     }
 
     /// The contracts of `rows` (id, customer, signing day, amount) with their lines, receipts, plan and write-offs.
-    private func withMoney(_ rows: PostgresRowSequence, on connection: PostgresConnection) async throws -> [TrueMargin.Contract] {
+    func withMoney(_ rows: PostgresRowSequence, on connection: PostgresConnection) async throws -> [TrueMargin.Contract] {
         var contracts: [String: TrueMargin.Contract] = [:]
         for try await (id, customer, signed, amount) in rows.decode((String, String?, String, Int64).self) {
             guard let day = CalendarDay(signed) else { continue }
@@ -363,27 +345,6 @@ struct CollectionsRepository: Sendable {
         var result: [String: (customers: Int, repeats: Int)] = [:]
         for try await (line, customers, repeats) in rows.decode((String, Int64, Int64).self) {
             result[line] = (Int(customers), Int(repeats))
-        }
-        return result
-    }
-
-    /// On how many distinct (Asia/Shanghai) days each of `customers` bought each product line, up to `end`.
-    func purchaseDays(customers: [String], before end: Date, on connection: PostgresConnection) async throws -> [CustomerLine: Int] {
-        guard !customers.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            SELECT COALESCE(c.customer_id, d.customer_id) AS customer, l.product_line,
-                count(DISTINCT (c.signed_at AT TIME ZONE 'Asia/Shanghai')::date)::bigint
-            FROM signed_contract_lines l JOIN signed_contracts c ON c.contract_id = l.contract_id
-                LEFT JOIN deal_projection d ON d.deal_id = c.deal_id
-            WHERE c.signed_at < \(end) AND COALESCE(c.customer_id, d.customer_id) = ANY(\(customers))
-            GROUP BY 1, 2
-            """,
-            logger: logger
-        )
-        var result: [CustomerLine: Int] = [:]
-        for try await (customer, line, days) in rows.decode((String, String, Int64).self) {
-            result[CustomerLine(customerID: customer, productLine: line)] = Int(days)
         }
         return result
     }

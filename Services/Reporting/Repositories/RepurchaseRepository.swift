@@ -41,19 +41,13 @@ struct RepurchaseRepository: Sendable {
 
         /// The opaque token: base64url (no padding) of the JSON array `[day, customer, line]`.
         var token: String {
-            let data = (try? JSONEncoder().encode([nextOn.description, customerID, productLine])) ?? Data()
-            return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
+            Base64URL.encode((try? JSONEncoder().encode([nextOn.description, customerID, productLine])) ?? Data())
         }
 
         /// Parses a token; `nil` unless this API could have written it.
         init?(token: String) {
-            guard (1...1_200).contains(token.utf8.count),
-                token.utf8.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || $0 == 45 || $0 == 95 })
-            else { return nil }
-            var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-            guard let data = Data(base64Encoded: base64), let parts = try? JSONDecoder().decode([String].self, from: data), parts.count == 3,
+            guard let data = Base64URL.decode(token, maxLength: 1_200), let parts = try? JSONDecoder().decode([String].self, from: data),
+                parts.count == 3,
                 let day = CalendarDay(parts[0]), (1900...9999).contains(day.year),
                 parts[1].utf8.count <= 200, parts[2].utf8.count <= 200,
                 !parts[1].unicodeScalars.contains("\0"), !parts[2].unicodeScalars.contains("\0")
