@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import TestSupport
 import Testing
@@ -203,7 +204,9 @@ struct SalesStoryTests {
             #expect(pushes.filter { !"\($0.body)".contains("13900000004") }.count == 3, "expected one push per approver")
 
             // The dashboard.
-            let month = String(Date().formatted(.iso8601.year().month()).prefix(7))
+            // The business month (Asia/Shanghai), as reporting buckets sales: from 16:00 UTC on a month's last day
+            // it is already the next one (CI failed on 2026-11-30 at 16:58 UTC asking for 2026-11).
+            let month = String(BusinessCalendar.day(of: Date()).description.prefix(7))
             let top = try await Self.until(system, "GET", "/api/v1/reports/top-reps?month=\(month)", as: admin, status: 200) { page in
                 SalesStoryTests.items(page).contains { ($0["userId"] as? String)?.lowercased() == rep.id }
             }
