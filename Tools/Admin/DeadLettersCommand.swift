@@ -116,7 +116,12 @@ public struct DeadLetterQueue: Sendable {
         }
         for kept in outcome.held { await connection.reject(kept, requeue: true) }
         // The acks and rejects are queued on the connection in order; a declare after them returns once they were sent.
-        _ = try await connection.messageCount(queue: queue)
+        // A quorum queue takes the requeued messages back asynchronously: wait (5 s at most) until its count shows
+        // them again, so that a listing right after this one finds them (CI once listed twice in a row and saw none).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try await connection.messageCount(queue: queue) < outcome.held.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         if let failure = outcome.failure { throw failure }
         return outcome.letters
     }
