@@ -1,5 +1,7 @@
 import Foundation
 public import Logging
+import NIOCore
+import NIOPosix
 public import ServiceLifecycle
 import Synchronization
 
@@ -89,26 +91,25 @@ public final class AMQPRPCClient: Service, Sendable {
         let outgoing = message
         let connection = self.connection
         let pending = self.pending
-        let deadline = ContinuousClock.now + timeout
-        let tasks = Mutex<[Task<Void, Never>]>([])
-        // Both helper tasks end as soon as the call is answered either way.
-        defer { for task in tasks.withLock({ $0 }) { task.cancel() } }
+        let timers = Mutex<Scheduled<Void>?>(nil)
+        // The timer ends as soon as the call is answered either way; an event-loop timer, because a cancelled
+        // `Task.sleep` holds its task's memory until the original deadline (see Persistence's `withDeadline`).
+        defer { timers.withLock { $0 }?.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AMQPMessage, any Error>) in
                 pending.add(id, continuation)
                 // The deadline runs from the call, independent of how long the publisher confirm takes.
-                let timer = Task {
-                    guard (try? await Task.sleep(until: deadline)) != nil else { return }
-                    pending.remove(id)?.resume(throwing: AMQPError.timeout)
+                let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
+                    if let caller = pending.remove(id) { caller.resume(throwing: AMQPError.timeout) }
                 }
-                let publisher = Task {
+                timers.withLock { $0 = timer }
+                Task {
                     do {
                         try await connection.publish(outgoing, exchange: exchange, routingKey: routingKey, mandatory: true)
                     } catch {
                         pending.remove(id)?.resume(throwing: error)
                     }
                 }
-                tasks.withLock { $0 = [timer, publisher] }
             }
         } onCancel: {
             pending.remove(id)?.resume(throwing: CancellationError())

@@ -1,5 +1,6 @@
 public import Logging
 import NIOCore
+import NIOPosix
 public import PostgresNIO
 import Synchronization
 
@@ -45,6 +46,7 @@ func withDeadline<T: Sendable>(
     racing operation: @escaping @Sendable (DeadlineRace<T>) async throws -> T
 ) async throws -> T {
     let race = DeadlineRace<T>()
+    DeadlineRaceProbe.created?(race)
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             race.begin(continuation)
@@ -55,9 +57,11 @@ func withDeadline<T: Sendable>(
                     race.finish(.failure(error))
                 }
             }
-            let timer = Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                // onTimeout runs before the caller resumes, as documented.
+            // The watchdog is an event-loop timer, not a sleeping task: cancelling a `Task.sleep` resumes its task but
+            // keeps the sleep's job (and everything the task held) until the original deadline, so a call every few
+            // milliseconds under a 45-second deadline would hold tens of thousands of finished calls' memory. A
+            // cancelled NIO timer leaves the loop's queue at once. onTimeout runs before the caller resumes.
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
                 if race.finish(.failure(DeadlineExceeded(timeout: timeout)), first: onTimeout) {
                     work.cancel()
                 }
@@ -69,6 +73,12 @@ func withDeadline<T: Sendable>(
     }
 }
 
+/// Lets a test see each ``withDeadline(_:onTimeout:racing:)`` call's race object (weakly), to check that nothing keeps
+/// it once the call has returned: whatever keeps the race keeps the call's tasks and all their memory.
+enum DeadlineRaceProbe {
+    @TaskLocal static var created: (@Sendable (AnyObject) -> Void)?
+}
+
 /// Resumes the caller with whichever comes first, the work's result or the deadline.
 final class DeadlineRace<T: Sendable>: Sendable {
     private struct State {
@@ -76,7 +86,7 @@ final class DeadlineRace<T: Sendable>: Sendable {
         var finished = false
         var cancelled = false
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var timer: Scheduled<Void>?
     }
 
     private let state = Mutex(State())
@@ -85,7 +95,7 @@ final class DeadlineRace<T: Sendable>: Sendable {
         state.withLock { $0.continuation = continuation }
     }
 
-    func started(work: Task<Void, Never>, timer: Task<Void, Never>) {
+    func started(work: Task<Void, Never>, timer: Scheduled<Void>) {
         let (finished, cancelled) = state.withLock { state in
             state.work = work
             state.timer = timer
@@ -102,6 +112,7 @@ final class DeadlineRace<T: Sendable>: Sendable {
             let continuation = state.continuation
             state.continuation = nil
             state.finished = true
+            defer { state.timer = nil }
             return (continuation, state.timer)
         }
         guard let continuation else { return false }
@@ -169,11 +180,13 @@ extension PostgresClient {
             racing: { race in
                 try await self.withConnection { connection in
                     leased.hold(connection)
-                    defer { leased.letGo() }
                     // A query written after the close would wait forever (see above): once the connection closes under
                     // the transaction, the call fails at once and the stuck work is abandoned.
-                    connection.closeFuture.whenComplete { _ in
-                        if leased.holds(connection) { race.abandon(with: ConnectionLost(statement: "the end of the transaction")) }
+                    let watch = CloseWatch.of(connection)
+                    watch.hold { race.abandon(with: ConnectionLost(statement: "the end of the transaction")) }
+                    defer {
+                        watch.release()
+                        leased.letGo()
                     }
                     do {
                         try ConnectionLost.check(connection, before: "BEGIN")
@@ -232,9 +245,6 @@ private final class LeasedConnection: Sendable {
     /// Forgets the connection; called before it goes back to the pool, so ``close()`` can never reach it there.
     func letGo() { connection.withLock { $0 = nil } }
 
-    /// Whether `candidate` is the connection held now.
-    func holds(_ candidate: PostgresConnection) -> Bool { connection.withLock { $0 === candidate } }
-
     /// Closes the held connection, if any; returns whether there was one.
     func close() -> Bool {
         connection.withLock { leased in
@@ -244,5 +254,52 @@ private final class LeasedConnection: Sendable {
             _ = closed
             return true
         }
+    }
+}
+
+/// What to do if a pooled connection closes while a transaction holds it: one close callback per connection, shared
+/// by every transaction that ever leases it. (A callback per transaction would pile up on the `closeFuture` of a
+/// connection the pool keeps for hours, each holding its finished transaction's tasks: ~40 KB per write, measured.)
+private final class CloseWatch: Sendable {
+    private static let watches = Mutex<[ObjectIdentifier: CloseWatch]>([:])
+
+    private weak let connection: PostgresConnection?
+    private let onClose = Mutex<(@Sendable () -> Void)?>(nil)
+
+    private init(_ connection: PostgresConnection) { self.connection = connection }
+
+    /// The connection's watch, created (and its one close callback registered) on its first transaction.
+    static func of(_ connection: PostgresConnection) -> CloseWatch {
+        let key = ObjectIdentifier(connection)
+        let (watch, isNew) = watches.withLock { watches in
+            // An entry whose connection is gone belongs to an earlier connection at the same address.
+            if let watch = watches[key], watch.connection === connection { return (watch, false) }
+            let watch = CloseWatch(connection)
+            watches[key] = watch
+            return (watch, true)
+        }
+        if isNew {
+            connection.closeFuture.whenComplete { _ in
+                watches.withLock { watches in
+                    if watches[key] === watch { watches[key] = nil }
+                }
+                watch.fire()
+            }
+        }
+        return watch
+    }
+
+    /// Runs `action` if the connection closes before ``release()``.
+    func hold(_ action: @escaping @Sendable () -> Void) { onClose.withLock { $0 = action } }
+
+    /// The transaction is over: a later close concerns nobody.
+    func release() { onClose.withLock { $0 = nil } }
+
+    private func fire() {
+        let action = onClose.withLock { action in
+            defer { action = nil }
+            return action
+        }
+        action?()
     }
 }

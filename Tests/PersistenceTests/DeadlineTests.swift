@@ -1,9 +1,10 @@
 import Foundation
-import Persistence
 import PostgresNIO
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Persistence
 
 /// A door that work waits at, ignoring cancellation, until the test opens it: work that hangs the way a query on a
 /// dead connection does.
@@ -188,4 +189,36 @@ struct DeadlineTests {
             }
         }
     }
+
+    @Test("a finished transaction leaves nothing of it behind on its pooled connection, nor in a timer")
+    func finishedTransactionsLeaveNothingBehind() async throws {
+        try await TestDatabase.with { database in
+            try await database.migrate()
+            let logger = database.logger
+            // Whatever holds a call's race holds the call's tasks: a close callback per transaction on the pooled
+            // connection (which outlives the test) or a timer that lingers after the call would keep it.
+            let races = WeakObjects()
+            try await DeadlineRaceProbe.$created.withValue({ races.add($0) }) {
+                for _ in 1...3 {
+                    try await database.client.withTransaction(deadline: .seconds(60), logger: logger) { connection in
+                        try await connection.query("SELECT 1", logger: logger)
+                    }
+                }
+            }
+            #expect(races.count == 3)
+            #expect(await eventually { races.alive == 0 }, "the finished transactions' races are released")
+        }
+    }
+}
+
+/// Weak references to objects, to see whether something still keeps them.
+final class WeakObjects: Sendable {
+    private struct Weak: @unchecked Sendable { weak var object: AnyObject? }
+    private let objects = Mutex<[Weak]>([])
+
+    func add(_ object: AnyObject) { objects.withLock { $0.append(Weak(object: object)) } }
+
+    var count: Int { objects.withLock { $0.count } }
+
+    var alive: Int { objects.withLock { $0.filter { $0.object != nil }.count } }
 }
