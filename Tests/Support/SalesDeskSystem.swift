@@ -204,7 +204,9 @@ public final class SalesDeskSystem: @unchecked Sendable {
     ) async throws -> HTTP.Reply {
         var headers = headers
         if let token { headers["Authorization"] = "Bearer \(token)" }
-        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
+        // Sorted keys: a retry must send the same bytes (the Idempotency-Key's body hash), and two serialisations of
+        // one dictionary need not list its keys in the same order.
+        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
         return try await HTTP.send(method, URL(string: gatewayURL + path)!, body: body, headers: headers)
     }
 
