@@ -111,6 +111,11 @@ final class ConnectionWorker {
         )
         arena.release()
         try check(reply, "login to vhost '\(configuration.vhost)' as '\(configuration.username)'")
+        // Bounds every blocking call (channel.open, declares, consume): a broker that took the connection while booting
+        // and never answers would otherwise hold this thread, and the connection, forever. A timeout closes the
+        // connection, and the loop above connects again. Heartbeats cannot catch it: a booting broker sends them.
+        var rpcTimeout = timeval(tv_sec: 30, tv_usec: 0)
+        amqp_set_rpc_timeout(state, &rpcTimeout)
         try openChannel()
     }
 
