@@ -35,7 +35,7 @@ public enum CustomersService: MessagingService {
             publishesEvents: publishesEvents,
             services: [
                 ScheduleRunner(client: context.postgres, jobs: [CompletenessWeeklyDigestJob.job(repository: completeness)], logger: context.logger),
-                CompletenessCountsFolder(postgres: context.postgres, logger: context.logger),
+                CompletenessCountsFolder.service(postgres: context.postgres, logger: context.logger),
                 ImportWorker(
                     postgres: context.postgres,
                     logger: context.logger,

@@ -12,8 +12,9 @@ public enum ReportingService: MessagingService {
     public static var migrationsDirectory: URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }
 
     /// What reporting adds to the common runtime: its operations with the issue-11 settings from configuration
-    /// (``ReportingSettings``), its event handlers, the outbox relay (it publishes `repurchase.reminder`) and the daily
-    /// 09:00 re-purchase check (``RepurchaseReminderJob``) on the wall clock.
+    /// (``ReportingSettings``), its event handlers, the outbox relay (it publishes `repurchase.reminder`), the daily
+    /// 09:00 re-purchase check (``RepurchaseReminderJob``) on the wall clock, and the fold of the customer count
+    /// changes every five seconds (``ReportingRepository/customerCountsFold``, migration 0017).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let settings = try ReportingSettings(context.configuration)
         return ServiceParts(
@@ -25,7 +26,13 @@ public enum ReportingService: MessagingService {
                     client: context.postgres,
                     jobs: [RepurchaseReminderJob.job(repository: CollectionsRepository(logger: context.logger), settings: settings)],
                     logger: context.logger
-                )
+                ),
+                CountsFolder(
+                    name: "customer counts",
+                    statement: ReportingRepository.customerCountsFold,
+                    postgres: context.postgres,
+                    logger: context.logger
+                ),
             ],
             retention: retentionRules(context.retention)
         )

@@ -17,7 +17,10 @@ struct RebuildReportingEndToEndTests {
             (SELECT md5(coalesce(string_agg(concat_ws(',', id, username, role, region, active, sequence), ';' ORDER BY id), '')) FROM reporting.org_replica),
             (SELECT md5(coalesce(string_agg(concat_ws(',', user_id, day), ';' ORDER BY user_id, day), '')) FROM reporting.daily_active_users),
             (SELECT md5(coalesce(string_agg(concat_ws(',', day, owner_id, region, funnel_stage, deals), ';' ORDER BY day, owner_id, region, funnel_stage), '')) FROM reporting.deal_funnel_daily WHERE deals <> 0),
-            (SELECT md5(coalesce(string_agg(concat_ws(',', owner_id, region, industry, customers), ';' ORDER BY owner_id, region, industry), '')) FROM reporting.customer_counts WHERE customers <> 0),
+            (SELECT md5(coalesce(string_agg(concat_ws(',', owner_id, region, industry, customers), ';' ORDER BY owner_id, region, industry), '')) FROM (
+                SELECT owner_id, region, industry, sum(customers) AS customers
+                FROM (SELECT * FROM reporting.customer_counts UNION ALL SELECT * FROM reporting.customer_count_changes) c
+                GROUP BY 1, 2, 3 HAVING sum(customers) <> 0) counts),
             (SELECT count(*) FROM reporting.event_log))
         """
 

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 public import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -81,8 +82,18 @@ public struct ReportingRepository: Sendable {
         try await connection.query("DELETE FROM customer_projection WHERE id = \(id)", logger: logger)
     }
 
+    /// Moves the customer count changes the projection's trigger appends (migration 0017) into `customer_counts`
+    /// (a ``Persistence/CountsFolder``, every five seconds); ``customerCounts(scope:on:)`` adds those not moved yet.
+    static let customerCountsFold = CountsFolder.statement(
+        moving: "customer_count_changes",
+        into: "customer_counts",
+        keys: ["owner_id", "region", "industry"],
+        count: "customers"
+    )
+
     /// Customer counts within `scope`: in all, by region and by industry. A customer is in scope by its owner and
-    /// region, as in the customers service. Reads the aggregate `customer_counts` (migration 0011), not the customers.
+    /// region, as in the customers service. Reads the aggregate `customer_counts` (migration 0011) with the changes
+    /// not folded into it yet (`customer_count_changes`, migration 0017, ``customerCountsFold``), not the customers.
     func customerCounts(
         scope: DataScope,
         on connection: PostgresConnection
@@ -92,7 +103,12 @@ public struct ReportingRepository: Sendable {
         var total = 0
         let rows = try await connection.query(
             """
-            SELECT region, industry, sum(customers)::bigint FROM customer_counts
+            SELECT region, industry, sum(customers)::bigint
+            FROM (
+                SELECT owner_id, region, industry, customers FROM customer_counts
+                UNION ALL
+                SELECT owner_id, region, industry, customers FROM customer_count_changes
+            ) c
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
             GROUP BY region, industry
