@@ -16,7 +16,10 @@ struct RebuildReportingEndToEndTests {
             (SELECT md5(coalesce(string_agg(concat_ws(',', deal_id, stage, reached_at), ';' ORDER BY deal_id, stage), '')) FROM reporting.deal_stages),
             (SELECT md5(coalesce(string_agg(concat_ws(',', id, username, role, region, active, sequence), ';' ORDER BY id), '')) FROM reporting.org_replica),
             (SELECT md5(coalesce(string_agg(concat_ws(',', user_id, day), ';' ORDER BY user_id, day), '')) FROM reporting.daily_active_users),
-            (SELECT md5(coalesce(string_agg(concat_ws(',', day, owner_id, region, funnel_stage, deals), ';' ORDER BY day, owner_id, region, funnel_stage), '')) FROM reporting.deal_funnel_daily WHERE deals <> 0),
+            (SELECT md5(coalesce(string_agg(concat_ws(',', day, owner_id, region, funnel_stage, deals), ';' ORDER BY day, owner_id, region, funnel_stage), '')) FROM (
+                SELECT day, owner_id, region, funnel_stage, sum(deals) AS deals
+                FROM (SELECT * FROM reporting.deal_funnel_daily UNION ALL SELECT * FROM reporting.deal_funnel_changes) d
+                GROUP BY 1, 2, 3, 4 HAVING sum(deals) <> 0) funnel),
             (SELECT md5(coalesce(string_agg(concat_ws(',', owner_id, region, industry, customers), ';' ORDER BY owner_id, region, industry), '')) FROM (
                 SELECT owner_id, region, industry, sum(customers) AS customers
                 FROM (SELECT * FROM reporting.customer_counts UNION ALL SELECT * FROM reporting.customer_count_changes) c

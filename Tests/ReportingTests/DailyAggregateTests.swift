@@ -43,7 +43,11 @@ struct DailyAggregateTests {
         ),
         (
             "deal_funnel_daily",
-            "SELECT day, owner_id, region, funnel_stage, deals FROM deal_funnel_daily WHERE deals <> 0",
+            """
+            SELECT day, owner_id, region, funnel_stage, sum(deals)::bigint
+            FROM (SELECT * FROM deal_funnel_daily UNION ALL SELECT * FROM deal_funnel_changes) d
+            GROUP BY 1, 2, 3, 4 HAVING sum(deals) <> 0
+            """,
             """
             SELECT (created_at AT TIME ZONE 'Asia/Shanghai')::date, owner_id, region, funnel_stage, count(*)::bigint
             FROM deal_projection WHERE created_at IS NOT NULL GROUP BY 1, 2, 3, 4
@@ -63,7 +67,15 @@ struct DailyAggregateTests {
         ),
         (
             "deal_funnel_monthly",
-            "SELECT month, owner_id, region, funnel_stage, deals FROM deal_funnel_monthly WHERE deals <> 0",
+            """
+            SELECT month, owner_id, region, funnel_stage, sum(deals)::bigint
+            FROM (
+                SELECT month, owner_id, region, funnel_stage, deals FROM deal_funnel_monthly
+                UNION ALL
+                SELECT date_trunc('month', day)::date, owner_id, region, funnel_stage, deals FROM deal_funnel_changes
+            ) d
+            GROUP BY 1, 2, 3, 4 HAVING sum(deals) <> 0
+            """,
             """
             SELECT date_trunc('month', created_at AT TIME ZONE 'Asia/Shanghai')::date, owner_id, region, funnel_stage, count(*)::bigint
             FROM deal_projection WHERE created_at IS NOT NULL GROUP BY 1, 2, 3, 4
@@ -223,14 +235,22 @@ struct DailyAggregateTests {
                 #expect(rows > 1, "\(pair.name) has figures to compare")
                 #expect(differing == 0, "\(pair.name) differs from its recomputation in \(differing) rows")
             }
-            // Folded (twice at once, as two instances may), the customer count changes are gone and the counts agree still.
-            async let first = CountsFolder.fold(ReportingRepository.customerCountsFold, on: service.client, logger: service.logger)
-            async let second = CountsFolder.fold(ReportingRepository.customerCountsFold, on: service.client, logger: service.logger)
-            #expect(try await first + second > 0)
-            let customerCounts = try #require(Self.pairs.first { $0.name == "customer_counts" })
-            #expect(try await compare(customerCounts.aggregate, customerCounts.recomputed, service).differing == 0)
-            let left = try await service.client.query("SELECT count(*)::bigint FROM customer_count_changes", logger: service.logger)
-            for try await count in left.decode(Int64.self) { #expect(count == 0) }
+            // Folded (each twice at once, as two instances may), the changes are gone and every aggregate agrees still:
+            // the funnel's fold upserts deal_funnel_daily, whose trigger keeps the monthly rollup.
+            let folds = [
+                ("customer_count_changes", ReportingRepository.customerCountsFold), ("deal_funnel_changes", SalesReportsRepository.dealFunnelFold),
+            ]
+            for (changes, fold) in folds {
+                async let first = CountsFolder.fold(fold, on: service.client, logger: service.logger)
+                async let second = CountsFolder.fold(fold, on: service.client, logger: service.logger)
+                #expect(try await first + second > 0, "\(changes) had changes to fold")
+                let left = try await service.client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(changes)"), logger: service.logger)
+                for try await count in left.decode(Int64.self) { #expect(count == 0, "\(changes) is empty once folded") }
+            }
+            for pair in Self.pairs {
+                let (_, differing) = try await compare(pair.aggregate, pair.recomputed, service)
+                #expect(differing == 0, "\(pair.name) differs from its recomputation in \(differing) rows after the folds")
+            }
 
             // The reports read them: November's funnel: d1, d2 and d4 won by their contracts, d3 (created 1 November in Shanghai) at contract.
             let (status, body) = try await Reports().call(Operation.Reporting.funnel, as: "gm", query: "from=2026-11-01&to=2026-11-30", service)

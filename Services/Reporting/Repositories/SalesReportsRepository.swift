@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -179,6 +180,7 @@ struct SalesReportsRepository: Sendable {
     /// aggregate `product_line_daily` (migration 0011), never the contract lines.
     func productLineTotals(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [LineTotal] {
         let split = period.split
+        let (first, end) = period.days
         let rows = try await connection.query(
             """
             SELECT l.product_line, sum(l.amount_fen)::bigint, sum(l.cost_fen)::bigint
@@ -205,13 +207,28 @@ struct SalesReportsRepository: Sendable {
         return result
     }
 
+    /// Moves the funnel changes the deal projection's trigger appends (migration 0018) into `deal_funnel_daily`, whose
+    /// trigger keeps `deal_funnel_monthly` (a ``Persistence/CountsFolder``, every five seconds); ``funnel(in:scope:on:)``
+    /// and ``cohorts(in:scope:on:)`` add those not moved yet.
+    static let dealFunnelFold = CountsFolder.statement(
+        moving: "deal_funnel_changes",
+        into: "deal_funnel_daily",
+        keys: ["day", "owner_id", "region", "funnel_stage"],
+        count: "deals"
+    )
+
     /// The funnel of the deals created in `period` (see ``Funnel`` for what counts where), from the daily aggregate
-    /// `deal_funnel_daily` (migration 0011).
+    /// `deal_funnel_daily` (migration 0011) and the changes not folded into it yet (`deal_funnel_changes`, 0018).
     func funnel(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> Funnel {
         let (first, end) = period.days
         let rows = try await connection.query(
             """
-            SELECT d.funnel_stage, sum(d.deals)::bigint FROM deal_funnel_daily d
+            SELECT d.funnel_stage, sum(d.deals)::bigint
+            FROM (
+                SELECT day, owner_id, region, funnel_stage, deals FROM deal_funnel_daily
+                UNION ALL
+                SELECT day, owner_id, region, funnel_stage, deals FROM deal_funnel_changes
+            ) d
             WHERE d.day >= \(first)::date AND d.day < \(end)::date
               AND (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
@@ -237,9 +254,11 @@ struct SalesReportsRepository: Sendable {
     /// The deals created in `period`, by the Asia/Shanghai month they were created in (`YYYY-MM`): how many, and how
     /// many of them are won by now (``Funnel/deepestStage(reached:signed:)`` is `won`: a contract signed). From the
     /// monthly rollup `deal_funnel_monthly` (migration 0015) for whole months and the daily aggregate `deal_funnel_daily`
-    /// (migration 0011) for the days around them.
+    /// (migration 0011) for the days around them, with the changes not folded into either yet (`deal_funnel_changes`,
+    /// migration 0018) for every day of the period.
     func cohorts(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: Cohort] {
         let split = period.split
+        let (first, end) = period.days
         let rows = try await connection.query(
             """
             SELECT to_char(d.day, 'YYYY-MM'), sum(d.deals)::bigint, COALESCE(sum(d.deals) FILTER (WHERE d.funnel_stage = 'won'), 0)::bigint
@@ -250,6 +269,9 @@ struct SalesReportsRepository: Sendable {
                 SELECT day, funnel_stage, deals, owner_id, region FROM deal_funnel_daily
                 WHERE (day >= \(split.head.first)::date AND day < \(split.head.end)::date)
                    OR (day >= \(split.tail.first)::date AND day < \(split.tail.end)::date)
+                UNION ALL
+                SELECT day, funnel_stage, deals, owner_id, region FROM deal_funnel_changes
+                WHERE day >= \(first)::date AND day < \(end)::date
             ) d
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
