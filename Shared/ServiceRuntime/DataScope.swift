@@ -80,6 +80,17 @@ public struct DataScope: Sendable, Equatable {
     /// Whether the scope covers every record (no owner and no region condition).
     public var isUnrestricted: Bool { ownerIDs == nil && region == nil }
 
+    /// The one owner of a scope of exactly one owner (a rep's, a regional manager's without a region), else `nil`.
+    ///
+    /// A list query adds `AND (\(scope.soleOwnerID)::text IS NULL OR owner_id = \(scope.soleOwnerID))` beside the
+    /// `= ANY(…)` condition when it pages on an index that starts with the owner: PostgreSQL 15 plans `owner_id =
+    /// ANY('{x}')` as an array scan whose rows it must sort again, but `owner_id = 'x'` as an equality that walks an
+    /// `(owner_id, created_at DESC, id DESC)` index in page order and stops after one page.
+    public var soleOwnerID: String? {
+        guard let ownerIDs, ownerIDs.count == 1 else { return nil }
+        return ownerIDs[0]
+    }
+
     /// Whether the caller may make someone other than themselves the owner of a record: supervisors and up.
     public var canReassignOwners: Bool {
         canWrite && caller.role != .rep

@@ -11,6 +11,7 @@ struct DataScopeTests {
     func rep() {
         let scope = DataScope(CallerIdentity(userID: "rep-1", role: .rep, region: "east-china", team: ["ignored"]))
         #expect(scope.ownerIDs == ["rep-1"])
+        #expect(scope.soleOwnerID == "rep-1")
         #expect(scope.region == nil)
         #expect(scope.canWrite && !scope.canReassignOwners)
         #expect(scope.contains(ownerID: "rep-1", region: "north-china"))
@@ -25,6 +26,7 @@ struct DataScopeTests {
     func supervisor() {
         let scope = DataScope(CallerIdentity(userID: "sup-1", role: .supervisor, region: "east-china", team: ["rep-1", "sup-1", "rep-gone"]))
         #expect(scope.ownerIDs == ["sup-1", "rep-1", "rep-gone"])
+        #expect(scope.soleOwnerID == nil)
         #expect(scope.region == nil)
         #expect(scope.contains(ownerID: "rep-gone", region: "east-china"))
         #expect(!scope.contains(ownerID: "rep-2", region: "east-china"))
@@ -46,6 +48,7 @@ struct DataScopeTests {
 
         let regionless = DataScope(CallerIdentity(userID: "rm-2", role: .regionalManager))
         #expect(regionless.ownerIDs == ["rm-2"])
+        #expect(regionless.soleOwnerID == "rm-2")
         #expect(!regionless.contains(ownerID: "rep-1", region: "east-china"))
     }
 
@@ -53,6 +56,7 @@ struct DataScopeTests {
     func everything(role: Role) {
         let scope = DataScope(CallerIdentity(userID: "boss", role: role))
         #expect(scope.isUnrestricted && scope.canWrite && scope.canReassignOwners)
+        #expect(scope.soleOwnerID == nil)
         #expect(scope.contains(ownerID: nil, region: nil))
         #expect(scope.mayAssign(userID: "rep-9", userRegion: "north-china"))
     }

@@ -16,6 +16,7 @@ struct CustomerReplicaTests {
     static let customerID = DealOperationsTests.customerID
 
     struct ContractOwner: Decodable {
+        var id: String
         var ownerId: String
         var status: Contract.Status
     }
@@ -92,6 +93,11 @@ struct CustomerReplicaTests {
             #expect(signed.ownerId == "rep-2" && signed.status == .signed)
             let listed = try await service.call(Operation.Deals.listDeals, as: Self.otherRep).decode(ListPage<DealView>.self)
             #expect(Set(listed.items.map(\.stage)) == [.paid, .lost, .lead])
+            // The contract lists page on the contract's copy of its deal's owner (deals migration 0013): it moved too.
+            let theirs = try await service.call(Operation.Deals.listContracts, as: Self.otherRep).decode(ListPage<ContractOwner>.self)
+            #expect(theirs.items.map(\.id) == [contract.id] && theirs.items.map(\.ownerId) == ["rep-2"])
+            let mine = try await service.call(Operation.Deals.listContracts, as: Self.rep).decode(ListPage<ContractOwner>.self)
+            #expect(mine.items.isEmpty)
         }
     }
 

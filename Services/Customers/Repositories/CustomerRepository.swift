@@ -165,6 +165,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
             """
             SELECT \(unescaped: Self.columns) FROM customers
             WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+              AND (\(scope.soleOwnerID)::text IS NULL OR owner_id = \(scope.soleOwnerID))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
               AND (\(filter.region)::text IS NULL OR region = \(filter.region))
               AND (\(filter.industry)::text IS NULL OR industry = \(filter.industry))

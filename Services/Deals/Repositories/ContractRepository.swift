@@ -79,17 +79,19 @@ struct ContractRepository: Sendable {
         return false
     }
 
-    /// The contracts in `scope` matching `filter`, newest first.
+    /// The contracts in `scope` matching `filter`, newest first. The owner is the contract's copy of its deal's
+    /// (`contracts.owner_id`, kept by deals migration 0013's triggers), which pages on its own index.
     func list(_ filter: ContractFilter, scope: DataScope, page: PageRequest, on connection: PostgresConnection) async throws -> [Contract] {
         let cursor = page.cursor
         let rows = try await connection.query(
             """
             \(unescaped: Self.select)
-            WHERE (\(scope.ownerIDs)::text[] IS NULL OR d.owner_id = ANY(\(scope.ownerIDs)::text[]))
+            WHERE (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)::text[]))
+              AND (\(scope.soleOwnerID)::text IS NULL OR c.owner_id = \(scope.soleOwnerID))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
               AND (\(filter.dealID)::uuid IS NULL OR c.deal_id = \(filter.dealID))
-              AND (\(filter.ownerID)::text IS NULL OR d.owner_id = \(filter.ownerID))
+              AND (\(filter.ownerID)::text IS NULL OR c.owner_id = \(filter.ownerID))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (c.created_at, c.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT \(page.fetchLimit)
