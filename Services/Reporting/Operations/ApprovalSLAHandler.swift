@@ -108,7 +108,7 @@ struct ApprovalSLAHandler: Sendable {
         let (label, period) = try ReportPeriod.month(request.query["month"], now: today)
         let (decided, open, working) = try await postgres.withConnection { connection in
             let decided = try await repository.decided(in: period, scope: scope, on: connection)
-            let open = try await repository.open(scope: scope, on: connection)
+            let open = try await repository.openMaybeStuck(at: today, scope: scope, on: connection)
             var working = calendar
             if working == nil { working = try await CalendarReplica(logger: repository.logger).calendar(on: connection) }
             return (decided, open, working ?? WorkingCalendar())

@@ -144,10 +144,15 @@ struct ApprovalSLARepository: Sendable {
         try await holds(Filter(decidedIn: period, breachesOnly: true, page: page), scope: scope, on: connection)
     }
 
-    /// The steps still waiting now (not decided, not moved, their approval not completed), in the caller's scope,
-    /// longest waiting first.
-    func open(scope: DataScope, on connection: PostgresConnection) async throws -> [Hold] {
-        try await holds(Filter(openOnly: true), scope: scope, on: connection).sorted {
+    /// The steps still waiting at `now` (not decided, not moved, their approval not completed) that may be past their
+    /// SLA, in the caller's scope, longest waiting first.
+    ///
+    /// Only a step assigned more than its SLA in calendar days before `now` can be: working days are the hours on
+    /// working days over 24 (``Contracts/WorkingCalendar/workingDays(from:to:)``), never more than the calendar days
+    /// elapsed. So the steps assigned since are left in the database (a burst of fresh submissions would otherwise be
+    /// read and measured on every request), and the caller decides on the rest with the holiday calendar.
+    func openMaybeStuck(at now: Date, scope: DataScope, on connection: PostgresConnection) async throws -> [Hold] {
+        try await holds(Filter(openOnly: true, openBefore: now), scope: scope, on: connection).sorted {
             ($0.assignedAt, $0.contractNumber) < ($1.assignedAt, $1.contractNumber)
         }
     }
@@ -157,6 +162,8 @@ struct ApprovalSLARepository: Sendable {
         var decidedIn: ReportPeriod?
         var breachesOnly = false
         var openOnly = false
+        /// With `openOnly`: only the steps whose SLA in calendar days had passed at this instant.
+        var openBefore: Date?
         var page: PageRequest?
     }
 
@@ -177,6 +184,8 @@ struct ApprovalSLARepository: Sendable {
               AND (NOT \(filter.breachesOnly) OR round(h.working_days * 100) > round(h.sla_working_days * 100))
               AND (NOT \(filter.openOnly)
                   OR (h.ended_at IS NULL AND NOT EXISTS (SELECT 1 FROM approval_times t WHERE t.approval_id = h.approval_id)))
+              AND (\(filter.openBefore)::timestamptz IS NULL
+                  OR h.assigned_at + make_interval(secs => h.sla_working_days * 86400) < \(filter.openBefore))
               AND (\(cursor?.boundTime)::timestamptz IS NULL OR (h.ended_at, h.id) < (\(cursor?.boundTime), \(cursor?.id)))
             ORDER BY h.ended_at DESC NULLS LAST, h.id DESC
             LIMIT \(filter.page?.fetchLimit)
