@@ -13,9 +13,9 @@ public enum ReportingService: MessagingService {
 
     /// What reporting adds to the common runtime: its operations with the issue-11 settings from configuration
     /// (``ReportingSettings``), its event handlers, the outbox relay (it publishes `repurchase.reminder`), the daily
-    /// 09:00 re-purchase check (``RepurchaseReminderJob``) on the wall clock, and the folds of the customer count and
-    /// deal funnel changes every five seconds (``ReportingRepository/customerCountsFold``, migration 0017;
-    /// ``SalesReportsRepository/dealFunnelFold``, 0018).
+    /// 09:00 re-purchase check (``RepurchaseReminderJob``) on the wall clock, and the folds of the customer count, deal
+    /// funnel and true margin buyer changes every five seconds (``ReportingRepository/customerCountsFold``, migration
+    /// 0017; ``SalesReportsRepository/dealFunnelFold``, 0018; ``CollectionsRepository/buyersFold``, 0019).
     public static func parts(_ context: ServiceContext) throws -> ServiceParts {
         let settings = try ReportingSettings(context.configuration)
         return ServiceParts(
@@ -37,6 +37,12 @@ public enum ReportingService: MessagingService {
                 CountsFolder(
                     name: "deal funnel",
                     statement: SalesReportsRepository.dealFunnelFold,
+                    postgres: context.postgres,
+                    logger: context.logger
+                ),
+                CountsFolder(
+                    name: "true margin buyers",
+                    statement: CollectionsRepository.buyersFold,
                     postgres: context.postgres,
                     logger: context.logger
                 ),

@@ -116,5 +116,16 @@ extension ReportPeriod {
                 tail: (monthsEnd.description, end)
             )
         }
+
+        /// The same days with only the whole months that end on or before `today` left in ``months``; the later ones
+        /// join the tail (`months.end` moves back, `tail.first` with it). For a rollup whose monthly sums hold only while
+        /// every day of the month is today or earlier (reporting migration 0020).
+        func monthsEnding(onOrBefore today: CalendarDay) -> Split {
+            let next = today.adding(days: 1)
+            let cutoff = CalendarDay(year: next.year, month: next.month, day: 1).description
+            // `YYYY-MM-DD` strings order as the days do.
+            let monthsEnd = max(months.first, min(months.end, cutoff))
+            return Split(head: head, months: (months.first, monthsEnd), tail: (monthsEnd, tail.end))
+        }
     }
 }

@@ -8,7 +8,9 @@ import ServiceRuntime
 /// inclusive, Asia/Shanghai; default the 365 days ending today), within the caller's scope, the quoted margin beside
 /// the true margin (``TrueMargin``: net of the cost of money at `COST_OF_MONEY_ANNUAL_BP` and of write-offs), the
 /// average days to collect and the re-purchase rate. Ranked by true margin rate, best first. Reads the daily
-/// aggregates of migration 0013 (issue 14); the cost of money is rounded once per product line.
+/// aggregates of migration 0013 and their monthly rollup (0020, issue 14); the cost of money is rounded once per
+/// product line. The re-purchase columns read the latest purchase days of migration 0019 where they are exact
+/// (``CollectionsRepository/buyers(in:scope:today:on:)``).
 struct TrueMarginHandler: Sendable {
     let postgres: PostgresClient
     let repository: CollectionsRepository
@@ -48,10 +50,10 @@ struct TrueMarginHandler: Sendable {
             query["from"] == nil && query["to"] == nil
             ? (today.adding(days: -364).description, today.description) : (query["from"], query["to"])
         let period = try ReportPeriod.days(from: from, to: to, now: now)
-        // Issue 14: sums of the daily aggregates (migration 0013), never the contracts.
+        // Issue 14: sums of the daily and monthly aggregates (migrations 0013, 0020), never the contracts.
         let lines = try await postgres.withConnection { connection in
             let sums = try await repository.trueMarginSums(in: period, scope: scope, today: today, on: connection)
-            let buyers = try await repository.buyers(in: period, scope: scope, on: connection)
+            let buyers = try await repository.buyers(in: period, scope: scope, today: today, on: connection)
             return TrueMargin.ranked(
                 sums.map { sum in
                     TrueMargin.LineFigures(

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceRuntime
 
@@ -265,7 +266,10 @@ struct CollectionsRepository: Sendable {
     }
 
     /// Per product line of the contracts signed in `period` within `scope`: revenue, cost, write-offs and the money's
-    /// fen and fen·days at `today` (see ``TrueMargin``), summed from `true_margin_daily` and `true_margin_open_daily`.
+    /// fen and fen·days at `today` (see ``TrueMargin``). The period's whole months that end on or before `today` are
+    /// read from the monthly rollup `true_margin_monthly` (migration 0020, where the undated open money's fen·days are
+    /// linear in `today`), its other days from `true_margin_daily` (0013), and the dated open money from
+    /// `true_margin_open_daily` day by day. Exact integers throughout (numeric in SQL).
     func trueMarginSums(
         in period: ReportPeriod,
         scope: DataScope,
@@ -273,15 +277,29 @@ struct CollectionsRepository: Sendable {
         on connection: PostgresConnection
     ) async throws -> [LineSums] {
         let (first, end) = period.days
+        let split = period.split.monthsEnding(onOrBefore: today)
         let rows = try await connection.query(
             """
             WITH money AS (
                 SELECT m.product_line, sum(m.lines) AS lines, sum(m.revenue_fen) AS revenue, sum(m.cost_fen) AS cost,
                     sum(m.written_off_fen) AS written_off, sum(m.received_fen) + sum(m.open_undated_fen) AS fen,
-                    sum(m.received_fen_days) + sum(m.open_undated_fen * GREATEST(0, \(today.description)::date - m.day)) AS fen_days
-                FROM true_margin_daily m
-                WHERE m.day >= \(first)::date AND m.day < \(end)::date
-                  AND (\(scope.ownerIDs)::text[] IS NULL OR m.owner_id = ANY(\(scope.ownerIDs)))
+                    sum(m.received_fen_days) + sum(m.open_undated_fen_days) AS fen_days
+                FROM (
+                    SELECT product_line, owner_id, region, lines, revenue_fen, cost_fen, written_off_fen, received_fen,
+                        received_fen_days, open_undated_fen,
+                        open_undated_fen::numeric * (\(today.description)::date - DATE '2000-01-01') - open_undated_fen_day_sum
+                            AS open_undated_fen_days
+                    FROM true_margin_monthly
+                    WHERE month >= \(split.months.first)::date AND month < \(split.months.end)::date
+                    UNION ALL
+                    SELECT product_line, owner_id, region, lines, revenue_fen, cost_fen, written_off_fen, received_fen,
+                        received_fen_days, open_undated_fen,
+                        open_undated_fen::numeric * GREATEST(0, \(today.description)::date - day)
+                    FROM true_margin_daily
+                    WHERE (day >= \(split.head.first)::date AND day < \(split.head.end)::date)
+                       OR (day >= \(split.tail.first)::date AND day < \(split.tail.end)::date)
+                ) m
+                WHERE (\(scope.ownerIDs)::text[] IS NULL OR m.owner_id = ANY(\(scope.ownerIDs)))
                   AND (\(scope.region)::text IS NULL OR m.region = \(scope.region))
                 GROUP BY m.product_line
             ), open AS (
@@ -317,13 +335,106 @@ struct CollectionsRepository: Sendable {
     }
 
     /// Per product line: the customers who bought it in `period` within `scope`, and how many of them bought it on at
-    /// least two distinct days up to the period's end (earlier periods and any owner included). Exact distinct counts:
-    /// the rows of `customer_line_days` in the period and scope grouped by (line, customer), each buyer's
-    /// `customer_line_repeats` second purchase day probed by key. Not additive, so it costs one index entry per
-    /// purchase in the scope and period (issue 14's report: hundreds of ms for a rep, seconds for the whole company
-    /// at 1,000,000 contracts — measured in benchmarks/README.md).
-    func buyers(in period: ReportPeriod, scope: DataScope, on connection: PostgresConnection) async throws -> [String: (customers: Int, repeats: Int)]
-    {
+    /// least two distinct days up to the period's end (earlier periods and any owner included). Exact distinct counts.
+    /// Read from the latest purchase days (``latestBuyers(in:scope:today:on:)``, migration 0019) when the period ends
+    /// today or later and the scope is the company, a region or one owner: O(days); otherwise (a team, a period ending in
+    /// the past) from the purchases themselves (``exactBuyers(in:scope:on:)``): O(purchases).
+    func buyers(
+        in period: ReportPeriod,
+        scope: DataScope,
+        today: CalendarDay,
+        on connection: PostgresConnection
+    ) async throws -> [String: (customers: Int, repeats: Int)] {
+        if let latest = try await latestBuyers(in: period, scope: scope, today: today, on: connection) { return latest }
+        return try await exactBuyers(in: period, scope: scope, on: connection)
+    }
+
+    /// Moves the count changes of the buyers' latest purchase days (migration 0019) into `customer_line_latest_counts`
+    /// (a ``Persistence/CountsFolder``, every five seconds); ``latestBuyers(in:scope:today:on:)`` adds those not moved yet.
+    static let buyersFold = CountsFolder.statement(
+        moving: "customer_line_latest_changes",
+        into: "customer_line_latest_counts",
+        keys: ["scope_key", "last_day", "product_line", "repeat"],
+        count: "buyers"
+    )
+
+    /// The key of `customer_line_latest` (migration 0019) whose rows are exactly `scope`'s: `*` for the company (gm,
+    /// admin, finance), `region:<region>` for a region, `owner:<id>` for one owner; `nil` for any other scope (a
+    /// supervisor's team, the warehouse's empty one).
+    static func latestScopeKey(_ scope: DataScope) -> String? {
+        switch (scope.ownerIDs, scope.region) {
+        case (nil, nil): "*"
+        case (nil, let region?): "region:\(region)"
+        case (let owners?, nil) where owners.count == 1: "owner:\(owners[0])"
+        default: nil
+        }
+    }
+
+    /// ``buyers(in:scope:today:on:)`` from the latest purchase day of each (line, customer) in the scope (migration
+    /// 0019), or `nil` when that would not be exact: a scope without its own key, a period that ends before today, or
+    /// a purchase dated on or after the period's end (then a last day in the period no longer means "bought in it").
+    /// When nothing is dated after the period, a buyer of the period is one whose last day in the scope is on or after
+    /// its first day, and its second purchase day, if any, is before the period's end. Sums a count per (last day, line,
+    /// repeat) from the period's first day on, and the changes not folded yet, in one statement, so the check and the
+    /// counts see the same commits.
+    func latestBuyers(
+        in period: ReportPeriod,
+        scope: DataScope,
+        today: CalendarDay,
+        on connection: PostgresConnection
+    ) async throws -> [String: (customers: Int, repeats: Int)]? {
+        guard let key = Self.latestScopeKey(scope), BusinessCalendar.day(of: period.end) > today else { return nil }
+        let (first, end) = period.days
+        let rows = try await connection.query(
+            """
+            WITH later AS (
+                SELECT EXISTS (
+                    SELECT FROM (
+                        SELECT product_line, last_day, repeat, buyers FROM customer_line_latest_counts
+                        WHERE scope_key = '*' AND last_day >= \(end)::date
+                        UNION ALL
+                        SELECT product_line, last_day, repeat, buyers FROM customer_line_latest_changes
+                        WHERE scope_key = '*' AND last_day >= \(end)::date
+                    ) x
+                    GROUP BY product_line, last_day, repeat
+                    HAVING sum(buyers) <> 0
+                ) AS found
+            ), bought AS (
+                SELECT c.product_line, sum(c.buyers) AS customers, COALESCE(sum(c.buyers) FILTER (WHERE c.repeat), 0) AS repeats
+                FROM (
+                    SELECT product_line, repeat, buyers FROM customer_line_latest_counts
+                    WHERE scope_key = \(key) AND last_day >= \(first)::date
+                    UNION ALL
+                    SELECT product_line, repeat, buyers FROM customer_line_latest_changes
+                    WHERE scope_key = \(key) AND last_day >= \(first)::date
+                ) c
+                WHERE NOT (SELECT found FROM later)
+                GROUP BY c.product_line
+                HAVING sum(c.buyers) <> 0
+            )
+            SELECT NULL::text, 0::bigint, 0::bigint FROM later WHERE found
+            UNION ALL
+            SELECT product_line, customers::bigint, repeats::bigint FROM bought
+            """,
+            logger: logger
+        )
+        var result: [String: (customers: Int, repeats: Int)] = [:]
+        for try await (line, customers, repeats) in rows.decode((String?, Int64, Int64).self) {
+            guard let line else { return nil }
+            result[line] = (Int(customers), Int(repeats))
+        }
+        return result
+    }
+
+    /// ``buyers(in:scope:today:on:)`` from the purchases: the rows of `customer_line_days` in the period and scope
+    /// grouped by (line, customer), each buyer's `customer_line_repeats` second purchase day probed by key. Any period
+    /// and scope, at one index entry per purchase in them (hundreds of ms for a rep, seconds for the whole company at
+    /// 1,000,000 contracts — measured in benchmarks/README.md).
+    func exactBuyers(
+        in period: ReportPeriod,
+        scope: DataScope,
+        on connection: PostgresConnection
+    ) async throws -> [String: (customers: Int, repeats: Int)] {
         let (first, end) = period.days
         let rows = try await connection.query(
             """
