@@ -82,10 +82,18 @@ public struct DataScope: Sendable, Equatable {
 
     /// The one owner of a scope of exactly one owner (a rep's, a regional manager's without a region), else `nil`.
     ///
-    /// A list query adds `AND (\(scope.soleOwnerID)::text IS NULL OR owner_id = \(scope.soleOwnerID))` beside the
-    /// `= ANY(…)` condition when it pages on an index that starts with the owner: PostgreSQL 15 plans `owner_id =
-    /// ANY('{x}')` as an array scan whose rows it must sort again, but `owner_id = 'x'` as an equality that walks an
-    /// `(owner_id, created_at DESC, id DESC)` index in page order and stops after one page.
+    /// A list that pages on an index starting with the owner says the owner condition in two exclusive halves:
+    /// ```swift
+    /// """
+    /// WHERE (\(scope.soleOwnerID)::text IS NOT NULL OR \(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)))
+    ///   AND (\(scope.soleOwnerID)::text IS NULL OR owner_id = \(scope.soleOwnerID))
+    /// """
+    /// ```
+    /// PostgreSQL 15 plans `owner_id = ANY('{x}')` as an array scan whose rows it must sort again, but `owner_id = 'x'`
+    /// as an equality that walks an `(owner_id, created_at DESC, id DESC)` index in page order and stops after one
+    /// page. Planned with the bound values, exactly one half is left. Both at once would be estimated as two
+    /// independent conditions (1/30 × 1/30 of the rows for one rep in thirty), and the planner then fetched all of
+    /// the rep's rows to sort them, thinking them few.
     public var soleOwnerID: String? {
         guard let ownerIDs, ownerIDs.count == 1 else { return nil }
         return ownerIDs[0]

@@ -164,7 +164,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM customers
-            WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+            WHERE (\(scope.soleOwnerID)::text IS NOT NULL OR \(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
               AND (\(scope.soleOwnerID)::text IS NULL OR owner_id = \(scope.soleOwnerID))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
               AND (\(filter.region)::text IS NULL OR region = \(filter.region))

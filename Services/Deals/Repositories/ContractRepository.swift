@@ -86,7 +86,7 @@ struct ContractRepository: Sendable {
         let rows = try await connection.query(
             """
             \(unescaped: Self.select)
-            WHERE (\(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)::text[]))
+            WHERE (\(scope.soleOwnerID)::text IS NOT NULL OR \(scope.ownerIDs)::text[] IS NULL OR c.owner_id = ANY(\(scope.ownerIDs)::text[]))
               AND (\(scope.soleOwnerID)::text IS NULL OR c.owner_id = \(scope.soleOwnerID))
               AND (\(scope.region)::text IS NULL OR d.region = \(scope.region))
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))

@@ -143,7 +143,7 @@ struct DealRepository: Sendable {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM deals
-            WHERE (\(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
+            WHERE (\(scope.soleOwnerID)::text IS NOT NULL OR \(scope.ownerIDs)::text[] IS NULL OR owner_id = ANY(\(scope.ownerIDs)::text[]))
               AND (\(scope.soleOwnerID)::text IS NULL OR owner_id = \(scope.soleOwnerID))
               AND (\(scope.region)::text IS NULL OR region = \(scope.region))
               AND (\(filter.stage?.rawValue)::text IS NULL OR stage = \(filter.stage?.rawValue))
